@@ -1,0 +1,1 @@
+"""whsim fusion: motion/measurement models, Kalman filters, association, tracks (never imports sim or perception)."""

@@ -1,0 +1,1 @@
+"""whsim application: world, sensors, stepped loop, scoring, outputs, plots, CLI."""

@@ -1,0 +1,98 @@
+"""`plots/trajectories.png`: the layout, the sensors, and every actor's path (truth dashed, tracks solid)."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+from matplotlib.patches import Polygon, Rectangle  # noqa: E402
+
+from sim.scenario.models import BeamSensor, Scenario  # noqa: E402
+from sim.world.layout import StaticWorld  # noqa: E402
+
+CLASS_COLOURS = {"forklift": "tab:orange", "agv": "tab:blue", "worker": "tab:green"}
+SENSOR_MARKERS = {"camera": "^", "lidar": "o", "rfid": "s", "thermal": "v", "beam": "|"}
+
+
+def draw_layout(ax, scenario: Scenario, static: StaticWorld) -> None:
+    """Floor outline, walls, rack rows, docks and heat sources, to scale."""
+    L, W = static.size
+    ax.add_patch(Rectangle((0, 0), L, W, facecolor="#f7f7f2", edgecolor="none", zorder=0))
+    for r in static.wall_rects:
+        ax.add_patch(Rectangle((r.x0, r.y0), r.x1 - r.x0, r.y1 - r.y0, color="#444444", zorder=1))
+    for k, r in enumerate(static.rack_rows):
+        ax.add_patch(Rectangle((r.x0, r.y0), r.x1 - r.x0, r.y1 - r.y0, facecolor="#b9a27c",
+                               edgecolor="#7a6440", lw=0.6, zorder=1, label="rack row" if k == 0 else None))  # fmt: skip
+    for k, d in enumerate(static.docks):
+        ax.add_patch(Rectangle((d.x0, d.y0), d.x1 - d.x0, d.y1 - d.y0, color="#d62728", zorder=2,
+                               label="dock door" if k == 0 else None))  # fmt: skip
+    for k, h in enumerate(scenario.layout.heat_sources):
+        ax.plot(h.position[0], h.position[1], marker="*", color="crimson", ms=9, zorder=3, ls="none",
+                label="heat source" if k == 0 else None)  # fmt: skip
+    ax.set_xlim(-1, L + 1)
+    ax.set_ylim(-1, W + 1)
+    ax.set_aspect("equal")
+    ax.set_xlabel("x (m, east)")
+    ax.set_ylabel("y (m, north)")
+
+
+def draw_sensors(ax, scenario: Scenario) -> None:
+    """Sensor positions with their type's marker and id."""
+    seen = set()
+    for s in scenario.sensors:
+        label = None if s.type in seen else f"{s.type} sensor"
+        seen.add(s.type)
+        if isinstance(s, BeamSensor):
+            ax.plot([s.start[0], s.end[0]], [s.start[1], s.end[1]], color="purple", lw=2, zorder=4, label=label)
+            x, y = s.start[0], s.start[1]
+        else:
+            x, y = s.position[0], s.position[1]
+            ax.plot(x, y, marker=SENSOR_MARKERS[s.type], color="black", ms=7, ls="none", zorder=4, label=label)
+        ax.annotate(s.id, (x, y), xytext=(3, 3), textcoords="offset points", fontsize=6, zorder=4)
+
+
+def draw_scale_bar(ax, length_m: float = 5.0) -> None:
+    x0, x1 = ax.get_xlim()
+    y0, y1 = ax.get_ylim()
+    x = x0 + 0.03 * (x1 - x0)
+    y = y0 + 0.03 * (y1 - y0)
+    ax.plot([x, x + length_m], [y, y], color="black", lw=3, solid_capstyle="butt", zorder=6)
+    ax.text(x + length_m / 2, y + 0.015 * (y1 - y0), f"{length_m:g} m", ha="center", va="bottom", fontsize=7)
+
+
+def _box(x, y, yaw, length, width):
+    c, s = math.cos(yaw), math.sin(yaw)
+    pts = np.array([(length / 2, width / 2), (-length / 2, width / 2), (-length / 2, -width / 2),
+                    (length / 2, -width / 2)])  # fmt: skip
+    return pts @ np.array([[c, s], [-s, c]]) + (x, y)
+
+
+def plot_trajectories(path: Path, scenario: Scenario, static: StaticWorld, truth: dict[str, dict]) -> None:
+    """Write the trajectory figure. `truth[id]` holds arrays t, x, y, yaw and scalars kind, length, width."""
+    L, W = static.size
+    fig, ax = plt.subplots(figsize=(max(6.0, 10 * L / max(L, W)) + 2.5, max(4.5, 10 * W / max(L, W)) + 0.8))
+    draw_layout(ax, scenario, static)
+    draw_sensors(ax, scenario)
+    kinds_done = set()
+    for actor_id, tr in truth.items():
+        colour = CLASS_COLOURS[tr["kind"]]
+        label = None if tr["kind"] in kinds_done else f"{tr['kind']} (truth)"
+        kinds_done.add(tr["kind"])
+        ax.plot(tr["x"], tr["y"], ls="--", lw=1.0, color=colour, zorder=5, label=label)
+        ax.plot(tr["x"][0], tr["y"][0], marker="o", ms=3, color=colour, zorder=5)
+        ax.add_patch(Polygon(_box(tr["x"][-1], tr["y"][-1], tr["yaw"][-1], tr["length"], tr["width"]),
+                             closed=True, facecolor=colour, edgecolor="black", lw=0.5, zorder=6))  # fmt: skip
+        ax.annotate(actor_id, (tr["x"][-1], tr["y"][-1]), xytext=(4, -8), textcoords="offset points",
+                    fontsize=6, color=colour, zorder=7)  # fmt: skip
+    draw_scale_bar(ax)
+    ax.set_title(f"{scenario.name}: actor trajectories over {scenario.duration_s:g} s "
+                 "(dot = start, box = final pose)", fontsize=10)  # fmt: skip
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=7, frameon=False)
+    fig.tight_layout()
+    fig.savefig(path, dpi=150)
+    plt.close(fig)

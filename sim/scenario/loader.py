@@ -1,0 +1,229 @@
+"""Load a scenario file: safe YAML, pydantic validation, physics checks, errors a person can act on.
+
+Every problem becomes one line `FILE:LINE: field.path: what was given; what is allowed` (SPEC §4).
+"""
+
+from __future__ import annotations
+
+import types
+import typing
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal, Union, get_args, get_origin
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from sim.scenario.models import Scenario
+from sim.scenario.suggest import did_you_mean
+
+Loc = tuple[str | int, ...]
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a scenario file."""
+
+    file: str
+    line: int | None
+    path: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line else self.file
+        return f"{where}: {self.path}: {self.message}" if self.path else f"{where}: {self.message}"
+
+
+class ScenarioError(Exception):
+    """A scenario file is unusable; `problems` says why, one line each."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        super().__init__("\n".join(map(str, problems)))
+
+
+def format_path(loc: Loc) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+# --------------------------------------------------------------------------------------- YAML line map
+def _line_map(text: str) -> dict[Loc, int]:
+    """Map each key path in the YAML document to its 1-based line."""
+    lines: dict[Loc, int] = {}
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError:
+        return lines
+
+    def walk(node, path: Loc) -> None:
+        lines.setdefault(path, node.start_mark.line + 1)
+        if isinstance(node, yaml.MappingNode):
+            for k, v in node.value:
+                key = k.value
+                lines[(*path, key)] = k.start_mark.line + 1
+                walk(v, (*path, key))
+                lines[(*path, key)] = k.start_mark.line + 1
+        elif isinstance(node, yaml.SequenceNode):
+            for i, v in enumerate(node.value):
+                walk(v, (*path, i))
+
+    if root is not None:
+        walk(root, ())
+    return lines
+
+
+def _line_for(lines: dict[Loc, int], loc: Loc) -> int | None:
+    for n in range(len(loc), -1, -1):
+        if loc[:n] in lines:
+            return lines[loc[:n]]
+    return None
+
+
+# ------------------------------------------------------------------------ walking the models along a loc
+def _strip(tp: Any) -> Any:
+    """Remove Annotated and Optional wrappers."""
+    while True:
+        origin = get_origin(tp)
+        if origin is typing.Annotated:
+            tp = get_args(tp)[0]
+        elif origin in (Union, types.UnionType):
+            args = [a for a in get_args(tp) if a is not type(None)]
+            if len(args) == 1:
+                tp = args[0]
+            else:
+                return tp
+        else:
+            return tp
+
+
+def _tagged_members(tp: Any) -> dict[str, type[BaseModel]]:
+    """For a union of models told apart by a Literal `type` field: tag → model."""
+    if get_origin(tp) not in (Union, types.UnionType):
+        return {}
+    out = {}
+    for m in get_args(tp):
+        if isinstance(m, type) and issubclass(m, BaseModel) and "type" in m.model_fields:
+            ann = m.model_fields["type"].annotation
+            if get_origin(ann) is Literal:
+                out[get_args(ann)[0]] = m
+    return out
+
+
+def _field_keys(model: type[BaseModel]) -> dict[str, str]:
+    """Keys a model accepts in YAML (alias when it has one) → attribute name."""
+    return {(f.alias or name): name for name, f in model.model_fields.items()}
+
+
+def _resolve(loc: Loc) -> tuple[Loc, type[BaseModel] | None, Any]:
+    """Drop union-tag segments from a pydantic loc; also return the model owning the last key and the
+    type expected at the loc (for suggestions)."""
+    tp: Any = Scenario
+    path: list[str | int] = []
+    owner: type[BaseModel] | None = None
+    i = 0
+    while i < len(loc):
+        part = loc[i]
+        tp = _strip(tp)
+        tags = _tagged_members(tp)
+        if tags and isinstance(part, str) and part in tags:
+            tp = tags[part]
+            i += 1
+            continue
+        if isinstance(tp, type) and issubclass(tp, BaseModel):
+            owner = tp
+            name = _field_keys(tp).get(str(part))
+            tp = tp.model_fields[name].annotation if name else None
+        elif get_origin(tp) in (list, tuple) and isinstance(part, int):
+            args = get_args(tp)
+            if get_origin(tp) is list or (len(args) == 2 and args[1] is Ellipsis):
+                tp = args[0]
+            else:
+                tp = args[part] if part < len(args) else None
+        else:
+            tp = None
+        path.append(part)
+        i += 1
+    return tuple(path), owner, tp
+
+
+def _short(value: Any) -> str:
+    s = repr(value)
+    return s if len(s) <= 60 else s[:57] + "..."
+
+
+def _explain(err: dict, owner: type[BaseModel] | None, tp: Any) -> str:
+    kind = err["type"]
+    given = err.get("input")
+    if kind == "extra_forbidden":
+        key = err["loc"][-1]
+        allowed = sorted(_field_keys(owner)) if owner else []
+        return f"unknown key '{key}'{did_you_mean(key, allowed)} (allowed: {', '.join(allowed)})"
+    if kind == "missing":
+        return "required field is missing"
+    if kind == "union_tag_invalid":
+        ctx = err.get("ctx", {})
+        tags = [t.strip(" '") for t in str(ctx.get("expected_tags", "")).split(",")]
+        tag = ctx.get("tag", given)
+        return f"unknown type '{tag}'{did_you_mean(tag, tags)} (allowed: {', '.join(tags)})"
+    if kind == "union_tag_not_found":
+        return "a 'type' key is required here"
+    if kind == "literal_error":
+        allowed = list(get_args(_strip(tp))) if get_origin(_strip(tp)) is Literal else []
+        hint = did_you_mean(given, allowed) if isinstance(given, str) else ""
+        return f"got {_short(given)}{hint}; allowed: {', '.join(map(str, allowed))}"
+    msg = err["msg"]
+    if msg.startswith("Value error, "):
+        msg = msg[len("Value error, ") :]
+    return f"{msg[0].lower()}{msg[1:]} (got {_short(given)})" if "input" in err else msg
+
+
+def problems_from_validation(exc: ValidationError, file: str, lines: dict[Loc, int]) -> list[Problem]:
+    out = []
+    for err in exc.errors():
+        path, owner, tp = _resolve(tuple(err["loc"]))  # for an unknown key, owner is its parent model
+        out.append(Problem(file, _line_for(lines, path), format_path(path), _explain(err, owner, tp)))
+    return out
+
+
+# ----------------------------------------------------------------------------------------------- entry
+def load_scenario(path: str | Path, *, check_physics: bool = True) -> Scenario:
+    """Read, validate and physics-check a scenario file; raise ScenarioError listing every problem."""
+    path = Path(path)
+    name = str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ScenarioError([Problem(name, None, "", "no such file")]) from None
+    except IsADirectoryError:
+        raise ScenarioError([Problem(name, None, "", "is a directory, expected a YAML scenario file")]) from None
+    except (OSError, UnicodeDecodeError) as e:
+        raise ScenarioError([Problem(name, None, "", f"cannot read: {e}")]) from None
+    return parse_scenario(text, name, check_physics=check_physics)
+
+
+def parse_scenario(text: str, name: str = "<scenario>", *, check_physics: bool = True) -> Scenario:
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        line = mark.line + 1 if mark else None
+        problem = getattr(e, "problem", None) or str(e).splitlines()[0]
+        raise ScenarioError([Problem(name, line, "", f"invalid YAML: {problem}")]) from None
+    if not isinstance(data, dict):
+        got = "an empty file" if data is None else f"a {type(data).__name__}"
+        raise ScenarioError([Problem(name, 1, "", f"expected a mapping of scenario keys, got {got}")])
+    lines = _line_map(text)
+    try:
+        scenario = Scenario.model_validate(data)
+    except ValidationError as e:
+        raise ScenarioError(problems_from_validation(e, name, lines)) from None
+    if check_physics:
+        from sim.scenario.physics import check_physics as _check
+
+        issues = _check(scenario)
+        if issues:
+            raise ScenarioError([Problem(name, _line_for(lines, loc), format_path(loc), msg) for loc, msg in issues])
+    return scenario

@@ -1,0 +1,306 @@
+"""Pydantic v2 models of a scenario file (SPEC §4): types, ranges and defaults, no physics.
+
+Physics checks that need the whole scenario (inside the building, reachable paths, rates below 1/dt)
+live in `sim.scenario.physics`; this module only knows what one field may hold.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+# Sane limits (SPEC §4): a scenario beyond these is a typo, not a warehouse.
+MAX_BUILDING_M = 500.0
+MAX_ACTORS = 500
+MAX_SENSORS = 64
+MAX_DURATION_S = 24 * 3600.0
+MAX_TICKS = 10_000_000
+
+ActorKind = Literal["forklift", "agv", "worker"]
+Vec2 = tuple[float, float]
+Vec3 = tuple[float, float, float]
+PositiveFloat = Annotated[float, Field(gt=0)]
+NonNegFloat = Annotated[float, Field(ge=0)]
+
+
+class Model(BaseModel):
+    """Base of every scenario model: unknown keys are errors, values are immutable once loaded."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+# ----------------------------------------------------------------------------------------------- layout
+class RackBlock(Model):
+    """A block of `rows` parallel rack rows running along +x, `row_spacing_m` apart (origin to origin) along +y."""
+
+    origin: Vec2 = Field(description="south-west corner of the first row, m")
+    rows: int = Field(ge=1, le=200)
+    row_spacing_m: PositiveFloat = Field(description="pitch between row origins along +y, m")
+    bays: int = Field(ge=1, le=500)
+    bay_length_m: PositiveFloat
+    depth_m: PositiveFloat
+    levels: int = Field(default=4, ge=1, le=20)
+    level_height_m: PositiveFloat = 1.5
+    pallet_fill: float = Field(default=0.6, ge=0, le=1, description="fraction of bay slots holding a pallet")
+    pallet_tag_prefix: str | None = Field(default=None, description="tag pallets with RFID ids PREFIX-NNNN")
+
+    @model_validator(mode="after")
+    def _rows_do_not_overlap(self) -> RackBlock:
+        if self.rows > 1 and self.row_spacing_m <= self.depth_m:
+            raise ValueError(
+                f"row_spacing_m ({self.row_spacing_m}) must exceed depth_m ({self.depth_m}) "
+                "so rows do not overlap"
+            )
+        return self
+
+
+class Wall(Model):
+    """An interior wall segment."""
+
+    start: Vec2 = Field(alias="from")
+    end: Vec2 = Field(alias="to")
+    thickness_m: PositiveFloat = 0.2
+    height_m: PositiveFloat = 4.0
+
+
+class Dock(Model):
+    """A dock door: an opening in the perimeter wall centred on `position`."""
+
+    position: Vec2
+    width_m: PositiveFloat = 3.0
+
+
+class HeatSource(Model):
+    """A static warm object (heater, charger, motor) seen by thermal cameras."""
+
+    position: Vec2 | Vec3
+    temperature_c: float = Field(ge=-50, le=1000)
+    radius_m: PositiveFloat = 0.3
+
+
+class Layout(Model):
+    size_m: Vec2 = Field(description="building length along x and width along y, m")
+    height_m: PositiveFloat = Field(default=10.0, le=60)
+    wall_thickness_m: PositiveFloat = 0.2
+    racks: list[RackBlock] = Field(default_factory=list)
+    walls: list[Wall] = Field(default_factory=list)
+    docks: list[Dock] = Field(default_factory=list)
+    heat_sources: list[HeatSource] = Field(default_factory=list)
+    ambient_c: float = Field(default=18.0, ge=-40, le=50, description="ambient floor/air temperature, °C")
+
+    @model_validator(mode="after")
+    def _size(self) -> Layout:
+        for axis, v in zip("xy", self.size_m, strict=True):
+            if not 0 < v <= MAX_BUILDING_M:
+                raise ValueError(f"size_m along {axis} must be in (0, {MAX_BUILDING_M:g}] m, got {v:g}")
+        return self
+
+
+# ----------------------------------------------------------------------------------------------- motion
+class WaypointsMotion(Model):
+    """Drive through `points` in order (planned on the aisle roadmap between them)."""
+
+    type: Literal["waypoints"]
+    points: list[Vec2] = Field(min_length=1, max_length=10_000)
+    speed_mps: PositiveFloat | None = Field(default=None, description="cruise speed; default the kind's max")
+    loop: bool = False
+    dwell_s: NonNegFloat = Field(default=0.0, description="pause at each waypoint (picking, loading)")
+
+
+class PatrolMotion(Model):
+    """Wander between random reachable goals drawn from the actor's own RNG."""
+
+    type: Literal["patrol"]
+    speed_mps: PositiveFloat | None = None
+    start: Vec2 | None = Field(default=None, description="start position; random free spot if omitted")
+    region: tuple[Vec2, Vec2] | None = Field(
+        default=None, description="[[x0, y0], [x1, y1]] rectangle goals are drawn from"
+    )
+    dwell_s: tuple[NonNegFloat, NonNegFloat] = Field(default=(1.0, 5.0), description="pause range at goals")
+
+
+class StationaryMotion(Model):
+    type: Literal["stationary"]
+    position: Vec2
+    yaw_deg: float = 0.0
+
+
+Motion = Annotated[WaypointsMotion | PatrolMotion | StationaryMotion, Field(discriminator="type")]
+
+
+class Actor(Model):
+    """A dynamic object: forklift, AGV or worker. Sizes and limits default per kind (sim.world.kinds)."""
+
+    id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.\-]+$")
+    kind: ActorKind
+    motion: Motion
+    size_m: Vec3 | None = Field(default=None, description="length, width, height; default per kind")
+    max_speed_mps: PositiveFloat | None = None
+    spawn_s: NonNegFloat = 0.0
+    leave_s: PositiveFloat | None = None
+    tags: list[Annotated[str, Field(min_length=1, max_length=64)]] = Field(default_factory=list)
+    temperature_c: float | None = Field(default=None, ge=-50, le=300)
+
+    @model_validator(mode="after")
+    def _times(self) -> Actor:
+        if self.leave_s is not None and self.leave_s <= self.spawn_s:
+            raise ValueError(f"leave_s ({self.leave_s:g}) must be after spawn_s ({self.spawn_s:g})")
+        if self.size_m is not None and min(self.size_m) <= 0:
+            raise ValueError("size_m values must all be positive")
+        return self
+
+
+# ---------------------------------------------------------------------------------------------- sensors
+class _Pose(Model):
+    """Position plus either a look-at point or yaw/pitch/roll (degrees)."""
+
+    position: Vec3
+    look_at: Vec3 | None = None
+    yaw_deg: float | None = None
+    pitch_deg: float | None = None
+    roll_deg: float = 0.0
+
+    @model_validator(mode="after")
+    def _orientation(self) -> _Pose:
+        if self.look_at is not None and (self.yaw_deg is not None or self.pitch_deg is not None):
+            raise ValueError("give either look_at or yaw_deg/pitch_deg, not both")
+        if self.look_at is not None and tuple(self.look_at) == tuple(self.position):
+            raise ValueError("look_at must differ from position")
+        return self
+
+
+class CameraSensor(_Pose):
+    type: Literal["camera"]
+    id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.\-]+$")
+    resolution: tuple[Annotated[int, Field(ge=8, le=8192)], Annotated[int, Field(ge=8, le=8192)]] = (320, 240)
+    hfov_deg: float = Field(default=90.0, gt=0, lt=180)
+    rate_hz: PositiveFloat = 10.0
+    noise_std: float = Field(default=0.02, ge=0, le=1, description="pixel noise, fraction of full scale")
+
+
+class LidarSensor(_Pose):
+    type: Literal["lidar"]
+    id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.\-]+$")
+    preset: Literal["vlp16", "depth_cam"] = "vlp16"
+    rate_hz: PositiveFloat = 10.0
+    max_range_m: PositiveFloat | None = None
+    range_noise_m: NonNegFloat | None = None
+    dropout: float = Field(default=0.0, ge=0, lt=1, description="probability a return is lost")
+
+
+class RfidSensor(_Pose):
+    type: Literal["rfid"]
+    id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.\-]+$")
+    boresight: Vec3 = (1.0, 0.0, 0.0)
+    region: Literal["EU", "US"] = "EU"
+    tx_power_dbm: float = Field(default=30.0, ge=0, le=36)  # ETSI EN 302 208: 2 W ERP ≈ 35 dBm EIRP cap
+    antenna_gain_dbi: float = Field(default=6.0, ge=-10, le=15)
+    rate_hz: PositiveFloat = 10.0
+    max_reads_per_s: PositiveFloat = Field(default=130.0, le=2000)
+
+    @model_validator(mode="after")
+    def _boresight(self) -> RfidSensor:
+        if sum(c * c for c in self.boresight) < 1e-12:
+            raise ValueError("boresight must be a non-zero vector")
+        return self
+
+
+class ThermalSensor(_Pose):
+    type: Literal["thermal"]
+    id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.\-]+$")
+    resolution: tuple[Annotated[int, Field(ge=8, le=4096)], Annotated[int, Field(ge=8, le=4096)]] = (160, 120)
+    hfov_deg: float = Field(default=57.0, gt=0, lt=180)
+    # FLIR Lepton 3.5 datasheet: frame rate < 9 Hz (8.7 Hz export-compliant), NETD < 50 mK.
+    rate_hz: float = Field(default=8.7, gt=0, le=8.7)
+    netd_k: NonNegFloat = 0.05
+
+
+class BeamSensor(Model):
+    """A break-beam: a segment that is blocked when any actor's box crosses it. Evaluated every tick."""
+
+    type: Literal["beam"]
+    id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.\-]+$")
+    start: Vec3 = Field(alias="from")
+    end: Vec3 = Field(alias="to")
+
+    @model_validator(mode="after")
+    def _length(self) -> BeamSensor:
+        if tuple(self.start) == tuple(self.end):
+            raise ValueError("from and to must differ")
+        return self
+
+
+Sensor = Annotated[
+    CameraSensor | LidarSensor | RfidSensor | ThermalSensor | BeamSensor, Field(discriminator="type")
+]
+RATED_SENSORS = (CameraSensor, LidarSensor, RfidSensor, ThermalSensor)
+
+
+# ----------------------------------------------------------------------------------------------- faults
+class _Window(Model):
+    sensor: str
+    start_s: NonNegFloat = 0.0
+    end_s: PositiveFloat | None = None
+
+    @model_validator(mode="after")
+    def _window(self) -> _Window:
+        if self.end_s is not None and self.end_s <= self.start_s:
+            raise ValueError(f"end_s ({self.end_s:g}) must be after start_s ({self.start_s:g})")
+        return self
+
+
+class DropoutFault(_Window):
+    """The sensor delivers nothing inside the window."""
+
+    type: Literal["dropout"]
+
+
+class LatencyFault(_Window):
+    """Readings are delivered `latency_s` after they were measured."""
+
+    type: Literal["latency"]
+    latency_s: PositiveFloat = Field(le=60)
+
+
+class MiscalibrationFault(_Window):
+    """Readings are simulated from the true pose and reported with a believed pose offset by these amounts."""
+
+    type: Literal["miscalibration"]
+    offset_m: Vec3 = (0.0, 0.0, 0.0)
+    yaw_deg: float = Field(default=0.0, ge=-180, le=180)
+
+
+Fault = Annotated[DropoutFault | LatencyFault | MiscalibrationFault, Field(discriminator="type")]
+
+
+class Pipeline(Model):
+    strategy: str = "central"
+
+
+class Scenario(Model):
+    """A whole scenario file."""
+
+    name: str = Field(min_length=1, max_length=128)
+    description: str = ""
+    seed: int = Field(default=0, ge=0, lt=2**63)
+    duration_s: float = Field(gt=0, le=MAX_DURATION_S)
+    dt_s: float = Field(default=0.05, gt=0, le=1.0)
+    layout: Layout
+    actors: list[Actor] = Field(default_factory=list, max_length=MAX_ACTORS)
+    sensors: list[Sensor] = Field(default_factory=list, max_length=MAX_SENSORS)
+    faults: list[Fault] = Field(default_factory=list, max_length=1000)
+    pipeline: Pipeline = Field(default_factory=Pipeline)
+
+    @model_validator(mode="after")
+    def _ticks(self) -> Scenario:
+        if self.duration_s / self.dt_s > MAX_TICKS:
+            raise ValueError(
+                f"duration_s / dt_s = {self.duration_s / self.dt_s:.0f} ticks, more than {MAX_TICKS}"
+            )
+        return self
+
+    @property
+    def n_ticks(self) -> int:
+        """Ticks to simulate: the last tick's time is the largest tick·dt not past duration_s."""
+        return int(self.duration_s / self.dt_s + 1e-9)

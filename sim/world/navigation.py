@@ -1,0 +1,272 @@
+"""Aisle roadmap and path planning over the warehouse floor.
+
+The floor is rasterised at `RES_M`; a Euclidean distance transform gives every cell its clearance to the
+nearest rack or wall. Roadmap nodes are the most-clear cell of each `NODE_BLOCK`×`NODE_BLOCK` block, which
+puts them on aisle centre lines; edges join nearby nodes whose straight segment keeps its clearance. A
+path for an actor of clearance radius r uses only edges that stay r clear, found with scipy's Dijkstra,
+then shortened by shortcuts that never come closer to obstacles than the roadmap path did (capped at the
+actor's turning radius), so actors stay centred in aisles and turn where there is room.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy import ndimage
+from scipy.sparse import csr_matrix
+from scipy.sparse.csgraph import connected_components, dijkstra
+
+from sim.world.layout import Rect, StaticWorld
+
+RES_M = 0.1
+NODE_BLOCK = 5  # roadmap node every 0.5 m
+ATTACH_RADIUS_M = 1.6  # start/goal connect to roadmap nodes this close
+ATTACH_MAX = 8  # ... at most this many of them
+SHORTCUT_WINDOW = 40  # shortcuts look this many roadmap vertices ahead (≈ 20 m)
+CENTRE_WEIGHT_M = 0.5  # edge cost = length · (1 + CENTRE_WEIGHT_M / clearance): prefer aisle centres
+_NEIGHBOURS = np.array([(1, 0), (0, 1), (1, 1), (1, -1), (2, 1), (1, 2), (2, -1), (1, -2)])
+
+
+@dataclass
+class NavMap:
+    """Clearance field and roadmap of one static world; plans collision-free polylines."""
+
+    origin: np.ndarray  # world position of cell (0, 0)'s corner
+    clearance: np.ndarray  # (nx, ny) metres from cell centre to the nearest obstacle edge
+    nodes: np.ndarray  # (n, 2) roadmap node positions
+    node_clear: np.ndarray  # (n,) clearance at each node
+    edges: np.ndarray  # (m, 2) node index pairs
+    edge_len: np.ndarray  # (m,)
+    edge_clear: np.ndarray  # (m,) smallest clearance along each edge
+    _graphs: dict = field(default_factory=dict, repr=False)
+    _flat: np.ndarray = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.clearance = np.ascontiguousarray(self.clearance)
+        self._flat = self.clearance.ravel()
+
+    # ---------------------------------------------------------------------------- queries on the field
+    def clearance_at(self, pts: np.ndarray) -> np.ndarray:
+        """Clearance (m) at world points (..., 2); points outside the grid read the border (0)."""
+        pts = np.asarray(pts, dtype=float)
+        nx, ny = self.clearance.shape
+        ix = np.clip(((pts[..., 0] - self.origin[0]) * (1 / RES_M)).astype(np.intp), 0, nx - 1)
+        iy = np.clip(((pts[..., 1] - self.origin[1]) * (1 / RES_M)).astype(np.intp), 0, ny - 1)
+        return self._flat.take(ix * ny + iy)
+
+    def clearance_scalar(self, x: float, y: float) -> float:
+        """Clearance at one point, without numpy call overhead (hot path)."""
+        nx, ny = self.clearance.shape
+        ix = min(max(int((x - self.origin[0]) * (1 / RES_M)), 0), nx - 1)
+        iy = min(max(int((y - self.origin[1]) * (1 / RES_M)), 0), ny - 1)
+        return float(self._flat[ix * ny + iy])
+
+    def segment_clearance(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """Smallest clearance along straight segments a[k]→b[k] (arrays (k, 2)).
+
+        Sampled every RES_M; clearance is 1-Lipschitz, so subtracting half a step makes the result a
+        lower bound of the true minimum."""
+        a = np.atleast_2d(np.asarray(a, float))
+        b = np.atleast_2d(np.asarray(b, float))
+        if len(a) == 0:
+            return np.zeros(0)
+        n = np.ceil(np.linalg.norm(b - a, axis=1) / RES_M).astype(np.intp) + 1  # samples per segment
+        starts = np.r_[0, np.cumsum(n)[:-1]]
+        seg = np.repeat(np.arange(len(a)), n)
+        u = (np.arange(n.sum()) - starts[seg]) / np.maximum(n[seg] - 1, 1)
+        pts = a[seg] + u[:, None] * (b - a)[seg]
+        return np.minimum.reduceat(self.clearance_at(pts), starts) - RES_M / 2
+
+    def is_free(self, p, radius: float) -> bool:
+        return bool(self.clearance_at(np.asarray(p, float)[None])[0] >= radius)
+
+    # ---------------------------------------------------------------------------------- roadmap graph
+    def _graph(self, radius: float):
+        """Roadmap restricted to edges `radius` clear, with its connected-component labels (cached)."""
+        key = round(radius, 3)
+        if key not in self._graphs:
+            keep = self.edge_clear >= radius
+            e = self.edges[keep]
+            w = self.edge_len[keep] * (1.0 + CENTRE_WEIGHT_M / np.maximum(self.edge_clear[keep], 1e-3))
+            n = len(self.nodes)
+            g = csr_matrix((np.r_[w, w], (np.r_[e[:, 0], e[:, 1]], np.r_[e[:, 1], e[:, 0]])), shape=(n, n))
+            node_ok = self.node_clear >= radius
+            _, labels = connected_components(g, directed=False)
+            labels = np.where(node_ok, labels, -1)
+            self._graphs[key] = (g, labels, node_ok)
+        return self._graphs[key]
+
+    def _attach(self, p: np.ndarray, radius: float, node_ok: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Roadmap nodes reachable in a straight clear line from p, and those line lengths."""
+        d = np.linalg.norm(self.nodes - p, axis=1)
+        cand = np.flatnonzero(node_ok & (d <= ATTACH_RADIUS_M))
+        if cand.size == 0:
+            cand = np.flatnonzero(node_ok & (d <= 3 * ATTACH_RADIUS_M))
+        if cand.size == 0:
+            return cand, d[cand]
+        clear = self.segment_clearance(np.repeat(p[None], cand.size, 0), self.nodes[cand])
+        # The actor's own spot may be tighter than `radius` (it is already there): only ask that the
+        # connection be no tighter than either end.
+        need = np.minimum(radius, min(self.clearance_at(p[None])[0], radius)) - 1e-9
+        ok = np.flatnonzero(clear >= need)
+        ok = ok[np.argsort(d[cand[ok]], kind="stable")[:ATTACH_MAX]]  # the nearest few suffice
+        return cand[ok], d[cand[ok]]
+
+    def component_of(self, p, radius: float) -> int:
+        """Roadmap component an actor at p can join (-1: none)."""
+        _, labels, node_ok = self._graph(radius)
+        nodes, _ = self._attach(np.asarray(p, float), radius, node_ok)
+        return int(labels[nodes[0]]) if nodes.size else -1
+
+    def free_nodes(self, radius: float, component: int | None = None, region: Rect | None = None):
+        """Roadmap node positions an actor of this radius may stand on (optionally in a component/region)."""
+        _, labels, node_ok = self._graph(radius)
+        m = node_ok.copy()
+        if component is not None:
+            m &= labels == component
+        if region is not None:
+            x, y = self.nodes[:, 0], self.nodes[:, 1]
+            m &= (x >= region.x0) & (x <= region.x1) & (y >= region.y0) & (y <= region.y1)
+        return self.nodes[m]
+
+    def plan(
+        self,
+        start,
+        goal,
+        radius: float,
+        turn_radius: float | None = None,
+        avoid: list[tuple[float, float, float]] | None = None,
+    ) -> np.ndarray | None:
+        """Polyline from start to goal keeping `radius` clear of racks and walls, or None if unreachable.
+
+        `avoid` lists (x, y, r) discs (other actors) the path must not enter; `turn_radius` caps how
+        much clearance shortcuts try to keep (an actor's circumscribed radius).
+        """
+        start = np.asarray(start, float)
+        goal = np.asarray(goal, float)
+        g, _, node_ok = self._graph(radius)
+        if avoid:
+            blocked = np.zeros(len(self.nodes), bool)
+            for x, y, r in avoid:
+                blocked |= np.linalg.norm(self.nodes - (x, y), axis=1) < r + radius
+            node_ok = node_ok & ~blocked
+            keep = np.repeat(~blocked, np.diff(g.indptr))
+            keep &= ~blocked[g.indices]
+            coo = g.tocoo()
+            g = csr_matrix((coo.data[keep], (coo.row[keep], coo.col[keep])), shape=g.shape)
+        if np.linalg.norm(goal - start) <= ATTACH_RADIUS_M:
+            direct = self.segment_clearance(start[None], goal[None])[0]
+            if direct >= min(radius, self.clearance_at(start[None])[0]) - 1e-9 and not avoid:
+                return np.stack([start, goal])
+        s_nodes, s_cost = self._attach(start, radius, node_ok)
+        g_nodes, g_cost = self._attach(goal, radius, node_ok)
+        if s_nodes.size == 0 or g_nodes.size == 0:
+            return None
+        dist, pred, src = dijkstra(g, indices=s_nodes, min_only=True, return_predecessors=True)
+        s_extra = dict(zip(s_nodes.tolist(), s_cost.tolist(), strict=True))
+        total = dist[g_nodes] + g_cost + np.array([s_extra.get(int(s), np.inf) for s in src[g_nodes]])
+        if not np.isfinite(total).any():
+            return None
+        k = g_nodes[int(np.argmin(total))]
+        chain = [k]
+        while pred[chain[-1]] >= 0:
+            chain.append(pred[chain[-1]])
+        pts = np.vstack([start, self.nodes[chain[::-1]], goal])
+        return self._shorten(pts, radius, turn_radius or radius, avoid)
+
+    def _shorten(self, pts: np.ndarray, radius: float, turn_radius: float, avoid=None) -> np.ndarray:
+        """Greedy shortcuts that keep at least min(turn_radius, the clearance the original path had)."""
+        # Vertices where the roadmap path runs straight on add nothing: drop them first.
+        if len(pts) > 2:
+            d1, d2 = pts[1:-1] - pts[:-2], pts[2:] - pts[1:-1]
+            cross = np.abs(d1[:, 0] * d2[:, 1] - d1[:, 1] * d2[:, 0])
+            bend = cross > 1e-6 * np.linalg.norm(d1, axis=1) * np.linalg.norm(d2, axis=1)
+            pts = pts[np.r_[True, bend, True]]
+        seg_clear = self.segment_clearance(pts[:-1], pts[1:])
+        out = [pts[0]]
+        i = 0
+        n = len(pts)
+        while i < n - 1:
+            js = np.arange(i + 1, min(n, i + 1 + SHORTCUT_WINDOW))
+            # Clearance the original path keeps between i and j (running minimum over its segments).
+            orig = np.minimum.accumulate(seg_clear[i : i + js.size])
+            need = np.minimum(orig, turn_radius) - 1e-9
+            direct = self.segment_clearance(np.repeat(pts[i][None], js.size, 0), pts[js])
+            good = direct >= need
+            for x, y, r in avoid or ():
+                good &= _point_segment_distance(np.array([x, y]), pts[i], pts[js]) >= r + radius
+            ok = np.flatnonzero(good)
+            j = int(js[ok[-1]]) if ok.size else i + 1
+            out.append(pts[j])
+            i = j
+        path = np.array(out)
+        # Drop zero-length legs.
+        keep = np.r_[True, np.linalg.norm(np.diff(path, axis=0), axis=1) > 1e-6]
+        return path[keep]
+
+
+def _point_segment_distance(p: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Distance from point p to segments a→b[k] (b is (k, 2))."""
+    ab = b - a
+    ll = np.einsum("ij,ij->i", ab, ab)
+    u = np.clip(np.divide((p - a) @ ab.T, ll, out=np.zeros_like(ll), where=ll > 0), 0.0, 1.0)
+    return np.linalg.norm(a + u[:, None] * ab - p, axis=1)
+
+
+def build_navmap(world: StaticWorld) -> NavMap:
+    """Rasterise the static world's obstacles and build the clearance field and roadmap."""
+    L, W = world.size
+    pad = 1  # one obstacle ring outside the interior stands for the perimeter wall
+    nx = int(np.ceil(L / RES_M)) + 2 * pad
+    ny = int(np.ceil(W / RES_M)) + 2 * pad
+    origin = np.array([-pad * RES_M, -pad * RES_M])
+    cx = origin[0] + (np.arange(nx) + 0.5) * RES_M
+    cy = origin[1] + (np.arange(ny) + 0.5) * RES_M
+    occ = np.zeros((nx, ny), bool)
+    occ[:pad, :] = occ[-pad:, :] = True
+    occ[:, :pad] = occ[:, -pad:] = True
+    occ[cx > L, :] = True
+    occ[:, cy > W] = True
+    for r in world.obstacles:
+        ix = (cx >= r.x0 - RES_M / 2) & (cx <= r.x1 + RES_M / 2)
+        iy = (cy >= r.y0 - RES_M / 2) & (cy <= r.y1 + RES_M / 2)
+        occ[np.ix_(ix, iy)] = True
+    # Distance from a free cell centre to the nearest obstacle cell centre, minus half a cell: the
+    # distance to that obstacle's edge (conservative by at most half a cell diagonal).
+    clearance = np.maximum(ndimage.distance_transform_edt(~occ, sampling=RES_M) - RES_M / 2, 0.0)
+    clearance[occ] = 0.0
+
+    # Roadmap nodes: the most-clear cell of each block.
+    b = NODE_BLOCK
+    bx, by = -(-nx // b), -(-ny // b)
+    padded = np.full((bx * b, by * b), -1.0)
+    padded[:nx, :ny] = clearance
+    blocks = padded.reshape(bx, b, by, b).transpose(0, 2, 1, 3).reshape(bx, by, b * b)
+    arg = blocks.argmax(axis=2)
+    best = blocks.max(axis=2)
+    gi = np.arange(bx)[:, None] * b + arg // b
+    gj = np.arange(by)[None, :] * b + arg % b
+    valid = best > 0.15
+    node_id = -np.ones((bx, by), int)
+    node_id[valid] = np.arange(valid.sum())
+    nodes = np.stack([cx[gi[valid]], cy[gj[valid]]], axis=1)
+    node_clear = best[valid]
+
+    # Candidate edges to nearby blocks; keep those whose straight segment stays clear.
+    ii, jj = np.nonzero(valid)
+    a_list, b_list = [], []
+    for dx, dy in _NEIGHBOURS:
+        ti, tj = ii + dx, jj + dy
+        ok = (ti >= 0) & (ti < bx) & (tj >= 0) & (tj < by)
+        ok[ok] &= valid[ti[ok], tj[ok]]
+        a_list.append(node_id[ii[ok], jj[ok]])
+        b_list.append(node_id[ti[ok], tj[ok]])
+    edges = np.stack([np.concatenate(a_list), np.concatenate(b_list)], axis=1)
+    nav = NavMap(origin, clearance, nodes, node_clear, edges, np.zeros(0), np.zeros(0))
+    edge_clear = nav.segment_clearance(nodes[edges[:, 0]], nodes[edges[:, 1]])
+    keep = edge_clear > 0.15
+    nav.edges = edges[keep]
+    nav.edge_clear = edge_clear[keep]
+    nav.edge_len = np.linalg.norm(nodes[nav.edges[:, 0]] - nodes[nav.edges[:, 1]], axis=1)
+    return nav

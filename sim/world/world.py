@@ -1,0 +1,369 @@
+"""The warehouse world: static layout plus actors that drive the aisle roadmap (Gymnasium-style reset/step).
+
+Each actor is a unicycle (position, yaw, speed) steered by pure pursuit (Coulter 1992, CMU-RI-TR-92-01)
+along a planned polyline. Speed obeys the kind's limits: forward acceleration and braking, lateral
+acceleration v·ω, yaw rate; it slows for corners, the end of a leg, and traffic. Traffic rules: an actor
+slows and stops behind another in its lane; a lower-priority actor (workers, then AGVs) gives way before
+stepping into a higher-priority one's lane; an actor blocked for `PATIENCE_S` replans around the blocker.
+Gridlock (two forklifts nose to nose in a 2.4 m aisle, a goal occupied by a parked truck) has no
+kinematic way out in this model, so after `PASS_AFTER_S` of being blocked by the same actor an actor
+stops treating it as an obstacle until they are apart again: the bodies may briefly overlap. Those
+events are counted (`World.overlap_events`) rather than hidden.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from sim.scenario.models import PatrolMotion, Scenario, StationaryMotion, WaypointsMotion
+from sim.world.actor_spec import ActorSpec, actor_specs
+from sim.world.behaviour import Behaviour, Goal, PatrolBehaviour, StationaryBehaviour, WaypointsBehaviour
+from sim.world.layout import StaticWorld, build_static_world
+from sim.world.navigation import NavMap, build_navmap
+from sim.world.truth import TruthFrame
+
+PATIENCE_S = 3.0  # blocked this long → replan around the blocker
+PASS_AFTER_S = 10.0  # blocked this long by the same actor → ignore it until apart (gridlock escape)
+PASS_CLEAR_M = 4.0  # an ignored actor counts again once the centres are this far apart
+TURN_IN_PLACE_RAD = math.radians(60)  # heading error beyond which an actor stops and turns on the spot
+ARRIVE_M = 0.1  # arrival tolerance at a goal
+MIN_GAP_M = 0.6  # bumper-to-bumper gap kept to the actor ahead
+GIVE_WAY_HORIZON_S = 1.5  # a lower-priority actor looks this far ahead before entering another's lane
+TURN_DONE_RAD = math.radians(8)  # ... and turns until the error is below this
+TURN_ROOM_M = 0.05  # turning on the spot needs the circumscribed radius plus this much clearance
+REVERSE_FRACTION = 0.5  # reversing speed as a fraction of the cruise speed
+LOOKAHEAD_M = {"forklift": 1.2, "agv": 0.8, "worker": 0.6}  # pure-pursuit look-ahead per kind
+
+
+@dataclass
+class ActorState:
+    """Mutable state of one actor; owned by the world."""
+
+    spec: ActorSpec
+    behaviour: Behaviour
+    spawn_s: float
+    leave_s: float | None
+    cruise: float
+    lookahead: float
+    tags: tuple[str, ...] = ()
+    active: bool = False
+    gone: bool = False
+    x: float = 0.0
+    y: float = 0.0
+    yaw: float = 0.0
+    v: float = 0.0
+    omega: float = 0.0
+    goal: Goal | None = None
+    path: list[tuple[float, float]] | None = None
+    cum: list[float] = field(default_factory=list)  # arc length at each path vertex
+    turn: list[float] = field(default_factory=list)  # heading change at each vertex (rad)
+    seg: int = 0
+    turning: bool = False  # turning on the spot until the heading error is small
+    dwell_until: float = -1.0
+    finished: bool = False  # no more goals
+    blocked_by: int = -1
+    blocked_since: float = 0.0
+    last_replan: float = -math.inf
+    replans: int = 0
+
+
+def _wrap(a: float) -> float:
+    return (a + math.pi) % (2 * math.pi) - math.pi
+
+
+class World:
+    """Static warehouse plus moving actors; `reset(seed)` then `step()` once per tick of `dt_s`."""
+
+    def __init__(self, scenario: Scenario):
+        self.scenario = scenario
+        self.dt = scenario.dt_s
+        self.specs = actor_specs(scenario.actors)
+        self.static: StaticWorld | None = None
+        self._nav: NavMap | None = None
+        self.actors: list[ActorState] = []
+        self.tick = 0
+        self.overlap_events = 0
+        self._ignore = np.zeros((0, 0), bool)
+
+    @property
+    def nav(self) -> NavMap:
+        if self._nav is None:
+            assert self.static is not None, "call reset() first"
+            self._nav = build_navmap(self.static)
+        return self._nav
+
+    # -------------------------------------------------------------------------------------- lifecycle
+    def reset(self, seed: np.random.SeedSequence | int | None = None) -> TruthFrame:
+        """Rebuild the world from `seed` (default: the scenario's) and return the truth at tick 0."""
+        ss = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(
+            self.scenario.seed if seed is None else seed
+        )  # fmt: skip
+        layout_ss, *actor_ss = ss.spawn(1 + len(self.specs))
+        self.static = build_static_world(self.scenario.layout, np.random.default_rng(layout_ss))
+        nav = self.nav  # footprints do not depend on the seed: the roadmap is kept across resets
+        self.actors = []
+        for actor, spec, a_ss in zip(self.scenario.actors, self.specs, actor_ss, strict=True):
+            rng = np.random.default_rng(a_ss)
+            m = actor.motion
+            if isinstance(m, WaypointsMotion):
+                beh: Behaviour = WaypointsBehaviour(m)
+            elif isinstance(m, PatrolMotion):
+                beh = PatrolBehaviour(m, nav, spec.radius, rng)
+            else:
+                assert isinstance(m, StationaryMotion)
+                beh = StationaryBehaviour(m)
+            speed = getattr(m, "speed_mps", None) or spec.max_speed
+            self.actors.append(
+                ActorState(spec, beh, actor.spawn_s, actor.leave_s, min(speed, spec.max_speed),
+                           LOOKAHEAD_M[spec.kind], tuple(actor.tags))  # fmt: skip
+            )
+        self.tick = 0
+        self.overlap_events = 0
+        self._ignore = np.zeros((len(self.actors), len(self.actors)), bool)
+        self._lifecycle(0.0)
+        return self.truth()
+
+    def step(self) -> TruthFrame:
+        """Advance one tick and return the truth at the new time."""
+        self.tick += 1
+        t = self.tick * self.dt
+        self._lifecycle(t)
+        live = [i for i, a in enumerate(self.actors) if a.active]
+        if live:
+            caps = self._traffic(live, t)
+            for i, cap in zip(live, caps, strict=True):
+                self._drive(self.actors[i], t, cap)
+        return self.truth()
+
+    def truth(self) -> TruthFrame:
+        act = [a for a in self.actors if a.active]
+        n = len(act)
+        specs = [a.spec for a in act]
+        return TruthFrame(
+            tick=self.tick,
+            t=self.tick * self.dt,
+            ids=tuple(s.id for s in specs),
+            class_ids=np.array([s.class_id for s in specs], dtype=np.int64),
+            xyz=np.array([(a.x, a.y, a.spec.height / 2) for a in act], dtype=float).reshape(n, 3),
+            yaw=np.array([a.yaw for a in act], dtype=float),
+            vel=np.array([(a.v * math.cos(a.yaw), a.v * math.sin(a.yaw)) for a in act], float).reshape(n, 2),
+            size=np.array([(s.length, s.width, s.height) for s in specs], dtype=float).reshape(n, 3),
+            temperature_c=np.array([s.temperature_c for s in specs], dtype=float),
+            tags=tuple(a.tags for a in act),
+        )
+
+    # --------------------------------------------------------------------------------------- internals
+    def _lifecycle(self, t: float) -> None:
+        for a in self.actors:
+            if a.gone:
+                continue
+            if a.active and a.leave_s is not None and t >= a.leave_s - 1e-9:
+                a.active, a.gone = False, True
+            elif not a.active and t >= a.spawn_s - 1e-9 and (a.leave_s is None or t < a.leave_s):
+                x, y, yaw = a.behaviour.start()
+                a.x, a.y, a.active = x, y, True
+                self._new_goal(a, t)
+                if yaw is None:
+                    yaw = math.atan2(a.path[1][1] - y, a.path[1][0] - x) if a.path and len(a.path) > 1 else 0.0
+                a.yaw = yaw
+
+    def _set_path(self, a: ActorState, path: np.ndarray) -> None:
+        a.path = [(float(p[0]), float(p[1])) for p in path]
+        d = np.linalg.norm(np.diff(path, axis=0), axis=1)
+        a.cum = np.r_[0.0, np.cumsum(d)].tolist()
+        heading = np.arctan2(np.diff(path[:, 1]), np.diff(path[:, 0]))
+        turn = np.abs((np.diff(heading) + np.pi) % (2 * np.pi) - np.pi)
+        a.turn = np.r_[0.0, turn, 0.0].tolist()
+        a.seg = 0
+
+    def _new_goal(self, a: ActorState, t: float, avoid=None) -> None:
+        """Take goals from the behaviour until one has a path (a few tries), else stay put."""
+        for _ in range(5):
+            goal = a.behaviour.next_goal()
+            if goal is None:
+                break
+            path = self.nav.plan((a.x, a.y), goal.position, a.spec.radius, a.spec.turn_radius, avoid)
+            if path is not None:
+                a.goal = goal
+                self._set_path(a, path)
+                return
+        a.goal, a.path, a.finished = None, None, True
+
+    def _replan(self, a: ActorState, t: float, blocker: ActorState) -> None:
+        r = math.hypot(blocker.spec.length, blocker.spec.width) / 2
+        avoid = [(blocker.x, blocker.y, r)]
+        a.replans += 1
+        a.last_replan = t
+        if a.goal is not None:
+            path = self.nav.plan((a.x, a.y), a.goal.position, a.spec.radius, a.spec.turn_radius, avoid)
+            if path is not None:
+                self._set_path(a, path)
+                return
+        if isinstance(a.behaviour, PatrolBehaviour):
+            self._new_goal(a, t, avoid)
+            a.finished = False if a.path else a.finished
+
+    def _traffic(self, live: list[int], t: float) -> np.ndarray:
+        """Speed cap per live actor from the actors around it (vectorised over pairs)."""
+        A = [self.actors[i] for i in live]
+        n = len(A)
+        caps = np.full(n, np.inf)
+        if n < 2:
+            for a in A:
+                a.blocked_by = -1
+            return caps
+        p = np.array([(a.x, a.y) for a in A])
+        # Direction of travel (backwards while reversing) and speed.
+        h = np.array([(math.cos(a.yaw), math.sin(a.yaw)) if a.v >= 0 else (-math.cos(a.yaw), -math.sin(a.yaw))
+                      for a in A])  # fmt: skip
+        v = np.array([abs(a.v) for a in A])
+        length = np.array([a.spec.length for a in A])
+        width = np.array([a.spec.width for a in A])
+        decel = np.array([a.spec.decel for a in A])
+        prio = np.array([a.spec.priority for a in A])
+        d = p[None, :, :] - p[:, None, :]  # d[i, j] = p_j - p_i
+        fwd = np.einsum("ijk,ik->ij", d, h)
+        lat = np.abs(d[..., 0] * h[:, None, 1] - d[..., 1] * h[:, None, 0])
+        lane = (width[:, None] + width[None, :]) / 2 + 0.2
+        gap = fwd - (length[:, None] + length[None, :]) / 2
+        look = (v**2 / (2 * decel))[:, None] + MIN_GAP_M + 2.0
+        ignore = self._ignore[np.ix_(live, live)]
+        dist = np.hypot(d[..., 0], d[..., 1])
+        if ignore.any():
+            ignore &= dist < PASS_CLEAR_M
+            self._ignore[np.ix_(live, live)] = ignore
+        ahead = (fwd > 0) & (lat < lane) & (gap < look) & ~ignore
+        np.fill_diagonal(ahead, False)
+        # Following: brake to keep MIN_GAP_M behind whoever is ahead in the lane.
+        limit = np.sqrt(2 * decel[:, None] * np.maximum(gap - MIN_GAP_M, 0.0))
+        limit = np.where(ahead, limit, np.inf)
+        # Head-on (each ahead of the other): the lower priority (then later listed) one stops.
+        mutual = ahead & ahead.T
+        yields = mutual & ((prio[:, None] < prio[None, :]) | ((prio[:, None] == prio[None, :]) &
+                                                              (np.arange(n)[:, None] > np.arange(n)[None, :])))  # fmt: skip
+        limit = np.where(yields, 0.0, limit)
+        # Give way: a lower-priority actor does not step into the lane of a moving higher-priority one.
+        fut = p + h * (v * GIVE_WAY_HORIZON_S + 0.3)[:, None]
+        dj = fut[:, None, :] - p[None, :, :]  # from j to i's future position, in j's frame
+        fwd_j = np.einsum("ijk,jk->ij", dj, h)
+        lat_j = np.abs(dj[..., 0] * h[None, :, 1] - dj[..., 1] * h[None, :, 0])
+        in_lane_now = ahead.T  # j already has i ahead in its lane: i should clear it, not stop in it
+        enters = (fwd_j > 0) & (fwd_j < (v**2 / (2 * decel))[None, :] + 4.0) & (lat_j < lane) & ~in_lane_now
+        give_way = enters & (prio[:, None] < prio[None, :]) & (v[None, :] > 0.3) & ~ignore
+        np.fill_diagonal(give_way, False)
+        limit = np.where(give_way, 0.0, limit)
+        caps = limit.min(axis=1)
+        who = limit.argmin(axis=1)
+        for k, a in enumerate(A):
+            if caps[k] < 0.05 and np.isfinite(caps[k]):
+                j = live[int(who[k])]
+                b = self.actors[j]
+                if a.blocked_by != j:
+                    a.blocked_by, a.blocked_since = j, t
+                elif t - a.blocked_since >= PASS_AFTER_S:
+                    self._ignore[live[k], j] = True
+                    self.overlap_events += 1
+                    a.blocked_by = -1
+                elif t - max(a.blocked_since, a.last_replan) >= PATIENCE_S and abs(b.v) < 0.05 and a.path is not None:
+                    # In a mutual block only the one that gives way replans; the other waits for it.
+                    mutual = b.blocked_by == live[k]
+                    if not mutual or (a.spec.priority, -live[k]) < (b.spec.priority, -j):
+                        self._replan(a, t, b)
+            else:
+                a.blocked_by = -1
+        return caps
+
+    def _drive(self, a: ActorState, t: float, cap: float) -> None:
+        """Pure-pursuit step of one actor with speed, acceleration, lateral-acceleration and yaw-rate limits."""
+        dt, s = self.dt, a.spec
+        if a.path is None:
+            if not a.finished and t >= a.dwell_until:
+                self._new_goal(a, t)
+            if a.path is None:
+                a.v, a.omega = 0.0, 0.0
+                return
+        path, cum = a.path, a.cum
+        # Project onto the path near the current segment.
+        best, best_d2, best_u = a.seg, math.inf, 0.0
+        for k in range(a.seg, min(a.seg + 3, len(path) - 1)):
+            (x0, y0), (x1, y1) = path[k], path[k + 1]
+            dx, dy = x1 - x0, y1 - y0
+            ll = dx * dx + dy * dy
+            u = 0.0 if ll == 0 else min(max(((a.x - x0) * dx + (a.y - y0) * dy) / ll, 0.0), 1.0)
+            ex, ey = x0 + u * dx - a.x, y0 + u * dy - a.y
+            d2 = ex * ex + ey * ey
+            if d2 < best_d2 - 1e-12:
+                best, best_d2, best_u = k, d2, u
+        a.seg = best
+        s_here = cum[best] + best_u * (cum[best + 1] - cum[best])
+        remaining = cum[-1] - s_here
+        # Look-ahead point.
+        target_s = s_here + a.lookahead
+        k = best
+        while k < len(path) - 2 and cum[k + 1] < target_s:
+            k += 1
+        if target_s >= cum[-1]:
+            tx, ty = path[-1]
+        else:
+            seg_len = cum[k + 1] - cum[k]
+            u = (target_s - cum[k]) / seg_len if seg_len > 0 else 0.0
+            tx = path[k][0] + u * (path[k + 1][0] - path[k][0])
+            ty = path[k][1] + u * (path[k + 1][1] - path[k][1])
+        dx, dy = tx - a.x, ty - a.y
+        dist = math.hypot(dx, dy)
+        to_end = math.hypot(path[-1][0] - a.x, path[-1][1] - a.y)
+
+        if to_end <= ARRIVE_M and abs(a.v) <= s.decel * dt + 1e-9:
+            a.v, a.omega, a.turning = 0.0, 0.0, False
+            dwell = a.goal.dwell_s if a.goal else 0.0
+            a.path, a.goal = None, None
+            a.dwell_until = t + dwell
+            return
+
+        alpha = _wrap(math.atan2(dy, dx) - a.yaw) if dist > 1e-6 else 0.0
+        if a.turning or abs(alpha) > TURN_IN_PLACE_RAD:
+            # Turn on the spot where the body has room to sweep; in a narrow aisle back out instead.
+            room = self.nav.clearance_scalar(a.x, a.y) >= s.turn_radius - s.margin + TURN_ROOM_M
+            if room:
+                a.turning = abs(alpha) > TURN_DONE_RAD
+            else:
+                a.turning = False
+        mode = 0 if not a.turning else 1  # 0 pursue, 1 turn in place, 2 reverse
+        if mode == 0 and abs(alpha) > math.pi / 2:
+            mode = 2
+        heading_err = _wrap(alpha - math.pi) if mode == 2 else alpha
+        kappa = 2.0 * math.sin(heading_err) / max(dist, 0.05) if to_end > ARRIVE_M else 0.0
+        # Speed target (magnitude).
+        v_t = min(a.cruise if mode == 0 else REVERSE_FRACTION * a.cruise, cap,
+                  math.sqrt(2 * s.decel * max(to_end - 0.02, 0.0)))  # fmt: skip
+        speed = abs(a.v)
+        for j in range(best + 1, len(path) - 1):
+            d_v = cum[j] - s_here
+            if d_v > 2 * a.lookahead + speed * speed / (2 * s.decel) + 1.0:
+                break
+            th = a.turn[j]
+            if th > 1e-3:
+                v_c = math.sqrt(s.lat_accel * a.lookahead / (2 * math.sin(th / 2)))
+                v_t = min(v_t, math.sqrt(v_c * v_c + 2 * s.decel * max(d_v - a.lookahead, 0.0)))
+        if abs(kappa) > 1e-6:
+            v_t = min(v_t, math.sqrt(s.lat_accel / abs(kappa)))
+        if mode == 1 or (mode == 0 and abs(alpha) > TURN_IN_PLACE_RAD):
+            v_t = 0.0
+        target = -v_t if mode == 2 else v_t
+        # Signed speed change: speeding up at `accel`, slowing down (or reversing through 0) at `decel`.
+        speeding_up = target * a.v >= 0 and abs(target) > abs(a.v)
+        rate = s.accel if speeding_up else s.decel
+        v_new = a.v + min(max(target - a.v, -rate * dt), rate * dt)
+        w_max = s.yaw_rate if abs(v_new) < 1e-9 else min(s.yaw_rate, s.lat_accel / abs(v_new))
+        if mode == 1:
+            omega = math.copysign(min(w_max, abs(alpha) / dt), alpha)
+        else:
+            omega = min(max(abs(v_new) * kappa, -w_max), w_max)
+        yaw_mid = a.yaw + 0.5 * omega * dt
+        a.x += v_new * math.cos(yaw_mid) * dt
+        a.y += v_new * math.sin(yaw_mid) * dt
+        a.yaw = _wrap(a.yaw + omega * dt)
+        a.v, a.omega = v_new, omega
