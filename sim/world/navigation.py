@@ -10,6 +10,7 @@ actor's turning radius), so actors stay centred in aisles and turn where there i
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -23,6 +24,8 @@ RES_M = 0.1
 NODE_BLOCK = 5  # roadmap node every 0.5 m
 ATTACH_RADIUS_M = 1.6  # start/goal connect to roadmap nodes this close
 ATTACH_MAX = 8  # ... at most this many of them
+TREE_CACHE = 128  # shortest-path trees kept (one per recent goal and clearance)
+SHORTCUT_STEP_M = 0.2  # shortcut checks sample this coarsely (the bound stays conservative)
 SHORTCUT_WINDOW = 40  # shortcuts look this many roadmap vertices ahead (≈ 20 m)
 CENTRE_WEIGHT_M = 0.5  # edge cost = length · (1 + CENTRE_WEIGHT_M / clearance): prefer aisle centres
 _NEIGHBOURS = np.array([(1, 0), (0, 1), (1, 1), (1, -1), (2, 1), (1, 2), (2, -1), (1, -2)])
@@ -41,6 +44,7 @@ class NavMap:
     edge_clear: np.ndarray  # (m,) smallest clearance along each edge
     _graphs: dict = field(default_factory=dict, repr=False)
     _flat: np.ndarray = field(init=False, repr=False)
+    _trees: OrderedDict = field(default_factory=OrderedDict, repr=False)
 
     def __post_init__(self) -> None:
         self.clearance = np.ascontiguousarray(self.clearance)
@@ -62,21 +66,21 @@ class NavMap:
         iy = min(max(int((y - self.origin[1]) * (1 / RES_M)), 0), ny - 1)
         return float(self._flat[ix * ny + iy])
 
-    def segment_clearance(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    def segment_clearance(self, a: np.ndarray, b: np.ndarray, step: float = RES_M) -> np.ndarray:
         """Smallest clearance along straight segments a[k]→b[k] (arrays (k, 2)).
 
-        Sampled every RES_M; clearance is 1-Lipschitz, so subtracting half a step makes the result a
+        Sampled every `step`; clearance is 1-Lipschitz, so subtracting half a step makes the result a
         lower bound of the true minimum."""
         a = np.atleast_2d(np.asarray(a, float))
         b = np.atleast_2d(np.asarray(b, float))
         if len(a) == 0:
             return np.zeros(0)
-        n = np.ceil(np.linalg.norm(b - a, axis=1) / RES_M).astype(np.intp) + 1  # samples per segment
+        n = np.ceil(np.linalg.norm(b - a, axis=1) / step).astype(np.intp) + 1  # samples per segment
         starts = np.r_[0, np.cumsum(n)[:-1]]
         seg = np.repeat(np.arange(len(a)), n)
         u = (np.arange(n.sum()) - starts[seg]) / np.maximum(n[seg] - 1, 1)
         pts = a[seg] + u[:, None] * (b - a)[seg]
-        return np.minimum.reduceat(self.clearance_at(pts), starts) - RES_M / 2
+        return np.minimum.reduceat(self.clearance_at(pts), starts) - step / 2
 
     def is_free(self, p, radius: float) -> bool:
         return bool(self.clearance_at(np.asarray(p, float)[None])[0] >= radius)
@@ -160,20 +164,42 @@ class NavMap:
             if direct >= min(radius, self.clearance_at(start[None])[0]) - 1e-9 and not avoid:
                 return np.stack([start, goal])
         s_nodes, s_cost = self._attach(start, radius, node_ok)
-        g_nodes, g_cost = self._attach(goal, radius, node_ok)
-        if s_nodes.size == 0 or g_nodes.size == 0:
+        if s_nodes.size == 0:
             return None
-        dist, pred, src = dijkstra(g, indices=s_nodes, min_only=True, return_predecessors=True)
-        s_extra = dict(zip(s_nodes.tolist(), s_cost.tolist(), strict=True))
-        total = dist[g_nodes] + g_cost + np.array([s_extra.get(int(s), np.inf) for s in src[g_nodes]])
+        tree = self._goal_tree(g, goal, radius, node_ok, cache=not avoid)
+        if tree is None:
+            return None
+        dist, pred, src, g_extra = tree
+        # Best entry node: line to it, then roadmap distance to the goal's attachment, then line to goal.
+        total = s_cost + dist[s_nodes] + g_extra[src[s_nodes]]
         if not np.isfinite(total).any():
             return None
-        k = g_nodes[int(np.argmin(total))]
-        chain = [k]
+        chain = [int(s_nodes[int(np.argmin(total))])]
         while pred[chain[-1]] >= 0:
-            chain.append(pred[chain[-1]])
-        pts = np.vstack([start, self.nodes[chain[::-1]], goal])
+            chain.append(int(pred[chain[-1]]))
+        # The tree is rooted at the goal, so predecessors already lead from the start towards it.
+        pts = np.vstack([start, self.nodes[chain], goal])
         return self._shorten(pts, radius, turn_radius or radius, avoid)
+
+    def _goal_tree(self, g, goal: np.ndarray, radius: float, node_ok: np.ndarray, cache: bool):
+        """Shortest-path tree of the roadmap rooted at the goal's attachment nodes (LRU-cached per goal,
+        since waypoint loops and patrols come back to the same goals)."""
+        key = (round(radius, 3), round(float(goal[0]), 3), round(float(goal[1]), 3))
+        if cache and key in self._trees:
+            self._trees.move_to_end(key)
+            return self._trees[key]
+        g_nodes, g_cost = self._attach(goal, radius, node_ok)
+        if g_nodes.size == 0:
+            return None
+        dist, pred, src = dijkstra(g, indices=g_nodes, min_only=True, return_predecessors=True)
+        g_extra = np.full(len(self.nodes) + 1, np.inf)  # index -1 (unreached) reads inf
+        g_extra[g_nodes] = g_cost
+        tree = (dist, pred, src, g_extra)
+        if cache:
+            self._trees[key] = tree
+            if len(self._trees) > TREE_CACHE:
+                self._trees.popitem(last=False)
+        return tree
 
     def _shorten(self, pts: np.ndarray, radius: float, turn_radius: float, avoid=None) -> np.ndarray:
         """Greedy shortcuts that keep at least min(turn_radius, the clearance the original path had)."""
@@ -192,7 +218,7 @@ class NavMap:
             # Clearance the original path keeps between i and j (running minimum over its segments).
             orig = np.minimum.accumulate(seg_clear[i : i + js.size])
             need = np.minimum(orig, turn_radius) - 1e-9
-            direct = self.segment_clearance(np.repeat(pts[i][None], js.size, 0), pts[js])
+            direct = self.segment_clearance(np.repeat(pts[i][None], js.size, 0), pts[js], SHORTCUT_STEP_M)
             good = direct >= need
             for x, y, r in avoid or ():
                 good &= _point_segment_distance(np.array([x, y]), pts[i], pts[js]) >= r + radius

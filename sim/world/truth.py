@@ -26,7 +26,7 @@ class TruthFrame:
     tags: tuple[tuple[str, ...], ...]
 
     def __post_init__(self) -> None:
-        for a in (self.class_ids, self.xyz, self.yaw, self.vel, self.size, self.temperature_c):
+        for a in (self.xyz, self.yaw, self.vel):
             a.setflags(write=False)
 
     def __len__(self) -> int:

@@ -27,6 +27,7 @@ from sim.world.truth import TruthFrame
 
 PATIENCE_S = 3.0  # blocked this long → replan around the blocker
 PASS_AFTER_S = 10.0  # blocked this long by the same actor → ignore it until apart (gridlock escape)
+INTERACTION_M = 12.0  # pairs farther apart than this cannot constrain each other within a tick's look-ahead
 PASS_CLEAR_M = 4.0  # an ignored actor counts again once the centres are this far apart
 TURN_IN_PLACE_RAD = math.radians(60)  # heading error beyond which an actor stops and turns on the spot
 ARRIVE_M = 0.1  # arrival tolerance at a goal
@@ -86,7 +87,9 @@ class World:
         self.actors: list[ActorState] = []
         self.tick = 0
         self.overlap_events = 0
-        self._ignore = np.zeros((0, 0), bool)
+        self._static_key: tuple = ()
+        self._static_cols: tuple = ()
+        self._ignore: set[tuple[int, int]] = set()  # (i, j): i no longer yields to j until apart
 
     @property
     def nav(self) -> NavMap:
@@ -122,7 +125,7 @@ class World:
             )
         self.tick = 0
         self.overlap_events = 0
-        self._ignore = np.zeros((len(self.actors), len(self.actors)), bool)
+        self._ignore = set()
         self._lifecycle(0.0)
         return self.truth()
 
@@ -139,21 +142,30 @@ class World:
         return self.truth()
 
     def truth(self) -> TruthFrame:
+        """Ground truth of the actors present now (static columns cached while the set is unchanged)."""
         act = [a for a in self.actors if a.active]
         n = len(act)
-        specs = [a.spec for a in act]
-        return TruthFrame(
-            tick=self.tick,
-            t=self.tick * self.dt,
-            ids=tuple(s.id for s in specs),
-            class_ids=np.array([s.class_id for s in specs], dtype=np.int64),
-            xyz=np.array([(a.x, a.y, a.spec.height / 2) for a in act], dtype=float).reshape(n, 3),
-            yaw=np.array([a.yaw for a in act], dtype=float),
-            vel=np.array([(a.v * math.cos(a.yaw), a.v * math.sin(a.yaw)) for a in act], float).reshape(n, 2),
-            size=np.array([(s.length, s.width, s.height) for s in specs], dtype=float).reshape(n, 3),
-            temperature_c=np.array([s.temperature_c for s in specs], dtype=float),
-            tags=tuple(a.tags for a in act),
-        )
+        key = tuple(id(a) for a in act)
+        if key != self._static_key:
+            specs = [a.spec for a in act]
+            self._static_key = key
+            self._static_cols = (
+                tuple(s.id for s in specs),
+                np.array([s.class_id for s in specs], dtype=np.int64),
+                np.array([(s.length, s.width, s.height) for s in specs], dtype=float).reshape(n, 3),
+                np.array([s.temperature_c for s in specs], dtype=float),
+                tuple(a.tags for a in act),
+            )
+            for arr in self._static_cols[1:4]:
+                arr.setflags(write=False)
+        ids, class_ids, size, temperature, tags = self._static_cols
+        dyn = np.array([(a.x, a.y, a.yaw, a.v) for a in act], dtype=float).reshape(n, 4)
+        xyz = np.empty((n, 3))
+        xyz[:, :2] = dyn[:, :2]
+        xyz[:, 2] = size[:, 2] / 2
+        vel = dyn[:, 3:4] * np.stack([np.cos(dyn[:, 2]), np.sin(dyn[:, 2])], axis=1)
+        return TruthFrame(self.tick, self.tick * self.dt, ids, class_ids, xyz, dyn[:, 2].copy(), vel, size,
+                          temperature, tags)  # fmt: skip
 
     # --------------------------------------------------------------------------------------- internals
     def _lifecycle(self, t: float) -> None:
@@ -206,65 +218,91 @@ class World:
             self._new_goal(a, t, avoid)
             a.finished = False if a.path else a.finished
 
-    def _traffic(self, live: list[int], t: float) -> np.ndarray:
-        """Speed cap per live actor from the actors around it (vectorised over pairs)."""
+    def _traffic(self, live: list[int], t: float) -> list[float]:
+        """Speed cap per live actor from the actors around it.
+
+        Only pairs closer than `INTERACTION_M` are examined (numpy prefilter for large crowds); the rules
+        per pair are scalar arithmetic, which for the usual handful of nearby pairs beats array set-up.
+        """
         A = [self.actors[i] for i in live]
         n = len(A)
-        caps = np.full(n, np.inf)
-        if n < 2:
-            for a in A:
-                a.blocked_by = -1
-            return caps
-        p = np.array([(a.x, a.y) for a in A])
-        # Direction of travel (backwards while reversing) and speed.
-        h = np.array([(math.cos(a.yaw), math.sin(a.yaw)) if a.v >= 0 else (-math.cos(a.yaw), -math.sin(a.yaw))
-                      for a in A])  # fmt: skip
-        v = np.array([abs(a.v) for a in A])
-        length = np.array([a.spec.length for a in A])
-        width = np.array([a.spec.width for a in A])
-        decel = np.array([a.spec.decel for a in A])
-        prio = np.array([a.spec.priority for a in A])
-        d = p[None, :, :] - p[:, None, :]  # d[i, j] = p_j - p_i
-        fwd = np.einsum("ijk,ik->ij", d, h)
-        lat = np.abs(d[..., 0] * h[:, None, 1] - d[..., 1] * h[:, None, 0])
-        lane = (width[:, None] + width[None, :]) / 2 + 0.2
-        gap = fwd - (length[:, None] + length[None, :]) / 2
-        look = (v**2 / (2 * decel))[:, None] + MIN_GAP_M + 2.0
-        ignore = self._ignore[np.ix_(live, live)]
-        dist = np.hypot(d[..., 0], d[..., 1])
-        if ignore.any():
-            ignore &= dist < PASS_CLEAR_M
-            self._ignore[np.ix_(live, live)] = ignore
-        ahead = (fwd > 0) & (lat < lane) & (gap < look) & ~ignore
-        np.fill_diagonal(ahead, False)
-        # Following: brake to keep MIN_GAP_M behind whoever is ahead in the lane.
-        limit = np.sqrt(2 * decel[:, None] * np.maximum(gap - MIN_GAP_M, 0.0))
-        limit = np.where(ahead, limit, np.inf)
-        # Head-on (each ahead of the other): the lower priority (then later listed) one stops.
-        mutual = ahead & ahead.T
-        yields = mutual & ((prio[:, None] < prio[None, :]) | ((prio[:, None] == prio[None, :]) &
-                                                              (np.arange(n)[:, None] > np.arange(n)[None, :])))  # fmt: skip
-        limit = np.where(yields, 0.0, limit)
-        # Give way: a lower-priority actor does not step into the lane of a moving higher-priority one.
-        fut = p + h * (v * GIVE_WAY_HORIZON_S + 0.3)[:, None]
-        dj = fut[:, None, :] - p[None, :, :]  # from j to i's future position, in j's frame
-        fwd_j = np.einsum("ijk,jk->ij", dj, h)
-        lat_j = np.abs(dj[..., 0] * h[None, :, 1] - dj[..., 1] * h[None, :, 0])
-        in_lane_now = ahead.T  # j already has i ahead in its lane: i should clear it, not stop in it
-        enters = (fwd_j > 0) & (fwd_j < (v**2 / (2 * decel))[None, :] + 4.0) & (lat_j < lane) & ~in_lane_now
-        give_way = enters & (prio[:, None] < prio[None, :]) & (v[None, :] > 0.3) & ~ignore
-        np.fill_diagonal(give_way, False)
-        limit = np.where(give_way, 0.0, limit)
-        caps = limit.min(axis=1)
-        who = limit.argmin(axis=1)
+        inf = math.inf
+        caps = [inf] * n
+        who = [-1] * n
+        if self._ignore:  # forget ignored blockers once apart
+            self._ignore = {
+                (i, j) for i, j in self._ignore
+                if self.actors[i].active and self.actors[j].active
+                and math.hypot(self.actors[i].x - self.actors[j].x, self.actors[i].y - self.actors[j].y) < PASS_CLEAR_M
+            }  # fmt: skip
+        if n >= 2:
+            xs = [a.x for a in A]
+            ys = [a.y for a in A]
+            # Direction of travel (backwards while reversing) and speed.
+            hx = [math.cos(a.yaw) if a.v >= 0 else -math.cos(a.yaw) for a in A]
+            hy = [math.sin(a.yaw) if a.v >= 0 else -math.sin(a.yaw) for a in A]
+            sp = [abs(a.v) for a in A]
+            r2 = INTERACTION_M * INTERACTION_M
+            if n <= 48:
+                pairs = [(i, j) for i in range(n) for j in range(i + 1, n)
+                         if (xs[i] - xs[j]) ** 2 + (ys[i] - ys[j]) ** 2 < r2]  # fmt: skip
+            else:
+                p = np.array([xs, ys]).T
+                d2 = ((p[:, None, :] - p[None, :, :]) ** 2).sum(-1)
+                pairs = list(zip(*np.nonzero(np.triu(d2 < r2, 1)), strict=True))
+
+            def limit(i: int, j: int, value: float) -> None:
+                if value < caps[i]:
+                    caps[i], who[i] = value, j
+
+            for i, j in pairs:
+                a, b = A[i], A[j]
+                sa, sb = a.spec, b.spec
+                dx, dy = xs[j] - xs[i], ys[j] - ys[i]
+                lane = (sa.width + sb.width) / 2 + 0.2
+                half_len = (sa.length + sb.length) / 2
+                ign_ij = (live[i], live[j]) in self._ignore
+                ign_ji = (live[j], live[i]) in self._ignore
+                # Is j ahead in i's lane, and i ahead in j's?
+                f_ij = dx * hx[i] + dy * hy[i]
+                gap_ij = f_ij - half_len
+                ahead_ij = (not ign_ij and f_ij > 0 and abs(dx * hy[i] - dy * hx[i]) < lane
+                            and gap_ij < sp[i] ** 2 / (2 * sa.decel) + MIN_GAP_M + 2.0)  # fmt: skip
+                f_ji = -dx * hx[j] - dy * hy[j]
+                gap_ji = f_ji - half_len
+                ahead_ji = (not ign_ji and f_ji > 0 and abs(dx * hy[j] - dy * hx[j]) < lane
+                            and gap_ji < sp[j] ** 2 / (2 * sb.decel) + MIN_GAP_M + 2.0)  # fmt: skip
+                # Following: brake to keep MIN_GAP_M behind whoever is ahead in the lane.
+                if ahead_ij:
+                    limit(i, live[j], math.sqrt(2 * sa.decel * max(gap_ij - MIN_GAP_M, 0.0)))
+                if ahead_ji:
+                    limit(j, live[i], math.sqrt(2 * sb.decel * max(gap_ji - MIN_GAP_M, 0.0)))
+                # Head-on (each ahead of the other): the lower priority (then later listed) one stops.
+                if ahead_ij and ahead_ji:
+                    if (sa.priority, -live[i]) < (sb.priority, -live[j]):
+                        limit(i, live[j], 0.0)
+                    else:
+                        limit(j, live[i], 0.0)
+                    continue
+                # Give way: a lower-priority actor does not step into the lane of a moving higher-priority
+                # one (unless it is already in that lane, when it must clear it rather than stop in it).
+                if sa.priority != sb.priority:
+                    lo, hi, lo_in_lane = (i, j, ahead_ji) if sa.priority < sb.priority else (j, i, ahead_ij)
+                    if not lo_in_lane and sp[hi] > 0.3 and (live[lo], live[hi]) not in self._ignore:
+                        reach = sp[lo] * GIVE_WAY_HORIZON_S + 0.3
+                        fx, fy = xs[lo] + hx[lo] * reach - xs[hi], ys[lo] + hy[lo] * reach - ys[hi]
+                        f = fx * hx[hi] + fy * hy[hi]
+                        hs = A[hi].spec
+                        if 0 < f < sp[hi] ** 2 / (2 * hs.decel) + 4.0 and abs(fx * hy[hi] - fy * hx[hi]) < lane:
+                            limit(lo, live[hi], 0.0)
         for k, a in enumerate(A):
-            if caps[k] < 0.05 and np.isfinite(caps[k]):
-                j = live[int(who[k])]
+            if caps[k] < 0.05:
+                j = who[k]
                 b = self.actors[j]
                 if a.blocked_by != j:
                     a.blocked_by, a.blocked_since = j, t
                 elif t - a.blocked_since >= PASS_AFTER_S:
-                    self._ignore[live[k], j] = True
+                    self._ignore.add((live[k], j))
                     self.overlap_events += 1
                     a.blocked_by = -1
                 elif t - max(a.blocked_since, a.last_replan) >= PATIENCE_S and abs(b.v) < 0.05 and a.path is not None:
@@ -288,18 +326,20 @@ class World:
         path, cum = a.path, a.cum
         # Project onto the path near the current segment.
         best, best_d2, best_u = a.seg, math.inf, 0.0
-        for k in range(a.seg, min(a.seg + 3, len(path) - 1)):
+        ax, ay = a.x, a.y
+        last = len(path) - 1
+        for k in range(a.seg, a.seg + 3 if a.seg + 3 < last else last):
             (x0, y0), (x1, y1) = path[k], path[k + 1]
             dx, dy = x1 - x0, y1 - y0
             ll = dx * dx + dy * dy
-            u = 0.0 if ll == 0 else min(max(((a.x - x0) * dx + (a.y - y0) * dy) / ll, 0.0), 1.0)
-            ex, ey = x0 + u * dx - a.x, y0 + u * dy - a.y
+            u = ((ax - x0) * dx + (ay - y0) * dy) / ll if ll > 0 else 0.0
+            u = 0.0 if u < 0.0 else (1.0 if u > 1.0 else u)
+            ex, ey = x0 + u * dx - ax, y0 + u * dy - ay
             d2 = ex * ex + ey * ey
             if d2 < best_d2 - 1e-12:
                 best, best_d2, best_u = k, d2, u
         a.seg = best
         s_here = cum[best] + best_u * (cum[best + 1] - cum[best])
-        remaining = cum[-1] - s_here
         # Look-ahead point.
         target_s = s_here + a.lookahead
         k = best
