@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import math
 from pathlib import Path
 
@@ -12,6 +13,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 from matplotlib.patches import Polygon, Rectangle  # noqa: E402
 
+from sim.output.atomic import atomic_write_bytes  # noqa: E402
 from sim.scenario.models import BeamSensor, Scenario  # noqa: E402
 from sim.world.layout import StaticWorld  # noqa: E402
 
@@ -72,8 +74,11 @@ def _box(x, y, yaw, length, width):
     return pts @ np.array([[c, s], [-s, c]]) + (x, y)
 
 
-def plot_trajectories(path: Path, scenario: Scenario, static: StaticWorld, truth: dict[str, dict]) -> None:
-    """Write the trajectory figure. `truth[id]` holds arrays t, x, y, yaw and scalars kind, length, width."""
+def plot_trajectories(path: Path, scenario: Scenario, static: StaticWorld, truth: dict[str, dict],
+                      at_time: float | None = None) -> None:  # fmt: skip
+    """Write the trajectory figure. `truth[id]` holds arrays t, x, y, yaw and scalars kind, length, width.
+
+    Boxes show each actor's pose at `at_time` (default: its last pose); the figure is written atomically."""
     L, W = static.size
     fig, ax = plt.subplots(figsize=(max(6.0, 10 * L / max(L, W)) + 2.5, max(4.5, 10 * W / max(L, W)) + 0.8))
     draw_layout(ax, scenario, static)
@@ -85,14 +90,23 @@ def plot_trajectories(path: Path, scenario: Scenario, static: StaticWorld, truth
         kinds_done.add(tr["kind"])
         ax.plot(tr["x"], tr["y"], ls="--", lw=1.0, color=colour, zorder=5, label=label)
         ax.plot(tr["x"][0], tr["y"][0], marker="o", ms=3, color=colour, zorder=5)
-        ax.add_patch(Polygon(_box(tr["x"][-1], tr["y"][-1], tr["yaw"][-1], tr["length"], tr["width"]),
+        if at_time is None:
+            k = -1
+        else:
+            k = int(np.searchsorted(tr["t"], at_time - 1e-9))
+            if k >= len(tr["t"]) or abs(tr["t"][k] - at_time) > 1e-6:
+                continue  # not present at that time
+        ax.add_patch(Polygon(_box(tr["x"][k], tr["y"][k], tr["yaw"][k], tr["length"], tr["width"]),
                              closed=True, facecolor=colour, edgecolor="black", lw=0.5, zorder=6))  # fmt: skip
-        ax.annotate(actor_id, (tr["x"][-1], tr["y"][-1]), xytext=(4, -8), textcoords="offset points",
+        ax.annotate(actor_id, (tr["x"][k], tr["y"][k]), xytext=(4, -8), textcoords="offset points",
                     fontsize=6, color=colour, zorder=7)  # fmt: skip
     draw_scale_bar(ax)
-    ax.set_title(f"{scenario.name}: actor trajectories over {scenario.duration_s:g} s "
-                 "(dot = start, box = final pose)", fontsize=10)  # fmt: skip
+    when = "final pose" if at_time is None else f"pose at t = {at_time:g} s"
+    ax.set_title(f"{scenario.name} (seed {scenario.seed}): actor trajectories over {scenario.duration_s:g} s "
+                 f"(dot = start, box = {when})", fontsize=10)  # fmt: skip
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=7, frameon=False)
     fig.tight_layout()
-    fig.savefig(path, dpi=150)
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=150)
     plt.close(fig)
+    atomic_write_bytes(Path(path), buf.getvalue())

@@ -42,6 +42,7 @@ class NavMap:
     edges: np.ndarray  # (m, 2) node index pairs
     edge_len: np.ndarray  # (m,)
     edge_clear: np.ndarray  # (m,) smallest clearance along each edge
+    node_grid: np.ndarray  # (bx, by) node id of each NODE_BLOCK block, -1 where none
     _graphs: dict = field(default_factory=dict, repr=False)
     _flat: np.ndarray = field(init=False, repr=False)
     _trees: OrderedDict = field(default_factory=OrderedDict, repr=False)
@@ -55,8 +56,9 @@ class NavMap:
         """Clearance (m) at world points (..., 2); points outside the grid read the border (0)."""
         pts = np.asarray(pts, dtype=float)
         nx, ny = self.clearance.shape
-        ix = np.clip(((pts[..., 0] - self.origin[0]) * (1 / RES_M)).astype(np.intp), 0, nx - 1)
-        iy = np.clip(((pts[..., 1] - self.origin[1]) * (1 / RES_M)).astype(np.intp), 0, ny - 1)
+        # np.minimum/np.maximum: the same as clip, without its Python-level overhead.
+        ix = np.minimum(np.maximum(((pts[..., 0] - self.origin[0]) * (1 / RES_M)).astype(np.intp), 0), nx - 1)
+        iy = np.minimum(np.maximum(((pts[..., 1] - self.origin[1]) * (1 / RES_M)).astype(np.intp), 0), ny - 1)
         return self._flat.take(ix * ny + iy)
 
     def clearance_scalar(self, x: float, y: float) -> float:
@@ -103,19 +105,33 @@ class NavMap:
 
     def _attach(self, p: np.ndarray, radius: float, node_ok: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Roadmap nodes reachable in a straight clear line from p, and those line lengths."""
-        d = np.linalg.norm(self.nodes - p, axis=1)
-        cand = np.flatnonzero(node_ok & (d <= ATTACH_RADIUS_M))
-        if cand.size == 0:
-            cand = np.flatnonzero(node_ok & (d <= 3 * ATTACH_RADIUS_M))
-        if cand.size == 0:
-            return cand, d[cand]
-        clear = self.segment_clearance(np.repeat(p[None], cand.size, 0), self.nodes[cand])
+        for reach in (ATTACH_RADIUS_M, 3 * ATTACH_RADIUS_M):
+            cand = self._near_nodes(p, reach)
+            d = np.hypot(self.nodes[cand, 0] - p[0], self.nodes[cand, 1] - p[1])
+            keep = node_ok[cand] & (d <= reach)
+            cand, d = cand[keep], d[keep]
+            if cand.size:
+                break
+        else:
+            return cand, d
+        clear = self.segment_clearance(np.broadcast_to(p, (cand.size, 2)), self.nodes[cand])
         # The actor's own spot may be tighter than `radius` (it is already there): only ask that the
         # connection be no tighter than either end.
-        need = np.minimum(radius, min(self.clearance_at(p[None])[0], radius)) - 1e-9
+        need = min(radius, self.clearance_scalar(p[0], p[1])) - 1e-9
         ok = np.flatnonzero(clear >= need)
-        ok = ok[np.argsort(d[cand[ok]], kind="stable")[:ATTACH_MAX]]  # the nearest few suffice
-        return cand[ok], d[cand[ok]]
+        ok = ok[np.argsort(d[ok], kind="stable")[:ATTACH_MAX]]  # the nearest few suffice
+        return cand[ok], d[ok]
+
+    def _near_nodes(self, p: np.ndarray, reach: float) -> np.ndarray:
+        """Ids of roadmap nodes in the blocks within `reach` of p (a superset of those within reach)."""
+        size = NODE_BLOCK * RES_M
+        bx, by = self.node_grid.shape
+        i0 = max(int((p[0] - reach - self.origin[0]) / size), 0)
+        i1 = min(int((p[0] + reach - self.origin[0]) / size) + 1, bx)
+        j0 = max(int((p[1] - reach - self.origin[1]) / size), 0)
+        j1 = min(int((p[1] + reach - self.origin[1]) / size) + 1, by)
+        ids = self.node_grid[i0:i1, j0:j1].ravel()
+        return ids[ids >= 0]
 
     def component_of(self, p, radius: float) -> int:
         """Roadmap component an actor at p can join (-1: none)."""
@@ -209,34 +225,39 @@ class NavMap:
             cross = np.abs(d1[:, 0] * d2[:, 1] - d1[:, 1] * d2[:, 0])
             bend = cross > 1e-6 * np.linalg.norm(d1, axis=1) * np.linalg.norm(d2, axis=1)
             pts = pts[np.r_[True, bend, True]]
+        n = len(pts)
         seg_clear = self.segment_clearance(pts[:-1], pts[1:])
+        # Every forward pair (i, j) within the window, tested in one vectorised call.
+        ii, jj = np.triu_indices(n, 1)
+        near = jj - ii <= SHORTCUT_WINDOW
+        ii, jj = ii[near], jj[near]
+        direct = self.segment_clearance(pts[ii], pts[jj], SHORTCUT_STEP_M)
+        # Clearance the original path keeps between i and j: the minimum over its segments i..j-1.
+        run_min = np.full((n, n), np.inf)
+        for i in range(n - 1):
+            run_min[i, i + 1 :] = np.minimum.accumulate(seg_clear[i:])
+        good = direct >= np.minimum(run_min[ii, jj], turn_radius) - 1e-9
+        for x, y, r in avoid or ():
+            good &= _segment_point_distance(pts[ii], pts[jj], np.array([x, y])) >= r + radius
+        reach = np.arange(1, n + 1)  # farthest j reachable from each i (at least the next vertex)
+        reach[-1] = n - 1
+        np.maximum.at(reach, ii[good], jj[good])
         out = [pts[0]]
         i = 0
-        n = len(pts)
         while i < n - 1:
-            js = np.arange(i + 1, min(n, i + 1 + SHORTCUT_WINDOW))
-            # Clearance the original path keeps between i and j (running minimum over its segments).
-            orig = np.minimum.accumulate(seg_clear[i : i + js.size])
-            need = np.minimum(orig, turn_radius) - 1e-9
-            direct = self.segment_clearance(np.repeat(pts[i][None], js.size, 0), pts[js], SHORTCUT_STEP_M)
-            good = direct >= need
-            for x, y, r in avoid or ():
-                good &= _point_segment_distance(np.array([x, y]), pts[i], pts[js]) >= r + radius
-            ok = np.flatnonzero(good)
-            j = int(js[ok[-1]]) if ok.size else i + 1
-            out.append(pts[j])
-            i = j
+            i = int(reach[i])
+            out.append(pts[i])
         path = np.array(out)
         # Drop zero-length legs.
         keep = np.r_[True, np.linalg.norm(np.diff(path, axis=0), axis=1) > 1e-6]
         return path[keep]
 
 
-def _point_segment_distance(p: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Distance from point p to segments a→b[k] (b is (k, 2))."""
+def _segment_point_distance(a: np.ndarray, b: np.ndarray, p: np.ndarray) -> np.ndarray:
+    """Distance from point p to each segment a[k]→b[k]."""
     ab = b - a
     ll = np.einsum("ij,ij->i", ab, ab)
-    u = np.clip(np.divide((p - a) @ ab.T, ll, out=np.zeros_like(ll), where=ll > 0), 0.0, 1.0)
+    u = np.clip(np.divide(np.einsum("ij,ij->i", p - a, ab), ll, out=np.zeros_like(ll), where=ll > 0), 0.0, 1.0)
     return np.linalg.norm(a + u[:, None] * ab - p, axis=1)
 
 
@@ -289,7 +310,7 @@ def build_navmap(world: StaticWorld) -> NavMap:
         a_list.append(node_id[ii[ok], jj[ok]])
         b_list.append(node_id[ti[ok], tj[ok]])
     edges = np.stack([np.concatenate(a_list), np.concatenate(b_list)], axis=1)
-    nav = NavMap(origin, clearance, nodes, node_clear, edges, np.zeros(0), np.zeros(0))
+    nav = NavMap(origin, clearance, nodes, node_clear, edges, np.zeros(0), np.zeros(0), node_id)
     edge_clear = nav.segment_clearance(nodes[edges[:, 0]], nodes[edges[:, 1]])
     keep = edge_clear > 0.15
     nav.edges = edges[keep]

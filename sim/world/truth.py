@@ -11,6 +11,8 @@ import numpy as np
 class TruthFrame:
     """Immutable snapshot of every actor present at one tick; row k of each array is one actor.
 
+    The arrays are read-only (the world hands out views of one read-only block per tick).
+
     `z` is the height of the box centre above the floor; `yaw` is counter-clockwise from +x.
     """
 
@@ -24,10 +26,6 @@ class TruthFrame:
     size: np.ndarray  # (n, 3) length, width, height
     temperature_c: np.ndarray  # (n,)
     tags: tuple[tuple[str, ...], ...]
-
-    def __post_init__(self) -> None:
-        for a in (self.xyz, self.yaw, self.vel):
-            a.setflags(write=False)
 
     def __len__(self) -> int:
         return len(self.ids)

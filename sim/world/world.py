@@ -27,7 +27,10 @@ from sim.world.truth import TruthFrame
 
 PATIENCE_S = 3.0  # blocked this long → replan around the blocker
 PASS_AFTER_S = 10.0  # blocked this long by the same actor → ignore it until apart (gridlock escape)
-INTERACTION_M = 12.0  # pairs farther apart than this cannot constrain each other within a tick's look-ahead
+# Pairs farther apart than this cannot constrain each other: the longest look-ahead is a forklift's braking
+# distance at 2.5 m/s (≈ 2.1 m) + gap and margin (2.6 m) + two half lengths (2.5 m), or the give-way reach
+# (≈ 2.4 m + 6.1 m); 9 m covers both.
+INTERACTION_M = 9.0
 PASS_CLEAR_M = 4.0  # an ignored actor counts again once the centres are this far apart
 TURN_IN_PLACE_RAD = math.radians(60)  # heading error beyond which an actor stops and turns on the spot
 ARRIVE_M = 0.1  # arrival tolerance at a goal
@@ -35,11 +38,12 @@ MIN_GAP_M = 0.6  # bumper-to-bumper gap kept to the actor ahead
 GIVE_WAY_HORIZON_S = 1.5  # a lower-priority actor looks this far ahead before entering another's lane
 TURN_DONE_RAD = math.radians(8)  # ... and turns until the error is below this
 TURN_ROOM_M = 0.05  # turning on the spot needs the circumscribed radius plus this much clearance
+HALF_PI = math.pi / 2
 REVERSE_FRACTION = 0.5  # reversing speed as a fraction of the cruise speed
 LOOKAHEAD_M = {"forklift": 1.2, "agv": 0.8, "worker": 0.6}  # pure-pursuit look-ahead per kind
 
 
-@dataclass
+@dataclass(slots=True)
 class ActorState:
     """Mutable state of one actor; owned by the world."""
 
@@ -60,7 +64,7 @@ class ActorState:
     goal: Goal | None = None
     path: list[tuple[float, float]] | None = None
     cum: list[float] = field(default_factory=list)  # arc length at each path vertex
-    turn: list[float] = field(default_factory=list)  # heading change at each vertex (rad)
+    corner_v2: list[float] = field(default_factory=list)  # squared speed allowed through each vertex
     seg: int = 0
     turning: bool = False  # turning on the spot until the heading error is small
     dwell_until: float = -1.0
@@ -159,12 +163,11 @@ class World:
             for arr in self._static_cols[1:4]:
                 arr.setflags(write=False)
         ids, class_ids, size, temperature, tags = self._static_cols
-        dyn = np.array([(a.x, a.y, a.yaw, a.v) for a in act], dtype=float).reshape(n, 4)
-        xyz = np.empty((n, 3))
-        xyz[:, :2] = dyn[:, :2]
-        xyz[:, 2] = size[:, 2] / 2
-        vel = dyn[:, 3:4] * np.stack([np.cos(dyn[:, 2]), np.sin(dyn[:, 2])], axis=1)
-        return TruthFrame(self.tick, self.tick * self.dt, ids, class_ids, xyz, dyn[:, 2].copy(), vel, size,
+        cos, sin = math.cos, math.sin
+        dyn = np.array([(a.x, a.y, a.spec.height / 2, a.yaw, a.v * cos(a.yaw), a.v * sin(a.yaw)) for a in act],
+                       dtype=float).reshape(n, 6)  # fmt: skip
+        dyn.setflags(write=False)
+        return TruthFrame(self.tick, self.tick * self.dt, ids, class_ids, dyn[:, :3], dyn[:, 3], dyn[:, 4:], size,
                           temperature, tags)  # fmt: skip
 
     # --------------------------------------------------------------------------------------- internals
@@ -188,7 +191,10 @@ class World:
         a.cum = np.r_[0.0, np.cumsum(d)].tolist()
         heading = np.arctan2(np.diff(path[:, 1]), np.diff(path[:, 0]))
         turn = np.abs((np.diff(heading) + np.pi) % (2 * np.pi) - np.pi)
-        a.turn = np.r_[0.0, turn, 0.0].tolist()
+        # Squared corner speed at each vertex: pure pursuit rounds a corner of angle θ on an arc of radius
+        # ≈ L / (2 sin(θ/2)) (L the look-ahead); lateral acceleration v²/R must stay within the limit.
+        radius = a.lookahead / (2 * np.sin(np.maximum(turn, 1e-6) / 2))
+        a.corner_v2 = np.r_[np.inf, a.spec.lat_accel * radius, np.inf].tolist()
         a.seg = 0
 
     def _new_goal(self, a: ActorState, t: float, avoid=None) -> None:
@@ -315,19 +321,21 @@ class World:
         return caps
 
     def _drive(self, a: ActorState, t: float, cap: float) -> None:
-        """Pure-pursuit step of one actor with speed, acceleration, lateral-acceleration and yaw-rate limits."""
+        """Pure-pursuit step of one actor with speed, acceleration, lateral-acceleration and yaw-rate limits.
+
+        Scalar `math` on plain floats throughout: this runs once per actor per tick."""
         dt, s = self.dt, a.spec
         if a.path is None:
             if not a.finished and t >= a.dwell_until:
                 self._new_goal(a, t)
             if a.path is None:
-                a.v, a.omega = 0.0, 0.0
+                a.v = a.omega = 0.0
                 return
         path, cum = a.path, a.cum
+        ax, ay, v = a.x, a.y, a.v
+        last = len(path) - 1
         # Project onto the path near the current segment.
         best, best_d2, best_u = a.seg, math.inf, 0.0
-        ax, ay = a.x, a.y
-        last = len(path) - 1
         for k in range(a.seg, a.seg + 3 if a.seg + 3 < last else last):
             (x0, y0), (x1, y1) = path[k], path[k + 1]
             dx, dy = x1 - x0, y1 - y0
@@ -341,69 +349,81 @@ class World:
         a.seg = best
         s_here = cum[best] + best_u * (cum[best + 1] - cum[best])
         # Look-ahead point.
-        target_s = s_here + a.lookahead
-        k = best
-        while k < len(path) - 2 and cum[k + 1] < target_s:
-            k += 1
+        look = a.lookahead
+        target_s = s_here + look
         if target_s >= cum[-1]:
             tx, ty = path[-1]
         else:
+            k = best
+            while k < last - 1 and cum[k + 1] < target_s:
+                k += 1
             seg_len = cum[k + 1] - cum[k]
             u = (target_s - cum[k]) / seg_len if seg_len > 0 else 0.0
-            tx = path[k][0] + u * (path[k + 1][0] - path[k][0])
-            ty = path[k][1] + u * (path[k + 1][1] - path[k][1])
-        dx, dy = tx - a.x, ty - a.y
+            (x0, y0), (x1, y1) = path[k], path[k + 1]
+            tx, ty = x0 + u * (x1 - x0), y0 + u * (y1 - y0)
+        dx, dy = tx - ax, ty - ay
         dist = math.hypot(dx, dy)
-        to_end = math.hypot(path[-1][0] - a.x, path[-1][1] - a.y)
-
-        if to_end <= ARRIVE_M and abs(a.v) <= s.decel * dt + 1e-9:
-            a.v, a.omega, a.turning = 0.0, 0.0, False
-            dwell = a.goal.dwell_s if a.goal else 0.0
-            a.path, a.goal = None, None
-            a.dwell_until = t + dwell
+        rem = cum[-1] - s_here  # along the path: ≥ the straight distance to the end
+        to_end = rem if rem > 2.0 else math.hypot(path[-1][0] - ax, path[-1][1] - ay)
+        speed = v if v >= 0.0 else -v
+        if to_end <= ARRIVE_M and speed <= s.decel * dt + 1e-9:
+            a.v = a.omega = 0.0
+            a.turning = False
+            a.dwell_until = t + (a.goal.dwell_s if a.goal else 0.0)
+            a.path = a.goal = None
             return
 
         alpha = _wrap(math.atan2(dy, dx) - a.yaw) if dist > 1e-6 else 0.0
-        if a.turning or abs(alpha) > TURN_IN_PLACE_RAD:
+        abs_alpha = alpha if alpha >= 0.0 else -alpha
+        if a.turning or abs_alpha > TURN_IN_PLACE_RAD:
             # Turn on the spot where the body has room to sweep; in a narrow aisle back out instead.
-            room = self.nav.clearance_scalar(a.x, a.y) >= s.turn_radius - s.margin + TURN_ROOM_M
-            if room:
-                a.turning = abs(alpha) > TURN_DONE_RAD
-            else:
-                a.turning = False
-        mode = 0 if not a.turning else 1  # 0 pursue, 1 turn in place, 2 reverse
-        if mode == 0 and abs(alpha) > math.pi / 2:
-            mode = 2
+            room = self.nav.clearance_scalar(ax, ay) >= s.turn_radius - s.margin + TURN_ROOM_M
+            a.turning = room and abs_alpha > TURN_DONE_RAD
+        # Mode: 0 pursue forwards, 1 turn on the spot, 2 reverse.
+        mode = 1 if a.turning else (2 if abs_alpha > HALF_PI else 0)
         heading_err = _wrap(alpha - math.pi) if mode == 2 else alpha
-        kappa = 2.0 * math.sin(heading_err) / max(dist, 0.05) if to_end > ARRIVE_M else 0.0
-        # Speed target (magnitude).
-        v_t = min(a.cruise if mode == 0 else REVERSE_FRACTION * a.cruise, cap,
-                  math.sqrt(2 * s.decel * max(to_end - 0.02, 0.0)))  # fmt: skip
-        speed = abs(a.v)
-        for j in range(best + 1, len(path) - 1):
-            d_v = cum[j] - s_here
-            if d_v > 2 * a.lookahead + speed * speed / (2 * s.decel) + 1.0:
+        kappa = 2.0 * math.sin(heading_err) / (dist if dist > 0.05 else 0.05) if to_end > ARRIVE_M else 0.0
+        # Speed target (magnitude): cruise, traffic cap, braking to the end and into corners, curvature.
+        v_t = a.cruise if mode == 0 else REVERSE_FRACTION * a.cruise
+        if cap < v_t:
+            v_t = cap
+        two_dec = 2.0 * s.decel
+        v_end = math.sqrt(two_dec * (to_end - 0.02)) if to_end > 0.02 else 0.0
+        if v_end < v_t:
+            v_t = v_end
+        horizon = s_here + 2.0 * look + speed * speed / two_dec + 1.0
+        vc2 = a.corner_v2
+        for j in range(best + 1, last):
+            if cum[j] > horizon:
                 break
-            th = a.turn[j]
-            if th > 1e-3:
-                v_c = math.sqrt(s.lat_accel * a.lookahead / (2 * math.sin(th / 2)))
-                v_t = min(v_t, math.sqrt(v_c * v_c + 2 * s.decel * max(d_v - a.lookahead, 0.0)))
-        if abs(kappa) > 1e-6:
-            v_t = min(v_t, math.sqrt(s.lat_accel / abs(kappa)))
-        if mode == 1 or (mode == 0 and abs(alpha) > TURN_IN_PLACE_RAD):
+            d_brake = cum[j] - s_here - look
+            v_j = math.sqrt(vc2[j] + two_dec * d_brake) if d_brake > 0.0 else math.sqrt(vc2[j])
+            if v_j < v_t:
+                v_t = v_j
+        abs_kappa = kappa if kappa >= 0.0 else -kappa
+        if abs_kappa > 1e-6:
+            v_k = math.sqrt(s.lat_accel / abs_kappa)
+            if v_k < v_t:
+                v_t = v_k
+        if mode == 1 or (mode == 0 and abs_alpha > TURN_IN_PLACE_RAD):
             v_t = 0.0
         target = -v_t if mode == 2 else v_t
         # Signed speed change: speeding up at `accel`, slowing down (or reversing through 0) at `decel`.
-        speeding_up = target * a.v >= 0 and abs(target) > abs(a.v)
-        rate = s.accel if speeding_up else s.decel
-        v_new = a.v + min(max(target - a.v, -rate * dt), rate * dt)
-        w_max = s.yaw_rate if abs(v_new) < 1e-9 else min(s.yaw_rate, s.lat_accel / abs(v_new))
+        rate = (s.accel if target * v >= 0.0 and (target if target >= 0 else -target) > speed else s.decel) * dt
+        dv = target - v
+        v_new = v + (rate if dv > rate else (-rate if dv < -rate else dv))
+        sp_new = v_new if v_new >= 0.0 else -v_new
+        w_max = s.yaw_rate
+        if sp_new > 1e-9 and s.lat_accel / sp_new < w_max:
+            w_max = s.lat_accel / sp_new
         if mode == 1:
-            omega = math.copysign(min(w_max, abs(alpha) / dt), alpha)
+            omega = abs_alpha / dt if abs_alpha / dt < w_max else w_max
+            omega = omega if alpha >= 0.0 else -omega
         else:
-            omega = min(max(abs(v_new) * kappa, -w_max), w_max)
+            omega = sp_new * kappa
+            omega = w_max if omega > w_max else (-w_max if omega < -w_max else omega)
         yaw_mid = a.yaw + 0.5 * omega * dt
-        a.x += v_new * math.cos(yaw_mid) * dt
-        a.y += v_new * math.sin(yaw_mid) * dt
+        a.x = ax + v_new * math.cos(yaw_mid) * dt
+        a.y = ay + v_new * math.sin(yaw_mid) * dt
         a.yaw = _wrap(a.yaw + omega * dt)
         a.v, a.omega = v_new, omega

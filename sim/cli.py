@@ -1,0 +1,216 @@
+"""The `whsim` command line (SPEC §5). Exit codes: 0 done, 2 bad input, 1 internal error, 130 interrupted."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import traceback
+from pathlib import Path
+
+EXIT_OK, EXIT_INTERNAL, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports usage errors on one line with exit code 2."""
+
+    def error(self, message: str):  # type: ignore[override]
+        self.exit(EXIT_USAGE, f"whsim: {message} (see '{self.prog} --help')\n")
+
+
+def _positive_float(text: str) -> float:
+    try:
+        v = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds, got '{text}'") from None
+    if not v > 0:
+        raise argparse.ArgumentTypeError(f"must be positive, got {text}")
+    return v
+
+
+def _seed(text: str) -> int:
+    try:
+        v = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a non-negative integer, got '{text}'") from None
+    if not 0 <= v < 2**63:
+        raise argparse.ArgumentTypeError(f"must be in [0, 2^63), got {text}")
+    return v
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="whsim", description="Warehouse perception and sensor-fusion simulator.")
+    p.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
+    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+
+    r = sub.add_parser("run", parents=[common], help="simulate a scenario and write its run directory")
+    r.add_argument("scenario", type=Path)
+    r.add_argument("--out", type=Path, help="run directory (default: runs/<scenario name>)")
+    r.add_argument("--seed", type=_seed, help="override the scenario seed")
+    r.add_argument("--strategy", help="override pipeline.strategy (see 'whsim strategies')")
+    r.add_argument("--duration", type=_positive_float, help="override duration_s")
+    r.add_argument("--save-sensors", type=int, metavar="EVERY", help="save raw sensor data every N readings")
+    r.add_argument("--animate", action="store_true", help="also write animation.gif")
+    r.add_argument("--overwrite", action="store_true", help="reuse a non-empty run directory")
+    r.add_argument("--quiet", action="store_true", help="no progress bar or summary")
+
+    v = sub.add_parser("validate", parents=[common], help="check scenario files without running them")
+    v.add_argument("scenarios", type=Path, nargs="+")
+
+    pl = sub.add_parser("plot", parents=[common], help="redraw a run's figures from its saved files")
+    pl.add_argument("run_dir", type=Path)
+    pl.add_argument("--step", type=int, help="tick at which to draw the actors' boxes (default: last)")
+
+    sub.add_parser("strategies", parents=[common], help="list the tracking strategies")
+
+    pf = sub.add_parser("perf", parents=[common], help="measure the performance figures of SPEC §9")
+    pf.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    pf.add_argument("--only", help="run one figure (by key)")
+    pf.add_argument("--repeats", type=int, default=5, help="best of this many repetitions per figure")
+    return p
+
+
+# ----------------------------------------------------------------------------------------- commands
+def cmd_run(args) -> int:
+    from sim.runner import UsageError, apply_overrides, run_scenario
+    from sim.scenario.loader import load_scenario
+    from sim.strategies import STRATEGIES
+
+    if args.save_sensors is not None:
+        raise UsageError("--save-sensors: sensor simulation is not built in this version yet")
+    if args.animate:
+        raise UsageError("--animate: animations are not built in this version yet")
+    scenario = load_scenario(args.scenario)
+    if args.strategy is not None:
+        from sim.scenario.suggest import did_you_mean
+
+        info = STRATEGIES.get(args.strategy)
+        if info is None:
+            raise UsageError(f"--strategy: unknown strategy '{args.strategy}'{did_you_mean(args.strategy, STRATEGIES)}"
+                             f" (allowed: {', '.join(STRATEGIES)})")  # fmt: skip
+        if not info.available:
+            raise UsageError(f"--strategy: '{args.strategy}' is not built yet (needs {info.needs}); "
+                             "available now: " + ", ".join(n for n, s in STRATEGIES.items() if s.available))  # fmt: skip
+    scenario = apply_overrides(scenario, str(args.scenario), seed=args.seed, strategy=args.strategy,
+                               duration=args.duration)  # fmt: skip
+    out = args.out or Path("runs") / scenario.name
+    progress = not args.quiet and sys.stderr.isatty()
+    try:
+        result = run_scenario(scenario, out, overwrite=args.overwrite, progress=progress)
+    except KeyboardInterrupt:
+        print(f"whsim: interrupted; partial results in {out} (status: interrupted)", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    if not args.quiet:
+        m = result.metrics
+        print(f"{scenario.name} (seed {scenario.seed}): {m['steps']} ticks, {m['sim_time_s']:g} s simulated in "
+              f"{m['wall_time_s']:.2f} s ({m['realtime_factor']:g}× real time)")  # fmt: skip
+        print(f"  actors {m['world']['actors']}, replans {m['world']['replans']}, "
+              f"gridlock overlaps {m['world']['overlap_events']}, strategy {m['strategy']}")  # fmt: skip
+        print(f"  run directory: {out}/  (ground_truth.csv, metrics.json, scenario.resolved.yaml)")
+        print(f"  plots: {out}/plots/trajectories.png")
+    return EXIT_OK
+
+
+def cmd_validate(args) -> int:
+    from sim.scenario.loader import ScenarioError, load_scenario
+
+    bad = 0
+    for path in args.scenarios:
+        try:
+            sc = load_scenario(path)
+        except ScenarioError as e:
+            bad += 1
+            for problem in e.problems:
+                print(problem, file=sys.stderr)
+            continue
+        print(f"{path}: ok — '{sc.name}', {len(sc.actors)} actors, {len(sc.sensors)} sensors, "
+              f"{sc.duration_s:g} s at dt {sc.dt_s:g} s")  # fmt: skip
+    return EXIT_USAGE if bad else EXIT_OK
+
+
+def cmd_plot(args) -> int:
+    from sim.plots.render import render_plots
+    from sim.runner import UsageError
+    from sim.scenario.loader import load_scenario
+
+    run = args.run_dir
+    for name in ("scenario.resolved.yaml", "ground_truth.csv"):
+        if not (run / name).is_file():
+            raise UsageError(f"{run}: not a run directory (no {name})")
+    scenario = load_scenario(run / "scenario.resolved.yaml", check_physics=False)
+    if args.step is not None and not 0 <= args.step <= scenario.n_ticks:
+        raise UsageError(f"--step: {args.step} is outside this run's ticks 0..{scenario.n_ticks}")
+    for path in render_plots(run, scenario=scenario, step=args.step):
+        print(path)
+    return EXIT_OK
+
+
+def cmd_strategies(args) -> int:
+    from sim.strategies import STRATEGIES
+
+    width = max(map(len, STRATEGIES))
+    for s in STRATEGIES.values():
+        state = "available" if s.available else f"not built yet (needs {s.needs})"
+        print(f"{s.name:<{width}}  {s.summary}  [{state}]")
+    return EXIT_OK
+
+
+def cmd_perf(args) -> int:
+    from sim.perf import FIGURES, run_perf
+    from sim.runner import UsageError
+
+    if args.only is not None and args.only not in FIGURES:
+        from sim.scenario.suggest import did_you_mean
+
+        raise UsageError(f"--only: unknown figure '{args.only}'{did_you_mean(args.only, FIGURES)} "
+                         f"(available: {', '.join(FIGURES)})")  # fmt: skip
+    if args.repeats < 1:
+        raise UsageError("--repeats: must be at least 1")
+    results = run_perf(only=args.only, repeats=args.repeats)
+    if args.json:
+        print(json.dumps(results, indent=2))
+    else:
+        for key, value in results.items():
+            if isinstance(value, dict):
+                for sub, v in value.items():
+                    print(f"{key}.{sub:<20} {v}")
+            else:
+                print(f"{key:<28} {value}")
+    return EXIT_OK
+
+
+COMMANDS = {"run": cmd_run, "validate": cmd_validate, "plot": cmd_plot, "strategies": cmd_strategies,
+            "perf": cmd_perf}  # fmt: skip
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    from sim.runner import UsageError
+    from sim.scenario.loader import ScenarioError
+
+    try:
+        return COMMANDS[args.command](args)
+    except ScenarioError as e:
+        for problem in e.problems:
+            print(problem, file=sys.stderr)
+        return EXIT_USAGE
+    except UsageError as e:
+        print(f"whsim: {e}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("whsim: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        return EXIT_OK
+    except Exception as e:  # an internal error: one line, the traceback with --debug
+        if args.debug:
+            traceback.print_exc()
+        print(f"whsim: internal error: {type(e).__name__}: {e} (rerun with --debug for the traceback)",
+              file=sys.stderr)  # fmt: skip
+        return EXIT_INTERNAL
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,27 @@
+"""Draw a run's figures from its saved files (used at the end of `whsim run` and by `whsim plot`)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from sim.output.ground_truth import read_trajectories
+from sim.plots.trajectories import plot_trajectories
+from sim.scenario.models import Scenario
+from sim.world.layout import StaticWorld, build_static_world
+
+
+def render_plots(out: Path, *, scenario: Scenario, static: StaticWorld | None = None,
+                 step: int | None = None) -> list[Path]:  # fmt: skip
+    """Write every figure the run directory has data for; return their paths."""
+    out = Path(out)
+    if static is None:
+        # Footprints do not depend on the seed; the layout generator only places pallets on shelves.
+        static = build_static_world(scenario.layout, np.random.default_rng(np.random.SeedSequence(scenario.seed)))
+    (out / "plots").mkdir(parents=True, exist_ok=True)
+    truth = read_trajectories(out / "ground_truth.csv")
+    at = None if step is None else step * scenario.dt_s
+    path = out / "plots" / "trajectories.png"
+    plot_trajectories(path, scenario, static, truth, at_time=at)
+    return [path]

@@ -1,0 +1,172 @@
+"""`whsim run`: one scenario end to end — loop, run directory, plots, summary (SPEC §5–§6)."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+from pydantic import ValidationError
+
+from sim.output.atomic import atomic_write_text
+from sim.output.ground_truth import GroundTruthWriter
+from sim.plots.render import render_plots
+from sim.scenario.loader import Problem, ScenarioError, format_path, problems_from_validation
+from sim.scenario.models import Scenario
+from sim.scenario.physics import check_physics
+from sim.simulation import Simulation
+from sim.strategies import STRATEGIES
+from sim.world.actor_spec import actor_spec
+
+METRICS_SCHEMA = "whsim.metrics/1"
+RUN_FILES = ("scenario.resolved.yaml", "ground_truth.csv", "metrics.json")
+
+
+class UsageError(Exception):
+    """A user mistake outside the scenario file (paths, flags); the CLI prints it and exits 2."""
+
+
+@dataclass(frozen=True)
+class RunResult:
+    out_dir: Path
+    status: str
+    steps: int
+    sim_time_s: float
+    wall_time_s: float
+    metrics: dict
+
+
+def apply_overrides(scenario: Scenario, source: str, *, seed=None, strategy=None, duration=None) -> Scenario:
+    """The scenario with CLI overrides, re-checked (a shorter duration can strand a spawn time)."""
+    update = {}
+    if seed is not None:
+        update["seed"] = seed
+    if duration is not None:
+        update["duration_s"] = duration
+    if strategy is not None:
+        update["pipeline"] = scenario.pipeline.model_copy(update={"strategy": strategy})
+    if not update:
+        return scenario
+    data = scenario.model_dump(by_alias=True)
+    data.update({k: (v.model_dump() if hasattr(v, "model_dump") else v) for k, v in update.items()})
+    try:
+        resolved = Scenario.model_validate(data)
+    except ValidationError as e:
+        raise ScenarioError(problems_from_validation(e, f"{source} (with command-line overrides)", {})) from None
+    issues = check_physics(resolved)
+    if issues:
+        where = f"{source} (with command-line overrides)"
+        raise ScenarioError([Problem(where, None, format_path(loc), msg) for loc, msg in issues])
+    return resolved
+
+
+def resolved_document(scenario: Scenario) -> dict:
+    """The scenario with every default filled in, per-kind sizes and limits included."""
+    actors = []
+    for a in scenario.actors:
+        spec = actor_spec(a)
+        motion = a.motion
+        if getattr(motion, "speed_mps", "absent") is None:
+            motion = motion.model_copy(update={"speed_mps": spec.max_speed})
+        actors.append(a.model_copy(update={
+            "size_m": (spec.length, spec.width, spec.height), "max_speed_mps": spec.max_speed,
+            "temperature_c": spec.temperature_c, "motion": motion,
+        }))  # fmt: skip
+    return scenario.model_copy(update={"actors": actors}).model_dump(mode="json", by_alias=True)
+
+
+def prepare_out_dir(out: Path, overwrite: bool) -> None:
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"{out}: exists and is not a directory")
+    if out.is_dir() and any(out.iterdir()) and not overwrite:
+        raise UsageError(f"{out}: directory is not empty; pass --overwrite to replace its run files")
+    try:
+        (out / "plots").mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise UsageError(f"{out}: cannot create run directory ({e.strerror})") from None
+
+
+def run_scenario(
+    scenario: Scenario,
+    out: Path,
+    *,
+    overwrite: bool = False,
+    progress: bool = False,
+    log=sys.stderr,
+) -> RunResult:
+    """Simulate `scenario` and write its run directory. KeyboardInterrupt finalises the files as
+    `"status": "interrupted"` and is re-raised for the caller's exit code."""
+    out = Path(out)
+    prepare_out_dir(out, overwrite)
+    strategy = scenario.pipeline.strategy
+    info = STRATEGIES[strategy]
+    notes = []
+    if not info.available:
+        notes.append(f"strategy '{strategy}' is not built yet (needs {info.needs}); "
+                     "recording ground truth and timing only")  # fmt: skip
+        print(f"whsim: {notes[-1]}", file=log)
+    atomic_write_text(out / "scenario.resolved.yaml",
+                      yaml.safe_dump(resolved_document(scenario), sort_keys=False, allow_unicode=True))  # fmt: skip
+
+    sim = Simulation(scenario)
+    truth_out = GroundTruthWriter(out / "ground_truth.csv", scenario.dt_s)
+    bar = None
+    if progress:
+        from tqdm import tqdm
+
+        bar = tqdm(total=sim.n_ticks, unit="tick", file=sys.stderr, dynamic_ncols=True, leave=False)
+    status = "complete"
+    t_start = time.perf_counter()
+    step, _ = sim.reset()
+    truth_out.write(step.truth)
+    interrupted = None
+    try:
+        done = sim.n_ticks == 0
+        while not done:
+            step, done, _ = sim.step()
+            t0 = time.perf_counter()
+            truth_out.write(step.truth)
+            sim.timer.add("write_truth", time.perf_counter() - t0)
+            if bar is not None and (step.tick % 20 == 0 or done):
+                wall = time.perf_counter() - t_start
+                bar.update(step.tick - bar.n)
+                bar.set_postfix_str(f"sim {step.t:.1f}/{scenario.duration_s:g} s, {step.t / max(wall, 1e-9):.0f}× real time")
+    except KeyboardInterrupt as e:
+        status, interrupted = "interrupted", e
+    except BaseException:
+        truth_out.discard()
+        raise
+    finally:
+        if bar is not None:
+            bar.close()
+    wall = time.perf_counter() - t_start
+    truth_out.commit()
+    sim_time = sim.tick * scenario.dt_s
+    metrics = {
+        "schema": METRICS_SCHEMA,
+        "scenario": scenario.name,
+        "seed": scenario.seed,
+        "strategy": strategy if info.available else "none",
+        "requested_strategy": strategy,
+        "status": status,
+        "sim_time_s": round(sim_time, 9),
+        "steps": sim.tick,
+        "wall_time_s": round(wall, 4),
+        "realtime_factor": round(sim_time / wall, 2) if wall > 0 else None,
+        "world": {
+            "actors": len(scenario.actors),
+            "replans": sum(a.replans for a in sim.world.actors),
+            "overlap_events": sim.world.overlap_events,
+        },
+        "timing": sim.timer.summary(),
+        "notes": notes,
+    }
+    atomic_write_text(out / "metrics.json", json.dumps(metrics, indent=2) + "\n")
+    render_plots(out, scenario=scenario, static=sim.world.static)
+    result = RunResult(out, status, sim.tick, sim_time, wall, metrics)
+    if interrupted is not None:
+        raise interrupted
+    return result
