@@ -25,6 +25,7 @@ NODE_BLOCK = 5  # roadmap node every 0.5 m
 ATTACH_RADIUS_M = 1.6  # start/goal connect to roadmap nodes this close
 ATTACH_MAX = 8  # ... at most this many of them
 TREE_CACHE = 128  # shortest-path trees kept (one per recent goal and clearance)
+BUCKET_M = 2.0  # obstacle lookup buckets; bodies up to 2 m half-diagonal
 SHORTCUT_STEP_M = 0.2  # shortcut checks sample this coarsely (the bound stays conservative)
 SHORTCUT_WINDOW = 40  # shortcuts look this many roadmap vertices ahead (≈ 20 m)
 CENTRE_WEIGHT_M = 0.5  # edge cost = length · (1 + CENTRE_WEIGHT_M / clearance): prefer aisle centres
@@ -43,6 +44,8 @@ class NavMap:
     edge_len: np.ndarray  # (m,)
     edge_clear: np.ndarray  # (m,) smallest clearance along each edge
     node_grid: np.ndarray  # (bx, by) node id of each NODE_BLOCK block, -1 where none
+    rects: tuple[Rect, ...] = ()  # the obstacles themselves, for exact body checks
+    _buckets: dict = field(default_factory=dict, repr=False)
     _graphs: dict = field(default_factory=dict, repr=False)
     _flat: np.ndarray = field(init=False, repr=False)
     _trees: OrderedDict = field(default_factory=OrderedDict, repr=False)
@@ -60,6 +63,10 @@ class NavMap:
         ix = np.minimum(np.maximum(((pts[..., 0] - self.origin[0]) * (1 / RES_M)).astype(np.intp), 0), nx - 1)
         iy = np.minimum(np.maximum(((pts[..., 1] - self.origin[1]) * (1 / RES_M)).astype(np.intp), 0), ny - 1)
         return self._flat.take(ix * ny + iy)
+
+    def rects_near(self, x: float, y: float) -> list[Rect]:
+        """Obstacles whose rectangle comes within BUCKET_M of the bucket holding (x, y)."""
+        return self._buckets.get((int(x // BUCKET_M), int(y // BUCKET_M)), [])
 
     def clearance_scalar(self, x: float, y: float) -> float:
         """Clearance at one point, without numpy call overhead (hot path)."""
@@ -187,7 +194,8 @@ class NavMap:
             return None
         dist, pred, src, g_extra = tree
         # Best entry node: line to it, then roadmap distance to the goal's attachment, then line to goal.
-        total = s_cost + dist[s_nodes] + g_extra[src[s_nodes]]
+        src_s = src[s_nodes]  # scipy marks nodes no source reaches with a negative id
+        total = s_cost + dist[s_nodes] + np.where(src_s >= 0, g_extra[np.maximum(src_s, 0)], np.inf)
         if not np.isfinite(total).any():
             return None
         chain = [int(s_nodes[int(np.argmin(total))])]
@@ -208,7 +216,7 @@ class NavMap:
         if g_nodes.size == 0:
             return None
         dist, pred, src = dijkstra(g, indices=g_nodes, min_only=True, return_predecessors=True)
-        g_extra = np.full(len(self.nodes) + 1, np.inf)  # index -1 (unreached) reads inf
+        g_extra = np.full(len(self.nodes), np.inf)
         g_extra[g_nodes] = g_cost
         tree = (dist, pred, src, g_extra)
         if cache:
@@ -275,9 +283,10 @@ def build_navmap(world: StaticWorld) -> NavMap:
     occ[:, :pad] = occ[:, -pad:] = True
     occ[cx > L, :] = True
     occ[:, cy > W] = True
-    for r in world.obstacles:
-        ix = (cx >= r.x0 - RES_M / 2) & (cx <= r.x1 + RES_M / 2)
-        iy = (cy >= r.y0 - RES_M / 2) & (cy <= r.y1 + RES_M / 2)
+    h, eps = RES_M / 2, 1e-6
+    for r in world.obstacles:  # a cell is occupied when it overlaps the rectangle's interior
+        ix = (cx + h > r.x0 + eps) & (cx - h < r.x1 - eps)
+        iy = (cy + h > r.y0 + eps) & (cy - h < r.y1 - eps)
         occ[np.ix_(ix, iy)] = True
     # Distance from a free cell centre to the nearest obstacle cell centre, minus half a cell: the
     # distance to that obstacle's edge (conservative by at most half a cell diagonal).
@@ -310,7 +319,13 @@ def build_navmap(world: StaticWorld) -> NavMap:
         a_list.append(node_id[ii[ok], jj[ok]])
         b_list.append(node_id[ti[ok], tj[ok]])
     edges = np.stack([np.concatenate(a_list), np.concatenate(b_list)], axis=1)
-    nav = NavMap(origin, clearance, nodes, node_clear, edges, np.zeros(0), np.zeros(0), node_id)
+    nav = NavMap(origin, clearance, nodes, node_clear, edges, np.zeros(0), np.zeros(0), node_id, world.obstacles)
+    # Buckets of BUCKET_M: each lists the rectangles within one bucket of it (so any body no larger than
+    # BUCKET_M whose centre is in the bucket finds every rectangle it could touch).
+    for r in world.obstacles:
+        for bi in range(int((r.x0 - BUCKET_M) // BUCKET_M), int((r.x1 + BUCKET_M) // BUCKET_M) + 1):
+            for bj in range(int((r.y0 - BUCKET_M) // BUCKET_M), int((r.y1 + BUCKET_M) // BUCKET_M) + 1):
+                nav._buckets.setdefault((bi, bj), []).append(r)
     edge_clear = nav.segment_clearance(nodes[edges[:, 0]], nodes[edges[:, 1]])
     keep = edge_clear > 0.15
     nav.edges = edges[keep]

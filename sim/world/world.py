@@ -26,6 +26,7 @@ from sim.world.navigation import NavMap, build_navmap
 from sim.world.truth import TruthFrame
 
 PATIENCE_S = 3.0  # blocked this long → replan around the blocker
+AVOID_MARGIN_M = 0.4  # a detour passes the blocker at least this far beyond both bodies
 PASS_AFTER_S = 10.0  # blocked this long by the same actor → ignore it until apart (gridlock escape)
 # Pairs farther apart than this cannot constrain each other: the longest look-ahead is a forklift's braking
 # distance at 2.5 m/s (≈ 2.1 m) + gap and margin (2.6 m) + two half lengths (2.5 m), or the give-way reach
@@ -36,7 +37,9 @@ TURN_IN_PLACE_RAD = math.radians(60)  # heading error beyond which an actor stop
 ARRIVE_M = 0.1  # arrival tolerance at a goal
 MIN_GAP_M = 0.6  # bumper-to-bumper gap kept to the actor ahead
 GIVE_WAY_HORIZON_S = 1.5  # a lower-priority actor looks this far ahead before entering another's lane
+GIVE_WAY_SAMPLES = (0.34, 0.67, 1.0)  # ... at these fractions of that look-ahead, so it cannot step over a lane
 TURN_DONE_RAD = math.radians(8)  # ... and turns until the error is below this
+BODY_GAP_M = 0.05  # the body guard keeps every actor's box at least this far from racks and walls
 TURN_ROOM_M = 0.05  # turning on the spot needs the circumscribed radius plus this much clearance
 HALF_PI = math.pi / 2
 REVERSE_FRACTION = 0.5  # reversing speed as a fraction of the cruise speed
@@ -67,6 +70,9 @@ class ActorState:
     corner_v2: list[float] = field(default_factory=list)  # squared speed allowed through each vertex
     seg: int = 0
     turning: bool = False  # turning on the spot until the heading error is small
+    reversing: bool = False  # driving (or about to drive) backwards: traffic looks behind
+    reach: float = 0.0  # centre clearance below which the body is checked against racks and walls
+    guard_stops: int = 0  # times the body guard overrode pure pursuit
     dwell_until: float = -1.0
     finished: bool = False  # no more goals
     blocked_by: int = -1
@@ -123,10 +129,10 @@ class World:
                 assert isinstance(m, StationaryMotion)
                 beh = StationaryBehaviour(m)
             speed = getattr(m, "speed_mps", None) or spec.max_speed
-            self.actors.append(
-                ActorState(spec, beh, actor.spawn_s, actor.leave_s, min(speed, spec.max_speed),
-                           LOOKAHEAD_M[spec.kind], tuple(actor.tags))  # fmt: skip
-            )
+            state = ActorState(spec, beh, actor.spawn_s, actor.leave_s, min(speed, spec.max_speed),
+                               LOOKAHEAD_M[spec.kind], tuple(actor.tags))  # fmt: skip
+            state.reach = math.hypot(spec.length, spec.width) / 2 + BODY_GAP_M
+            self.actors.append(state)
         self.tick = 0
         self.overlap_events = 0
         self._ignore = set()
@@ -211,7 +217,8 @@ class World:
         a.goal, a.path, a.finished = None, None, True
 
     def _replan(self, a: ActorState, t: float, blocker: ActorState) -> None:
-        r = math.hypot(blocker.spec.length, blocker.spec.width) / 2
+        # Keep the detour out of the blocker's lane: its circumscribed radius plus a lane margin.
+        r = math.hypot(blocker.spec.length, blocker.spec.width) / 2 + AVOID_MARGIN_M
         avoid = [(blocker.x, blocker.y, r)]
         a.replans += 1
         a.last_replan = t
@@ -245,8 +252,8 @@ class World:
             xs = [a.x for a in A]
             ys = [a.y for a in A]
             # Direction of travel (backwards while reversing) and speed.
-            hx = [math.cos(a.yaw) if a.v >= 0 else -math.cos(a.yaw) for a in A]
-            hy = [math.sin(a.yaw) if a.v >= 0 else -math.sin(a.yaw) for a in A]
+            hx = [-math.cos(a.yaw) if a.reversing else math.cos(a.yaw) for a in A]
+            hy = [-math.sin(a.yaw) if a.reversing else math.sin(a.yaw) for a in A]
             sp = [abs(a.v) for a in A]
             r2 = INTERACTION_M * INTERACTION_M
             if n <= 48:
@@ -295,12 +302,16 @@ class World:
                 if sa.priority != sb.priority:
                     lo, hi, lo_in_lane = (i, j, ahead_ji) if sa.priority < sb.priority else (j, i, ahead_ij)
                     if not lo_in_lane and sp[hi] > 0.3 and (live[lo], live[hi]) not in self._ignore:
+                        # Points along where `lo` will be over the horizon: any inside `hi`'s lane ahead?
                         reach = sp[lo] * GIVE_WAY_HORIZON_S + 0.3
-                        fx, fy = xs[lo] + hx[lo] * reach - xs[hi], ys[lo] + hy[lo] * reach - ys[hi]
-                        f = fx * hx[hi] + fy * hy[hi]
-                        hs = A[hi].spec
-                        if 0 < f < sp[hi] ** 2 / (2 * hs.decel) + 4.0 and abs(fx * hy[hi] - fy * hx[hi]) < lane:
-                            limit(lo, live[hi], 0.0)
+                        far = sp[hi] ** 2 / (2 * A[hi].spec.decel) + 4.0
+                        for frac in GIVE_WAY_SAMPLES:
+                            fx = xs[lo] + hx[lo] * reach * frac - xs[hi]
+                            fy = ys[lo] + hy[lo] * reach * frac - ys[hi]
+                            f = fx * hx[hi] + fy * hy[hi]
+                            if 0 < f < far and abs(fx * hy[hi] - fy * hx[hi]) < lane:
+                                limit(lo, live[hi], 0.0)
+                                break
         for k, a in enumerate(A):
             if caps[k] < 0.05:
                 j = who[k]
@@ -368,7 +379,7 @@ class World:
         speed = v if v >= 0.0 else -v
         if to_end <= ARRIVE_M and speed <= s.decel * dt + 1e-9:
             a.v = a.omega = 0.0
-            a.turning = False
+            a.turning = a.reversing = False
             a.dwell_until = t + (a.goal.dwell_s if a.goal else 0.0)
             a.path = a.goal = None
             return
@@ -381,6 +392,7 @@ class World:
             a.turning = room and abs_alpha > TURN_DONE_RAD
         # Mode: 0 pursue forwards, 1 turn on the spot, 2 reverse.
         mode = 1 if a.turning else (2 if abs_alpha > HALF_PI else 0)
+        a.reversing = mode == 2 or v < 0.0
         heading_err = _wrap(alpha - math.pi) if mode == 2 else alpha
         kappa = 2.0 * math.sin(heading_err) / (dist if dist > 0.05 else 0.05) if to_end > ARRIVE_M else 0.0
         # Speed target (magnitude): cruise, traffic cap, braking to the end and into corners, curvature.
@@ -423,7 +435,46 @@ class World:
             omega = sp_new * kappa
             omega = w_max if omega > w_max else (-w_max if omega < -w_max else omega)
         yaw_mid = a.yaw + 0.5 * omega * dt
-        a.x = ax + v_new * math.cos(yaw_mid) * dt
-        a.y = ay + v_new * math.sin(yaw_mid) * dt
-        a.yaw = _wrap(a.yaw + omega * dt)
+        nx = ax + v_new * math.cos(yaw_mid) * dt
+        ny = ay + v_new * math.sin(yaw_mid) * dt
+        nyaw = _wrap(a.yaw + omega * dt)
+        # Body guard: pure pursuit steers the centre; near racks and walls also check the whole footprint
+        # and fall back to turning on the spot, then to driving straight on, then to stopping.
+        if self.nav.clearance_scalar(nx, ny) < a.reach:
+            if not self._footprint_clear(a, nx, ny, nyaw):
+                a.guard_stops += 1
+                if self._footprint_clear(a, ax, ay, nyaw) and speed < s.decel * dt + 1e-9:
+                    nx, ny, v_new = ax, ay, 0.0
+                else:
+                    straight = v_new * dt
+                    sx, sy = ax + straight * math.cos(a.yaw), ay + straight * math.sin(a.yaw)
+                    if self._footprint_clear(a, sx, sy, a.yaw):
+                        nx, ny, nyaw, omega = sx, sy, a.yaw, 0.0
+                    else:
+                        nx, ny, nyaw, omega = ax, ay, a.yaw, 0.0
+                        v_new = 0.0
+                        if t - a.last_replan >= PATIENCE_S and a.goal is not None:
+                            a.last_replan = t
+                            path = self.nav.plan((ax, ay), a.goal.position, s.radius, s.turn_radius)
+                            if path is not None:
+                                self._set_path(a, path)
+        a.x, a.y, a.yaw = nx, ny, nyaw
         a.v, a.omega = v_new, omega
+
+    def _footprint_clear(self, a: ActorState, x: float, y: float, yaw: float) -> bool:
+        """Whether the body at this pose stays BODY_GAP_M clear of every rack and wall (exact box tests)."""
+        c, s = math.cos(yaw), math.sin(yaw)
+        hl, hw = a.spec.length / 2 + BODY_GAP_M, a.spec.width / 2 + BODY_GAP_M
+        ex, ey = abs(c) * hl + abs(s) * hw, abs(s) * hl + abs(c) * hw  # half extents of the body's AABB
+        for r in self.nav.rects_near(x, y):
+            # Separating axes: the world axes, then the body's own two axes.
+            if x + ex <= r.x0 or x - ex >= r.x1 or y + ey <= r.y0 or y - ey >= r.y1:
+                continue
+            rx, ry = (r.x0 + r.x1) / 2 - x, (r.y0 + r.y1) / 2 - y
+            rhx, rhy = (r.x1 - r.x0) / 2, (r.y1 - r.y0) / 2
+            if abs(rx * c + ry * s) >= hl + abs(c) * rhx + abs(s) * rhy:
+                continue
+            if abs(-rx * s + ry * c) >= hw + abs(s) * rhx + abs(c) * rhy:
+                continue
+            return False
+        return True

@@ -1,0 +1,107 @@
+"""Physics checks: inside the building, clear of racks, reachable, rates below 1/dt, consistent ids."""
+
+from __future__ import annotations
+
+import pytest
+
+from sim.scenario.loader import ScenarioError, load_scenario
+from tests.conftest import scenario_dict, write_scenario
+
+
+def errors(tmp_path, data) -> list[str]:
+    with pytest.raises(ScenarioError) as e:
+        load_scenario(write_scenario(tmp_path, data))
+    return [str(p) for p in e.value.problems]
+
+
+def actor(points, kind="forklift", **kw):
+    return {"id": "a", "kind": kind, "motion": {"type": "waypoints", "points": points, **kw}}
+
+
+def test_small_scenario_is_valid(tmp_path, small):
+    sc = load_scenario(write_scenario(tmp_path, small))
+    assert sc.n_ticks == 400
+
+
+def test_waypoint_inside_a_rack(tmp_path):
+    (msg,) = errors(tmp_path, scenario_dict(actors=[actor([[2, 5.3], [6, 3.5]])]))
+    assert "actors[0].motion.points[1]: [6, 3.5] is inside a rack row (4..14.8 × 3..4.1 m)" in msg
+
+
+def test_waypoint_too_close_to_a_rack_for_a_forklift_but_fine_for_a_worker(tmp_path):
+    (msg,) = errors(tmp_path, scenario_dict(actors=[actor([[2, 5.3], [8, 4.6]])]))
+    assert "actors[0].motion.points[1]" in msg and "a forklift needs 0.85 m" in msg
+    load_scenario(write_scenario(tmp_path, scenario_dict(actors=[actor([[2, 5.3], [8, 4.6]], kind="worker")])))
+
+
+def test_waypoint_outside_the_building(tmp_path):
+    (msg,) = errors(tmp_path, scenario_dict(actors=[actor([[2, 5.3], [25, 5]])]))
+    assert "actors[0].motion.points[1]: [25, 5] is outside the building" in msg
+
+
+def test_unreachable_waypoint(tmp_path):
+    # An interior wall from the south wall to the north wall at x = 16 cuts the building in two.
+    d = scenario_dict(actors=[actor([[2, 5.3], [18, 5.3]])])
+    d["layout"]["walls"] = [{"from": [16, 0], "to": [16, 12]}]
+    msgs = errors(tmp_path, d)
+    assert any("no path for a forklift from [2, 5.3] to [18, 5.3]" in m for m in msgs)
+
+
+def test_sensor_outside_and_rate_above_tick_rate(tmp_path):
+    d = scenario_dict(sensors=[
+        {"id": "c", "type": "camera", "position": [21, 5, 3], "look_at": [5, 5, 0]},
+        {"id": "l", "type": "lidar", "position": [10, 9, 3], "rate_hz": 40},
+    ])  # fmt: skip
+    msgs = errors(tmp_path, d)
+    assert any(m.endswith("sensors[0].position: [21, 5, 3] is outside the building (0..20 × 0..12 × 0..10 m)")
+               for m in msgs)  # fmt: skip
+    assert any("sensors[1].rate_hz: 40 Hz is faster than the simulation tick (dt_s = 0.05 s allows at most 20 Hz)"
+               in m for m in msgs)  # fmt: skip
+
+
+def test_duplicate_ids_fault_on_unknown_sensor_and_unknown_strategy(tmp_path):
+    d = scenario_dict(
+        faults=[{"sensor": "cma", "type": "dropout", "start_s": 1, "end_s": 2}],
+        pipeline={"strategy": "centrl"},
+    )
+    d["actors"].append({"id": "fl1", "kind": "agv", "motion": {"type": "stationary", "position": [17, 2]}})
+    msgs = errors(tmp_path, d)
+    assert any("actors[2].id: duplicate actor id 'fl1' (also actors[0])" in m for m in msgs)
+    assert any("faults[0].sensor: no sensor 'cma'; did you mean 'cam'?" in m for m in msgs)
+    assert any("pipeline.strategy: unknown strategy 'centrl'; did you mean 'central'?" in m for m in msgs)
+
+
+def test_speed_above_the_kind_limit(tmp_path):
+    (msg,) = errors(tmp_path, scenario_dict(actors=[actor([[2, 5.3], [17, 5.3]], kind="worker", speed_mps=3)]))
+    assert "actors[0].motion.speed_mps: 3 m/s is above the worker's max 1.4 m/s" in msg
+
+
+def test_rack_block_outside_the_building_and_dock_off_the_wall(tmp_path):
+    d = scenario_dict()
+    d["layout"]["racks"][0]["bays"] = 7  # 4 + 7 × 2.7 = 22.9 m > 20 m
+    d["layout"]["docks"] = [{"position": [10, 6]}]
+    msgs = errors(tmp_path, d)
+    assert any("layout.racks[0]: rack block spans 4..22.9" in m for m in msgs)
+    assert any("layout.docks[0].position: [10, 6] is not on the perimeter wall" in m for m in msgs)
+
+
+def test_fault_window_and_spawn_after_the_end(tmp_path):
+    d = scenario_dict()
+    d["actors"][1]["spawn_s"] = 30
+    msgs = errors(tmp_path, d)
+    assert any("actors[1].spawn_s: 30 s is not before duration_s (20 s)" in m for m in msgs)
+
+
+def test_lines_are_reported_for_physics_errors(tmp_path):
+    text = (tmp_path / "p.yaml")
+    text.write_text("""name: p
+duration_s: 10
+layout: {size_m: [20, 12]}
+actors:
+  - id: a
+    kind: worker
+    motion: {type: stationary, position: [30, 5]}
+""")
+    with pytest.raises(ScenarioError) as e:
+        load_scenario(text)
+    assert str(e.value.problems[0]).startswith(f"{text}:7: actors[0].motion.position:")

@@ -1,0 +1,123 @@
+"""World: actors stay out of racks and walls, obey their kinematic limits, follow the traffic rules."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from sim.scenario.loader import load_scenario, parse_scenario
+from sim.world.actor_spec import actor_specs
+from sim.world.world import MIN_GAP_M, World
+from tests.conftest import DEFAULT_SCENARIO, scenario_dict
+
+import yaml
+
+
+def _scenario(**changes):
+    return parse_scenario(yaml.safe_dump(scenario_dict(**changes)), "test.yaml")
+
+
+def _run(scenario, seed=None, ticks=None):
+    w = World(scenario)
+    frames = [w.reset(seed)]
+    for _ in range(scenario.n_ticks if ticks is None else ticks):
+        frames.append(w.step())
+    return w, frames
+
+
+def _polygon_hits_rect(poly: np.ndarray, r) -> bool:
+    """Separating-axis test between a convex polygon (k, 2) and an axis-aligned rectangle."""
+    rect = np.array([(r.x0, r.y0), (r.x1, r.y0), (r.x1, r.y1), (r.x0, r.y1)])
+    edges = np.vstack([np.diff(np.vstack([poly, poly[:1]]), axis=0), [(1, 0), (0, 1)]])
+    for e in edges:
+        axis = np.array([-e[1], e[0]])
+        a, b = poly @ axis, rect @ axis
+        if a.max() <= b.min() + 1e-9 or b.max() <= a.min() + 1e-9:
+            return False
+    return True
+
+
+def _tracks(frames):
+    """Per actor id: arrays of (t, x, y, yaw, vx, vy)."""
+    out: dict[str, list] = {}
+    for f in frames:
+        for k, i in enumerate(f.ids):
+            out.setdefault(i, []).append((f.t, *f.xyz[k, :2], f.yaw[k], *f.vel[k]))
+    return {i: np.array(v) for i, v in out.items()}
+
+
+@pytest.mark.parametrize("seed", [7, 11])
+def test_long_run_stays_clear_and_within_limits(seed):
+    sc = load_scenario(DEFAULT_SCENARIO).model_copy(update={"duration_s": 300.0})
+    w, frames = _run(sc, seed)
+    obstacles = w.static.obstacles
+    for f in frames[::2]:  # every 0.1 s
+        for poly in f.corners():
+            assert not any(_polygon_hits_rect(poly, r) for r in obstacles), f"actor box in a rack or wall at t={f.t}"
+    specs = {s.id: s for s in actor_specs(sc.actors)}
+    for actor_id, tr in _tracks(frames).items():
+        s = specs[actor_id]
+        speed = np.hypot(tr[:, 4], tr[:, 5])
+        assert speed.max() <= s.max_speed + 1e-9
+        acc = np.linalg.norm(np.diff(tr[:, 4:6], axis=0), axis=1) / sc.dt_s
+        # Tangential (accel or decel) plus lateral (v·ω) components, each bounded.
+        assert acc.max() <= max(s.accel, s.decel) + s.lat_accel + 1e-6
+        yaw_rate = np.abs((np.diff(tr[:, 3]) + np.pi) % (2 * np.pi) - np.pi) / sc.dt_s
+        assert yaw_rate.max() <= s.yaw_rate + 1e-6
+        moved = np.hypot(*(tr[-1, 1:3] - tr[0, 1:3])) + np.abs(np.diff(tr[:, 1:3], axis=0)).sum()
+        assert moved > 20, f"{actor_id} hardly moved in 300 s"
+
+
+def test_same_seed_same_truth_and_different_seed_different_truth():
+    sc = load_scenario(DEFAULT_SCENARIO)
+    _, a = _run(sc, 5, ticks=400)
+    _, b = _run(sc, 5, ticks=400)
+    _, c = _run(sc, 6, ticks=400)
+    assert all(np.array_equal(x.xyz, y.xyz) and np.array_equal(x.vel, y.vel) for x, y in zip(a, b, strict=True))
+    assert any(x.ids != y.ids or not np.array_equal(x.xyz, y.xyz) for x, y in zip(a, c, strict=True))
+
+
+def test_spawn_and_leave_times():
+    sc = load_scenario(DEFAULT_SCENARIO)
+    _, frames = _run(sc)
+    present = {round(f.t, 6): set(f.ids) for f in frames}
+    assert "fl3" not in present[4.95] and "fl3" in present[5.0]
+    assert "w4" in present[49.95] and "w4" not in present[50.0]
+
+
+def test_follower_stops_behind_a_parked_agv_then_goes_round():
+    sc = _scenario(actors=[
+        {"id": "fl1", "kind": "forklift", "motion": {"type": "waypoints", "points": [[2, 5.3], [17, 5.3]]}},
+        {"id": "agv", "kind": "agv", "motion": {"type": "stationary", "position": [10, 5.3]}},
+    ], duration_s=60)  # fmt: skip
+    w, frames = _run(sc)
+    tr = _tracks(frames)["fl1"]
+    gap = np.abs(tr[:, 1] - 10) - (2.5 + 1.0) / 2  # bumper gap along the aisle while in the aisle
+    in_aisle = np.abs(tr[:, 2] - 5.3) < 0.3
+    assert gap[in_aisle].min() >= MIN_GAP_M - 0.1  # braking is evaluated once per tick
+    waited = np.flatnonzero(in_aisle & (np.hypot(tr[:, 4], tr[:, 5]) < 1e-6) & (tr[:, 1] < 10))
+    assert waited.size * sc.dt_s >= 2.5, "it should wait before replanning"
+    assert np.hypot(tr[-1, 1] - 17, tr[-1, 2] - 5.3) < 0.2, "it should reach its goal by the detour"
+    assert w.overlap_events == 0
+
+
+def test_worker_gives_way_to_a_forklift_crossing_its_path():
+    sc = _scenario(actors=[
+        {"id": "fl1", "kind": "forklift", "motion": {"type": "waypoints", "points": [[2, 9.8], [18, 9.8]],
+                                                     "speed_mps": 2.0}},
+        {"id": "w1", "kind": "worker", "spawn_s": 2.5, "motion": {"type": "waypoints", "points": [[10, 11.4], [10, 8.2]]}},
+    ], duration_s=15)  # fmt: skip
+    w, frames = _run(sc)
+    tr = _tracks(frames)
+    fl, wk = tr["fl1"], tr["w1"]
+    t_fl = {round(t, 6): k for k, t in enumerate(fl[:, 0])}
+    # The worker stands still at some point before the forklift has passed it...
+    stopped = [k for k, row in enumerate(wk) if np.hypot(row[4], row[5]) < 1e-6 and 0.2 < k * sc.dt_s
+               and fl[t_fl[round(row[0], 6)], 1] < 10 + 1.25]  # fmt: skip
+    assert stopped, "worker did not give way"
+    # ... the forklift keeps going ...
+    crossing = np.abs(fl[:, 1] - 10) < 2
+    assert np.hypot(fl[crossing, 4], fl[crossing, 5]).min() > 1.0
+    # ... and the worker gets there after it.
+    assert abs(wk[-1, 2] - 8.2) < 0.2
+    assert w.overlap_events == 0
