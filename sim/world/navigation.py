@@ -124,7 +124,8 @@ class NavMap:
         clear = self.segment_clearance(np.broadcast_to(p, (cand.size, 2)), self.nodes[cand])
         # The actor's own spot may be tighter than `radius` (it is already there): only ask that the
         # connection be no tighter than either end.
-        need = min(radius, self.clearance_scalar(p[0], p[1])) - 1e-9
+        # Sampling makes segment clearance a lower bound short by up to half a step: allow for it.
+        need = min(radius, self.clearance_scalar(p[0], p[1])) - RES_M / 2 - 1e-9
         ok = np.flatnonzero(clear >= need)
         ok = ok[np.argsort(d[ok], kind="stable")[:ATTACH_MAX]]  # the nearest few suffice
         return cand[ok], d[ok]
@@ -172,6 +173,10 @@ class NavMap:
         """
         start = np.asarray(start, float)
         goal = np.asarray(goal, float)
+        # The goal must be a place the actor fits; the start only has to be off the obstacles (an actor
+        # pushed into a tight spot must still be able to leave it).
+        if self.clearance_scalar(*goal) < radius - RES_M / 2 or self.clearance_scalar(*start) <= 0.0:
+            return None
         g, _, node_ok = self._graph(radius)
         if avoid:
             blocked = np.zeros(len(self.nodes), bool)

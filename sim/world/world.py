@@ -97,7 +97,7 @@ class World:
         self.actors: list[ActorState] = []
         self.tick = 0
         self.overlap_events = 0
-        self._static_key: tuple = ()
+        self._static_key: tuple | None = None
         self._static_cols: tuple = ()
         self._ignore: set[tuple[int, int]] = set()  # (i, j): i no longer yields to j until apart
 

@@ -1,0 +1,79 @@
+"""Roadmap and planner: clearance is right, paths keep it, blocked goals are unreachable."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import yaml
+
+from sim.scenario.loader import parse_scenario
+from sim.world.layout import build_static_world
+from sim.world.navigation import RES_M, build_navmap
+from tests.conftest import DEFAULT_SCENARIO, scenario_dict
+
+
+@pytest.fixture(scope="module")
+def default_world():
+    sc = parse_scenario(DEFAULT_SCENARIO.read_text())
+    w = build_static_world(sc.layout, np.random.default_rng(0))
+    return w, build_navmap(w)
+
+
+def _dist_to_rects(p: np.ndarray, rects) -> np.ndarray:
+    """Exact distance from points (n, 2) to the union of rectangles (0 inside)."""
+    out = np.full(len(p), np.inf)
+    for r in rects:
+        dx = np.maximum.reduce([r.x0 - p[:, 0], np.zeros(len(p)), p[:, 0] - r.x1])
+        dy = np.maximum.reduce([r.y0 - p[:, 1], np.zeros(len(p)), p[:, 1] - r.y1])
+        out = np.minimum(out, np.hypot(dx, dy))
+    return out
+
+
+def _dist_outside(p, size):
+    L, W = size
+    return np.minimum.reduce([p[:, 0], L - p[:, 0], p[:, 1], W - p[:, 1]])
+
+
+def test_clearance_field_matches_brute_force(default_world):
+    w, nav = default_world
+    rng = np.random.default_rng(0)
+    p = rng.uniform((0, 0), w.size, size=(2000, 2))
+    truth = np.minimum(_dist_to_rects(p, w.obstacles), _dist_outside(p, w.size))
+    got = nav.clearance_at(p)
+    # Rasterised at RES_M: within a cell diagonal of the exact distance.
+    assert np.abs(got - truth).max() <= RES_M * np.sqrt(2) + 1e-9
+
+
+@pytest.mark.parametrize("radius,turn", [(0.85, 1.64), (0.6, 0.86), (0.4, 0.52)])
+def test_random_plans_keep_their_clearance(default_world, radius, turn):
+    w, nav = default_world
+    rng = np.random.default_rng(1)
+    free = nav.free_nodes(radius)
+    for _ in range(40):
+        a, b = free[rng.integers(len(free))], free[rng.integers(len(free))]
+        path = nav.plan(a, b, radius, turn)
+        assert path is not None
+        assert np.allclose(path[0], a) and np.allclose(path[-1], b)
+        # Densely sample the polyline and measure exact distances to racks and walls.
+        seg = [np.linspace(p, q, max(2, int(np.linalg.norm(q - p) / 0.02))) for p, q in zip(path[:-1], path[1:])]
+        pts = np.vstack(seg)
+        d = np.minimum(_dist_to_rects(pts, w.obstacles), _dist_outside(pts, w.size))
+        assert d.min() >= radius - RES_M, f"path comes {d.min():.2f} m from an obstacle"
+
+
+def test_unreachable_and_avoid(default_world):
+    w, nav = default_world
+    assert nav.plan((2, 8.8), (10, 3.5), 0.85) is None  # goal inside a rack row
+    # With a blocker parked in the middle of aisle y = 8.8 the route goes round by another aisle.
+    path = nav.plan((8, 8.8), (20, 8.8), 0.85, 1.64, avoid=[(14, 8.8, 1.8)])
+    seg = np.vstack([np.linspace(p, q, 200) for p, q in zip(path[:-1], path[1:])])
+    assert np.hypot(seg[:, 0] - 14, seg[:, 1] - 8.8).min() >= 1.8 + 0.85 - 1e-6
+
+
+def test_a_wall_splits_the_roadmap():
+    d = scenario_dict()
+    d["layout"]["walls"] = [{"from": [16, 0], "to": [16, 12]}]
+    sc = parse_scenario(yaml.safe_dump(d), check_physics=False)
+    nav = build_navmap(build_static_world(sc.layout, np.random.default_rng(0)))
+    assert nav.component_of((2, 10), 0.4) != nav.component_of((18, 10), 0.4)
+    assert nav.plan((2, 10), (18, 10), 0.4) is None
