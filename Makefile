@@ -26,6 +26,8 @@ demo: setup
 	@echo "plots: runs/default/plots/ (trajectories.png)"
 
 test: setup
+	$(BIN)/ruff check sim perception fusion tests
+	$(BIN)/ruff format --check sim perception fusion tests
 	$(BIN)/python -m pytest -q
 
 test-all: setup

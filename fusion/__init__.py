@@ -1,1 +1,4 @@
-"""whsim fusion: motion/measurement models, Kalman filters, association, tracks (never imports sim or perception)."""
+"""whsim fusion: motion and measurement models, Kalman filters, association, tracks.
+
+A library over arrays: it never imports sim or perception.
+"""

@@ -1,1 +1,4 @@
-"""whsim perception: BEV projection, segmentation and detection over arrays (never imports sim or fusion)."""
+"""whsim perception: BEV projection, segmentation and detection extraction.
+
+A library over arrays: it never imports sim or fusion.
+"""

@@ -88,13 +88,18 @@ def cmd_run(args) -> int:
 
         info = STRATEGIES.get(args.strategy)
         if info is None:
-            raise UsageError(f"--strategy: unknown strategy '{args.strategy}'{did_you_mean(args.strategy, STRATEGIES)}"
-                             f" (allowed: {', '.join(STRATEGIES)})")  # fmt: skip
+            raise UsageError(
+                f"--strategy: unknown strategy '{args.strategy}'{did_you_mean(args.strategy, STRATEGIES)}"
+                f" (allowed: {', '.join(STRATEGIES)})"
+            )
         if not info.available:
-            raise UsageError(f"--strategy: '{args.strategy}' is not built yet (needs {info.needs}); "
-                             "available now: " + ", ".join(n for n, s in STRATEGIES.items() if s.available))  # fmt: skip
-    scenario = apply_overrides(scenario, str(args.scenario), seed=args.seed, strategy=args.strategy,
-                               duration=args.duration)  # fmt: skip
+            raise UsageError(
+                f"--strategy: '{args.strategy}' is not built yet (needs {info.needs}); "
+                "available now: " + ", ".join(n for n, s in STRATEGIES.items() if s.available)
+            )
+    scenario = apply_overrides(
+        scenario, str(args.scenario), seed=args.seed, strategy=args.strategy, duration=args.duration
+    )
     out = args.out or Path("runs") / scenario.name
     progress = not args.quiet and sys.stderr.isatty()
     try:
@@ -104,10 +109,14 @@ def cmd_run(args) -> int:
         return EXIT_INTERRUPTED
     if not args.quiet:
         m = result.metrics
-        print(f"{scenario.name} (seed {scenario.seed}): {m['steps']} ticks, {m['sim_time_s']:g} s simulated in "
-              f"{m['wall_time_s']:.2f} s ({m['realtime_factor']:g}× real time)")  # fmt: skip
-        print(f"  actors {m['world']['actors']}, replans {m['world']['replans']}, "
-              f"gridlock overlaps {m['world']['overlap_events']}, strategy {m['strategy']}")  # fmt: skip
+        print(
+            f"{scenario.name} (seed {scenario.seed}): {m['steps']} ticks, {m['sim_time_s']:g} s simulated in "
+            f"{m['wall_time_s']:.2f} s ({m['realtime_factor']:g}× real time)"
+        )
+        print(
+            f"  actors {m['world']['actors']}, replans {m['world']['replans']}, "
+            f"gridlock overlaps {m['world']['overlap_events']}, strategy {m['strategy']}"
+        )
         print(f"  run directory: {out}/  (ground_truth.csv, metrics.json, scenario.resolved.yaml)")
         print(f"  plots: {out}/plots/trajectories.png")
     return EXIT_OK
@@ -125,8 +134,10 @@ def cmd_validate(args) -> int:
             for problem in e.problems:
                 print(problem, file=sys.stderr)
             continue
-        print(f"{path}: ok — '{sc.name}', {len(sc.actors)} actors, {len(sc.sensors)} sensors, "
-              f"{sc.duration_s:g} s at dt {sc.dt_s:g} s")  # fmt: skip
+        print(
+            f"{path}: ok — '{sc.name}', {len(sc.actors)} actors, {len(sc.sensors)} sensors, "
+            f"{sc.duration_s:g} s at dt {sc.dt_s:g} s"
+        )
     return EXIT_USAGE if bad else EXIT_OK
 
 
@@ -164,8 +175,10 @@ def cmd_perf(args) -> int:
     if args.only is not None and args.only not in FIGURES:
         from sim.scenario.suggest import did_you_mean
 
-        raise UsageError(f"--only: unknown figure '{args.only}'{did_you_mean(args.only, FIGURES)} "
-                         f"(available: {', '.join(FIGURES)})")  # fmt: skip
+        raise UsageError(
+            f"--only: unknown figure '{args.only}'{did_you_mean(args.only, FIGURES)} "
+            f"(available: {', '.join(FIGURES)})"
+        )
     if args.repeats < 1:
         raise UsageError("--repeats: must be at least 1")
     results = run_perf(only=args.only, repeats=args.repeats)
@@ -181,8 +194,13 @@ def cmd_perf(args) -> int:
     return EXIT_OK
 
 
-COMMANDS = {"run": cmd_run, "validate": cmd_validate, "plot": cmd_plot, "strategies": cmd_strategies,
-            "perf": cmd_perf}  # fmt: skip
+COMMANDS = {
+    "run": cmd_run,
+    "validate": cmd_validate,
+    "plot": cmd_plot,
+    "strategies": cmd_strategies,
+    "perf": cmd_perf,
+}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -207,8 +225,10 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as e:  # an internal error: one line, the traceback with --debug
         if args.debug:
             traceback.print_exc()
-        print(f"whsim: internal error: {type(e).__name__}: {e} (rerun with --debug for the traceback)",
-              file=sys.stderr)  # fmt: skip
+        print(
+            f"whsim: internal error: {type(e).__name__}: {e} (rerun with --debug for the traceback)",
+            file=sys.stderr,
+        )
         return EXIT_INTERNAL
 
 

@@ -55,7 +55,9 @@ def apply_overrides(scenario: Scenario, source: str, *, seed=None, strategy=None
     try:
         resolved = Scenario.model_validate(data)
     except ValidationError as e:
-        raise ScenarioError(problems_from_validation(e, f"{source} (with command-line overrides)", {})) from None
+        raise ScenarioError(
+            problems_from_validation(e, f"{source} (with command-line overrides)", {})
+        ) from None
     issues = check_physics(resolved)
     if issues:
         where = f"{source} (with command-line overrides)"
@@ -71,10 +73,16 @@ def resolved_document(scenario: Scenario) -> dict:
         motion = a.motion
         if getattr(motion, "speed_mps", "absent") is None:
             motion = motion.model_copy(update={"speed_mps": spec.max_speed})
-        actors.append(a.model_copy(update={
-            "size_m": (spec.length, spec.width, spec.height), "max_speed_mps": spec.max_speed,
-            "temperature_c": spec.temperature_c, "motion": motion,
-        }))  # fmt: skip
+        actors.append(
+            a.model_copy(
+                update={
+                    "size_m": (spec.length, spec.width, spec.height),
+                    "max_speed_mps": spec.max_speed,
+                    "temperature_c": spec.temperature_c,
+                    "motion": motion,
+                }
+            )
+        )
     return scenario.model_copy(update={"actors": actors}).model_dump(mode="json", by_alias=True)
 
 
@@ -105,11 +113,15 @@ def run_scenario(
     info = STRATEGIES[strategy]
     notes = []
     if not info.available:
-        notes.append(f"strategy '{strategy}' is not built yet (needs {info.needs}); "
-                     "recording ground truth and timing only")  # fmt: skip
+        notes.append(
+            f"strategy '{strategy}' is not built yet (needs {info.needs}); "
+            "recording ground truth and timing only"
+        )
         print(f"whsim: {notes[-1]}", file=log)
-    atomic_write_text(out / "scenario.resolved.yaml",
-                      yaml.safe_dump(resolved_document(scenario), sort_keys=False, allow_unicode=True))  # fmt: skip
+    atomic_write_text(
+        out / "scenario.resolved.yaml",
+        yaml.safe_dump(resolved_document(scenario), sort_keys=False, allow_unicode=True),
+    )
 
     sim = Simulation(scenario)
     truth_out = GroundTruthWriter(out / "ground_truth.csv", scenario.dt_s)
@@ -133,7 +145,9 @@ def run_scenario(
             if bar is not None and (step.tick % 20 == 0 or done):
                 wall = time.perf_counter() - t_start
                 bar.update(step.tick - bar.n)
-                bar.set_postfix_str(f"sim {step.t:.1f}/{scenario.duration_s:g} s, {step.t / max(wall, 1e-9):.0f}× real time")
+                bar.set_postfix_str(
+                    f"sim {step.t:.1f}/{scenario.duration_s:g} s, {step.t / max(wall, 1e-9):.0f}× real time"
+                )
     except KeyboardInterrupt as e:
         status, interrupted = "interrupted", e
     except BaseException:

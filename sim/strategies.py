@@ -22,12 +22,24 @@ STRATEGIES: dict[str, StrategyInfo] = {
     s.name: s
     for s in (
         StrategyInfo("none", "no tracking: ground truth and timing only", "", available=True),
-        StrategyInfo("oracle", "truth with detection probability, noise and clutter (idealised)", "fusion tracker"),
-        StrategyInfo("rfid", "RFID reads only (range/RSSI EKF, identities from tags)", "RFID sensors, fusion tracker"),
+        StrategyInfo(
+            "oracle", "truth with detection probability, noise and clutter (idealised)", "fusion tracker"
+        ),
+        StrategyInfo(
+            "rfid", "RFID reads only (range/RSSI EKF, identities from tags)", "RFID sensors, fusion tracker"
+        ),
         StrategyInfo("thermal", "thermal hot blobs only", "thermal sensors, fusion tracker"),
-        StrategyInfo("camera", "camera BEV graph-cut detections only", "camera sensors, BEV perception, fusion"),
+        StrategyInfo(
+            "camera", "camera BEV graph-cut detections only", "camera sensors, BEV perception, fusion"
+        ),
         StrategyInfo("lidar", "LiDAR BEV detections only", "LiDAR sensors, BEV perception, fusion tracker"),
-        StrategyInfo("central", "every measurement into one tracker, in timestamp order", "sensors, perception, fusion"),
-        StrategyInfo("t2t-ci", "one tracker per sensor type, fused by covariance intersection", "sensors, perception, fusion"),
+        StrategyInfo(
+            "central", "every measurement into one tracker, in timestamp order", "sensors, perception, fusion"
+        ),
+        StrategyInfo(
+            "t2t-ci",
+            "one tracker per sensor type, fused by covariance intersection",
+            "sensors, perception, fusion",
+        ),
     )
 }

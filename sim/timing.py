@@ -30,6 +30,9 @@ class StageTimer:
         out = {}
         for name, xs in self._samples.items():
             a = np.asarray(xs) * 1e3
-            out[name] = {"mean_ms": round(float(a.mean()), 4), "p95_ms": round(float(np.percentile(a, 95)), 4),
-                         "calls": len(xs)}  # fmt: skip
+            out[name] = {
+                "mean_ms": round(float(a.mean()), 4),
+                "p95_ms": round(float(np.percentile(a, 95)), 4),
+                "calls": len(xs),
+            }
         return out

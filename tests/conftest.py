@@ -19,13 +19,27 @@ SMALL = {
     "dt_s": 0.05,
     "layout": {
         "size_m": [20, 12],
-        "racks": [{"origin": [4, 3], "rows": 2, "row_spacing_m": 3.5, "bays": 4, "bay_length_m": 2.7,
-                   "depth_m": 1.1, "levels": 3, "level_height_m": 1.5}],
+        "racks": [
+            {
+                "origin": [4, 3],
+                "rows": 2,
+                "row_spacing_m": 3.5,
+                "bays": 4,
+                "bay_length_m": 2.7,
+                "depth_m": 1.1,
+                "levels": 3,
+                "level_height_m": 1.5,
+            }
+        ],
         "docks": [{"position": [20, 6], "width_m": 3}],
     },
     "actors": [
-        {"id": "fl1", "kind": "forklift", "tags": ["T-1"],
-         "motion": {"type": "waypoints", "points": [[2, 5.3], [17, 5.3]], "loop": True}},
+        {
+            "id": "fl1",
+            "kind": "forklift",
+            "tags": ["T-1"],
+            "motion": {"type": "waypoints", "points": [[2, 5.3], [17, 5.3]], "loop": True},
+        },
         {"id": "w1", "kind": "worker", "motion": {"type": "patrol", "start": [17, 10]}},
     ],
     "sensors": [

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import os
 import tempfile
+from pathlib import Path
+from typing import IO
 
 _UMASK = os.umask(0)
 os.umask(_UMASK)
@@ -16,8 +18,6 @@ def _publish(tmp: str, path: Path) -> None:
     """Give the temporary file the permissions a plain open() would have, then rename it into place."""
     os.chmod(tmp, 0o666 & ~_UMASK)
     os.replace(tmp, path)
-from pathlib import Path
-from typing import IO
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:

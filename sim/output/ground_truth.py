@@ -14,8 +14,22 @@ from sim.output.atomic import AtomicStream
 from sim.world.kinds import CLASS_NAMES
 from sim.world.truth import TruthFrame
 
-COLUMNS = ("t", "id", "class", "x", "y", "z", "yaw", "vx", "vy", "length", "width", "height", "tags",
-           "temperature_c")  # fmt: skip
+COLUMNS = (
+    "t",
+    "id",
+    "class",
+    "x",
+    "y",
+    "z",
+    "yaw",
+    "vx",
+    "vy",
+    "length",
+    "width",
+    "height",
+    "tags",
+    "temperature_c",
+)
 # x, y, z in m to 0.1 mm; yaw in rad; velocities in m/s; box size in m; temperature in °C.
 _NEG_ZERO = re.compile(r",-(0\.0+)(?=,)")
 _DYNAMIC = "%s,{id},{cls},%.4f,%.4f,%.4f,%.5f,%.4f,%.4f,{static}\n"
@@ -44,14 +58,25 @@ class GroundTruthWriter:
             # The columns that do not change while the same actors are present go into one template.
             self._ids = frame.ids
             self._template = "".join(
-                _DYNAMIC.format(id=i, cls=CLASS_NAMES[int(c)],
-                                static="%.3f,%.3f,%.3f,%s,%.1f" % (*size, ";".join(tags), temp))
-                for i, c, size, tags, temp in zip(frame.ids, frame.class_ids, frame.size.tolist(), frame.tags,
-                                                  frame.temperature_c.tolist(), strict=True)
-            )  # fmt: skip
+                _DYNAMIC.format(
+                    id=i,
+                    cls=CLASS_NAMES[int(c)],
+                    static="{:.3f},{:.3f},{:.3f},{},{:.1f}".format(*size, ";".join(tags), temp),
+                )
+                for i, c, size, tags, temp in zip(
+                    frame.ids,
+                    frame.class_ids,
+                    frame.size.tolist(),
+                    frame.tags,
+                    frame.temperature_c.tolist(),
+                    strict=True,
+                )
+            )
         t = self._tfmt % frame.t
         args: list = []
-        for (x, y, z), yaw, (vx, vy) in zip(frame.xyz.tolist(), frame.yaw.tolist(), frame.vel.tolist(), strict=True):
+        for (x, y, z), yaw, (vx, vy) in zip(
+            frame.xyz.tolist(), frame.yaw.tolist(), frame.vel.tolist(), strict=True
+        ):
             args += (t, x, y, z, yaw, vx, vy)
         text = self._template % tuple(args)
         if ",-0.0000" in text:  # tiny negatives print as -0.0000; write them as 0
@@ -74,6 +99,8 @@ def read_trajectories(path: Path) -> dict[str, dict]:
             c = cols[row["id"]]
             for k in ("t", "x", "y", "yaw"):
                 c[k].append(float(row[k]))
-            meta.setdefault(row["id"], {"kind": row["class"], "length": float(row["length"]),
-                                        "width": float(row["width"])})  # fmt: skip
+            meta.setdefault(
+                row["id"],
+                {"kind": row["class"], "length": float(row["length"]), "width": float(row["width"])},
+            )
     return {i: {**{k: np.array(v) for k, v in c.items()}, **meta[i]} for i, c in cols.items()}

@@ -12,13 +12,16 @@ from sim.scenario.models import Scenario
 from sim.world.layout import StaticWorld, build_static_world
 
 
-def render_plots(out: Path, *, scenario: Scenario, static: StaticWorld | None = None,
-                 step: int | None = None) -> list[Path]:  # fmt: skip
+def render_plots(
+    out: Path, *, scenario: Scenario, static: StaticWorld | None = None, step: int | None = None
+) -> list[Path]:
     """Write every figure the run directory has data for; return their paths."""
     out = Path(out)
     if static is None:
         # Footprints do not depend on the seed; the layout generator only places pallets on shelves.
-        static = build_static_world(scenario.layout, np.random.default_rng(np.random.SeedSequence(scenario.seed)))
+        static = build_static_world(
+            scenario.layout, np.random.default_rng(np.random.SeedSequence(scenario.seed))
+        )
     (out / "plots").mkdir(parents=True, exist_ok=True)
     truth = read_trajectories(out / "ground_truth.csv")
     at = None if step is None else step * scenario.dt_s

@@ -9,13 +9,13 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-from matplotlib.patches import Polygon, Rectangle  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.patches import Polygon, Rectangle
 
-from sim.output.atomic import atomic_write_bytes  # noqa: E402
-from sim.scenario.models import BeamSensor, Scenario  # noqa: E402
-from sim.world.layout import StaticWorld  # noqa: E402
+from sim.output.atomic import atomic_write_bytes
+from sim.scenario.models import BeamSensor, Scenario
+from sim.world.layout import StaticWorld
 
 CLASS_COLOURS = {"forklift": "tab:orange", "agv": "tab:blue", "worker": "tab:green"}
 SENSOR_MARKERS = {"camera": "^", "lidar": "o", "rfid": "s", "thermal": "v", "beam": "|"}
@@ -28,14 +28,40 @@ def draw_layout(ax, scenario: Scenario, static: StaticWorld) -> None:
     for r in static.wall_rects:
         ax.add_patch(Rectangle((r.x0, r.y0), r.x1 - r.x0, r.y1 - r.y0, color="#444444", zorder=1))
     for k, r in enumerate(static.rack_rows):
-        ax.add_patch(Rectangle((r.x0, r.y0), r.x1 - r.x0, r.y1 - r.y0, facecolor="#b9a27c",
-                               edgecolor="#7a6440", lw=0.6, zorder=1, label="rack row" if k == 0 else None))  # fmt: skip
+        ax.add_patch(
+            Rectangle(
+                (r.x0, r.y0),
+                r.x1 - r.x0,
+                r.y1 - r.y0,
+                facecolor="#b9a27c",
+                edgecolor="#7a6440",
+                lw=0.6,
+                zorder=1,
+                label="rack row" if k == 0 else None,
+            )
+        )
     for k, d in enumerate(static.docks):
-        ax.add_patch(Rectangle((d.x0, d.y0), d.x1 - d.x0, d.y1 - d.y0, color="#d62728", zorder=2,
-                               label="dock door" if k == 0 else None))  # fmt: skip
+        ax.add_patch(
+            Rectangle(
+                (d.x0, d.y0),
+                d.x1 - d.x0,
+                d.y1 - d.y0,
+                color="#d62728",
+                zorder=2,
+                label="dock door" if k == 0 else None,
+            )
+        )
     for k, h in enumerate(scenario.layout.heat_sources):
-        ax.plot(h.position[0], h.position[1], marker="*", color="crimson", ms=9, zorder=3, ls="none",
-                label="heat source" if k == 0 else None)  # fmt: skip
+        ax.plot(
+            h.position[0],
+            h.position[1],
+            marker="*",
+            color="crimson",
+            ms=9,
+            zorder=3,
+            ls="none",
+            label="heat source" if k == 0 else None,
+        )
     ax.set_xlim(-1, L + 1)
     ax.set_ylim(-1, W + 1)
     ax.set_aspect("equal")
@@ -50,11 +76,15 @@ def draw_sensors(ax, scenario: Scenario) -> None:
         label = None if s.type in seen else f"{s.type} sensor"
         seen.add(s.type)
         if isinstance(s, BeamSensor):
-            ax.plot([s.start[0], s.end[0]], [s.start[1], s.end[1]], color="purple", lw=2, zorder=4, label=label)
+            ax.plot(
+                [s.start[0], s.end[0]], [s.start[1], s.end[1]], color="purple", lw=2, zorder=4, label=label
+            )
             x, y = s.start[0], s.start[1]
         else:
             x, y = s.position[0], s.position[1]
-            ax.plot(x, y, marker=SENSOR_MARKERS[s.type], color="black", ms=7, ls="none", zorder=4, label=label)
+            ax.plot(
+                x, y, marker=SENSOR_MARKERS[s.type], color="black", ms=7, ls="none", zorder=4, label=label
+            )
         ax.annotate(s.id, (x, y), xytext=(3, 3), textcoords="offset points", fontsize=6, zorder=4)
 
 
@@ -69,13 +99,20 @@ def draw_scale_bar(ax, length_m: float = 5.0) -> None:
 
 def _box(x, y, yaw, length, width):
     c, s = math.cos(yaw), math.sin(yaw)
-    pts = np.array([(length / 2, width / 2), (-length / 2, width / 2), (-length / 2, -width / 2),
-                    (length / 2, -width / 2)])  # fmt: skip
+    pts = np.array(
+        [
+            (length / 2, width / 2),
+            (-length / 2, width / 2),
+            (-length / 2, -width / 2),
+            (length / 2, -width / 2),
+        ]
+    )
     return pts @ np.array([[c, s], [-s, c]]) + (x, y)
 
 
-def plot_trajectories(path: Path, scenario: Scenario, static: StaticWorld, truth: dict[str, dict],
-                      at_time: float | None = None) -> None:  # fmt: skip
+def plot_trajectories(
+    path: Path, scenario: Scenario, static: StaticWorld, truth: dict[str, dict], at_time: float | None = None
+) -> None:
     """Write the trajectory figure. `truth[id]` holds arrays t, x, y, yaw and scalars kind, length, width.
 
     Boxes show each actor's pose at `at_time` (default: its last pose); the figure is written atomically."""
@@ -96,14 +133,32 @@ def plot_trajectories(path: Path, scenario: Scenario, static: StaticWorld, truth
             k = int(np.searchsorted(tr["t"], at_time - 1e-9))
             if k >= len(tr["t"]) or abs(tr["t"][k] - at_time) > 1e-6:
                 continue  # not present at that time
-        ax.add_patch(Polygon(_box(tr["x"][k], tr["y"][k], tr["yaw"][k], tr["length"], tr["width"]),
-                             closed=True, facecolor=colour, edgecolor="black", lw=0.5, zorder=6))  # fmt: skip
-        ax.annotate(actor_id, (tr["x"][k], tr["y"][k]), xytext=(4, -8), textcoords="offset points",
-                    fontsize=6, color=colour, zorder=7)  # fmt: skip
+        ax.add_patch(
+            Polygon(
+                _box(tr["x"][k], tr["y"][k], tr["yaw"][k], tr["length"], tr["width"]),
+                closed=True,
+                facecolor=colour,
+                edgecolor="black",
+                lw=0.5,
+                zorder=6,
+            )
+        )
+        ax.annotate(
+            actor_id,
+            (tr["x"][k], tr["y"][k]),
+            xytext=(4, -8),
+            textcoords="offset points",
+            fontsize=6,
+            color=colour,
+            zorder=7,
+        )
     draw_scale_bar(ax)
     when = "final pose" if at_time is None else f"pose at t = {at_time:g} s"
-    ax.set_title(f"{scenario.name} (seed {scenario.seed}): actor trajectories over {scenario.duration_s:g} s "
-                 f"(dot = start, box = {when})", fontsize=10)  # fmt: skip
+    ax.set_title(
+        f"{scenario.name} (seed {scenario.seed}): actor trajectories over {scenario.duration_s:g} s "
+        f"(dot = start, box = {when})",
+        fontsize=10,
+    )
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=7, frameon=False)
     fig.tight_layout()
     buf = io.BytesIO()

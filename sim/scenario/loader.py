@@ -159,7 +159,7 @@ def _explain(err: dict, owner: type[BaseModel] | None, tp: Any) -> str:
     given = err.get("input")
     if kind == "extra_forbidden":
         key = err["loc"][-1]
-        allowed = sorted(_field_keys(owner)) if owner else []
+        allowed = list(_field_keys(owner)) if owner else []  # in the order the schema documents them
         return f"unknown key '{key}'{did_you_mean(key, allowed)} (allowed: {', '.join(allowed)})"
     if kind == "missing":
         return "required field is missing"
@@ -198,7 +198,9 @@ def load_scenario(path: str | Path, *, check_physics: bool = True) -> Scenario:
     except FileNotFoundError:
         raise ScenarioError([Problem(name, None, "", "no such file")]) from None
     except IsADirectoryError:
-        raise ScenarioError([Problem(name, None, "", "is a directory, expected a YAML scenario file")]) from None
+        raise ScenarioError(
+            [Problem(name, None, "", "is a directory, expected a YAML scenario file")]
+        ) from None
     except (OSError, UnicodeDecodeError) as e:
         raise ScenarioError([Problem(name, None, "", f"cannot read: {e}")]) from None
     return parse_scenario(text, name, check_physics=check_physics)
@@ -225,5 +227,7 @@ def parse_scenario(text: str, name: str = "<scenario>", *, check_physics: bool =
 
         issues = _check(scenario)
         if issues:
-            raise ScenarioError([Problem(name, _line_for(lines, loc), format_path(loc), msg) for loc, msg in issues])
+            raise ScenarioError(
+                [Problem(name, _line_for(lines, loc), format_path(loc), msg) for loc, msg in issues]
+            )
     return scenario

@@ -32,7 +32,7 @@ class Model(BaseModel):
 
 # ----------------------------------------------------------------------------------------------- layout
 class RackBlock(Model):
-    """A block of `rows` parallel rack rows running along +x, `row_spacing_m` apart (origin to origin) along +y."""
+    """A block of `rows` parallel rack rows along +x, `row_spacing_m` apart (origin to origin) along +y."""
 
     origin: Vec2 = Field(description="south-west corner of the first row, m")
     rows: int = Field(ge=1, le=200)

@@ -50,7 +50,9 @@ class WaypointsBehaviour(Behaviour):
         return Goal(self.points[self.k], self.dwell)
 
 
-GOAL_EXTRA_CLEARANCE_M = 0.3  # patrol goals keep this much more than the travel clearance: near aisle centres,
+GOAL_EXTRA_CLEARANCE_M = (
+    0.3  # patrol goals keep this much more than the travel clearance: near aisle centres,
+)
 # so an actor that arrives at an angle still has its corners clear of racks and walls
 
 

@@ -181,11 +181,17 @@ def build_static_world(layout: Layout, rng: np.random.Generator) -> StaticWorld:
     perimeter, docks = _perimeter(layout)
     walls = perimeter + _interior_wall_rects(layout)
     for w in perimeter:
-        add(((w.x0 + w.x1) / 2, (w.y0 + w.y1) / 2, layout.height_m / 2),
-            (w.x1 - w.x0, w.y1 - w.y0, layout.height_m), "wall")  # fmt: skip
+        add(
+            ((w.x0 + w.x1) / 2, (w.y0 + w.y1) / 2, layout.height_m / 2),
+            (w.x1 - w.x0, w.y1 - w.y0, layout.height_m),
+            "wall",
+        )
     for w, spec in zip(_interior_wall_rects(layout), layout.walls, strict=True):
-        add(((w.x0 + w.x1) / 2, (w.y0 + w.y1) / 2, spec.height_m / 2),
-            (w.x1 - w.x0, w.y1 - w.y0, spec.height_m), "wall")  # fmt: skip
+        add(
+            ((w.x0 + w.x1) / 2, (w.y0 + w.y1) / 2, spec.height_m / 2),
+            (w.x1 - w.x0, w.y1 - w.y0, spec.height_m),
+            "wall",
+        )
     return StaticWorld(
         size=tuple(map(float, layout.size_m)),
         height=float(layout.height_m),

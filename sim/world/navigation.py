@@ -270,7 +270,9 @@ def _segment_point_distance(a: np.ndarray, b: np.ndarray, p: np.ndarray) -> np.n
     """Distance from point p to each segment a[k]→b[k]."""
     ab = b - a
     ll = np.einsum("ij,ij->i", ab, ab)
-    u = np.clip(np.divide(np.einsum("ij,ij->i", p - a, ab), ll, out=np.zeros_like(ll), where=ll > 0), 0.0, 1.0)
+    u = np.clip(
+        np.divide(np.einsum("ij,ij->i", p - a, ab), ll, out=np.zeros_like(ll), where=ll > 0), 0.0, 1.0
+    )
     return np.linalg.norm(a + u[:, None] * ab - p, axis=1)
 
 
@@ -324,7 +326,9 @@ def build_navmap(world: StaticWorld) -> NavMap:
         a_list.append(node_id[ii[ok], jj[ok]])
         b_list.append(node_id[ti[ok], tj[ok]])
     edges = np.stack([np.concatenate(a_list), np.concatenate(b_list)], axis=1)
-    nav = NavMap(origin, clearance, nodes, node_clear, edges, np.zeros(0), np.zeros(0), node_id, world.obstacles)
+    nav = NavMap(
+        origin, clearance, nodes, node_clear, edges, np.zeros(0), np.zeros(0), node_id, world.obstacles
+    )
     # Buckets of BUCKET_M: each lists the rectangles within one bucket of it (so any body no larger than
     # BUCKET_M whose centre is in the bucket finds every rectangle it could touch).
     for r in world.obstacles:

@@ -34,7 +34,9 @@ class TruthFrame:
         """(n, 4, 2) floor footprint corners of every actor's box."""
         c, s = np.cos(self.yaw), np.sin(self.yaw)
         hl, hw = self.size[:, 0] / 2, self.size[:, 1] / 2
-        local = np.stack([np.stack([hl, hw], 1), np.stack([-hl, hw], 1), np.stack([-hl, -hw], 1),
-                          np.stack([hl, -hw], 1)], 1)  # fmt: skip
+        local = np.stack(
+            [np.stack([hl, hw], 1), np.stack([-hl, hw], 1), np.stack([-hl, -hw], 1), np.stack([hl, -hw], 1)],
+            1,
+        )
         rot = np.stack([np.stack([c, -s], 1), np.stack([s, c], 1)], 1)  # (n, 2, 2)
         return np.einsum("nij,nkj->nki", rot, local) + self.xyz[:, None, :2]

@@ -37,7 +37,11 @@ TURN_IN_PLACE_RAD = math.radians(60)  # heading error beyond which an actor stop
 ARRIVE_M = 0.1  # arrival tolerance at a goal
 MIN_GAP_M = 0.6  # bumper-to-bumper gap kept to the actor ahead
 GIVE_WAY_HORIZON_S = 1.5  # a lower-priority actor looks this far ahead before entering another's lane
-GIVE_WAY_SAMPLES = (0.34, 0.67, 1.0)  # ... at these fractions of that look-ahead, so it cannot step over a lane
+GIVE_WAY_SAMPLES = (
+    0.34,
+    0.67,
+    1.0,
+)  # ... at these fractions of that look-ahead, so it cannot step over a lane
 TURN_DONE_RAD = math.radians(8)  # ... and turns until the error is below this
 BODY_GAP_M = 0.05  # the body guard keeps every actor's box at least this far from racks and walls
 TURN_ROOM_M = 0.05  # turning on the spot needs the circumscribed radius plus this much clearance
@@ -111,9 +115,11 @@ class World:
     # -------------------------------------------------------------------------------------- lifecycle
     def reset(self, seed: np.random.SeedSequence | int | None = None) -> TruthFrame:
         """Rebuild the world from `seed` (default: the scenario's) and return the truth at tick 0."""
-        ss = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(
-            self.scenario.seed if seed is None else seed
-        )  # fmt: skip
+        ss = (
+            seed
+            if isinstance(seed, np.random.SeedSequence)
+            else np.random.SeedSequence(self.scenario.seed if seed is None else seed)
+        )
         layout_ss, *actor_ss = ss.spawn(1 + len(self.specs))
         self.static = build_static_world(self.scenario.layout, np.random.default_rng(layout_ss))
         nav = self.nav  # footprints do not depend on the seed: the roadmap is kept across resets
@@ -129,8 +135,15 @@ class World:
                 assert isinstance(m, StationaryMotion)
                 beh = StationaryBehaviour(m)
             speed = getattr(m, "speed_mps", None) or spec.max_speed
-            state = ActorState(spec, beh, actor.spawn_s, actor.leave_s, min(speed, spec.max_speed),
-                               LOOKAHEAD_M[spec.kind], tuple(actor.tags))  # fmt: skip
+            state = ActorState(
+                spec,
+                beh,
+                actor.spawn_s,
+                actor.leave_s,
+                min(speed, spec.max_speed),
+                LOOKAHEAD_M[spec.kind],
+                tuple(actor.tags),
+            )
             state.reach = math.hypot(spec.length, spec.width) / 2 + BODY_GAP_M
             self.actors.append(state)
         self.tick = 0
@@ -170,11 +183,23 @@ class World:
                 arr.setflags(write=False)
         ids, class_ids, size, temperature, tags = self._static_cols
         cos, sin = math.cos, math.sin
-        dyn = np.array([(a.x, a.y, a.spec.height / 2, a.yaw, a.v * cos(a.yaw), a.v * sin(a.yaw)) for a in act],
-                       dtype=float).reshape(n, 6)  # fmt: skip
+        dyn = np.array(
+            [(a.x, a.y, a.spec.height / 2, a.yaw, a.v * cos(a.yaw), a.v * sin(a.yaw)) for a in act],
+            dtype=float,
+        ).reshape(n, 6)
         dyn.setflags(write=False)
-        return TruthFrame(self.tick, self.tick * self.dt, ids, class_ids, dyn[:, :3], dyn[:, 3], dyn[:, 4:], size,
-                          temperature, tags)  # fmt: skip
+        return TruthFrame(
+            self.tick,
+            self.tick * self.dt,
+            ids,
+            class_ids,
+            dyn[:, :3],
+            dyn[:, 3],
+            dyn[:, 4:],
+            size,
+            temperature,
+            tags,
+        )
 
     # --------------------------------------------------------------------------------------- internals
     def _lifecycle(self, t: float) -> None:
@@ -188,7 +213,9 @@ class World:
                 a.x, a.y, a.active = x, y, True
                 self._new_goal(a, t)
                 if yaw is None:
-                    yaw = math.atan2(a.path[1][1] - y, a.path[1][0] - x) if a.path and len(a.path) > 1 else 0.0
+                    yaw = (
+                        math.atan2(a.path[1][1] - y, a.path[1][0] - x) if a.path and len(a.path) > 1 else 0.0
+                    )
                 a.yaw = yaw
 
     def _set_path(self, a: ActorState, path: np.ndarray) -> None:
@@ -244,10 +271,13 @@ class World:
         who = [-1] * n
         if self._ignore:  # forget ignored blockers once apart
             self._ignore = {
-                (i, j) for i, j in self._ignore
-                if self.actors[i].active and self.actors[j].active
-                and math.hypot(self.actors[i].x - self.actors[j].x, self.actors[i].y - self.actors[j].y) < PASS_CLEAR_M
-            }  # fmt: skip
+                (i, j)
+                for i, j in self._ignore
+                if self.actors[i].active
+                and self.actors[j].active
+                and math.hypot(self.actors[i].x - self.actors[j].x, self.actors[i].y - self.actors[j].y)
+                < PASS_CLEAR_M
+            }
         if n >= 2:
             xs = [a.x for a in A]
             ys = [a.y for a in A]
@@ -257,8 +287,12 @@ class World:
             sp = [abs(a.v) for a in A]
             r2 = INTERACTION_M * INTERACTION_M
             if n <= 48:
-                pairs = [(i, j) for i in range(n) for j in range(i + 1, n)
-                         if (xs[i] - xs[j]) ** 2 + (ys[i] - ys[j]) ** 2 < r2]  # fmt: skip
+                pairs = [
+                    (i, j)
+                    for i in range(n)
+                    for j in range(i + 1, n)
+                    if (xs[i] - xs[j]) ** 2 + (ys[i] - ys[j]) ** 2 < r2
+                ]
             else:
                 p = np.array([xs, ys]).T
                 d2 = ((p[:, None, :] - p[None, :, :]) ** 2).sum(-1)
@@ -279,12 +313,20 @@ class World:
                 # Is j ahead in i's lane, and i ahead in j's?
                 f_ij = dx * hx[i] + dy * hy[i]
                 gap_ij = f_ij - half_len
-                ahead_ij = (not ign_ij and f_ij > 0 and abs(dx * hy[i] - dy * hx[i]) < lane
-                            and gap_ij < sp[i] ** 2 / (2 * sa.decel) + MIN_GAP_M + 2.0)  # fmt: skip
+                ahead_ij = (
+                    not ign_ij
+                    and f_ij > 0
+                    and abs(dx * hy[i] - dy * hx[i]) < lane
+                    and gap_ij < sp[i] ** 2 / (2 * sa.decel) + MIN_GAP_M + 2.0
+                )
                 f_ji = -dx * hx[j] - dy * hy[j]
                 gap_ji = f_ji - half_len
-                ahead_ji = (not ign_ji and f_ji > 0 and abs(dx * hy[j] - dy * hx[j]) < lane
-                            and gap_ji < sp[j] ** 2 / (2 * sb.decel) + MIN_GAP_M + 2.0)  # fmt: skip
+                ahead_ji = (
+                    not ign_ji
+                    and f_ji > 0
+                    and abs(dx * hy[j] - dy * hx[j]) < lane
+                    and gap_ji < sp[j] ** 2 / (2 * sb.decel) + MIN_GAP_M + 2.0
+                )
                 # Following: brake to keep MIN_GAP_M behind whoever is ahead in the lane.
                 if ahead_ij:
                     limit(i, live[j], math.sqrt(2 * sa.decel * max(gap_ij - MIN_GAP_M, 0.0)))
@@ -322,7 +364,11 @@ class World:
                     self._ignore.add((live[k], j))
                     self.overlap_events += 1
                     a.blocked_by = -1
-                elif t - max(a.blocked_since, a.last_replan) >= PATIENCE_S and abs(b.v) < 0.05 and a.path is not None:
+                elif (
+                    t - max(a.blocked_since, a.last_replan) >= PATIENCE_S
+                    and abs(b.v) < 0.05
+                    and a.path is not None
+                ):
                     # In a mutual block only the one that gives way replans; the other waits for it.
                     mutual = b.blocked_by == live[k]
                     if not mutual or (a.spec.priority, -live[k]) < (b.spec.priority, -j):
@@ -421,7 +467,9 @@ class World:
             v_t = 0.0
         target = -v_t if mode == 2 else v_t
         # Signed speed change: speeding up at `accel`, slowing down (or reversing through 0) at `decel`.
-        rate = (s.accel if target * v >= 0.0 and (target if target >= 0 else -target) > speed else s.decel) * dt
+        rate = (
+            s.accel if target * v >= 0.0 and (target if target >= 0 else -target) > speed else s.decel
+        ) * dt
         dv = target - v
         v_new = v + (rate if dv > rate else (-rate if dv < -rate else dv))
         sp_new = v_new if v_new >= 0.0 else -v_new

@@ -37,10 +37,15 @@ def test_firing_ticks_are_exact_over_1e5_ticks(dt):
 
 
 def test_long_run_timestamps_are_tick_times_not_float_sums():
-    text = yaml.safe_dump({
-        "name": "clock", "duration_s": N_TICKS * 0.05, "dt_s": 0.05, "layout": {"size_m": [10, 10]},
-        "sensors": [{"id": "ir", "type": "thermal", "position": [5, 5, 3], "look_at": [5, 6, 0]}],
-    })  # fmt: skip
+    text = yaml.safe_dump(
+        {
+            "name": "clock",
+            "duration_s": N_TICKS * 0.05,
+            "dt_s": 0.05,
+            "layout": {"size_m": [10, 10]},
+            "sensors": [{"id": "ir", "type": "thermal", "position": [5, 5, 3], "look_at": [5, 6, 0]}],
+        }
+    )
     sim = Simulation(parse_scenario(text))
     step, _ = sim.reset()
     accumulated = 0.0

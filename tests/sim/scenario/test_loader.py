@@ -7,6 +7,8 @@ import pytest
 from sim.scenario.loader import ScenarioError, load_scenario, parse_scenario
 from tests.conftest import DEFAULT_SCENARIO, scenario_dict, write_scenario
 
+HEAD = "name: t\nduration_s: 10\nlayout: {size_m: [20, 12]}\n"
+
 
 def problems(text: str) -> list[str]:
     with pytest.raises(ScenarioError) as e:
@@ -70,13 +72,13 @@ actors:
 
 
 def test_unknown_sensor_type_suggests_one():
-    text = "name: t\nduration_s: 10\nlayout: {size_m: [20, 12]}\nsensors:\n  - {id: l, type: lidr, position: [1, 1, 3]}\n"
+    text = HEAD + "sensors:\n  - {id: l, type: lidr, position: [1, 1, 3]}\n"
     (msg,) = problems(text)
     assert msg.startswith("x.yaml:5: sensors[0]: unknown type 'lidr'; did you mean 'lidar'?")
 
 
 def test_out_of_range_value_names_the_limit():
-    text = "name: t\nduration_s: 10\nlayout: {size_m: [20, 12]}\nsensors:\n  - {id: c, type: camera, position: [1, 1, 3], hfov_deg: 200}\n"
+    text = HEAD + "sensors:\n  - {id: c, type: camera, position: [1, 1, 3], hfov_deg: 200}\n"
     (msg,) = problems(text)
     assert msg.startswith("x.yaml:5: sensors[0].hfov_deg: input should be less than 180")
 

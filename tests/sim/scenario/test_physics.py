@@ -31,7 +31,9 @@ def test_waypoint_inside_a_rack(tmp_path):
 def test_waypoint_too_close_to_a_rack_for_a_forklift_but_fine_for_a_worker(tmp_path):
     (msg,) = errors(tmp_path, scenario_dict(actors=[actor([[2, 5.3], [8, 4.6]])]))
     assert "actors[0].motion.points[1]" in msg and "a forklift needs 0.85 m" in msg
-    load_scenario(write_scenario(tmp_path, scenario_dict(actors=[actor([[2, 5.3], [8, 4.6]], kind="worker")])))
+    load_scenario(
+        write_scenario(tmp_path, scenario_dict(actors=[actor([[2, 5.3], [8, 4.6]], kind="worker")]))
+    )
 
 
 def test_waypoint_outside_the_building(tmp_path):
@@ -48,15 +50,22 @@ def test_unreachable_waypoint(tmp_path):
 
 
 def test_sensor_outside_and_rate_above_tick_rate(tmp_path):
-    d = scenario_dict(sensors=[
-        {"id": "c", "type": "camera", "position": [21, 5, 3], "look_at": [5, 5, 0]},
-        {"id": "l", "type": "lidar", "position": [10, 9, 3], "rate_hz": 40},
-    ])  # fmt: skip
+    d = scenario_dict(
+        sensors=[
+            {"id": "c", "type": "camera", "position": [21, 5, 3], "look_at": [5, 5, 0]},
+            {"id": "l", "type": "lidar", "position": [10, 9, 3], "rate_hz": 40},
+        ]
+    )
     msgs = errors(tmp_path, d)
-    assert any(m.endswith("sensors[0].position: [21, 5, 3] is outside the building (0..20 × 0..12 × 0..10 m)")
-               for m in msgs)  # fmt: skip
-    assert any("sensors[1].rate_hz: 40 Hz is faster than the simulation tick (dt_s = 0.05 s allows at most 20 Hz)"
-               in m for m in msgs)  # fmt: skip
+    assert any(
+        m.endswith("sensors[0].position: [21, 5, 3] is outside the building (0..20 × 0..12 × 0..10 m)")
+        for m in msgs
+    )
+    assert any(
+        "sensors[1].rate_hz: 40 Hz is faster than the simulation tick (dt_s = 0.05 s allows at most 20 Hz)"
+        in m
+        for m in msgs
+    )
 
 
 def test_duplicate_ids_fault_on_unknown_sensor_and_unknown_strategy(tmp_path):
@@ -72,7 +81,9 @@ def test_duplicate_ids_fault_on_unknown_sensor_and_unknown_strategy(tmp_path):
 
 
 def test_speed_above_the_kind_limit(tmp_path):
-    (msg,) = errors(tmp_path, scenario_dict(actors=[actor([[2, 5.3], [17, 5.3]], kind="worker", speed_mps=3)]))
+    (msg,) = errors(
+        tmp_path, scenario_dict(actors=[actor([[2, 5.3], [17, 5.3]], kind="worker", speed_mps=3)])
+    )
     assert "actors[0].motion.speed_mps: 3 m/s is above the worker's max 1.4 m/s" in msg
 
 
@@ -93,7 +104,7 @@ def test_fault_window_and_spawn_after_the_end(tmp_path):
 
 
 def test_lines_are_reported_for_physics_errors(tmp_path):
-    text = (tmp_path / "p.yaml")
+    text = tmp_path / "p.yaml"
     text.write_text("""name: p
 duration_s: 10
 layout: {size_m: [20, 12]}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 import yaml
@@ -55,18 +57,20 @@ def test_random_plans_keep_their_clearance(default_world, radius, turn):
         assert path is not None
         assert np.allclose(path[0], a) and np.allclose(path[-1], b)
         # Densely sample the polyline and measure exact distances to racks and walls.
-        seg = [np.linspace(p, q, max(2, int(np.linalg.norm(q - p) / 0.02))) for p, q in zip(path[:-1], path[1:])]
+        seg = [
+            np.linspace(p, q, max(2, int(np.linalg.norm(q - p) / 0.02))) for p, q in itertools.pairwise(path)
+        ]
         pts = np.vstack(seg)
         d = np.minimum(_dist_to_rects(pts, w.obstacles), _dist_outside(pts, w.size))
         assert d.min() >= radius - RES_M, f"path comes {d.min():.2f} m from an obstacle"
 
 
 def test_unreachable_and_avoid(default_world):
-    w, nav = default_world
+    _, nav = default_world
     assert nav.plan((2, 8.8), (10, 3.5), 0.85) is None  # goal inside a rack row
     # With a blocker parked in the middle of aisle y = 8.8 the route goes round by another aisle.
     path = nav.plan((8, 8.8), (20, 8.8), 0.85, 1.64, avoid=[(14, 8.8, 1.8)])
-    seg = np.vstack([np.linspace(p, q, 200) for p, q in zip(path[:-1], path[1:])])
+    seg = np.vstack([np.linspace(p, q, 200) for p, q in itertools.pairwise(path)])
     assert np.hypot(seg[:, 0] - 14, seg[:, 1] - 8.8).min() >= 1.8 + 0.85 - 1e-6
 
 

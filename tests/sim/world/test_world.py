@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import yaml
 
 from sim.scenario.loader import load_scenario, parse_scenario
 from sim.world.actor_spec import actor_specs
 from sim.world.world import MIN_GAP_M, World
 from tests.conftest import DEFAULT_SCENARIO, scenario_dict
-
-import yaml
 
 
 def _scenario(**changes):
@@ -53,7 +52,9 @@ def test_long_run_stays_clear_and_within_limits(seed):
     obstacles = w.static.obstacles
     for f in frames[::2]:  # every 0.1 s
         for poly in f.corners():
-            assert not any(_polygon_hits_rect(poly, r) for r in obstacles), f"actor box in a rack or wall at t={f.t}"
+            assert not any(_polygon_hits_rect(poly, r) for r in obstacles), (
+                f"actor box in a rack or wall at t={f.t}"
+            )
     specs = {s.id: s for s in actor_specs(sc.actors)}
     for actor_id, tr in _tracks(frames).items():
         s = specs[actor_id]
@@ -73,7 +74,9 @@ def test_same_seed_same_truth_and_different_seed_different_truth():
     _, a = _run(sc, 5, ticks=400)
     _, b = _run(sc, 5, ticks=400)
     _, c = _run(sc, 6, ticks=400)
-    assert all(np.array_equal(x.xyz, y.xyz) and np.array_equal(x.vel, y.vel) for x, y in zip(a, b, strict=True))
+    assert all(
+        np.array_equal(x.xyz, y.xyz) and np.array_equal(x.vel, y.vel) for x, y in zip(a, b, strict=True)
+    )
     assert any(x.ids != y.ids or not np.array_equal(x.xyz, y.xyz) for x, y in zip(a, c, strict=True))
 
 
@@ -86,10 +89,17 @@ def test_spawn_and_leave_times():
 
 
 def test_follower_stops_behind_a_parked_agv_then_goes_round():
-    sc = _scenario(actors=[
-        {"id": "fl1", "kind": "forklift", "motion": {"type": "waypoints", "points": [[2, 5.3], [17, 5.3]]}},
-        {"id": "agv", "kind": "agv", "motion": {"type": "stationary", "position": [10, 5.3]}},
-    ], duration_s=60)  # fmt: skip
+    sc = _scenario(
+        actors=[
+            {
+                "id": "fl1",
+                "kind": "forklift",
+                "motion": {"type": "waypoints", "points": [[2, 5.3], [17, 5.3]]},
+            },
+            {"id": "agv", "kind": "agv", "motion": {"type": "stationary", "position": [10, 5.3]}},
+        ],
+        duration_s=60,
+    )
     w, frames = _run(sc)
     tr = _tracks(frames)["fl1"]
     gap = np.abs(tr[:, 1] - 10) - (2.5 + 1.0) / 2  # bumper gap along the aisle while in the aisle
@@ -102,18 +112,32 @@ def test_follower_stops_behind_a_parked_agv_then_goes_round():
 
 
 def test_worker_gives_way_to_a_forklift_crossing_its_path():
-    sc = _scenario(actors=[
-        {"id": "fl1", "kind": "forklift", "motion": {"type": "waypoints", "points": [[2, 9.8], [18, 9.8]],
-                                                     "speed_mps": 2.0}},
-        {"id": "w1", "kind": "worker", "spawn_s": 2.5, "motion": {"type": "waypoints", "points": [[10, 11.4], [10, 8.2]]}},
-    ], duration_s=15)  # fmt: skip
+    sc = _scenario(
+        actors=[
+            {
+                "id": "fl1",
+                "kind": "forklift",
+                "motion": {"type": "waypoints", "points": [[2, 9.8], [18, 9.8]], "speed_mps": 2.0},
+            },
+            {
+                "id": "w1",
+                "kind": "worker",
+                "spawn_s": 2.5,
+                "motion": {"type": "waypoints", "points": [[10, 11.4], [10, 8.2]]},
+            },
+        ],
+        duration_s=15,
+    )
     w, frames = _run(sc)
     tr = _tracks(frames)
     fl, wk = tr["fl1"], tr["w1"]
     t_fl = {round(t, 6): k for k, t in enumerate(fl[:, 0])}
     # The worker stands still at some point before the forklift has passed it...
-    stopped = [k for k, row in enumerate(wk) if np.hypot(row[4], row[5]) < 1e-6 and 0.2 < k * sc.dt_s
-               and fl[t_fl[round(row[0], 6)], 1] < 10 + 1.25]  # fmt: skip
+    stopped = [
+        k
+        for k, row in enumerate(wk)
+        if np.hypot(row[4], row[5]) < 1e-6 and 0.2 < k * sc.dt_s and fl[t_fl[round(row[0], 6)], 1] < 10 + 1.25
+    ]
     assert stopped, "worker did not give way"
     # ... the forklift keeps going ...
     crossing = np.abs(fl[:, 1] - 10) < 2

@@ -1,0 +1,174 @@
+"""The command line end to end: exit codes, one-line errors, run directory, determinism, plot, perf."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from sim import cli
+from sim.simulation import Simulation
+from tests.conftest import ROOT, scenario_dict, write_scenario
+
+
+def whsim(*args, cwd=None):
+    """Run `python -m sim` in a subprocess, as a user would."""
+    return subprocess.run(
+        [sys.executable, "-m", "sim", *map(str, args)],
+        capture_output=True,
+        text=True,
+        cwd=cwd or ROOT,
+        timeout=300,
+    )
+
+
+@pytest.fixture
+def scenario_file(tmp_path):
+    return write_scenario(tmp_path, scenario_dict(duration_s=6))
+
+
+def test_validate_good_and_bad(tmp_path, scenario_file):
+    ok = whsim("validate", scenario_file, ROOT / "scenarios" / "default.yaml")
+    assert ok.returncode == 0 and ok.stdout.count(": ok") == 2
+    bad = write_scenario(
+        tmp_path,
+        "name: b\nduration_s: 5\nlayout: {size_m: [10, 10]}\nactors:\n  - {id: a, kind: agv,"
+        " motion: {type: stationary, position: [5, 5]}, colour: red}\n",
+        "bad.yaml",
+    )
+    r = whsim("validate", scenario_file, bad)
+    assert r.returncode == 2
+    assert r.stderr.strip() == (
+        f"{bad}:5: actors[0].colour: unknown key 'colour' (allowed: id, kind, motion, size_m,"
+        " max_speed_mps, spawn_s, leave_s, tags, temperature_c)"
+    )
+    assert "Traceback" not in r.stderr
+
+
+def test_run_writes_the_run_directory(tmp_path, scenario_file):
+    out = tmp_path / "run"
+    r = whsim("run", scenario_file, "--out", out, "--quiet")
+    assert r.returncode == 0, r.stderr
+    for name in ("scenario.resolved.yaml", "ground_truth.csv", "metrics.json", "plots/trajectories.png"):
+        assert (out / name).is_file(), name
+    assert (out / "plots" / "trajectories.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    m = json.loads((out / "metrics.json").read_text())
+    assert m["schema"] == "whsim.metrics/1" and m["status"] == "complete"
+    assert (m["scenario"], m["seed"], m["steps"], m["sim_time_s"]) == ("small", 3, 120, 6.0)
+    assert m["wall_time_s"] > 0 and m["realtime_factor"] > 0
+    assert set(m["timing"]) >= {"world_step", "write_truth"}
+    lines = (out / "ground_truth.csv").read_text().splitlines()
+    assert lines[0] == "t,id,class,x,y,z,yaw,vx,vy,length,width,height,tags,temperature_c"
+    assert lines[1].startswith("0.00,fl1,forklift,2.0000,5.3000,1.1000,")
+    assert len(lines) == 1 + 2 * 121  # two actors, ticks 0..120
+    resolved = (out / "scenario.resolved.yaml").read_text()
+    assert "size_m:\n  - 2.5\n  - 1.2\n  - 2.2" in resolved  # per-kind defaults filled in
+    assert not list(out.glob(".*.tmp")), "temporary files left behind"
+
+
+def test_same_seed_same_bytes_and_overwrite_rules(tmp_path, scenario_file):
+    a, b, c = tmp_path / "a", tmp_path / "b", tmp_path / "c"
+    for out, seed in ((a, 4), (b, 4), (c, 5)):
+        assert whsim("run", scenario_file, "--out", out, "--seed", seed, "--quiet").returncode == 0
+    for name in ("ground_truth.csv", "scenario.resolved.yaml", "plots/trajectories.png"):
+        assert (a / name).read_bytes() == (b / name).read_bytes(), name
+    assert (a / "ground_truth.csv").read_bytes() != (c / "ground_truth.csv").read_bytes()
+    # Reusing a directory needs --overwrite, and a refusal touches nothing.
+    before = (a / "ground_truth.csv").read_bytes()
+    r = whsim("run", scenario_file, "--out", a, "--seed", 5, "--quiet")
+    assert r.returncode == 2 and "pass --overwrite" in r.stderr and "Traceback" not in r.stderr
+    assert (a / "ground_truth.csv").read_bytes() == before
+    assert whsim("run", scenario_file, "--out", a, "--seed", 5, "--quiet", "--overwrite").returncode == 0
+    assert (a / "ground_truth.csv").read_bytes() == (c / "ground_truth.csv").read_bytes()
+
+
+@pytest.mark.parametrize(
+    "args,needle",
+    [
+        (["--strategy", "central"], "--strategy: 'central' is not built yet"),
+        (["--strategy", "centrl"], "did you mean 'central'?"),
+        (["--duration", "-3"], "argument --duration: must be positive, got -3"),
+        (["--seed", "x"], "argument --seed: expected a non-negative integer"),
+        (["--save-sensors", "5"], "--save-sensors: sensor simulation is not built"),
+    ],
+)
+def test_bad_flags_exit_2_with_one_line(tmp_path, scenario_file, args, needle):
+    r = whsim("run", scenario_file, "--out", tmp_path / "o", *args)
+    assert r.returncode == 2
+    assert needle in r.stderr and len(r.stderr.strip().splitlines()) == 1 and "Traceback" not in r.stderr
+
+
+def test_missing_scenario_file(tmp_path):
+    r = whsim("run", tmp_path / "nope.yaml")
+    assert r.returncode == 2 and r.stderr.strip() == f"{tmp_path / 'nope.yaml'}: no such file"
+
+
+def test_duration_override_is_physics_checked(tmp_path):
+    d = scenario_dict()
+    d["actors"][1]["spawn_s"] = 10
+    path = write_scenario(tmp_path, d)
+    r = whsim("run", path, "--duration", "5", "--out", tmp_path / "o")
+    assert r.returncode == 2
+    assert "(with command-line overrides): actors[1].spawn_s: 10 s is not before duration_s (5 s)" in r.stderr
+
+
+def test_plot_redraws_from_the_saved_files(tmp_path, scenario_file):
+    out = tmp_path / "run"
+    assert whsim("run", scenario_file, "--out", out, "--quiet").returncode == 0
+    png = out / "plots" / "trajectories.png"
+    png.unlink()
+    r = whsim("plot", out, "--step", 40)
+    assert r.returncode == 0 and png.is_file()
+    r = whsim("plot", out, "--step", 9999)
+    assert r.returncode == 2 and "outside this run's ticks 0..120" in r.stderr
+    r = whsim("plot", tmp_path)
+    assert r.returncode == 2 and "not a run directory" in r.stderr
+
+
+def test_strategies_lists_every_spec_strategy():
+    r = whsim("strategies")
+    names = [line.split()[0] for line in r.stdout.splitlines()]
+    assert names == ["none", "oracle", "rfid", "thermal", "camera", "lidar", "central", "t2t-ci"]
+    assert "not built yet" in r.stdout
+
+
+def test_perf_json_reports_the_world_only_realtime_factor():
+    r = whsim("perf", "--json", "--repeats", "1")
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout)["realtime_factor"]["world_only"] > 0
+    r = whsim("perf", "--only", "realtim_factor")
+    assert r.returncode == 2 and "did you mean 'realtime_factor'?" in r.stderr
+
+
+def test_interrupted_run_leaves_valid_files_and_exit_130(tmp_path, scenario_file, monkeypatch, capsys):
+    real_step = Simulation.step
+
+    def step(self):
+        if self.tick == 50:
+            raise KeyboardInterrupt
+        return real_step(self)
+
+    monkeypatch.setattr(Simulation, "step", step)
+    out = tmp_path / "run"
+    assert cli.main(["run", str(scenario_file), "--out", str(out), "--quiet"]) == 130
+    m = json.loads((out / "metrics.json").read_text())
+    assert m["status"] == "interrupted" and m["steps"] == 50
+    lines = (out / "ground_truth.csv").read_text().splitlines()
+    assert len(lines) == 1 + 2 * 51 and all(line.count(",") == 13 for line in lines)
+    assert (out / "plots" / "trajectories.png").is_file()
+    assert "interrupted" in capsys.readouterr().err
+
+
+def test_internal_error_is_one_line_unless_debug(tmp_path, scenario_file, monkeypatch, capsys):
+    def boom(self):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(Simulation, "step", boom)
+    assert cli.main(["run", str(scenario_file), "--out", str(tmp_path / "a"), "--quiet"]) == 1
+    err = capsys.readouterr().err
+    assert "whsim: internal error: RuntimeError: boom (rerun with --debug" in err and "Traceback" not in err
+    assert cli.main(["--debug", "run", str(scenario_file), "--out", str(tmp_path / "b"), "--quiet"]) == 1
+    assert "Traceback" in capsys.readouterr().err
+    assert not (tmp_path / "a" / "ground_truth.csv").exists()  # a failed run publishes no half file
