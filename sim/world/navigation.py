@@ -48,11 +48,15 @@ class NavMap:
     _buckets: dict = field(default_factory=dict, repr=False)
     _graphs: dict = field(default_factory=dict, repr=False)
     _flat: np.ndarray = field(init=False, repr=False)
+    _flat_list: list = field(init=False, repr=False)
+    _grid: tuple = field(init=False, repr=False)
     _trees: OrderedDict = field(default_factory=OrderedDict, repr=False)
 
     def __post_init__(self) -> None:
         self.clearance = np.ascontiguousarray(self.clearance)
         self._flat = self.clearance.ravel()
+        self._flat_list = self._flat.tolist()  # Python floats for scalar look-ups
+        self._grid = (float(self.origin[0]), float(self.origin[1]), *self.clearance.shape)
 
     # ---------------------------------------------------------------------------- queries on the field
     def clearance_at(self, pts: np.ndarray) -> np.ndarray:
@@ -69,11 +73,13 @@ class NavMap:
         return self._buckets.get((int(x // BUCKET_M), int(y // BUCKET_M)), [])
 
     def clearance_scalar(self, x: float, y: float) -> float:
-        """Clearance at one point, without numpy call overhead (hot path)."""
-        nx, ny = self.clearance.shape
-        ix = min(max(int((x - self.origin[0]) * (1 / RES_M)), 0), nx - 1)
-        iy = min(max(int((y - self.origin[1]) * (1 / RES_M)), 0), ny - 1)
-        return float(self._flat[ix * ny + iy])
+        """Clearance at one point, in plain Python (hot path: called per actor per tick)."""
+        ox, oy, nx, ny = self._grid
+        ix = int((x - ox) * (1 / RES_M))
+        iy = int((y - oy) * (1 / RES_M))
+        ix = 0 if ix < 0 else (nx - 1 if ix >= nx else ix)
+        iy = 0 if iy < 0 else (ny - 1 if iy >= ny else iy)
+        return self._flat_list[ix * ny + iy]
 
     def segment_clearance(self, a: np.ndarray, b: np.ndarray, step: float = RES_M) -> np.ndarray:
         """Smallest clearance along straight segments a[k]→b[k] (arrays (k, 2)).

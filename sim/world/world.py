@@ -184,7 +184,10 @@ class World:
         ids, class_ids, size, temperature, tags = self._static_cols
         cos, sin = math.cos, math.sin
         dyn = np.array(
-            [(a.x, a.y, a.spec.height / 2, a.yaw, a.v * cos(a.yaw), a.v * sin(a.yaw)) for a in act],
+            [
+                (a.x, a.y, a.spec.height / 2, a.yaw, a.v * cos(a.yaw) + 0.0, a.v * sin(a.yaw) + 0.0)
+                for a in act
+            ],
             dtype=float,
         ).reshape(n, 6)
         dyn.setflags(write=False)
@@ -287,11 +290,9 @@ class World:
             sp = [abs(a.v) for a in A]
             r2 = INTERACTION_M * INTERACTION_M
             if n <= 48:
+                zs = [complex(x, y) for x, y in zip(xs, ys, strict=True)]
                 pairs = [
-                    (i, j)
-                    for i in range(n)
-                    for j in range(i + 1, n)
-                    if (xs[i] - xs[j]) ** 2 + (ys[i] - ys[j]) ** 2 < r2
+                    (i, j) for i in range(n) for j in range(i + 1, n) if abs(zs[i] - zs[j]) < INTERACTION_M
                 ]
             else:
                 p = np.array([xs, ys]).T
@@ -302,14 +303,15 @@ class World:
                 if value < caps[i]:
                     caps[i], who[i] = value, j
 
+            ignoring = bool(self._ignore)
             for i, j in pairs:
                 a, b = A[i], A[j]
                 sa, sb = a.spec, b.spec
                 dx, dy = xs[j] - xs[i], ys[j] - ys[i]
                 lane = (sa.width + sb.width) / 2 + 0.2
                 half_len = (sa.length + sb.length) / 2
-                ign_ij = (live[i], live[j]) in self._ignore
-                ign_ji = (live[j], live[i]) in self._ignore
+                ign_ij = ignoring and (live[i], live[j]) in self._ignore
+                ign_ji = ignoring and (live[j], live[i]) in self._ignore
                 # Is j ahead in i's lane, and i ahead in j's?
                 f_ij = dx * hx[i] + dy * hy[i]
                 gap_ij = f_ij - half_len
@@ -343,7 +345,11 @@ class World:
                 # one (unless it is already in that lane, when it must clear it rather than stop in it).
                 if sa.priority != sb.priority:
                     lo, hi, lo_in_lane = (i, j, ahead_ji) if sa.priority < sb.priority else (j, i, ahead_ij)
-                    if not lo_in_lane and sp[hi] > 0.3 and (live[lo], live[hi]) not in self._ignore:
+                    if (
+                        not lo_in_lane
+                        and sp[hi] > 0.3
+                        and not (ignoring and (live[lo], live[hi]) in self._ignore)
+                    ):
                         # Points along where `lo` will be over the horizon: any inside `hi`'s lane ahead?
                         reach = sp[lo] * GIVE_WAY_HORIZON_S + 0.3
                         far = sp[hi] ** 2 / (2 * A[hi].spec.decel) + 4.0
