@@ -91,7 +91,7 @@ class NavMap:
         if len(a) == 0:
             return np.zeros(0)
         n = np.ceil(np.linalg.norm(b - a, axis=1) / step).astype(np.intp) + 1  # samples per segment
-        starts = np.r_[0, np.cumsum(n)[:-1]]
+        starts = np.concatenate(([0], np.cumsum(n)[:-1]))
         seg = np.repeat(np.arange(len(a)), n)
         u = (np.arange(n.sum()) - starts[seg]) / np.maximum(n[seg] - 1, 1)
         pts = a[seg] + u[:, None] * (b - a)[seg]
