@@ -21,36 +21,28 @@ CLASS_COLOURS = {"forklift": "tab:orange", "agv": "tab:blue", "worker": "tab:gre
 SENSOR_MARKERS = {"camera": "^", "lidar": "o", "rfid": "s", "thermal": "v", "beam": "|"}
 
 
+def _rect(ax, r, **style) -> None:
+    ax.add_patch(Rectangle((r.x0, r.y0), r.x1 - r.x0, r.y1 - r.y0, **style))
+
+
 def draw_layout(ax, scenario: Scenario, static: StaticWorld) -> None:
     """Floor outline, walls, rack rows, docks and heat sources, to scale."""
     L, W = static.size
     ax.add_patch(Rectangle((0, 0), L, W, facecolor="#f7f7f2", edgecolor="none", zorder=0))
     for r in static.wall_rects:
-        ax.add_patch(Rectangle((r.x0, r.y0), r.x1 - r.x0, r.y1 - r.y0, color="#444444", zorder=1))
+        _rect(ax, r, color="#444444", zorder=1)
     for k, r in enumerate(static.rack_rows):
-        ax.add_patch(
-            Rectangle(
-                (r.x0, r.y0),
-                r.x1 - r.x0,
-                r.y1 - r.y0,
-                facecolor="#b9a27c",
-                edgecolor="#7a6440",
-                lw=0.6,
-                zorder=1,
-                label="rack row" if k == 0 else None,
-            )
+        _rect(
+            ax,
+            r,
+            facecolor="#b9a27c",
+            edgecolor="#7a6440",
+            lw=0.6,
+            zorder=1,
+            label="rack row" if k == 0 else None,
         )
     for k, d in enumerate(static.docks):
-        ax.add_patch(
-            Rectangle(
-                (d.x0, d.y0),
-                d.x1 - d.x0,
-                d.y1 - d.y0,
-                color="#d62728",
-                zorder=2,
-                label="dock door" if k == 0 else None,
-            )
-        )
+        _rect(ax, d, color="#d62728", zorder=2, label="dock door" if k == 0 else None)
     for k, h in enumerate(scenario.layout.heat_sources):
         ax.plot(
             h.position[0],
