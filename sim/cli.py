@@ -78,8 +78,10 @@ def cmd_run(args) -> int:
     from sim.scenario.loader import load_scenario
     from sim.strategies import STRATEGIES
 
-    if args.save_sensors is not None:
-        raise UsageError("--save-sensors: sensor simulation is not built in this version yet")
+    if args.save_sensors is not None and args.save_sensors < 1:
+        raise UsageError(
+            f"--save-sensors: EVERY must be a positive number of readings, got {args.save_sensors}"
+        )
     if args.animate:
         raise UsageError("--animate: animations are not built in this version yet")
     scenario = load_scenario(args.scenario)
@@ -103,7 +105,9 @@ def cmd_run(args) -> int:
     out = args.out or Path("runs") / scenario.name
     progress = not args.quiet and sys.stderr.isatty()
     try:
-        result = run_scenario(scenario, out, overwrite=args.overwrite, progress=progress)
+        result = run_scenario(
+            scenario, out, overwrite=args.overwrite, progress=progress, save_sensors=args.save_sensors
+        )
     except KeyboardInterrupt:
         print(f"whsim: interrupted; partial results in {out} (status: interrupted)", file=sys.stderr)
         return EXIT_INTERRUPTED
@@ -117,7 +121,13 @@ def cmd_run(args) -> int:
             f"  actors {m['world']['actors']}, replans {m['world']['replans']}, "
             f"gridlock overlaps {m['world']['overlap_events']}, strategy {m['strategy']}"
         )
+        if m.get("sensors"):
+            n = sum(v["readings"] for v in m["sensors"].values())
+            dropped = sum(v["dropped"] for v in m["sensors"].values())
+            print(f"  sensors {len(m['sensors'])}: {n} readings, {dropped} dropped by faults")
         print(f"  run directory: {out}/  (ground_truth.csv, metrics.json, scenario.resolved.yaml)")
+        if args.save_sensors:
+            print(f"  sensor data: {out}/sensors/")
         print(f"  plots: {out}/plots/trajectories.png")
     return EXIT_OK
 

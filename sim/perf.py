@@ -22,7 +22,7 @@ def realtime_factor_world_only(repeats: int) -> float:
     strategy: `Simulation.reset` (world build, planning) then `step()` to the end. Writing the run
     directory is not part of it (`whsim run` reports its own end-to-end figure in metrics.json)."""
     scenario = load_scenario(DEFAULT_SCENARIO)
-    sim = Simulation(scenario)
+    sim = Simulation(scenario, sensors=False)
     sim.reset()  # builds the roadmap once, as a long-lived process would
     best = float("inf")
     for _ in range(repeats):

@@ -13,6 +13,7 @@ from pydantic import ValidationError
 
 from sim.output.atomic import atomic_write_text
 from sim.output.ground_truth import GroundTruthWriter
+from sim.output.sensor_files import SensorWriter
 from sim.plots.render import render_plots
 from sim.scenario.loader import Problem, ScenarioError, format_path, problems_from_validation
 from sim.scenario.models import Scenario
@@ -103,6 +104,7 @@ def run_scenario(
     *,
     overwrite: bool = False,
     progress: bool = False,
+    save_sensors: int | None = None,
     log=sys.stderr,
 ) -> RunResult:
     """Simulate `scenario` and write its run directory. KeyboardInterrupt finalises the files as
@@ -125,6 +127,7 @@ def run_scenario(
 
     sim = Simulation(scenario)
     truth_out = GroundTruthWriter(out / "ground_truth.csv", scenario.dt_s)
+    sensor_out = SensorWriter(out, save_sensors) if save_sensors else None
     bar = None
     if progress:
         from tqdm import tqdm
@@ -134,6 +137,9 @@ def run_scenario(
     t_start = time.perf_counter()
     step, _ = sim.reset()
     truth_out.write(step.truth)
+    if sensor_out is not None:
+        for r in step.readings:
+            sensor_out.write(r)
     interrupted = None
     try:
         done = sim.n_ticks == 0
@@ -142,6 +148,11 @@ def run_scenario(
             t0 = time.perf_counter()
             truth_out.write(step.truth)
             sim.timer.add("write_truth", time.perf_counter() - t0)
+            if sensor_out is not None and step.readings:
+                t0 = time.perf_counter()
+                for r in step.readings:
+                    sensor_out.write(r)
+                sim.timer.add("write_sensors", time.perf_counter() - t0)
             if bar is not None and (step.tick % 20 == 0 or done):
                 wall = time.perf_counter() - t_start
                 bar.update(step.tick - bar.n)
@@ -152,12 +163,16 @@ def run_scenario(
         status, interrupted = "interrupted", e
     except BaseException:
         truth_out.discard()
+        if sensor_out is not None:
+            sensor_out.discard()
         raise
     finally:
         if bar is not None:
             bar.close()
     wall = time.perf_counter() - t_start
     truth_out.commit()
+    if sensor_out is not None:
+        sensor_out.close()
     sim_time = sim.tick * scenario.dt_s
     metrics = {
         "schema": METRICS_SCHEMA,
@@ -175,6 +190,7 @@ def run_scenario(
             "replans": sum(a.replans for a in sim.world.actors),
             "overlap_events": sim.world.overlap_events,
         },
+        "sensors": sim.sensors.summary() if sim.sensors is not None else {},
         "timing": sim.timer.summary(),
         "notes": notes,
     }

@@ -14,6 +14,8 @@ import numpy as np
 
 from sim.scenario.models import RATED_SENSORS, Scenario
 from sim.scheduler import Scheduler
+from sim.sensors.readings import Reading
+from sim.sensors.suite import SensorSuite
 from sim.timing import StageTimer
 from sim.world.truth import TruthFrame
 from sim.world.world import World
@@ -27,13 +29,17 @@ class Step:
     t: float
     truth: TruthFrame
     due: tuple[str, ...]  # sensor ids that take a reading at this tick
+    readings: tuple[Reading, ...] = ()  # sensor readings delivered at this tick (any latency applied)
 
 
 class Simulation:
     """`reset(seed)` → (Step, info); then `step()` → (Step, terminated, info) until terminated."""
 
-    def __init__(self, scenario: Scenario):
+    def __init__(self, scenario: Scenario, *, sensors: bool = True):
+        """`sensors=False` runs the world alone (no ray casting), e.g. for `realtime_factor.world_only`."""
         self.scenario = scenario
+        self.with_sensors = sensors and bool(scenario.sensors)
+        self.sensors: SensorSuite | None = None
         self.world = World(scenario)
         rates = {s.id: s.rate_hz for s in scenario.sensors if isinstance(s, RATED_SENSORS)}
         self.scheduler = Scheduler(rates, scenario.dt_s)
@@ -49,9 +55,11 @@ class Simulation:
         t0 = time.perf_counter()
         truth = self.world.reset(world_ss)
         self.timer.add("world_reset", time.perf_counter() - t0)
+        if self.with_sensors:
+            self.sensors = SensorSuite(self.scenario, self.world.static, self._sensor_ss, self.timer)
         self.scheduler.reset()
         self.tick = 0
-        step = Step(0, 0.0, truth, tuple(self.scheduler.due(0)))
+        step = self._observe(0, 0.0, truth)
         return step, {"n_ticks": self.n_ticks, "dt_s": self.scenario.dt_s}
 
     def step(self) -> tuple[Step, bool, dict]:
@@ -61,5 +69,14 @@ class Simulation:
         truth = self.world.step()
         self.timer.add("world_step", time.perf_counter() - t0)
         self.tick = truth.tick
-        step = Step(truth.tick, truth.t, truth, tuple(self.scheduler.due(truth.tick)))
+        step = self._observe(truth.tick, truth.t, truth)
         return step, self.tick >= self.n_ticks, {}
+
+    def _observe(self, tick: int, t: float, truth: TruthFrame) -> Step:
+        due = tuple(self.scheduler.due(tick))
+        if self.sensors is None:
+            return Step(tick, t, truth, due)
+        t0 = time.perf_counter()
+        readings = self.sensors.step(t, truth, due)
+        self.timer.add("sensors", time.perf_counter() - t0)
+        return Step(tick, t, truth, due, readings)

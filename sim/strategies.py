@@ -25,21 +25,17 @@ STRATEGIES: dict[str, StrategyInfo] = {
         StrategyInfo(
             "oracle", "truth with detection probability, noise and clutter (idealised)", "fusion tracker"
         ),
+        StrategyInfo("rfid", "RFID reads only (range/RSSI EKF, identities from tags)", "fusion tracker"),
+        StrategyInfo("thermal", "thermal hot blobs only", "thermal blob extraction, fusion tracker"),
+        StrategyInfo("camera", "camera BEV graph-cut detections only", "BEV perception, fusion tracker"),
+        StrategyInfo("lidar", "LiDAR BEV detections only", "BEV perception, fusion tracker"),
         StrategyInfo(
-            "rfid", "RFID reads only (range/RSSI EKF, identities from tags)", "RFID sensors, fusion tracker"
-        ),
-        StrategyInfo("thermal", "thermal hot blobs only", "thermal sensors, fusion tracker"),
-        StrategyInfo(
-            "camera", "camera BEV graph-cut detections only", "camera sensors, BEV perception, fusion"
-        ),
-        StrategyInfo("lidar", "LiDAR BEV detections only", "LiDAR sensors, BEV perception, fusion tracker"),
-        StrategyInfo(
-            "central", "every measurement into one tracker, in timestamp order", "sensors, perception, fusion"
+            "central", "every measurement into one tracker, in timestamp order", "perception, fusion tracker"
         ),
         StrategyInfo(
             "t2t-ci",
             "one tracker per sensor type, fused by covariance intersection",
-            "sensors, perception, fusion",
+            "perception, fusion tracker",
         ),
     )
 }

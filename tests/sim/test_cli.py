@@ -91,7 +91,7 @@ def test_same_seed_same_bytes_and_overwrite_rules(tmp_path, scenario_file):
         (["--strategy", "centrl"], "did you mean 'central'?"),
         (["--duration", "-3"], "argument --duration: must be positive, got -3"),
         (["--seed", "x"], "argument --seed: expected a non-negative integer"),
-        (["--save-sensors", "5"], "--save-sensors: sensor simulation is not built"),
+        (["--save-sensors", "0"], "--save-sensors: EVERY must be a positive number of readings, got 0"),
     ],
 )
 def test_bad_flags_exit_2_with_one_line(tmp_path, scenario_file, args, needle):

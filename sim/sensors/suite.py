@@ -1,0 +1,170 @@
+"""All sensors of a scenario: builds them, fires the due ones each tick, applies faults, delivers readings.
+
+Faults (SPEC §4): a `dropout` window loses every reading inside it (counted); `latency` delivers readings
+`latency_s` after they were measured (`t` stays the measurement time, `delivered_t` says when it arrived);
+`miscalibration` simulates from the true pose and reports the believed pose, offset by `offset_m` and
+rotated by `yaw_deg` about the vertical.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+import time
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from sim.scenario.models import (
+    BeamSensor,
+    CameraSensor,
+    DropoutFault,
+    LatencyFault,
+    LidarSensor,
+    MiscalibrationFault,
+    RfidSensor,
+    Scenario,
+    ThermalSensor,
+)
+from sim.sensors.base import Sensor, TickContext
+from sim.sensors.beam import BreakBeam
+from sim.sensors.camera import Camera
+from sim.sensors.geometry import actor_meshes, static_mesh
+from sim.sensors.lidar import Lidar
+from sim.sensors.raycast import ACTOR_INSTANCE_BASE, ActorScene, StaticScene
+from sim.sensors.readings import Reading
+from sim.sensors.rfid import RfidReader
+from sim.sensors.thermal import ThermalCamera
+from sim.timing import StageTimer
+from sim.world.actor_spec import actor_specs
+from sim.world.layout import StaticWorld
+from sim.world.truth import TruthFrame
+
+
+@dataclass
+class SensorStats:
+    type: str
+    readings: int = 0  # measured and delivered (or still in flight)
+    dropped: int = 0  # lost to a dropout fault
+
+
+def _in_window(fault, t: float) -> bool:
+    return t >= fault.start_s - 1e-9 and (fault.end_s is None or t < fault.end_s - 1e-9)
+
+
+class SensorSuite:
+    """Every sensor of the scenario, sharing one static scene and one actor scene per tick."""
+
+    def __init__(
+        self, scenario: Scenario, static: StaticWorld, seed: np.random.SeedSequence, timer: StageTimer
+    ):
+        self.timer = timer
+        t0 = time.perf_counter()
+        self.static_world = static
+        self.static = StaticScene(static_mesh(static))
+        specs = actor_specs(scenario.actors)
+        self.index = {s.id: k for k, s in enumerate(specs)}
+        sizes = np.array([(s.length, s.width, s.height) for s in specs], float).reshape(-1, 3)
+        self.meshes = actor_meshes([s.kind for s in specs], sizes, np.array([s.class_id for s in specs]))
+        self.temperature = np.array([s.temperature_c for s in specs], float)
+        pallet_tags = [(p.tag, np.asarray(p.box.center)) for p in static.pallets if p.tag]
+        rngs = [np.random.default_rng(s) for s in seed.spawn(len(scenario.sensors))]
+        self.sensors: list[Sensor] = []
+        self.rated: list[Sensor] = []
+        self.beams: list[BreakBeam] = []
+        for spec, rng in zip(scenario.sensors, rngs, strict=True):
+            if isinstance(spec, CameraSensor):
+                sensor: Sensor = Camera(spec, rng)
+            elif isinstance(spec, LidarSensor):
+                sensor = Lidar(spec, rng)
+            elif isinstance(spec, ThermalSensor):
+                sensor = ThermalCamera(
+                    spec, rng, scenario.layout.ambient_c, list(scenario.layout.heat_sources)
+                )
+            elif isinstance(spec, RfidSensor):
+                sensor = RfidReader(spec, rng, static.rack_rows, pallet_tags)
+            else:
+                assert isinstance(spec, BeamSensor)
+                sensor = BreakBeam(spec, rng)
+            sensor.prepare(self.static)
+            self.sensors.append(sensor)
+            (self.beams if isinstance(sensor, BreakBeam) else self.rated).append(sensor)
+        self.by_id = {s.id: s for s in self.sensors}
+        self.faults = {s.id: [f for f in scenario.faults if f.sensor == s.id] for s in self.sensors}
+        self.stats = {s.id: SensorStats(s.kind) for s in self.sensors}
+        self._in_flight: list[tuple[float, int, Reading]] = []  # (delivery time, order, reading)
+        self._order = 0
+        timer.add("sensor_setup", time.perf_counter() - t0)
+
+    # ------------------------------------------------------------------------------------------ faults
+    def reported_pose(self, sensor: Sensor, t: float) -> np.ndarray:
+        """The sensor's own `pose` object unless a miscalibration fault is active (then a new array)."""
+        pose = sensor.pose
+        for f in self.faults[sensor.id]:
+            if isinstance(f, MiscalibrationFault) and _in_window(f, t):
+                a = math.radians(f.yaw_deg)
+                rz = np.array([[math.cos(a), -math.sin(a), 0], [math.sin(a), math.cos(a), 0], [0, 0, 1]])
+                pose = pose.copy()
+                pose[:3, :3] = rz @ pose[:3, :3]
+                pose[:3, 3] = pose[:3, 3] + np.asarray(f.offset_m)
+        return pose
+
+    def _dropped(self, sensor_id: str, t: float) -> bool:
+        return any(isinstance(f, DropoutFault) and _in_window(f, t) for f in self.faults[sensor_id])
+
+    def _latency(self, sensor_id: str, t: float) -> float:
+        return sum(
+            f.latency_s for f in self.faults[sensor_id] if isinstance(f, LatencyFault) and _in_window(f, t)
+        )
+
+    # ------------------------------------------------------------------------------------------- ticks
+    def step(self, t: float, truth: TruthFrame, due: tuple[str, ...]) -> tuple[Reading, ...]:
+        """Measure with the sensors due at t (and every beam); return what is delivered at t."""
+        scene: list[ActorScene | None] = []
+
+        def actor_scene() -> ActorScene | None:
+            if not scene:
+                t0 = time.perf_counter()
+                rows = np.array([self.index[i] for i in truth.ids], dtype=np.int64)
+                scene.append(
+                    ActorScene(self.meshes, rows, truth.xyz[:, :2], truth.yaw, ACTOR_INSTANCE_BASE + rows)
+                    if len(rows)
+                    else None
+                )
+                self.timer.add("actor_scene", time.perf_counter() - t0)
+            return scene[0]
+
+        ctx = TickContext(
+            t,
+            truth,
+            self.static,
+            actor_scene,
+            np.array([self.index[i] for i in truth.ids], dtype=np.int64),
+            self.temperature,
+        )
+        for sensor in (*(self.by_id[sid] for sid in due), *self.beams):
+            if self._dropped(sensor.id, t):
+                if not isinstance(sensor, BreakBeam):
+                    self.stats[sensor.id].dropped += 1
+                continue
+            t0 = time.perf_counter()
+            reading = sensor.measure(ctx, self.reported_pose(sensor, t))
+            self.timer.add(f"sensor:{sensor.id}", time.perf_counter() - t0)
+            if reading is None:
+                continue
+            self.stats[sensor.id].readings += 1
+            delay = self._latency(sensor.id, t)
+            if delay > 0:
+                reading = replace(reading, delivered_t=t + delay)
+            heapq.heappush(self._in_flight, (reading.delivered_t, self._order, reading))
+            self._order += 1
+        out = []
+        while self._in_flight and self._in_flight[0][0] <= t + 1e-9:
+            out.append(heapq.heappop(self._in_flight)[2])
+        return tuple(out)
+
+    def summary(self) -> dict:
+        return {
+            sid: {"type": s.type, "readings": s.readings, "dropped": s.dropped}
+            for sid, s in self.stats.items()
+        }

@@ -1,0 +1,64 @@
+"""Camera: the ray caster and the camera model agree; floor depth is the plane intersection; actors show."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.scenario.loader import load_scenario
+from sim.sensors.camera import Camera
+from sim.sensors.raycast import ACTOR_INSTANCE_BASE
+from sim.simulation import Simulation
+from tests.conftest import DEFAULT_SCENARIO
+from tests.sim.sensors.conftest import sim_of
+
+EMPTY = {"size_m": [20, 20], "height_m": 8}
+
+
+def test_hit_points_project_to_their_pixels():
+    sim = Simulation(load_scenario(DEFAULT_SCENARIO))
+    sim.reset()
+    cam = sim.sensors.by_id["cam_ne"]
+    assert isinstance(cam, Camera)
+    h = cam.static_hits
+    rays = cam.grid.rays.astype(float)
+    hit = np.flatnonzero(h.hit)
+    pts = rays[hit, :3] + rays[hit, 3:] * h.t[hit, None]
+    uv, z = cam.model.project(pts)
+    u, v = hit % cam.model.width, hit // cam.model.width
+    assert hit.size > 0.5 * len(rays) and (z > 0).all()
+    assert np.abs(uv[:, 0] - u).max() < 2e-3 and np.abs(uv[:, 1] - v).max() < 2e-3  # float32 ray casting
+
+
+def test_floor_depth_is_the_plane_intersection():
+    sim = sim_of(EMPTY, [], [{"id": "c", "type": "camera", "position": [2, 10, 5], "look_at": [15, 10, 0]}])
+    step, _ = sim.reset()
+    (frame,) = step.readings
+    cam = sim.sensors.by_id["c"].model
+    d = cam.pixel_directions()
+    floor = (frame.truth_class.ravel() == 0) & (d[:, 2] < -0.05)
+    t = -cam.t_wc[2] / d[floor, 2]  # ray parameter where z = 0
+    expected = t * (d[floor] @ cam.R_wc[:, 2])  # depth along the optical axis
+    got = frame.truth_depth.ravel()[floor]
+    assert floor.sum() > 10_000
+    assert np.abs(got - expected).max() < 1e-3 * expected.max()
+
+
+def test_an_actor_in_view_fills_its_mask_with_its_colour():
+    actors = [
+        {
+            "id": "fl",
+            "kind": "forklift",
+            "motion": {"type": "stationary", "position": [12, 10], "yaw_deg": 90},
+        }
+    ]
+    sim = sim_of(
+        EMPTY, actors, [{"id": "c", "type": "camera", "position": [2, 10, 4], "look_at": [12, 10, 1]}]
+    )
+    step, _ = sim.reset()
+    (frame,) = step.readings
+    mask = frame.truth_instance == ACTOR_INSTANCE_BASE
+    assert mask.sum() > 500
+    assert (frame.truth_class[mask] == 4).all()
+    r, g, b = frame.rgb[mask].astype(float).mean(axis=0)
+    assert r > g > b and r - b > 60  # safety yellow
+    assert frame.rgb.shape == (240, 320, 3) and frame.rgb.dtype == np.uint8

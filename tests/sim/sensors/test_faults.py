@@ -1,0 +1,62 @@
+"""Faults: dropout removes readings in its window; latency delays delivery; miscalibration moves the cloud."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from tests.sim.sensors.conftest import sim_of
+
+ROOM = {"size_m": [10, 10], "height_m": 4}
+LIDAR = {"id": "l", "type": "lidar", "position": [5, 5, 1], "rate_hz": 10}
+
+
+def _deliveries(sim):
+    step, _ = sim.reset()
+    out = [(step.t, r) for r in step.readings]
+    done = False
+    while not done:
+        step, done, _ = sim.step()
+        out += [(step.t, r) for r in step.readings]
+    return out
+
+
+def test_dropout_window_loses_readings_and_counts_them():
+    sim = sim_of(ROOM, [], [LIDAR], faults=[{"sensor": "l", "type": "dropout", "start_s": 0.5, "end_s": 1.0}])
+    got = _deliveries(sim)
+    ts = [round(r.t, 6) for _, r in got]
+    assert ts == [round(0.1 * k, 6) for k in range(21) if not 0.5 <= 0.1 * k < 1.0 - 1e-9]
+    assert sim.sensors.summary()["l"] == {"type": "lidar", "readings": 16, "dropped": 5}
+
+
+def test_latency_delays_delivery_but_keeps_the_measurement_time():
+    sim = sim_of(
+        ROOM, [], [LIDAR], faults=[{"sensor": "l", "type": "latency", "start_s": 1.0, "latency_s": 0.27}]
+    )
+    for delivered_at, r in _deliveries(sim):
+        if r.t < 1.0 - 1e-9:
+            assert delivered_at == r.t and r.delivered_t == r.t
+        else:
+            assert np.isclose(r.delivered_t, r.t + 0.27)
+            # Delivered at the first tick at or after t + latency.
+            assert r.delivered_t <= delivered_at + 1e-9 < r.delivered_t + 0.05
+
+
+def test_miscalibration_reports_the_believed_pose():
+    fault = {
+        "sensor": "l",
+        "type": "miscalibration",
+        "start_s": 0.0,
+        "offset_m": [0.3, -0.2, 0.0],
+        "yaw_deg": 2.0,
+    }
+    clean = sim_of(ROOM, [], [LIDAR], duration=0.1)
+    bad = sim_of(ROOM, [], [LIDAR], faults=[fault], duration=0.1)
+    (a,) = clean.reset()[0].readings
+    (b,) = bad.reset()[0].readings
+    # Same measurement (same seed), reported through a pose offset by 0.3, −0.2 m and rotated 2° about z.
+    assert np.array_equal(a.points_sensor, b.points_sensor)
+    yaw = np.radians(2.0)
+    rz = np.array([[np.cos(yaw), -np.sin(yaw), 0], [np.sin(yaw), np.cos(yaw), 0], [0, 0, 1]])
+    expected = a.points_sensor.astype(float) @ rz.T + [5.3, 4.8, 1.0]
+    assert np.abs(b.points - expected).max() < 1e-4
+    assert np.allclose(b.pose[:3, 3], [5.3, 4.8, 1.0])
