@@ -93,6 +93,7 @@ class ActorScene:
         self.tri_instance = instances[new_row[owner]].astype(np.int32)
         self.centres = np.column_stack([xy, meshes.local[rows][:, :, 2].max(axis=1) / 2])
         self.radius = sub.radius
+        self.vertices, self.triangles = verts, tris  # world frame, for anyone building a combined scene
         self.scene = _scene(verts, tris) if len(rows) else None
 
     def cast(self, rays: o3d.core.Tensor) -> Hits:

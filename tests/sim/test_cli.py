@@ -134,10 +134,10 @@ def test_strategies_lists_every_spec_strategy():
     assert "not built yet" in r.stdout
 
 
-def test_perf_json_reports_the_world_only_realtime_factor():
-    r = whsim("perf", "--json", "--repeats", "1")
+def test_perf_json_reports_a_figure():
+    r = whsim("perf", "--json", "--only", "lidar_efficiency", "--repeats", "1")
     assert r.returncode == 0, r.stderr
-    assert json.loads(r.stdout)["realtime_factor"]["world_only"] > 0
+    assert set(json.loads(r.stdout)) == {"lidar_efficiency"} and json.loads(r.stdout)["lidar_efficiency"] > 0
     r = whsim("perf", "--only", "realtim_factor")
     assert r.returncode == 2 and "did you mean 'realtime_factor'?" in r.stderr
 
@@ -172,3 +172,28 @@ def test_internal_error_is_one_line_unless_debug(tmp_path, scenario_file, monkey
     assert cli.main(["--debug", "run", str(scenario_file), "--out", str(tmp_path / "b"), "--quiet"]) == 1
     assert "Traceback" in capsys.readouterr().err
     assert not (tmp_path / "a" / "ground_truth.csv").exists()  # a failed run publishes no half file
+
+
+def test_save_sensors_writes_images_clouds_and_reads(tmp_path):
+    d = scenario_dict(duration_s=2)
+    d["sensors"] += [
+        {"id": "lid", "type": "lidar", "position": [10, 10, 3]},
+        {"id": "rf", "type": "rfid", "position": [1, 5.3, 1.5], "boresight": [1, 0, 0]},
+        {"id": "ir", "type": "thermal", "position": [19, 1, 4], "look_at": [10, 6, 0]},
+    ]
+    out = tmp_path / "run"
+    r = whsim("run", write_scenario(tmp_path, d), "--out", out, "--save-sensors", 10, "--quiet")
+    assert r.returncode == 0, r.stderr
+    sensors = out / "sensors"
+    assert len(list((sensors / "cam").glob("*_rgb.png"))) == 3  # 21 frames at 10 Hz, every 10th
+    assert len(list((sensors / "cam").glob("*_depth_truth.png"))) == 3
+    assert len(list((sensors / "ir").glob("*_thermal.png"))) == 2  # 18 frames at 8.7 Hz
+    import open3d as o3d
+
+    clouds = sorted((sensors / "lid").glob("*.ply"))
+    assert len(clouds) == 3 and len(o3d.io.read_point_cloud(str(clouds[0])).points) > 20_000
+    rows = (sensors / "rf" / "reads.csv").read_text().splitlines()
+    assert rows[0] == "t,delivered_t,tag,rssi_dbm,phase_rad" and any(",T-1," in row for row in rows[1:])
+    m = json.loads((out / "metrics.json").read_text())
+    assert m["sensors"]["cam"] == {"type": "camera", "readings": 21, "dropped": 0}
+    assert m["sensors"]["lid"]["readings"] == 21 and "sensor:lid" in m["timing"]
