@@ -80,8 +80,11 @@ def _context(sim: Simulation, step) -> TickContext:
 
     def actor_scene():
         if not cache:
-            cache.append(ActorScene(suite.meshes, rows, step.truth.xyz[:, :2], step.truth.yaw,
-                                    ACTOR_INSTANCE_BASE + rows))  # fmt: skip
+            cache.append(
+                ActorScene(
+                    suite.meshes, rows, step.truth.xyz[:, :2], step.truth.yaw, ACTOR_INSTANCE_BASE + rows
+                )
+            )
         return cache[0]
 
     return TickContext(step.t, step.truth, suite.static, actor_scene, rows, suite.temperature)
@@ -158,7 +161,7 @@ def kalman_figures(repeats: int) -> tuple[float, float]:
     F, Q = cv_transition(dt), cv_process_noise(dt, q)
     H = np.array([[1.0, 0, 0, 0], [0, 1.0, 0, 0]])
     filters = []
-    for k in range(len(x)):
+    for _ in range(len(x)):
         kf = KalmanFilter(dim_x=4, dim_z=2)
         kf.H = H
         filters.append(kf)

@@ -57,6 +57,7 @@ def test_covariance_intersection_matches_the_closed_form():
     assert w > 0.999 and np.allclose(x, a, atol=1e-3)
     # ω minimises the trace: any other ω gives a larger one.
     for other in np.linspace(0, 1, 21):
-        assert np.trace(ci_fuse(a, Pa, b, np.diag([9.0, 2.0]), omega=other)[1]) >= np.trace(
-            ci_fuse(a, Pa, b, np.diag([9.0, 2.0]))[1]
-        ) - 1e-9
+        assert (
+            np.trace(ci_fuse(a, Pa, b, np.diag([9.0, 2.0]), omega=other)[1])
+            >= np.trace(ci_fuse(a, Pa, b, np.diag([9.0, 2.0]))[1]) - 1e-9
+        )

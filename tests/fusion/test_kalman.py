@@ -123,5 +123,5 @@ def test_nees_of_a_cv_target_over_50_monte_carlo_runs_is_in_the_chi2_band():
     lo, hi = chi2.ppf([0.025, 0.975], 4 * runs) / runs
     assert np.isclose(lo, 3.26, atol=0.01) and np.isclose(hi, 4.82, atol=0.01)
     mean = nees.mean(axis=1)
-    assert (lo <= mean.mean() <= hi)
+    assert lo <= mean.mean() <= hi
     assert np.mean((mean >= lo) & (mean <= hi)) >= 0.9  # ≈ 95 % of steps expected inside

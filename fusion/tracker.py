@@ -1,0 +1,292 @@
+"""Multi-target tracker: batched Kalman filters, χ² gating, GNN assignment, track management, identities.
+
+Track life: an unassigned position measurement starts a *tentative* track; it is *confirmed* once M of its
+last N scans hit (default 3 of 5) and deleted when that becomes impossible; a confirmed track is deleted
+after `delete_after_misses` consecutive misses inside the sensor's coverage or when its position standard
+deviation grows past `max_position_std_m`. Identity: an RFID read whose tag is bound to a track updates
+that track (EKF on range); an unbound tag binds to the only track inside its range gate and stays bound for
+the track's life. Bound reads only update their own track, inside its gate. If two tracks swap targets
+(two tagged workers crossing closely), their tags' reads stop fitting them and fit each other's track
+instead; when two tags disagree with their tracks in that mutual way within `swap_window_s`, the tags are
+swapped, so identities follow the people rather than the track numbers. Out-of-sequence measurements
+(older than the tracker's clock, e.g. under a latency fault) are dropped and counted, never applied as if
+they were new.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from fusion.association import gate_threshold, gnn, position_distances
+from fusion.kalman import ekf_update, predict, range_model, update
+from fusion.motion import PROCESS_NOISE
+
+
+@dataclass(frozen=True)
+class TrackerConfig:
+    confirm_hits: int = 3  # M ...
+    confirm_window: int = 5  # ... of N scans
+    delete_after_misses: int = 6
+    max_position_std_m: float = 4.0
+    init_velocity_std_mps: float = 2.0
+    gate_probability: float = 0.99
+    swap_window_s: float = 2.0  # mutual tag/track disagreements this close in time swap the two tags
+
+
+@dataclass(frozen=True)
+class TrackState:
+    """Immutable snapshot of one track at the tracker's time."""
+
+    id: int
+    t: float
+    x: np.ndarray  # (4,) x, y, vx, vy
+    P: np.ndarray  # (4, 4)
+    status: str  # "tentative" | "confirmed"
+    cls: str
+    tag: str | None
+
+
+@dataclass
+class _Tracks:
+    """Track arrays, one row per track (kept together so every filter step is one batched call)."""
+
+    x: np.ndarray = field(default_factory=lambda: np.zeros((0, 4)))
+    P: np.ndarray = field(default_factory=lambda: np.zeros((0, 4, 4)))
+    ids: list[int] = field(default_factory=list)
+    cls: list[str] = field(default_factory=list)
+    tag: list[str | None] = field(default_factory=list)
+    confirmed: list[bool] = field(default_factory=list)
+    history: list[list[bool]] = field(default_factory=list)  # hit / miss of the last scans
+    misses: list[int] = field(default_factory=list)  # consecutive misses
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def keep(self, mask: np.ndarray) -> None:
+        self.x, self.P = self.x[mask], self.P[mask]
+        for name in ("ids", "cls", "tag", "confirmed", "history", "misses"):
+            setattr(self, name, [v for v, k in zip(getattr(self, name), mask, strict=True) if k])
+
+
+@dataclass
+class TrackerStats:
+    scans: int = 0
+    out_of_sequence_dropped: int = 0
+    tracks_started: int = 0
+    tracks_deleted: int = 0
+    tag_swaps: int = 0
+
+
+class Tracker:
+    """A GNN multi-target tracker over 2D position and range measurements, all tracks filtered at once."""
+
+    def __init__(self, config: TrackerConfig | None = None, process_noise: dict[str, float] | None = None):
+        self.config = config or TrackerConfig()
+        self.q = dict(PROCESS_NOISE, **(process_noise or {}))
+        self.tracks = _Tracks()
+        self.time = -np.inf
+        self.stats = TrackerStats()
+        self._next_id = 1
+        self._disagree: dict[str, tuple[float, int]] = {}  # tag → (time, id of the track its read fitted)
+
+    # ----------------------------------------------------------------------------------------- queries
+    def states(self, confirmed_only: bool = False) -> list[TrackState]:
+        tr = self.tracks
+        return [
+            TrackState(
+                tr.ids[k],
+                self.time,
+                tr.x[k].copy(),
+                tr.P[k].copy(),
+                "confirmed" if tr.confirmed[k] else "tentative",
+                tr.cls[k],
+                tr.tag[k],
+            )
+            for k in range(len(tr))
+            if tr.confirmed[k] or not confirmed_only
+        ]
+
+    def track_of_tag(self, tag: str) -> int | None:
+        try:
+            return self.tracks.ids[self.tracks.tag.index(tag)]
+        except ValueError:
+            return None
+
+    # ---------------------------------------------------------------------------------------- the clock
+    def _advance(self, t: float) -> bool:
+        """Predict every track to t; False (and counted) if t is older than the tracker's clock."""
+        if t < self.time - 1e-9:
+            self.stats.out_of_sequence_dropped += 1
+            return False
+        if len(self.tracks) and t > self.time:
+            q = np.array([self.q.get(c, self.q["unknown"]) for c in self.tracks.cls])
+            self.tracks.x, self.tracks.P = predict(self.tracks.x, self.tracks.P, t - self.time, q)
+        self.time = max(self.time, t)
+        return True
+
+    # ------------------------------------------------------------------------------------ measurements
+    def update_positions(
+        self,
+        t: float,
+        z: np.ndarray,
+        R: np.ndarray,
+        cls: list[str] | None = None,
+        covered: Callable[[np.ndarray], np.ndarray] | None = None,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """One scan of 2D position measurements z (m, 2) with covariances R (m, 2, 2) taken at t.
+
+        `covered(xy)` says which track positions the sensor could see (only those count a miss);
+        returns the (track index, measurement index) pairs that were associated."""
+        if not self._advance(t):
+            return np.zeros(0, int), np.zeros(0, int)
+        self.stats.scans += 1
+        z = np.asarray(z, float).reshape(-1, 2)
+        R = np.broadcast_to(np.asarray(R, float), (len(z), 2, 2))
+        cls = cls or ["unknown"] * len(z)
+        tr = self.tracks
+        rows, cols = np.zeros(0, int), np.zeros(0, int)
+        if len(tr) and len(z):
+            rows, cols = gnn(
+                position_distances(tr.x, tr.P, z, R), gate_threshold(2, self.config.gate_probability)
+            )
+            if rows.size:
+                x, P, _ = update(tr.x[rows], tr.P[rows], z[cols], R[cols])
+                tr.x[rows], tr.P[rows] = x, P
+                for r, c in zip(rows, cols, strict=True):
+                    if tr.cls[r] == "unknown" and cls[c] != "unknown":
+                        tr.cls[r] = cls[c]
+        hit = np.zeros(len(tr), bool)
+        hit[rows] = True
+        seen = covered(tr.x[:, :2]) if covered is not None and len(tr) else np.ones(len(tr), bool)
+        for k in range(len(tr)):
+            if hit[k] or seen[k]:
+                tr.history[k] = (tr.history[k] + [bool(hit[k])])[-self.config.confirm_window :]
+                tr.misses[k] = 0 if hit[k] else tr.misses[k] + 1
+        new = np.setdiff1d(np.arange(len(z)), cols)
+        self._start(z[new], R[new], [cls[c] for c in new])
+        self._manage()
+        return rows, cols
+
+    def update_ranges(
+        self, t: float, anchors: np.ndarray, ranges: np.ndarray, sigma: np.ndarray, tags: list[str]
+    ) -> int:
+        """Range measurements (RFID) to 3D anchors with tag identities; returns how many were applied.
+
+        A read of a bound tag updates its track; an unbound tag binds to the single unbound track in its
+        range gate (ambiguous or empty gates leave it unbound)."""
+        if not self._advance(t):
+            return 0
+        tr = self.tracks
+        anchors = np.asarray(anchors, float).reshape(-1, 3)
+        ranges, sigma = np.asarray(ranges, float), np.asarray(sigma, float)
+        rows, keep = [], []
+        gate = gate_threshold(1, self.config.gate_probability)
+        for k, tag in enumerate(tags):
+            if tag in tr.tag:
+                rows.append(tr.tag.index(tag))
+                keep.append(k)
+                continue
+            free = np.array([j for j in range(len(tr)) if tr.tag[j] is None and tr.confirmed[j]], dtype=int)
+            if free.size == 0:
+                continue
+            hx, jac = range_model(np.repeat(anchors[k : k + 1], free.size, 0))
+            nu = ranges[k] - hx(tr.x[free])[:, 0]
+            J = jac(tr.x[free])
+            s = np.einsum("nij,njk,nlk->nil", J, tr.P[free], J)[:, 0, 0] + sigma[k] ** 2
+            inside = free[nu * nu / s <= gate]
+            if inside.size == 1:
+                tr.tag[int(inside[0])] = tag
+                rows.append(int(inside[0]))
+                keep.append(k)
+        if not rows:
+            return 0
+        # One batched EKF step per distinct track (a track read twice in one call takes its reads in turn).
+        applied = 0
+        pending = list(zip(rows, keep, strict=True))
+        while pending:
+            seen, batch, later = set(), [], []
+            for r, k in pending:
+                (later if r in seen else batch).append((r, k))
+                seen.add(r)
+            idx = np.array([r for r, _ in batch])
+            meas = np.array([k for _, k in batch])
+            hx, jac = range_model(anchors[meas])
+            x, P, inn = ekf_update(
+                tr.x[idx], tr.P[idx], ranges[meas][:, None], (sigma[meas] ** 2)[:, None, None], hx, jac
+            )
+            ok = inn.y[:, 0] ** 2 / inn.S[:, 0, 0] <= gate  # bound reads still respect the gate
+            tr.x[idx[ok]], tr.P[idx[ok]] = x[ok], P[ok]
+            applied += int(ok.sum())
+            for _, k in np.array(batch)[~ok]:
+                self._note_disagreement(t, tags[k], anchors[k], ranges[k], sigma[k], gate)
+            pending = later
+        return applied
+
+    def _note_disagreement(self, t: float, tag: str, anchor, rng_m: float, sigma: float, gate: float) -> None:
+        """A bound tag's read missed its track: remember which other bound track it fits, and swap the two
+        tags when that track's tag fits this tag's track in turn."""
+        tr = self.tracks
+        others = np.array([j for j in range(len(tr)) if tr.tag[j] not in (None, tag)], dtype=int)
+        if others.size == 0:
+            return
+        hx, jac = range_model(np.repeat(np.asarray(anchor, float)[None], others.size, 0))
+        nu = rng_m - hx(tr.x[others])[:, 0]
+        J = jac(tr.x[others])
+        s = np.einsum("nij,njk,nlk->nil", J, tr.P[others], J)[:, 0, 0] + sigma**2
+        fits = others[nu * nu / s <= gate]
+        if fits.size != 1:
+            return
+        other = int(fits[0])
+        mine = tr.tag.index(tag)
+        self._disagree[tag] = (t, tr.ids[other])
+        other_tag = tr.tag[other]
+        seen = self._disagree.get(other_tag)
+        if seen and seen[1] == tr.ids[mine] and t - seen[0] <= self.config.swap_window_s:
+            tr.tag[mine], tr.tag[other] = other_tag, tag
+            self._disagree.pop(tag, None)
+            self._disagree.pop(other_tag, None)
+            self.stats.tag_swaps += 1
+
+    # ------------------------------------------------------------------------------------ track life
+    def _start(self, z: np.ndarray, R: np.ndarray, cls: list[str]) -> None:
+        if not len(z):
+            return
+        n = len(z)
+        x = np.column_stack([z, np.zeros((n, 2))])
+        P = np.zeros((n, 4, 4))
+        P[:, :2, :2] = R
+        P[:, 2, 2] = P[:, 3, 3] = self.config.init_velocity_std_mps**2
+        tr = self.tracks
+        tr.x, tr.P = np.concatenate([tr.x, x]), np.concatenate([tr.P, P])
+        for c in cls:
+            tr.ids.append(self._next_id)
+            self._next_id += 1
+            tr.cls.append(c)
+            tr.tag.append(None)
+            tr.confirmed.append(False)
+            tr.history.append([True])
+            tr.misses.append(0)
+        self.stats.tracks_started += n
+
+    def _manage(self) -> None:
+        c = self.config
+        tr = self.tracks
+        keep = np.ones(len(tr), bool)
+        pos_std = np.sqrt(np.trace(tr.P[:, :2, :2], axis1=1, axis2=2) / 2) if len(tr) else np.zeros(0)
+        for k in range(len(tr)):
+            hits = sum(tr.history[k])
+            if not tr.confirmed[k]:
+                if hits >= c.confirm_hits:
+                    tr.confirmed[k] = True
+                elif hits + (c.confirm_window - len(tr.history[k])) < c.confirm_hits:
+                    keep[k] = False  # can no longer reach M of N
+            elif tr.misses[k] >= c.delete_after_misses:
+                keep[k] = False
+            if pos_std[k] > c.max_position_std_m:
+                keep[k] = False
+        if not keep.all():
+            self.stats.tracks_deleted += int((~keep).sum())
+            tr.keep(keep)
