@@ -93,14 +93,20 @@ class Tracker:
         self._disagree: dict[str, tuple[float, int]] = {}  # tag → (time, id of the track its read fitted)
 
     # ----------------------------------------------------------------------------------------- queries
-    def states(self, confirmed_only: bool = False) -> list[TrackState]:
+    def states(self, confirmed_only: bool = False, at: float | None = None) -> list[TrackState]:
+        """Snapshots of the tracks, predicted to time `at` when given (the tracks themselves do not move)."""
         tr = self.tracks
+        x, P, t = tr.x, tr.P, self.time
+        if at is not None and len(tr) and at > self.time:
+            q = np.array([self.q.get(c, self.q["unknown"]) for c in tr.cls])
+            x, P = predict(tr.x, tr.P, at - self.time, q)
+            t = at
         return [
             TrackState(
                 tr.ids[k],
-                self.time,
-                tr.x[k].copy(),
-                tr.P[k].copy(),
+                t,
+                x[k].copy(),
+                P[k].copy(),
                 "confirmed" if tr.confirmed[k] else "tentative",
                 tr.cls[k],
                 tr.tag[k],
@@ -178,11 +184,11 @@ class Tracker:
         A read of a bound tag updates its track; an unbound tag binds to the single unbound track in its
         range gate (ambiguous or empty gates leave it unbound)."""
         if not self._advance(t):
-            return 0
+            return 0, []
         tr = self.tracks
         anchors = np.asarray(anchors, float).reshape(-1, 3)
         ranges, sigma = np.asarray(ranges, float), np.asarray(sigma, float)
-        rows, keep = [], []
+        rows, keep, unbound = [], [], []
         gate = gate_threshold(1, self.config.gate_probability)
         for k, tag in enumerate(tags):
             if tag in tr.tag:
@@ -191,6 +197,7 @@ class Tracker:
                 continue
             free = np.array([j for j in range(len(tr)) if tr.tag[j] is None and tr.confirmed[j]], dtype=int)
             if free.size == 0:
+                unbound.append(k)
                 continue
             hx, jac = range_model(np.repeat(anchors[k : k + 1], free.size, 0))
             nu = ranges[k] - hx(tr.x[free])[:, 0]
@@ -201,8 +208,10 @@ class Tracker:
                 tr.tag[int(inside[0])] = tag
                 rows.append(int(inside[0]))
                 keep.append(k)
+            else:
+                unbound.append(k)
         if not rows:
-            return 0
+            return 0, unbound
         # One batched EKF step per distinct track (a track read twice in one call takes its reads in turn).
         applied = 0
         pending = list(zip(rows, keep, strict=True))
@@ -220,10 +229,14 @@ class Tracker:
             ok = inn.y[:, 0] ** 2 / inn.S[:, 0, 0] <= gate  # bound reads still respect the gate
             tr.x[idx[ok]], tr.P[idx[ok]] = x[ok], P[ok]
             applied += int(ok.sum())
+            for r in idx[ok]:  # a read of its own tag is a hit for the track
+                tr.history[r] = (tr.history[r] + [True])[-self.config.confirm_window :]
+                tr.misses[r] = 0
             for _, k in np.array(batch)[~ok]:
                 self._note_disagreement(t, tags[k], anchors[k], ranges[k], sigma[k], gate)
             pending = later
-        return applied
+        self._manage()
+        return applied, unbound
 
     def _note_disagreement(self, t: float, tag: str, anchor, rng_m: float, sigma: float, gate: float) -> None:
         """A bound tag's read missed its track: remember which other bound track it fits, and swap the two
@@ -249,6 +262,17 @@ class Tracker:
             self._disagree.pop(tag, None)
             self._disagree.pop(other_tag, None)
             self.stats.tag_swaps += 1
+
+    def start_tagged(
+        self, t: float, z: np.ndarray, R: np.ndarray, tag: str, cls: str = "unknown"
+    ) -> int | None:
+        """Start a tentative track at a position estimated from RFID alone (zone or multilateration),
+        bound to `tag`; returns its id (None if the tag is already bound or t is out of sequence)."""
+        if tag in self.tracks.tag or not self._advance(t):
+            return None
+        self._start(np.asarray(z, float).reshape(1, 2), np.asarray(R, float).reshape(1, 2, 2), [cls])
+        self.tracks.tag[-1] = tag
+        return self.tracks.ids[-1]
 
     # ------------------------------------------------------------------------------------ track life
     def _start(self, z: np.ndarray, R: np.ndarray, cls: list[str]) -> None:

@@ -8,12 +8,15 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import yaml
 from pydantic import ValidationError
 
 from sim.output.atomic import atomic_write_text
 from sim.output.ground_truth import GroundTruthWriter
 from sim.output.sensor_files import SensorWriter
+from sim.output.tracking_csv import TrackingWriter
+from sim.pipeline.strategy import StrategyUnavailable, make_pipeline, sources_for
 from sim.plots.render import render_plots
 from sim.scenario.loader import Problem, ScenarioError, format_path, problems_from_validation
 from sim.scenario.models import Scenario
@@ -24,6 +27,7 @@ from sim.world.actor_spec import actor_spec
 
 METRICS_SCHEMA = "whsim.metrics/1"
 RUN_FILES = ("scenario.resolved.yaml", "ground_truth.csv", "metrics.json")
+TRACK_OUTPUT_PERIOD_S = 0.1  # tracks.csv holds the tracks every 0.1 s (predicted to that time)
 
 
 class UsageError(Exception):
@@ -110,14 +114,20 @@ def run_scenario(
     """Simulate `scenario` and write its run directory. KeyboardInterrupt finalises the files as
     `"status": "interrupted"` and is re-raised for the caller's exit code."""
     out = Path(out)
-    prepare_out_dir(out, overwrite)
     strategy = scenario.pipeline.strategy
     info = STRATEGIES[strategy]
+    tracking = info.available and strategy != "none"
+    if tracking:
+        try:
+            sources_for(strategy, scenario)
+        except StrategyUnavailable as e:
+            raise UsageError(str(e)) from None
+    prepare_out_dir(out, overwrite)
     notes = []
     if not info.available:
         notes.append(
             f"strategy '{strategy}' is not built yet (needs {info.needs}); "
-            "recording ground truth and timing only"
+            "recording ground truth, sensor readings and timing only"
         )
         print(f"whsim: {notes[-1]}", file=log)
     atomic_write_text(
@@ -128,6 +138,28 @@ def run_scenario(
     sim = Simulation(scenario)
     truth_out = GroundTruthWriter(out / "ground_truth.csv", scenario.dt_s)
     sensor_out = SensorWriter(out, save_sensors) if save_sensors else None
+    track_out = TrackingWriter(out, scenario.dt_s) if tracking else None
+    pipeline = None
+    output_every = max(1, round(TRACK_OUTPUT_PERIOD_S / scenario.dt_s))
+
+    def emit(step) -> None:
+        """Everything a step produces besides the world: sensor files, detections, tracks."""
+        t0 = time.perf_counter()
+        truth_out.write(step.truth)
+        sim.timer.add("write_truth", time.perf_counter() - t0)
+        if sensor_out is not None and step.readings:
+            t0 = time.perf_counter()
+            for r in step.readings:
+                sensor_out.write(r)
+            sim.timer.add("write_sensors", time.perf_counter() - t0)
+        if pipeline is not None:
+            t0 = time.perf_counter()
+            detections = pipeline.process(step)
+            sim.timer.add("pipeline", time.perf_counter() - t0)
+            track_out.detections(detections)
+            if step.tick % output_every == 0:
+                track_out.tracks(step.t, pipeline.tracks(step.t))
+
     bar = None
     if progress:
         from tqdm import tqdm
@@ -136,23 +168,15 @@ def run_scenario(
     status = "complete"
     t_start = time.perf_counter()
     step, _ = sim.reset()
-    truth_out.write(step.truth)
-    if sensor_out is not None:
-        for r in step.readings:
-            sensor_out.write(r)
+    if tracking:
+        pipeline = make_pipeline(strategy, scenario, np.random.default_rng(sim.pipeline_seed))
     interrupted = None
     try:
+        emit(step)
         done = sim.n_ticks == 0
         while not done:
             step, done, _ = sim.step()
-            t0 = time.perf_counter()
-            truth_out.write(step.truth)
-            sim.timer.add("write_truth", time.perf_counter() - t0)
-            if sensor_out is not None and step.readings:
-                t0 = time.perf_counter()
-                for r in step.readings:
-                    sensor_out.write(r)
-                sim.timer.add("write_sensors", time.perf_counter() - t0)
+            emit(step)
             if bar is not None and (step.tick % 20 == 0 or done):
                 wall = time.perf_counter() - t_start
                 bar.update(step.tick - bar.n)
@@ -162,9 +186,9 @@ def run_scenario(
     except KeyboardInterrupt as e:
         status, interrupted = "interrupted", e
     except BaseException:
-        truth_out.discard()
-        if sensor_out is not None:
-            sensor_out.discard()
+        for writer in (truth_out, sensor_out, track_out):
+            if writer is not None:
+                writer.discard()
         raise
     finally:
         if bar is not None:
@@ -173,6 +197,8 @@ def run_scenario(
     truth_out.commit()
     if sensor_out is not None:
         sensor_out.close()
+    if track_out is not None:
+        track_out.commit()
     sim_time = sim.tick * scenario.dt_s
     metrics = {
         "schema": METRICS_SCHEMA,
@@ -191,6 +217,7 @@ def run_scenario(
             "overlap_events": sim.world.overlap_events,
         },
         "sensors": sim.sensors.summary() if sim.sensors is not None else {},
+        "pipeline": pipeline.stats() if pipeline is not None else {},
         "timing": sim.timer.summary(),
         "notes": notes,
     }

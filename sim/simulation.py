@@ -50,7 +50,7 @@ class Simulation:
 
     def reset(self, seed: int | None = None) -> tuple[Step, dict]:
         self.seed = self.scenario.seed if seed is None else int(seed)
-        world_ss, self._sensor_ss, self._pipeline_ss = np.random.SeedSequence(self.seed).spawn(3)
+        world_ss, self._sensor_ss, self.pipeline_seed = np.random.SeedSequence(self.seed).spawn(3)
         self.timer = StageTimer()
         t0 = time.perf_counter()
         truth = self.world.reset(world_ss)

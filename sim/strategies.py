@@ -2,7 +2,7 @@
 
 A strategy is listed with what it needs; one whose parts are not built yet is listed as unavailable and is
 never faked: `whsim run --strategy NAME` refuses it with exit 2, and a scenario that names it runs
-ground truth and timing only, saying so.
+ground truth, sensors and timing only, saying so. The pipelines themselves live in `sim.pipeline`.
 """
 
 from __future__ import annotations
@@ -21,21 +21,31 @@ class StrategyInfo:
 STRATEGIES: dict[str, StrategyInfo] = {
     s.name: s
     for s in (
-        StrategyInfo("none", "no tracking: ground truth and timing only", "", available=True),
+        StrategyInfo("none", "no tracking: ground truth, sensor readings and timing only", "", True),
         StrategyInfo(
-            "oracle", "truth with detection probability, noise and clutter (idealised)", "fusion tracker"
+            "oracle",
+            "IDEALISED: truth with 0.9 detection probability, 0.25 m noise, Poisson clutter",
+            "",
+            True,
         ),
-        StrategyInfo("rfid", "RFID reads only (range/RSSI EKF, identities from tags)", "fusion tracker"),
-        StrategyInfo("thermal", "thermal hot blobs only", "thermal blob extraction, fusion tracker"),
-        StrategyInfo("camera", "camera BEV graph-cut detections only", "BEV perception, fusion tracker"),
-        StrategyInfo("lidar", "LiDAR BEV detections only", "BEV perception, fusion tracker"),
         StrategyInfo(
-            "central", "every measurement into one tracker, in timestamp order", "perception, fusion tracker"
+            "rfid", "RFID reads only: RSSI ranges (EKF), identities from tags, zone initiation", "", True
+        ),
+        StrategyInfo("thermal", "thermal warm blobs projected to the floor", "", True),
+        StrategyInfo("camera", "camera BEV graph-cut detections only", "BEV perception (camera detections)"),
+        StrategyInfo("lidar", "LiDAR BEV detections only", "BEV perception (LiDAR detections)"),
+        StrategyInfo(
+            "central",
+            "thermal, RFID and beam measurements into one tracker in timestamp order "
+            "(camera and LiDAR join when BEV perception lands)",
+            "",
+            True,
         ),
         StrategyInfo(
             "t2t-ci",
-            "one tracker per sensor type, fused by covariance intersection",
-            "perception, fusion tracker",
+            "one tracker per sensor type (thermal with beams, RFID), fused by covariance intersection",
+            "",
+            True,
         ),
     )
 }

@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 
 from sim.output.ground_truth import read_trajectories
+from sim.output.tracking_csv import read_tracks
 from sim.plots.trajectories import plot_trajectories
 from sim.scenario.models import Scenario
 from sim.world.layout import StaticWorld, build_static_world
@@ -26,5 +27,7 @@ def render_plots(
     truth = read_trajectories(out / "ground_truth.csv")
     at = None if step is None else step * scenario.dt_s
     path = out / "plots" / "trajectories.png"
-    plot_trajectories(path, scenario, static, truth, at_time=at)
+    tracks_csv = out / "tracks.csv"
+    tracks = read_tracks(tracks_csv) if tracks_csv.is_file() else None
+    plot_trajectories(path, scenario, static, truth, at_time=at, tracks=tracks)
     return [path]

@@ -103,9 +103,15 @@ def _box(x, y, yaw, length, width):
 
 
 def plot_trajectories(
-    path: Path, scenario: Scenario, static: StaticWorld, truth: dict[str, dict], at_time: float | None = None
+    path: Path,
+    scenario: Scenario,
+    static: StaticWorld,
+    truth: dict[str, dict],
+    at_time: float | None = None,
+    tracks: dict[int, dict] | None = None,
 ) -> None:
-    """Write the trajectory figure. `truth[id]` holds arrays t, x, y, yaw and scalars kind, length, width.
+    """Write the trajectory figure. `truth[id]` holds arrays t, x, y, yaw and scalars kind, length, width;
+    `tracks[id]` arrays t, x, y and its class (confirmed tracks, drawn solid in their class colour).
 
     Boxes show each actor's pose at `at_time` (default: its last pose); the figure is written atomically."""
     L, W = static.size
@@ -144,10 +150,18 @@ def plot_trajectories(
             color=colour,
             zorder=7,
         )
+    drawn = set()
+    for tr in (tracks or {}).values():
+        colour = CLASS_COLOURS.get(tr["class"], "black")
+        label = None if tr["class"] in drawn else f"{tr['class']} (tracks)"
+        drawn.add(tr["class"])
+        ax.plot(tr["x"], tr["y"], ls="-", lw=1.4, alpha=0.8, color=colour, zorder=5, label=label)
     draw_scale_bar(ax)
     when = "final pose" if at_time is None else f"pose at t = {at_time:g} s"
+    what = "truth dashed, confirmed tracks solid" if tracks is not None else "truth"
+    strategy = f", strategy {scenario.pipeline.strategy}" if tracks is not None else ""
     ax.set_title(
-        f"{scenario.name} (seed {scenario.seed}): actor trajectories over {scenario.duration_s:g} s "
+        f"{scenario.name} (seed {scenario.seed}{strategy}): {what} over {scenario.duration_s:g} s\n"
         f"(dot = start, box = {when})",
         fontsize=10,
     )

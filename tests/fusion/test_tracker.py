@@ -46,7 +46,7 @@ def test_out_of_sequence_measurements_are_dropped_and_counted():
     assert rows.size == 0 and tr.stats.out_of_sequence_dropped == 1
     after = tr.states()[0]
     assert np.array_equal(before.x, after.x) and len(tr.states()) == 1 and tr.time == 0.4
-    assert tr.update_ranges(0.3, np.zeros((1, 3)), np.array([1.0]), np.array([0.3]), ["X"]) == 0
+    assert tr.update_ranges(0.3, np.zeros((1, 3)), np.array([1.0]), np.array([0.3]), ["X"]) == (0, [])
     assert tr.stats.out_of_sequence_dropped == 2
 
 

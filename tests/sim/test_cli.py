@@ -197,3 +197,38 @@ def test_save_sensors_writes_images_clouds_and_reads(tmp_path):
     m = json.loads((out / "metrics.json").read_text())
     assert m["sensors"]["cam"] == {"type": "camera", "readings": 21, "dropped": 0}
     assert m["sensors"]["lid"]["readings"] == 21 and "sensor:lid" in m["timing"]
+
+
+def test_tracking_strategies_write_detections_and_tracks(tmp_path):
+    d = scenario_dict(duration_s=4)
+    d["sensors"] += [
+        {"id": "rf", "type": "rfid", "position": [1, 5.3, 1.5], "boresight": [1, 0, 0]},
+        {"id": "ir", "type": "thermal", "position": [19, 1, 4], "look_at": [10, 6, 0]},
+    ]
+    path = write_scenario(tmp_path, d)
+    for strategy in ("oracle", "thermal", "rfid", "central", "t2t-ci"):
+        out = tmp_path / strategy
+        r = whsim("run", path, "--out", out, "--strategy", strategy, "--quiet")
+        assert r.returncode == 0, r.stderr
+        det = (out / "detections.csv").read_text().splitlines()
+        trk = (out / "tracks.csv").read_text().splitlines()
+        assert det[0] == "t,source,sensor_id,x,y,cov_xx,cov_xy,cov_yy,class,score,tag"
+        assert trk[0] == "t,track_id,x,y,vx,vy,cov_xx,cov_xy,cov_yy,class,tag,status"
+        m = json.loads((out / "metrics.json").read_text())
+        assert m["strategy"] == strategy and "pipeline" in m["timing"]
+        times = sorted({row.split(",")[0] for row in trk[1:]})
+        assert all(float(t) * 10 == round(float(t) * 10) for t in times)  # tracks every 0.1 s
+        if strategy == "oracle":
+            assert all(",oracle (idealised)," in row for row in det[1:])  # labelled idealised
+            assert any(row.endswith(",confirmed") for row in trk[1:])
+
+
+def test_strategies_that_cannot_run_exit_2(tmp_path):
+    path = write_scenario(tmp_path, scenario_dict())  # a camera and a beam, no thermal or RFID sensor
+    r = whsim("run", path, "--out", tmp_path / "a", "--strategy", "thermal")
+    assert (
+        r.returncode == 2 and "strategy 'thermal' needs a thermal sensor; the scenario has none" in r.stderr
+    )
+    r = whsim("run", path, "--out", tmp_path / "b", "--strategy", "lidar")
+    assert r.returncode == 2 and "'lidar' is not built yet (needs BEV perception" in r.stderr
+    assert not (tmp_path / "a").exists()  # refused before anything was written

@@ -1,0 +1,42 @@
+"""Fusion's own measurement types: small, immutable, timestamped, with the id of the sensor that made them.
+
+The tracker consumes batches of these (one sensor scan at a time); nothing here knows where they came
+from, so a user can feed measurements from real sensors.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class PositionMeasurements:
+    """A scan of 2D floor positions (camera, LiDAR and thermal detections, beam crossings, oracle)."""
+
+    t: float
+    sensor_id: str
+    source: str  # e.g. "thermal", "oracle", "beam"
+    z: np.ndarray  # (m, 2)
+    R: np.ndarray  # (m, 2, 2)
+    cls: tuple[str, ...]  # class per measurement ("unknown" when the source cannot tell)
+    score: np.ndarray  # (m,) detection confidence 0..1
+
+    def __len__(self) -> int:
+        return len(self.z)
+
+
+@dataclass(frozen=True)
+class RangeMeasurements:
+    """Ranges from known antennas to tagged targets (RFID)."""
+
+    t: float
+    sensor_id: str
+    anchors: np.ndarray  # (m, 3) antenna positions relative to the tag's height
+    ranges: np.ndarray  # (m,)
+    sigma: np.ndarray  # (m,) range standard deviations
+    tags: tuple[str, ...]
+
+    def __len__(self) -> int:
+        return len(self.ranges)
