@@ -21,7 +21,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from fusion.association import gate_threshold, gnn, position_distances
-from fusion.kalman import ekf_update, predict, range_model, update
+from fusion.filter_bank import BANKS, FilterBank
+from fusion.kalman import predict, range_model
 from fusion.motion import PROCESS_NOISE
 
 
@@ -34,6 +35,9 @@ class TrackerConfig:
     init_velocity_std_mps: float = 2.0
     gate_probability: float = 0.99
     swap_window_s: float = 2.0  # mutual tag/track disagreements this close in time swap the two tags
+    filter: str = (
+        "numpy"  # "numpy" (batched CV), "filterpy" (reference, per track) or "imm" (CV + stationary)
+    )
 
 
 @dataclass(frozen=True)
@@ -53,8 +57,6 @@ class TrackState:
 class _Tracks:
     """Track arrays, one row per track (kept together so every filter step is one batched call)."""
 
-    x: np.ndarray = field(default_factory=lambda: np.zeros((0, 4)))
-    P: np.ndarray = field(default_factory=lambda: np.zeros((0, 4, 4)))
     ids: list[int] = field(default_factory=list)
     cls: list[str] = field(default_factory=list)
     tag: list[str | None] = field(default_factory=list)
@@ -66,7 +68,6 @@ class _Tracks:
         return len(self.ids)
 
     def keep(self, mask: np.ndarray) -> None:
-        self.x, self.P = self.x[mask], self.P[mask]
         for name in ("ids", "cls", "tag", "confirmed", "history", "misses"):
             setattr(self, name, [v for v, k in zip(getattr(self, name), mask, strict=True) if k])
 
@@ -87,6 +88,7 @@ class Tracker:
         self.config = config or TrackerConfig()
         self.q = dict(PROCESS_NOISE, **(process_noise or {}))
         self.tracks = _Tracks()
+        self.bank: FilterBank = BANKS[self.config.filter]()
         self.time = -np.inf
         self.stats = TrackerStats()
         self._next_id = 1
@@ -96,10 +98,9 @@ class Tracker:
     def states(self, confirmed_only: bool = False, at: float | None = None) -> list[TrackState]:
         """Snapshots of the tracks, predicted to time `at` when given (the tracks themselves do not move)."""
         tr = self.tracks
-        x, P, t = tr.x, tr.P, self.time
+        x, P, t = self.bank.x, self.bank.P, self.time
         if at is not None and len(tr) and at > self.time:
-            q = np.array([self.q.get(c, self.q["unknown"]) for c in tr.cls])
-            x, P = predict(tr.x, tr.P, at - self.time, q)
+            x, P = predict(x, P, at - self.time, self._q())
             t = at
         return [
             TrackState(
@@ -128,10 +129,12 @@ class Tracker:
             self.stats.out_of_sequence_dropped += 1
             return False
         if len(self.tracks) and t > self.time:
-            q = np.array([self.q.get(c, self.q["unknown"]) for c in self.tracks.cls])
-            self.tracks.x, self.tracks.P = predict(self.tracks.x, self.tracks.P, t - self.time, q)
+            self.bank.predict(t - self.time, self._q())
         self.time = max(self.time, t)
         return True
+
+    def _q(self) -> np.ndarray:
+        return np.array([self.q.get(c, self.q["unknown"]) for c in self.tracks.cls])
 
     # ------------------------------------------------------------------------------------ measurements
     def update_positions(
@@ -155,18 +158,16 @@ class Tracker:
         tr = self.tracks
         rows, cols = np.zeros(0, int), np.zeros(0, int)
         if len(tr) and len(z):
-            rows, cols = gnn(
-                position_distances(tr.x, tr.P, z, R), gate_threshold(2, self.config.gate_probability)
-            )
+            d2 = position_distances(self.bank.x, self.bank.P, z, R)
+            rows, cols = gnn(d2, gate_threshold(2, self.config.gate_probability))
             if rows.size:
-                x, P, _ = update(tr.x[rows], tr.P[rows], z[cols], R[cols])
-                tr.x[rows], tr.P[rows] = x, P
+                self.bank.update(rows, z[cols], R[cols])
                 for r, c in zip(rows, cols, strict=True):
                     if tr.cls[r] == "unknown" and cls[c] != "unknown":
                         tr.cls[r] = cls[c]
         hit = np.zeros(len(tr), bool)
         hit[rows] = True
-        seen = covered(tr.x[:, :2]) if covered is not None and len(tr) else np.ones(len(tr), bool)
+        seen = covered(self.bank.x[:, :2]) if covered is not None and len(tr) else np.ones(len(tr), bool)
         for k in range(len(tr)):
             if hit[k] or seen[k]:
                 tr.history[k] = (tr.history[k] + [bool(hit[k])])[-self.config.confirm_window :]
@@ -199,11 +200,7 @@ class Tracker:
             if free.size == 0:
                 unbound.append(k)
                 continue
-            hx, jac = range_model(np.repeat(anchors[k : k + 1], free.size, 0))
-            nu = ranges[k] - hx(tr.x[free])[:, 0]
-            J = jac(tr.x[free])
-            s = np.einsum("nij,njk,nlk->nil", J, tr.P[free], J)[:, 0, 0] + sigma[k] ** 2
-            inside = free[nu * nu / s <= gate]
+            inside = free[self._range_d2(free, anchors[k], ranges[k], sigma[k]) <= gate]
             if inside.size == 1:
                 tr.tag[int(inside[0])] = tag
                 rows.append(int(inside[0]))
@@ -222,12 +219,15 @@ class Tracker:
                 seen.add(r)
             idx = np.array([r for r, _ in batch])
             meas = np.array([k for _, k in batch])
-            hx, jac = range_model(anchors[meas])
-            x, P, inn = ekf_update(
-                tr.x[idx], tr.P[idx], ranges[meas][:, None], (sigma[meas] ** 2)[:, None, None], hx, jac
+            d2 = np.array(
+                [self._range_d2(np.array([r]), anchors[k], ranges[k], sigma[k])[0] for r, k in batch]
             )
-            ok = inn.y[:, 0] ** 2 / inn.S[:, 0, 0] <= gate  # bound reads still respect the gate
-            tr.x[idx[ok]], tr.P[idx[ok]] = x[ok], P[ok]
+            ok = d2 <= gate  # bound reads still respect the gate
+            if ok.any():
+                hx, jac = range_model(anchors[meas[ok]])
+                self.bank.ekf(
+                    idx[ok], ranges[meas[ok]][:, None], (sigma[meas[ok]] ** 2)[:, None, None], hx, jac
+                )
             applied += int(ok.sum())
             for r in idx[ok]:  # a read of its own tag is a hit for the track
                 tr.history[r] = (tr.history[r] + [True])[-self.config.confirm_window :]
@@ -245,11 +245,7 @@ class Tracker:
         others = np.array([j for j in range(len(tr)) if tr.tag[j] not in (None, tag)], dtype=int)
         if others.size == 0:
             return
-        hx, jac = range_model(np.repeat(np.asarray(anchor, float)[None], others.size, 0))
-        nu = rng_m - hx(tr.x[others])[:, 0]
-        J = jac(tr.x[others])
-        s = np.einsum("nij,njk,nlk->nil", J, tr.P[others], J)[:, 0, 0] + sigma**2
-        fits = others[nu * nu / s <= gate]
+        fits = others[self._range_d2(others, anchor, rng_m, sigma) <= gate]
         if fits.size != 1:
             return
         other = int(fits[0])
@@ -274,6 +270,15 @@ class Tracker:
         self.tracks.tag[-1] = tag
         return self.tracks.ids[-1]
 
+    def _range_d2(self, rows: np.ndarray, anchor, rng_m: float, sigma: float) -> np.ndarray:
+        """Squared Mahalanobis distance of one range measurement to each of the tracks `rows`."""
+        hx, jac = range_model(np.repeat(np.asarray(anchor, float)[None], rows.size, 0))
+        x, P = self.bank.x[rows], self.bank.P[rows]
+        nu = rng_m - hx(x)[:, 0]
+        J = jac(x)
+        s = np.einsum("nij,njk,nlk->nil", J, P, J)[:, 0, 0] + sigma**2
+        return nu * nu / s
+
     # ------------------------------------------------------------------------------------ track life
     def _start(self, z: np.ndarray, R: np.ndarray, cls: list[str]) -> None:
         if not len(z):
@@ -284,7 +289,7 @@ class Tracker:
         P[:, :2, :2] = R
         P[:, 2, 2] = P[:, 3, 3] = self.config.init_velocity_std_mps**2
         tr = self.tracks
-        tr.x, tr.P = np.concatenate([tr.x, x]), np.concatenate([tr.P, P])
+        self.bank.append(x, P)
         for c in cls:
             tr.ids.append(self._next_id)
             self._next_id += 1
@@ -299,7 +304,7 @@ class Tracker:
         c = self.config
         tr = self.tracks
         keep = np.ones(len(tr), bool)
-        pos_std = np.sqrt(np.trace(tr.P[:, :2, :2], axis1=1, axis2=2) / 2) if len(tr) else np.zeros(0)
+        pos_std = np.sqrt(np.trace(self.bank.P[:, :2, :2], axis1=1, axis2=2) / 2) if len(tr) else np.zeros(0)
         for k in range(len(tr)):
             hits = sum(tr.history[k])
             if not tr.confirmed[k]:
@@ -314,3 +319,4 @@ class Tracker:
         if not keep.all():
             self.stats.tracks_deleted += int((~keep).sum())
             tr.keep(keep)
+            self.bank.keep(keep)

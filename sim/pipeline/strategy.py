@@ -191,7 +191,9 @@ class SingleTracker(Pipeline):
     def __init__(self, scenario, sources, rng):
         super().__init__(scenario, sources, rng)
         rfid_only = sources == ("rfid",)
-        self.tracker = Tracker(TrackerConfig(max_position_std_m=8.0 if rfid_only else MAX_STD_M))
+        self.tracker = Tracker(
+            TrackerConfig(max_position_std_m=8.0 if rfid_only else MAX_STD_M, filter=scenario.pipeline.filter)
+        )
 
     def positions(self, pm, covered):
         self.tracker.update_positions(pm.t, pm.z, pm.R, list(pm.cls), covered=covered)
@@ -223,7 +225,11 @@ class TrackToTrackCI(Pipeline):
     def __init__(self, scenario, sources, rng):
         super().__init__(scenario, sources, rng)
         self.local = {
-            s: Tracker(TrackerConfig(max_position_std_m=8.0 if s == "rfid" else MAX_STD_M))
+            s: Tracker(
+                TrackerConfig(
+                    max_position_std_m=8.0 if s == "rfid" else MAX_STD_M, filter=scenario.pipeline.filter
+                )
+            )
             for s in sources
             if s in ("thermal", "rfid")
         }

@@ -276,6 +276,11 @@ Fault = Annotated[DropoutFault | LatencyFault | MiscalibrationFault, Field(discr
 
 class Pipeline(Model):
     strategy: str = "central"
+    filter: Literal["imm", "numpy", "filterpy"] = Field(
+        default="imm",
+        description="track filter: IMM of constant velocity and near-stationary (batched), constant velocity "
+        "(batched numpy), or the same constant velocity run per track by filterpy (the reference)",
+    )
 
 
 class Scenario(Model):

@@ -1,0 +1,164 @@
+"""The filters of all tracks, behind one small interface, so the tracker can run on any of them:
+
+- `NumpyBank`: constant velocity, every step one batched call (the default);
+- `FilterpyBank`: the same model run by filterpy 2.0, one `KalmanFilter` per track — the reference
+  implementation, selectable to check the batched one or to use filterpy's filters directly;
+- `ImmBank`: the IMM of constant velocity and near-stationary (`fusion.imm`), batched.
+
+Every bank keeps its tracks in the order the tracker does; `x` and `P` are the (combined) estimates.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+
+import numpy as np
+from filterpy.kalman import KalmanFilter
+from filterpy.kalman import update as fp_update
+
+from fusion.imm import ImmState, imm_predict, imm_update, imm_update_with
+from fusion.kalman import ekf_update, predict, update
+from fusion.motion import cv_process_noise, cv_transition
+
+_H = np.array([[1.0, 0, 0, 0], [0, 1.0, 0, 0]])
+
+
+class FilterBank(ABC):
+    @property
+    @abstractmethod
+    def x(self) -> np.ndarray: ...
+
+    @property
+    @abstractmethod
+    def P(self) -> np.ndarray: ...
+
+    @abstractmethod
+    def predict(self, dt: float, q: np.ndarray) -> None: ...
+
+    @abstractmethod
+    def update(self, rows: np.ndarray, z: np.ndarray, R: np.ndarray) -> None:
+        """Position update of tracks `rows` with z (k, 2), R (k, 2, 2)."""
+
+    @abstractmethod
+    def ekf(self, rows: np.ndarray, z: np.ndarray, R: np.ndarray, hx, jacobian) -> None:
+        """Extended update of tracks `rows` with z (k, m), R (k, m, m); hx, jacobian over those rows."""
+
+    @abstractmethod
+    def append(self, x: np.ndarray, P: np.ndarray) -> None: ...
+
+    @abstractmethod
+    def keep(self, mask: np.ndarray) -> None: ...
+
+
+class NumpyBank(FilterBank):
+    def __init__(self):
+        self._x, self._P = np.zeros((0, 4)), np.zeros((0, 4, 4))
+
+    x = property(lambda self: self._x)
+    P = property(lambda self: self._P)
+
+    def predict(self, dt, q):
+        self._x, self._P = predict(self._x, self._P, dt, q)
+
+    def update(self, rows, z, R):
+        self._x[rows], self._P[rows], _ = update(self._x[rows], self._P[rows], z, R)
+
+    def ekf(self, rows, z, R, hx, jacobian):
+        self._x[rows], self._P[rows], _ = ekf_update(self._x[rows], self._P[rows], z, R, hx, jacobian)
+
+    def append(self, x, P):
+        self._x, self._P = np.concatenate([self._x, x]), np.concatenate([self._P, P])
+
+    def keep(self, mask):
+        self._x, self._P = self._x[mask], self._P[mask]
+
+
+class FilterpyBank(FilterBank):
+    """One filterpy `KalmanFilter` per track, stepped in a Python loop (the reference)."""
+
+    def __init__(self):
+        self.filters: list[KalmanFilter] = []
+
+    @property
+    def x(self):
+        return np.array([f.x.ravel() for f in self.filters]).reshape(-1, 4)
+
+    @property
+    def P(self):
+        return np.array([f.P for f in self.filters]).reshape(-1, 4, 4)
+
+    def predict(self, dt, q):
+        F, Q = (
+            cv_transition(np.full(len(self.filters), dt)),
+            cv_process_noise(np.full(len(self.filters), dt), q),
+        )
+        for k, f in enumerate(self.filters):
+            f.F, f.Q = F[k], Q[k]
+            f.predict()
+
+    def update(self, rows, z, R):
+        for r, zk, Rk in zip(rows, z, R, strict=True):
+            self.filters[r].update(zk, R=Rk)
+
+    def ekf(self, rows, z, R, hx, jacobian):
+        x = self.x[rows]
+        h, J = hx(x), jacobian(x)
+        for k, r in enumerate(rows):
+            f = self.filters[r]
+            # The EKF step is filterpy's linear update with H = J and z shifted by h(x) − J x.
+            f.x, f.P = fp_update(f.x, f.P, z[k] - h[k] + J[k] @ x[k], R[k], J[k])
+
+    def append(self, x, P):
+        for xk, Pk in zip(x, P, strict=True):
+            f = KalmanFilter(dim_x=4, dim_z=2)
+            f.x, f.P, f.H = xk.copy(), Pk.copy(), _H
+            self.filters.append(f)
+
+    def keep(self, mask):
+        self.filters = [f for f, k in zip(self.filters, mask, strict=True) if k]
+
+
+class ImmBank(FilterBank):
+    def __init__(self):
+        self.s = ImmState(np.zeros((0, 2, 4)), np.zeros((0, 2, 4, 4)), np.zeros((0, 2)))
+        self._cache = None
+
+    def _combined(self):
+        if self._cache is None:
+            self._cache = self.s.combined()
+        return self._cache
+
+    x = property(lambda self: self._combined()[0])
+    P = property(lambda self: self._combined()[1])
+
+    def _set(self, rows, sub: ImmState) -> None:
+        self.s.x[rows], self.s.P[rows], self.s.mu[rows] = sub.x, sub.P, sub.mu
+        self._cache = None
+
+    def _sub(self, rows) -> ImmState:
+        return ImmState(self.s.x[rows], self.s.P[rows], self.s.mu[rows])
+
+    def predict(self, dt, q):
+        self.s = imm_predict(self.s, dt, q)
+        self._cache = None
+
+    def update(self, rows, z, R):
+        self._set(rows, imm_update(self._sub(rows), z, R)[0])
+
+    def ekf(self, rows, z, R, hx, jacobian):
+        self._set(
+            rows, imm_update_with(self._sub(rows), lambda x, P: ekf_update(x, P, z, R, hx, jacobian))[0]
+        )
+
+    def append(self, x, P):
+        new = ImmState.start(x, P)
+        self.s = ImmState(np.concatenate([self.s.x, new.x]), np.concatenate([self.s.P, new.P]),
+                          np.concatenate([self.s.mu, new.mu]))  # fmt: skip
+        self._cache = None
+
+    def keep(self, mask):
+        self.s = ImmState(self.s.x[mask], self.s.P[mask], self.s.mu[mask])
+        self._cache = None
+
+
+BANKS = {"numpy": NumpyBank, "filterpy": FilterpyBank, "imm": ImmBank}
