@@ -50,7 +50,8 @@ def sources_for(strategy: str, scenario: Scenario) -> tuple[str, ...]:
         if s == "oracle" or any(isinstance(x, SENSOR_OF_SOURCE[s]) for x in scenario.sensors)
     )
     if not any(s in ("oracle", "thermal", "rfid") for s in have):
-        need = " or ".join(f"a {s} sensor" for s in wanted if s != "beam")
+        names = {"thermal": "a thermal camera", "rfid": "an RFID reader"}
+        need = " or ".join(names[s] for s in wanted if s in names)
         raise StrategyUnavailable(f"strategy '{strategy}' needs {need}; the scenario has none")
     return have
 

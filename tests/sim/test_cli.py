@@ -87,7 +87,7 @@ def test_same_seed_same_bytes_and_overwrite_rules(tmp_path, scenario_file):
 @pytest.mark.parametrize(
     "args,needle",
     [
-        (["--strategy", "central"], "--strategy: 'central' is not built yet"),
+        (["--strategy", "camera"], "--strategy: 'camera' is not built yet"),
         (["--strategy", "centrl"], "did you mean 'central'?"),
         (["--duration", "-3"], "argument --duration: must be positive, got -3"),
         (["--seed", "x"], "argument --seed: expected a non-negative integer"),
@@ -227,7 +227,7 @@ def test_strategies_that_cannot_run_exit_2(tmp_path):
     path = write_scenario(tmp_path, scenario_dict())  # a camera and a beam, no thermal or RFID sensor
     r = whsim("run", path, "--out", tmp_path / "a", "--strategy", "thermal")
     assert (
-        r.returncode == 2 and "strategy 'thermal' needs a thermal sensor; the scenario has none" in r.stderr
+        r.returncode == 2 and "strategy 'thermal' needs a thermal camera; the scenario has none" in r.stderr
     )
     r = whsim("run", path, "--out", tmp_path / "b", "--strategy", "lidar")
     assert r.returncode == 2 and "'lidar' is not built yet (needs BEV perception" in r.stderr
