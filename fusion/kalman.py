@@ -155,3 +155,41 @@ def bearing_model(origins: np.ndarray) -> tuple[Callable, Callable, Callable]:
         return (z - h + np.pi) % (2 * np.pi) - np.pi
 
     return hx, jacobian, residual
+
+
+def ukf_update(
+    x: np.ndarray,
+    P: np.ndarray,
+    z: np.ndarray,
+    R: np.ndarray,
+    hx: Callable[[np.ndarray], np.ndarray],
+    residual: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None,
+    alpha: float = 1.0,
+    beta: float = 2.0,
+    kappa: float | None = None,
+):
+    """Unscented update (Julier & Uhlmann; scaled sigma points of van der Merwe), batched: `hx` maps
+    states (k, 4) to measurements (k, m). Exact for linear `hx`; for range and bearing it captures the
+    curvature the EKF linearises away. Returns (x, P, Innovation)."""
+    n, d = x.shape
+    m = z.shape[1]
+    kappa = 3.0 - d if kappa is None else kappa
+    lam = alpha**2 * (d + kappa) - d
+    L = np.linalg.cholesky((d + lam) * P)  # (n, d, d), columns are the sigma offsets
+    offsets = np.concatenate([np.zeros((n, 1, d)), L.transpose(0, 2, 1), -L.transpose(0, 2, 1)], axis=1)
+    sigmas = x[:, None, :] + offsets  # (n, 2d + 1, d)
+    wm = np.full(2 * d + 1, 1.0 / (2 * (d + lam)))
+    wc = wm.copy()
+    wm[0] = lam / (d + lam)
+    wc[0] = wm[0] + 1 - alpha**2 + beta
+    Z = hx(sigmas.reshape(-1, d)).reshape(n, 2 * d + 1, m)
+    zbar = np.einsum("s,nsm->nm", wm, Z)
+    dz = Z - zbar[:, None] if residual is None else residual(Z, zbar[:, None])
+    dx = sigmas - x[:, None]
+    S = np.einsum("s,nsi,nsj->nij", wc, dz, dz) + np.broadcast_to(R, (n, m, m))
+    Pxz = np.einsum("s,nsi,nsj->nij", wc, dx, dz)
+    K = Pxz @ np.linalg.inv(S)
+    y = z - zbar if residual is None else residual(z, zbar)
+    x_new = x + np.einsum("nij,nj->ni", K, y)
+    P_new = P - K @ S @ np.swapaxes(K, -1, -2)
+    return x_new, 0.5 * (P_new + np.swapaxes(P_new, -1, -2)), Innovation(y, S, K)

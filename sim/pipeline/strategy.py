@@ -16,6 +16,7 @@ import numpy as np
 from fusion.association import gate_threshold, gnn, position_distances
 from fusion.covariance_intersection import ci_fuse
 from fusion.measurements import PositionMeasurements
+from fusion.multilateration import multilaterate
 from fusion.tracker import Tracker, TrackerConfig, TrackState
 from perception.camera_model import PinholeCamera
 from sim.pipeline.sources import OracleSource, RfidRanging, beam_position, tag_registry, thermal_positions
@@ -24,6 +25,7 @@ from sim.sensors.readings import BeamEvent, RfidReads, ThermalFrame
 from sim.world.layout import build_static_world
 
 ORACLE_RATE_HZ = 10.0
+MULTILATERATION_WINDOW_S = 1.0  # reads of one tag by different readers this close in time are combined
 MAX_STD_M = 2.0  # a track coasting unseen is dropped once its position σ passes this (≈ 2–3 s unseen)
 SOURCES = {
     "oracle": ("oracle",),
@@ -94,6 +96,7 @@ class Pipeline(ABC):
         self.ranging = {s.id: RfidRanging(s) for s in scenario.sensors if isinstance(s, RfidSensor)}
         self.beams = {s.id: s for s in scenario.sensors if isinstance(s, BeamSensor)}
         self.oracle = OracleSource(rng, scenario.layout.size_m) if "oracle" in sources else None
+        self._reads: dict[str, list] = {}  # tag → recent reads (t, reader, anchor, range, σ) while unbound
         self._oracle_every = max(1, round(1 / (ORACLE_RATE_HZ * scenario.dt_s)))
         self.racks = build_static_world(
             scenario.layout, np.random.default_rng(0)
@@ -173,10 +176,22 @@ class Pipeline(ABC):
     def stats(self) -> dict: ...
 
     def _rfid_start(self, tracker: Tracker, rm, unbound: list[int]) -> None:
-        """RFID-only initiation: an unbound registered tag starts a track in its reader's zone."""
+        """RFID-only initiation of an unbound registered tag: by multilateration when readers other than
+        this one read it within the last `MULTILATERATION_WINDOW_S`, else in this reader's zone."""
         for k in unbound:
+            tag = rm.tags[k]
+            recent = [r for r in self._reads.get(tag, []) if rm.t - r[0] <= MULTILATERATION_WINDOW_S]
+            recent = [r for r in recent if r[1] != rm.sensor_id] + [
+                (rm.t, rm.sensor_id, rm.anchors[k], rm.ranges[k], rm.sigma[k])
+            ]
+            self._reads[tag] = recent
             z, R = self.ranging[rm.sensor_id].zone(float(rm.ranges[k]))
-            tracker.start_tagged(rm.t, z, R, rm.tags[k], self.registry.get(rm.tags[k], "unknown"))
+            if len({r[1] for r in recent}) >= 2:
+                anchors = np.array([r[2] for r in recent])
+                z, R = multilaterate(
+                    anchors, np.array([r[3] for r in recent]), np.array([r[4] for r in recent]), z
+                )
+            tracker.start_tagged(rm.t, z, R, tag, self.registry.get(tag, "unknown"))
 
 
 def _rows(pm: PositionMeasurements) -> list[Detection]:

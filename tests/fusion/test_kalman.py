@@ -6,7 +6,7 @@ import numpy as np
 from filterpy.kalman import ExtendedKalmanFilter, KalmanFilter
 from scipy.stats import chi2
 
-from fusion.kalman import bearing_model, ekf_update, predict, range_model, update
+from fusion.kalman import bearing_model, ekf_update, predict, range_model, ukf_update, update
 from fusion.motion import cv_process_noise, cv_transition
 
 H_POS = np.array([[1.0, 0, 0, 0], [0, 1.0, 0, 0]])
@@ -125,3 +125,31 @@ def test_nees_of_a_cv_target_over_50_monte_carlo_runs_is_in_the_chi2_band():
     mean = nees.mean(axis=1)
     assert lo <= mean.mean() <= hi
     assert np.mean((mean >= lo) & (mean <= hi)) >= 0.9  # ≈ 95 % of steps expected inside
+
+
+def test_ukf_is_exact_for_a_linear_measurement():
+    rng = np.random.default_rng(5)
+    n = 30
+    x = rng.normal(0, 5, (n, 4))
+    A = rng.normal(0, 1, (n, 4, 4))
+    P = A @ A.transpose(0, 2, 1) + np.eye(4)
+    z = rng.normal(0, 5, (n, 2))
+    R = np.eye(2) * 0.3
+    xk, Pk, _ = update(x, P, z, R)
+    xu, Pu, _ = ukf_update(x, P, z, R, lambda s: s[:, :2])
+    assert np.abs(xk - xu).max() < 1e-9 and np.abs(Pk - Pu).max() < 1e-9
+
+
+def test_range_only_ukf_converges_from_a_wrong_start():
+    rng = np.random.default_rng(2)
+    readers = np.array([[0.0, 0.0, 1.5], [12.0, 0.0, 1.5], [6.0, 10.0, 1.5]])
+    truth = np.array([7.0, 4.0])
+    x = np.array([[1.0, 9.0, 0.0, 0.0]])
+    P = np.diag([25.0, 25.0, 0.25, 0.25])[None]
+    for step in range(90):
+        x, P = predict(x, P, 0.1, 0.01)
+        a = readers[step % 3][None]
+        hx = lambda s, a=a: range_model(np.repeat(a, len(s), 0))[0](s)  # noqa: E731
+        z = np.linalg.norm(np.r_[truth - a[0, :2], -a[0, 2]]) + rng.normal(0, 0.1)
+        x, P, _ = ukf_update(x, P, np.array([[z]]), np.array([[0.01]]), hx)
+    assert np.linalg.norm(x[0, :2] - truth) < 0.1
