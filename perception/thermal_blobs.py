@@ -1,7 +1,8 @@
 """Warm blobs in a thermal image, projected to the floor: positions with covariance for the tracker.
 
 A pixel is warm when it exceeds the image's background (its median, robust to a few warm objects) by
-`delta_c`; 8-connected warm regions of at least `min_pixels` are blobs. The blob's lowest pixels are
+`delta_c`; warm regions, after closing gaps of `bridge_px` pixels (a rack upright in front of a forklift
+must not split it in two), of at least `min_pixels` are blobs. The blob's lowest pixels are
 where it touches the floor (feet, wheels), so the centre of its bottom row is cast to z = 0 through the
 pinhole model. The covariance is the floor footprint of `pixel_sigma` pixels at that point (the Jacobian
 of the floor intersection with respect to the pixel), plus the object's own half-depth along the ray,
@@ -42,11 +43,15 @@ def warm_blobs(
     min_pixels: int = 4,
     pixel_sigma: float = 1.0,
     object_depth_m: float = 0.5,
+    bridge_px: int = 2,
 ) -> list[Blob]:
     """Blobs warmer than the background by `delta_c`, with floor positions and covariances."""
     background = float(np.median(temperature_c))
     warm = temperature_c > background + delta_c
-    labels, n = ndimage.label(warm, structure=np.ones((3, 3), bool))
+    # Close gaps of up to `bridge_px` pixels: thin occluders (rack uprights) split one warm body in two.
+    grouped = ndimage.binary_closing(warm, structure=np.ones((3, 3), bool), iterations=bridge_px) | warm
+    labels, n = ndimage.label(grouped, structure=np.ones((3, 3), bool))
+    labels[~warm] = 0  # positions come from the warm pixels themselves
     if n == 0:
         return []
     sizes = np.bincount(labels.ravel(), minlength=n + 1)

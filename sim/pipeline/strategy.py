@@ -175,7 +175,7 @@ class Pipeline(ABC):
     @abstractmethod
     def stats(self) -> dict: ...
 
-    def _rfid_start(self, tracker: Tracker, rm, unbound: list[int]) -> None:
+    def _rfid_start(self, tracker: Tracker, rm, unbound: list[int], zone: bool = True) -> None:
         """RFID-only initiation of an unbound registered tag: by multilateration when readers other than
         this one read it within the last `MULTILATERATION_WINDOW_S`, else in this reader's zone."""
         for k in unbound:
@@ -186,6 +186,8 @@ class Pipeline(ABC):
             ]
             self._reads[tag] = recent
             z, R = self.ranging[rm.sensor_id].zone(float(rm.ranges[k]))
+            if len({r[1] for r in recent}) < 2 and not zone:
+                continue
             if len({r[1] for r in recent}) >= 2:
                 anchors = np.array([r[2] for r in recent])
                 z, R = multilaterate(
@@ -216,8 +218,8 @@ class SingleTracker(Pipeline):
 
     def ranges(self, rm):
         _, unbound = self.tracker.update_ranges(rm.t, rm.anchors, rm.ranges, rm.sigma, list(rm.tags))
-        if self.sources == ("rfid",):
-            self._rfid_start(self.tracker, rm, unbound)
+        # RFID alone starts tracks in a reader's zone; with other sources it only multilaterates.
+        self._rfid_start(self.tracker, rm, unbound, zone=self.sources == ("rfid",))
 
     def tracks(self, t):
         return self.tracker.states(at=t)
