@@ -95,10 +95,11 @@ def _position_update(x, P, z, R):
     K = P[:, :, :2] @ Si  # P Hᵀ S⁻¹
     y = z - x[:, :2]
     x_new = x + (K @ y[:, :, None])[:, :, 0]
-    I_KH = np.broadcast_to(np.eye(STATE_DIM), P.shape).copy()
-    I_KH[:, :, :2] -= K
+    # Joseph form (I − KH) P (I − KH)ᵀ + K R Kᵀ with H = [I 0]: (I − KH) P = P − K P[:2, :], and
+    # right-multiplying by (I − KH)ᵀ subtracts that product's first two columns times Kᵀ.
     Kt = K.transpose(0, 2, 1)
-    P_new = I_KH @ P @ I_KH.transpose(0, 2, 1) + K @ R @ Kt
+    A = P - K @ P[:, :2, :]
+    P_new = A - A[:, :, :2] @ Kt + K @ R @ Kt
     return x_new, P_new, Innovation(y, S, K)
 
 
