@@ -4,9 +4,10 @@ A pixel is warm when it exceeds the image's background (its median, robust to a 
 `delta_c`; warm regions, after closing gaps of `bridge_px` pixels (a rack upright in front of a forklift
 must not split it in two), of at least `min_pixels` are blobs. The blob's lowest pixels are
 where it touches the floor (feet, wheels), so the centre of its bottom row is cast to z = 0 through the
-pinhole model. The covariance is the floor footprint of `pixel_sigma` pixels at that point (the Jacobian
-of the floor intersection with respect to the pixel), plus the object's own half-depth along the ray,
-since the bottom edge of a box may be its near or its far side.
+pinhole model; that is the body's near edge, so the position moves half the body's depth further along
+the ray (the depth taken as the blob's width on the floor, at most `max_half_depth_m` × 2). The
+covariance is the floor footprint of `pixel_sigma` pixels at that point (the Jacobian of the floor
+intersection with respect to the pixel), plus half that shift along the ray.
 """
 
 from __future__ import annotations
@@ -42,10 +43,15 @@ def warm_blobs(
     delta_c: float = 6.0,
     min_pixels: int = 4,
     pixel_sigma: float = 1.0,
-    object_depth_m: float = 0.5,
+    max_half_depth_m: float = 1.5,
     bridge_px: int = 2,
+    floor_mask: np.ndarray | None = None,
 ) -> list[Blob]:
-    """Blobs warmer than the background by `delta_c`, with floor positions and covariances."""
+    """Blobs warmer than the background by `delta_c`, with floor positions and covariances.
+
+    `floor_mask` (optional, from the site's 3D map) marks the pixels whose static background is the
+    floor: a blob whose lowest pixels do not sit on floor pixels has its feet hidden behind something
+    (a rack, the image border), so its floor contact is unknown and it is not reported."""
     background = float(np.median(temperature_c))
     warm = temperature_c > background + delta_c
     # Close gaps of up to `bridge_px` pixels: thin occluders (rack uprights) split one warm body in two.
@@ -64,7 +70,12 @@ def warm_blobs(
             continue
         sel = lab == k
         v_bottom = vs[sel].max()
-        u_bottom = us[sel][vs[sel] == v_bottom].mean()
+        bottom_us = us[sel][vs[sel] == v_bottom]
+        u_bottom = bottom_us.mean()
+        if floor_mask is not None:
+            below = v_bottom + 1
+            if below >= floor_mask.shape[0] or not floor_mask[below, bottom_us].mean() > 0.5:
+                continue  # feet hidden: the contact point cannot be seen
         p = floor_point(camera, u_bottom + 0.0, v_bottom + 0.5)  # the lower edge of the bottom pixel
         if p is None:
             continue
@@ -77,6 +88,11 @@ def warm_blobs(
         cov = J @ J.T * pixel_sigma**2
         ray = p[:2] - camera.t_wc[:2]
         ray /= max(np.linalg.norm(ray), 1e-9)
-        cov = cov + np.outer(ray, ray) * (object_depth_m / 2) ** 2 + np.eye(2) * 0.05**2
-        out.append(Blob(p[:2], cov, float(peaks[k - 1]), int(sizes[k])))
+        # The lowest pixels are the body's near edge: its centre lies about half its depth further along
+        # the ray. The depth is taken as the blob's width on the floor (bodies are roughly as deep as wide).
+        width_m = (us[sel].max() - us[sel].min() + 1) * float(np.linalg.norm(J[:, 0]))
+        half = min(width_m / 2, max_half_depth_m)
+        centre = p[:2] + ray * half
+        cov = cov + np.outer(ray, ray) * (half / 2) ** 2 + np.eye(2) * 0.05**2
+        out.append(Blob(centre, cov, float(peaks[k - 1]), int(sizes[k])))
     return out

@@ -38,12 +38,13 @@ def tag_registry(scenario: Scenario) -> dict[str, str]:
     return {tag: a.kind for a in scenario.actors for tag in a.tags}
 
 
-def thermal_positions(frame: ThermalFrame) -> PositionMeasurements:
-    """Warm blobs of a thermal frame as floor positions (perception.thermal_blobs), class unknown."""
+def thermal_positions(frame: ThermalFrame, floor_mask: np.ndarray | None = None) -> PositionMeasurements:
+    """Warm blobs of a thermal frame as floor positions (perception.thermal_blobs), class unknown;
+    `floor_mask` (the site map from this camera) drops blobs whose feet are hidden."""
     K, T = frame.K, frame.pose
     h, w = frame.temperature_c.shape
     camera = PinholeCamera(w, h, float(K[0, 0]), float(K[0, 2]), float(K[1, 2]), T[:3, :3], T[:3, 3])
-    blobs = warm_blobs(frame.temperature_c, camera)
+    blobs = warm_blobs(frame.temperature_c, camera, floor_mask=floor_mask)
     z = np.array([b.position for b in blobs], float).reshape(-1, 2)
     R = np.array([b.covariance for b in blobs], float).reshape(-1, 2, 2)
     score = np.array([min(1.0, b.pixels / 50) for b in blobs], float)

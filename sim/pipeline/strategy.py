@@ -19,6 +19,7 @@ from fusion.measurements import PositionMeasurements
 from fusion.multilateration import multilaterate
 from fusion.tracker import Tracker, TrackerConfig, TrackState
 from perception.camera_model import PinholeCamera
+from sim.pipeline.site_map import SiteMap
 from sim.pipeline.sources import OracleSource, RfidRanging, beam_position, tag_registry, thermal_positions
 from sim.scenario.models import BeamSensor, RfidSensor, Scenario, ThermalSensor
 from sim.sensors.readings import BeamEvent, RfidReads, ThermalFrame
@@ -95,6 +96,8 @@ class Pipeline(ABC):
         self.registry = tag_registry(scenario)
         self.ranging = {s.id: RfidRanging(s) for s in scenario.sensors if isinstance(s, RfidSensor)}
         self.beams = {s.id: s for s in scenario.sensors if isinstance(s, BeamSensor)}
+        self.thermal = {s.id: s for s in scenario.sensors if isinstance(s, ThermalSensor)}
+        self.site = SiteMap(scenario) if "thermal" in sources else None
         self.oracle = OracleSource(rng, scenario.layout.size_m) if "oracle" in sources else None
         self._reads: dict[str, list] = {}  # tag → recent reads (t, reader, anchor, range, σ) while unbound
         self._oracle_every = max(1, round(1 / (ORACLE_RATE_HZ * scenario.dt_s)))
@@ -111,7 +114,9 @@ class Pipeline(ABC):
             out += _rows(pm)
         for r in sorted(step.readings, key=lambda r: r.t):
             if isinstance(r, ThermalFrame) and "thermal" in self.sources:
-                pm = self._on_free_floor(thermal_positions(r))
+                pm = self._on_free_floor(
+                    thermal_positions(r, self.site.floor_mask(self.thermal[r.sensor_id]))
+                )
                 h, w = r.temperature_c.shape
                 cam = PinholeCamera(
                     w, h, float(r.K[0, 0]), float(r.K[0, 2]), float(r.K[1, 2]), r.pose[:3, :3], r.pose[:3, 3]
