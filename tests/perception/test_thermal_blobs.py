@@ -1,0 +1,45 @@
+"""Warm blobs: floor position of a real rendered worker; hidden feet are not reported; small blobs dropped."""
+
+from __future__ import annotations
+
+import numpy as np
+import yaml
+
+from perception.camera_model import PinholeCamera, look_at_rotation
+from perception.thermal_blobs import floor_point, warm_blobs
+from sim.scenario.loader import parse_scenario
+from sim.simulation import Simulation
+
+
+def test_a_rendered_worker_is_placed_on_the_floor_where_it_stands():
+    d = {
+        "name": "t",
+        "duration_s": 1,
+        "layout": {"size_m": [20, 12], "height_m": 9},
+        "actors": [{"id": "w", "kind": "worker", "motion": {"type": "stationary", "position": [11, 7]}}],
+        "sensors": [{"id": "ir", "type": "thermal", "position": [2, 6, 8], "look_at": [11, 6, 0]}],
+    }
+    sim = Simulation(parse_scenario(yaml.safe_dump(d)))
+    step, _ = sim.reset()
+    (frame,) = step.readings
+    T = frame.pose
+    cam = PinholeCamera(160, 120, frame.K[0, 0], frame.K[0, 2], frame.K[1, 2], T[:3, :3], T[:3, 3])
+    (blob,) = warm_blobs(frame.temperature_c, cam)
+    assert np.linalg.norm(blob.position - [11, 7]) < 0.3
+    # The covariance is a real one and covers the error.
+    e = blob.position - [11, 7]
+    assert np.all(np.linalg.eigvalsh(blob.covariance) > 0) and e @ np.linalg.solve(blob.covariance, e) < 9.21
+
+
+def test_hidden_feet_and_tiny_blobs_are_not_reported():
+    cam = PinholeCamera.from_hfov(80, 60, 60, (0, 0, 5), look_at_rotation((0, 0, 5), (8, 0, 0)))
+    img = np.full((60, 80), 18.0)
+    img[20:30, 38:42] = 32.0  # a warm body
+    img[5, 5] = 40.0  # one hot pixel: noise, not an object
+    floor = np.ones((60, 80), bool)
+    (blob,) = warm_blobs(img, cam, floor_mask=floor)
+    contact = floor_point(cam, 39.5, 29.5)
+    assert np.linalg.norm(blob.position - contact[:2]) < 1.0  # shifted along the ray from the near edge
+    assert blob.position[0] > contact[0]
+    floor[30:, :] = False  # something static right below the body: its feet are hidden
+    assert warm_blobs(img, cam, floor_mask=floor) == []
