@@ -40,8 +40,9 @@ class FilterBank(ABC):
         """Position update of tracks `rows` with z (k, 2), R (k, 2, 2)."""
 
     @abstractmethod
-    def ekf(self, rows: np.ndarray, z: np.ndarray, R: np.ndarray, hx, jacobian) -> None:
-        """Extended update of tracks `rows` with z (k, m), R (k, m, m); hx, jacobian over those rows."""
+    def ekf(self, rows: np.ndarray, z: np.ndarray, R: np.ndarray, hx, jacobian, residual=None) -> None:
+        """Extended update of tracks `rows` with z (k, m), R (k, m, m); hx, jacobian over those rows;
+        `residual` for angles."""
 
     @abstractmethod
     def append(self, x: np.ndarray, P: np.ndarray) -> None: ...
@@ -63,8 +64,10 @@ class NumpyBank(FilterBank):
     def update(self, rows, z, R):
         self._x[rows], self._P[rows], _ = update(self._x[rows], self._P[rows], z, R)
 
-    def ekf(self, rows, z, R, hx, jacobian):
-        self._x[rows], self._P[rows], _ = ekf_update(self._x[rows], self._P[rows], z, R, hx, jacobian)
+    def ekf(self, rows, z, R, hx, jacobian, residual=None):
+        self._x[rows], self._P[rows], _ = ekf_update(
+            self._x[rows], self._P[rows], z, R, hx, jacobian, residual
+        )
 
     def append(self, x, P):
         self._x, self._P = np.concatenate([self._x, x]), np.concatenate([self._P, P])
@@ -100,13 +103,14 @@ class FilterpyBank(FilterBank):
         for r, zk, Rk in zip(rows, z, R, strict=True):
             self.filters[r].update(zk, R=Rk)
 
-    def ekf(self, rows, z, R, hx, jacobian):
+    def ekf(self, rows, z, R, hx, jacobian, residual=None):
         x = self.x[rows]
         h, J = hx(x), jacobian(x)
+        y = z - h if residual is None else residual(z, h)
         for k, r in enumerate(rows):
             f = self.filters[r]
-            # The EKF step is filterpy's linear update with H = J and z shifted by h(x) − J x.
-            f.x, f.P = fp_update(f.x, f.P, z[k] - h[k] + J[k] @ x[k], R[k], J[k])
+            # The EKF step is filterpy's linear update with H = J and z replaced by y + J x.
+            f.x, f.P = fp_update(f.x, f.P, y[k] + J[k] @ x[k], R[k], J[k])
 
     def append(self, x, P):
         for xk, Pk in zip(x, P, strict=True):

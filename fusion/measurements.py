@@ -40,3 +40,39 @@ class RangeMeasurements:
 
     def __len__(self) -> int:
         return len(self.ranges)
+
+
+@dataclass(frozen=True)
+class BearingMeasurements:
+    """Bearings (rad, counter-clockwise from +x) from a known floor point, e.g. a thermal camera's blob
+    directions when no floor contact can be seen."""
+
+    t: float
+    sensor_id: str
+    origin: np.ndarray  # (2,)
+    bearings: np.ndarray  # (m,)
+    sigma: np.ndarray  # (m,)
+
+    def __len__(self) -> int:
+        return len(self.bearings)
+
+
+@dataclass(frozen=True)
+class LineCrossing:
+    """Something crossed the segment a→b at time t (a break-beam event)."""
+
+    t: float
+    sensor_id: str
+    a: np.ndarray  # (2,)
+    b: np.ndarray  # (2,)
+    half_width_m: float = 0.3  # how far from the line the crossing body's centre can be
+
+    def as_position(self) -> PositionMeasurements:
+        """The crossing as a position: the segment's middle, uniform along it (variance L²/12)."""
+        length = float(np.linalg.norm(self.b - self.a))
+        u = (self.b - self.a) / max(length, 1e-9)
+        n = np.array([-u[1], u[0]])
+        R = (length**2 / 12 + 0.1**2) * np.outer(u, u) + self.half_width_m**2 * np.outer(n, n)
+        return PositionMeasurements(
+            self.t, self.sensor_id, "beam", ((self.a + self.b) / 2)[None], R[None], ("unknown",), np.ones(1)
+        )

@@ -22,7 +22,7 @@ import numpy as np
 
 from fusion.association import gate_threshold, gnn, position_distances
 from fusion.filter_bank import BANKS, FilterBank
-from fusion.kalman import predict, range_model
+from fusion.kalman import bearing_model, predict, range_model
 from fusion.motion import PROCESS_NOISE
 
 
@@ -176,6 +176,33 @@ class Tracker:
         self._start(z[new], R[new], [cls[c] for c in new])
         self._manage()
         return rows, cols
+
+    def update_bearings(
+        self, t: float, origin, bearings: np.ndarray, sigma: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Unlabelled bearings from a known floor point: gated (χ² 99 %, 1D) and assigned by GNN to
+        confirmed tracks, then an EKF update each. Bearings start no tracks (a bearing alone places
+        nothing). Returns the (track index, bearing index) pairs used."""
+        if not self._advance(t) or not len(self.tracks) or not len(bearings):
+            return np.zeros(0, int), np.zeros(0, int)
+        origin = np.asarray(origin, float)
+        bearings, sigma = np.asarray(bearings, float), np.asarray(sigma, float)
+        rows = np.flatnonzero(self.tracks.confirmed)
+        if rows.size == 0:
+            return np.zeros(0, int), np.zeros(0, int)
+        hx, jac, _ = bearing_model(np.repeat(origin[None], rows.size, 0))
+        x, P = self.bank.x[rows], self.bank.P[rows]
+        h = hx(x)[:, 0]
+        J = jac(x)
+        s = np.einsum("nij,njk,nlk->nil", J, P, J)[:, 0, 0]  # (tracks,)
+        nu = (bearings[None, :] - h[:, None] + np.pi) % (2 * np.pi) - np.pi
+        d2 = nu**2 / (s[:, None] + sigma[None, :] ** 2)
+        r, c = gnn(d2, gate_threshold(1, self.config.gate_probability))
+        if r.size:
+            idx = rows[r]
+            hx2, jac2, res2 = bearing_model(np.repeat(origin[None], r.size, 0))
+            self.bank.ekf(idx, bearings[c][:, None], (sigma[c] ** 2)[:, None, None], hx2, jac2, res2)
+        return rows[r], c
 
     def update_ranges(
         self, t: float, anchors: np.ndarray, ranges: np.ndarray, sigma: np.ndarray, tags: list[str]

@@ -12,7 +12,7 @@ import math
 
 import numpy as np
 
-from fusion.measurements import PositionMeasurements, RangeMeasurements
+from fusion.measurements import LineCrossing, PositionMeasurements, RangeMeasurements
 from perception.camera_model import PinholeCamera
 from perception.thermal_blobs import warm_blobs
 from sim.scenario.models import BeamSensor, RfidSensor, Scenario
@@ -98,18 +98,11 @@ class RfidRanging:
 
 
 def beam_position(event: BeamEvent, spec: BeamSensor) -> PositionMeasurements | None:
-    """A beam that just became blocked: something is on its segment. Position at the segment's middle,
-    uniform along it (variance L²/12) and a body half-width across it."""
+    """A beam that just became blocked: something is on its segment (fusion's LineCrossing)."""
     if not event.blocked:
         return None
     a, b = np.asarray(spec.start[:2], float), np.asarray(spec.end[:2], float)
-    length = float(np.linalg.norm(b - a))
-    u = (b - a) / max(length, 1e-9)
-    n = np.array([-u[1], u[0]])
-    R = (length**2 / 12 + 0.1**2) * np.outer(u, u) + 0.3**2 * np.outer(n, n)
-    return PositionMeasurements(
-        event.t, event.sensor_id, "beam", ((a + b) / 2)[None], R[None], ("unknown",), np.ones(1)
-    )
+    return LineCrossing(event.t, event.sensor_id, a, b).as_position()
 
 
 class OracleSource:

@@ -109,3 +109,30 @@ def test_imm_tracker_keeps_identities_through_the_crossing_too():
     states = {s.tag: s for s in tr.states(confirmed_only=True)}
     for tag in "AB":
         assert np.linalg.norm(states[tag].x[:2] - end[tag]) < 0.5, tag
+
+
+def test_bearings_refine_confirmed_tracks_and_pick_the_right_one():
+    tr = Tracker()
+    for k in range(5):  # two confirmed, well separated targets
+        tr.update_positions(0.1 * k, np.array([[5.0, 0.0], [0.0, 5.0]]), np.eye(2) * 0.5**2)
+    before = {s.id: s for s in tr.states()}
+    origin = np.array([0.0, 0.0])
+    # One bearing pointing at the first target (along +x, slightly off), one pointing nowhere near either.
+    rows, cols = tr.update_bearings(0.5, origin, np.array([0.05, 2.5]), np.array([0.01, 0.01]))
+    assert cols.tolist() == [0]
+    after = {s.id: s for s in tr.states()}
+    (tid,) = [tr.tracks.ids[r] for r in rows]
+    assert before[tid].x[0] > 4  # the one on +x
+    # The update turned the estimate towards the bearing and shrank the cross-range variance.
+    assert after[tid].x[1] > before[tid].x[1] + 0.05
+    assert after[tid].P[1, 1] < before[tid].P[1, 1]
+    other = next(i for i in after if i != tid)
+    assert np.array_equal(after[other].x, tr.states()[[s.id for s in tr.states()].index(other)].x)
+
+
+def test_line_crossing_is_a_position_spread_along_the_beam():
+    from fusion.measurements import LineCrossing
+
+    pm = LineCrossing(1.0, "beam", np.array([4.0, 0.0]), np.array([4.0, 3.0])).as_position()
+    assert np.allclose(pm.z, [[4.0, 1.5]])
+    assert np.isclose(pm.R[0, 1, 1], 9 / 12 + 0.01) and np.isclose(pm.R[0, 0, 0], 0.09)
