@@ -1,0 +1,106 @@
+"""Tracking metrics against py-motmetrics, brute force and hand-worked examples."""
+
+from __future__ import annotations
+
+import itertools
+
+import motmetrics as mm
+import numpy as np
+import pytest
+
+from fusion.metrics import Frame, clear_mot, gospa, hota, idf1, nees_bounds
+
+
+def _random_sequence(rng, steps=60, n_truth=6):
+    """Targets moving about; estimates with noise, drop-outs, clutter and occasional id changes."""
+    pos = rng.uniform(0, 10, (n_truth, 2))
+    vel = rng.normal(0, 0.3, (n_truth, 2))
+    est_id = list(range(100, 100 + n_truth))
+    frames = []
+    for k in range(steps):
+        pos = pos + vel
+        present = rng.random(n_truth) > 0.1
+        tids = [i for i in range(n_truth) if present[i]]
+        if rng.random() < 0.05:  # an estimate changes identity
+            j = rng.integers(n_truth)
+            est_id[j] = 1000 + k
+        seen = [i for i in tids if rng.random() > 0.15]
+        est = [pos[i] + rng.normal(0, 0.35, 2) for i in seen]
+        eids = [est_id[i] for i in seen]
+        for c in range(rng.poisson(0.7)):
+            est.append(rng.uniform(0, 10, 2))
+            eids.append(5000 + 10 * k + c)
+        frames.append(Frame(tids, pos[tids], eids, np.array(est).reshape(-1, 2)))
+    return frames
+
+
+def _motmetrics(frames, gate=1.0):
+    acc = mm.MOTAccumulator(auto_id=True)
+    for f in frames:
+        D = (
+            np.linalg.norm(np.asarray(f.truth)[:, None] - np.asarray(f.est)[None], axis=2)
+            if len(f.truth_ids) and len(f.est_ids)
+            else np.zeros((len(f.truth_ids), len(f.est_ids)))
+        )
+        D = np.where(D <= gate, D, np.nan)
+        acc.update([int(t) for t in f.truth_ids], [int(e) for e in f.est_ids], D)
+    mh = mm.metrics.create()
+    return mh.compute(
+        acc, metrics=["mota", "motp", "idf1", "num_switches", "num_false_positives", "num_misses"], name="x"
+    )
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2, 3])
+def test_clear_mot_and_idf1_equal_motmetrics(seed):
+    frames = _random_sequence(np.random.default_rng(seed))
+    ref = _motmetrics(frames)
+    ours = clear_mot(frames)
+    assert ours["false_positives"] == int(ref["num_false_positives"].iloc[0])
+    assert ours["misses"] == int(ref["num_misses"].iloc[0])
+    assert ours["id_switches"] == int(ref["num_switches"].iloc[0])
+    assert abs(ours["mota"] - float(ref["mota"].iloc[0])) < 1e-9
+    assert abs(ours["motp_m"] - float(ref["motp"].iloc[0])) < 1e-9  # distances given in metres
+    assert abs(idf1(frames)["idf1"] - float(ref["idf1"].iloc[0])) < 1e-9
+
+
+def _brute_gospa(X, Y, c=2.0, p=1.0):
+    best = np.inf
+    n, m = len(X), len(Y)
+    for k in range(min(n, m) + 1):
+        for xs in itertools.combinations(range(n), k):
+            for ys in itertools.permutations(range(m), k):
+                d = [np.linalg.norm(X[i] - Y[j]) for i, j in zip(xs, ys, strict=True)]
+                if any(v >= c for v in d):
+                    continue
+                best = min(best, sum(v**p for v in d) + c**p / 2 * (n + m - 2 * k))
+    return best ** (1 / p)
+
+
+def test_gospa_equals_brute_force_on_small_cases():
+    rng = np.random.default_rng(7)
+    for _ in range(40):
+        X = rng.uniform(0, 5, (rng.integers(0, 5), 2))
+        Y = rng.uniform(0, 5, (rng.integers(0, 5), 2))
+        g = gospa(X, Y)
+        assert np.isclose(g["gospa"], _brute_gospa(X, Y))
+        assert np.isclose(g["localisation"] + g["missed"] + g["false"], g["gospa"])
+
+
+def test_hota_on_a_hand_worked_example():
+    # One truth present for 4 frames at the origin. Estimate 7 covers frames 1-2 and estimate 8 frames
+    # 3-4, both 0.5 m off: similarity s = 1 − 0.5/2 = 0.75 at every frame.
+    frames = [
+        Frame([1], np.array([[0.0, 0.0]]), [7 if k < 2 else 8], np.array([[0.5, 0.0]])) for k in range(4)
+    ]
+    h = hota(frames)
+    # For α ≤ 0.75 (15 of the 19 thresholds) every frame is a TP: DetA = 1; each TP's pair has
+    # TPA = 2, FNA = 4 − 2, FPA = 0 → Ass-IoU = 1/2, so AssA = 1/2 and HOTA_α = √(1/2). Above, nothing.
+    assert np.isclose(h["hota"], 15 / 19 * np.sqrt(0.5))
+    assert np.isclose(h["deta"], 15 / 19) and np.isclose(h["assa"], 15 / 19 * 0.5)
+    perfect = [Frame([1, 2], np.array([[0.0, 0], [5, 5]]), [3, 4], np.array([[0.0, 0], [5, 5]]))] * 3
+    assert np.isclose(hota(perfect)["hota"], 1.0)
+
+
+def test_nees_bounds_come_from_scipy_chi2():
+    lo, hi = nees_bounds(4, 50)
+    assert np.isclose(lo, 3.26, atol=0.01) and np.isclose(hi, 4.82, atol=0.01)
