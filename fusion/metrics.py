@@ -41,22 +41,26 @@ def _dist(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 
 # --------------------------------------------------------------------------------------------- CLEAR-MOT
-def clear_mot(frames: Iterable[Frame], gate: float = GATE_M) -> dict:
-    """MOTA, MOTP (m), FN, FP, ID switches, fragmentations, mostly tracked / lost, #truth, #matches."""
-    last: dict = {}  # truth id → estimate id it was last matched to
-    fn = fp = idsw = n_truth = 0
-    dist_sum, n_match = 0.0, 0
-    tracked: dict = {}  # truth id → [frames present, frames matched]
-    status: dict = {}  # truth id → was matched in the previous frame it was present
-    frags = 0
-    for f in frames:
+class ClearMot:
+    """Streaming CLEAR-MOT: `update(frame)` per time step returns that frame's matches; `result()`."""
+
+    def __init__(self, gate: float = GATE_M):
+        self.gate = gate
+        self.last: dict = {}  # truth id → estimate id it was last matched to
+        self.fn = self.fp = self.idsw = self.n_truth = self.n_match = self.frags = 0
+        self.dist_sum = 0.0
+        self.tracked: dict = {}  # truth id → [frames present, frames matched]
+        self.status: dict = {}  # truth id → matched in the previous frame it was present
+        self.switches: dict = {}  # truth id → identity switches it suffered
+
+    def update(self, f: Frame) -> list[tuple[int, int, float]]:
         tids, eids = list(f.truth_ids), list(f.est_ids)
-        n_truth += len(tids)
+        self.n_truth += len(tids)
         D = _dist(f.truth, f.est) if len(tids) and len(eids) else np.zeros((len(tids), len(eids)))
-        D = np.where(D <= gate, D, np.nan)
+        D = np.where(D <= self.gate, D, np.nan)
         matches: dict[int, int] = {}
         for i, t in enumerate(tids):  # keep last frame's matches that are still valid
-            h = last.get(t)
+            h = self.last.get(t)
             if h is not None and h in eids:
                 j = eids.index(h)
                 if np.isfinite(D[i, j]) and j not in matches.values():
@@ -71,71 +75,110 @@ def clear_mot(frames: Iterable[Frame], gate: float = GATE_M) -> dict:
                 if cost[a, b] < 1e9:
                     i, j = rest_t[a], rest_e[b]
                     matches[i] = j
-                    if tids[i] in last and last[tids[i]] != eids[j]:
-                        idsw += 1
+                    if tids[i] in self.last and self.last[tids[i]] != eids[j]:
+                        self.idsw += 1
+                        self.switches[tids[i]] = self.switches.get(tids[i], 0) + 1
         for i, t in enumerate(tids):
-            rec = tracked.setdefault(t, [0, 0])
+            rec = self.tracked.setdefault(t, [0, 0])
             rec[0] += 1
             if i in matches:
                 rec[1] += 1
-                if status.get(t) is False:
-                    frags += 1
-                status[t] = True
-            else:
-                if status.get(t):
-                    status[t] = False
+                if self.status.get(t) is False:
+                    self.frags += 1
+                self.status[t] = True
+            elif self.status.get(t):
+                self.status[t] = False
         for i, j in matches.items():
-            last[tids[i]] = eids[j]
-            dist_sum += D[i, j]
-        n_match += len(matches)
-        fn += len(tids) - len(matches)
-        fp += len(eids) - len(matches)
-    ratios = [m / p for p, m in tracked.values() if p]
-    return {
-        "mota": 1 - (fn + fp + idsw) / n_truth if n_truth else float("nan"),
-        "motp_m": dist_sum / n_match if n_match else float("nan"),
-        "false_positives": fp,
-        "misses": fn,
-        "id_switches": idsw,
-        "fragmentations": frags,
-        "mostly_tracked": sum(r >= 0.8 for r in ratios),
-        "mostly_lost": sum(r < 0.2 for r in ratios),
-        "num_truth": n_truth,
-        "num_matches": n_match,
-    }
+            self.last[tids[i]] = eids[j]
+            self.dist_sum += D[i, j]
+        self.n_match += len(matches)
+        self.fn += len(tids) - len(matches)
+        self.fp += len(eids) - len(matches)
+        return [(i, j, float(D[i, j])) for i, j in matches.items()]
+
+    def result(self) -> dict:
+        ratios = [m / p for p, m in self.tracked.values() if p]
+        n = self.n_truth
+        return {
+            "mota": 1 - (self.fn + self.fp + self.idsw) / n if n else float("nan"),
+            "motp_m": self.dist_sum / self.n_match if self.n_match else float("nan"),
+            "false_positives": self.fp,
+            "misses": self.fn,
+            "id_switches": self.idsw,
+            "fragmentations": self.frags,
+            "mostly_tracked": sum(r >= 0.8 for r in ratios),
+            "mostly_lost": sum(r < 0.2 for r in ratios),
+            "num_truth": n,
+            "num_matches": self.n_match,
+        }
+
+
+def clear_mot(frames: Iterable[Frame], gate: float = GATE_M) -> dict:
+    """MOTA, MOTP (m), FN, FP, ID switches, fragmentations, mostly tracked / lost, #truth, #matches."""
+    acc = ClearMot(gate)
+    for f in frames:
+        acc.update(f)
+    return acc.result()
 
 
 # ------------------------------------------------------------------------------------------------- IDF1
-def idf1(frames: Iterable[Frame], gate: float = GATE_M) -> dict:
-    """IDF1, IDP, IDR and IDTP with the identity mapping that maximises IDTP (Hungarian over ids)."""
-    counts: dict[tuple, int] = {}
-    n_truth = n_est = 0
-    tset, eset = {}, {}
-    for f in frames:
-        n_truth += len(f.truth_ids)
-        n_est += len(f.est_ids)
+class IdF1:
+    """Streaming IDF1: co-occurrence counts of (truth id, estimate id) within the gate, mapped at the end."""
+
+    def __init__(self, gate: float = GATE_M):
+        self.gate = gate
+        self.counts: dict[tuple, int] = {}
+        self.n_truth = self.n_est = 0
+        self.tset: dict = {}
+        self.eset: dict = {}
+
+    def update(self, f: Frame) -> None:
+        self.n_truth += len(f.truth_ids)
+        self.n_est += len(f.est_ids)
         for t in f.truth_ids:
-            tset.setdefault(t, len(tset))
+            self.tset.setdefault(t, len(self.tset))
         for e in f.est_ids:
-            eset.setdefault(e, len(eset))
+            self.eset.setdefault(e, len(self.eset))
         if len(f.truth_ids) and len(f.est_ids):
             D = _dist(f.truth, f.est)
-            for i, j in zip(*np.nonzero(D <= gate), strict=True):
+            for i, j in zip(*np.nonzero(D <= self.gate), strict=True):
                 key = (f.truth_ids[i], f.est_ids[j])
-                counts[key] = counts.get(key, 0) + 1
-    idtp = 0
-    if counts:
-        M = np.zeros((len(tset), len(eset)))
-        for (t, e), c in counts.items():
-            M[tset[t], eset[e]] = c
+                self.counts[key] = self.counts.get(key, 0) + 1
+
+    def mapping(self) -> dict:
+        """The optimal truth id → (estimate id, frames) identity mapping."""
+        if not self.counts:
+            return {}
+        tl, el = list(self.tset), list(self.eset)
+        M = np.zeros((len(tl), len(el)))
+        for (t, e), c in self.counts.items():
+            M[self.tset[t], self.eset[e]] = c
         r, c = linear_sum_assignment(-M)
-        idtp = int(M[r, c].sum())
-    return {
-        "idf1": 2 * idtp / (n_truth + n_est) if n_truth + n_est else float("nan"),
-        "idp": idtp / n_est if n_est else float("nan"),
-        "idr": idtp / n_truth if n_truth else float("nan"),
-        "idtp": idtp,
-    }
+        return {tl[i]: (el[j], int(M[i, j])) for i, j in zip(r, c, strict=True) if M[i, j] > 0}
+
+    def result(self) -> dict:
+        idtp = 0
+        if self.counts:
+            M = np.zeros((len(self.tset), len(self.eset)))
+            for (t, e), c in self.counts.items():
+                M[self.tset[t], self.eset[e]] = c
+            r, c = linear_sum_assignment(-M)
+            idtp = int(M[r, c].sum())
+        nt, ne = self.n_truth, self.n_est
+        return {
+            "idf1": 2 * idtp / (nt + ne) if nt + ne else float("nan"),
+            "idp": idtp / ne if ne else float("nan"),
+            "idr": idtp / nt if nt else float("nan"),
+            "idtp": idtp,
+        }
+
+
+def idf1(frames: Iterable[Frame], gate: float = GATE_M) -> dict:
+    """IDF1, IDP, IDR and IDTP with the identity mapping that maximises IDTP (Hungarian over ids)."""
+    acc = IdF1(gate)
+    for f in frames:
+        acc.update(f)
+    return acc.result()
 
 
 # ------------------------------------------------------------------------------------------------- HOTA
@@ -235,3 +278,41 @@ def nees_bounds(dim: int, n_runs: int = 1, probability: float = 0.95) -> tuple[f
     """Two-sided χ² interval of the mean NEES over n_runs for a state of dimension `dim`."""
     lo, hi = chi2.ppf([(1 - probability) / 2, (1 + probability) / 2], dim * n_runs)
     return float(lo / n_runs), float(hi / n_runs)
+
+
+# ------------------------------------------------------------------------------------------ detection AP
+AP_THRESHOLDS_M = (0.5, 1.0, 2.0)
+
+
+def match_detections(truth: np.ndarray, det: np.ndarray, scores: np.ndarray, threshold: float) -> np.ndarray:
+    """Greedy matching in order of decreasing score (as in PASCAL VOC / COCO): each detection takes the
+    nearest still-unmatched truth within `threshold`. Returns a TP flag per detection."""
+    tp = np.zeros(len(det), bool)
+    if not len(det) or not len(truth):
+        return tp
+    D = _dist(det, truth)
+    free = np.ones(len(truth), bool)
+    for k in np.argsort(-np.asarray(scores), kind="stable"):
+        d = np.where(free, D[k], np.inf)
+        j = int(np.argmin(d))
+        if d[j] <= threshold:
+            tp[k], free[j] = True, False
+    return tp
+
+
+def average_precision(scores: np.ndarray, tp: np.ndarray, n_truth: int) -> tuple[float, float, float]:
+    """(AP with 101-point interpolated precision, precision, recall) of scored detections."""
+    if n_truth == 0:
+        return float("nan"), float("nan"), float("nan")
+    if len(scores) == 0:
+        return 0.0, float("nan"), 0.0
+    order = np.argsort(-np.asarray(scores), kind="stable")
+    hits = np.asarray(tp)[order]
+    ctp = np.cumsum(hits)
+    precision = ctp / np.arange(1, len(hits) + 1)
+    recall = ctp / n_truth
+    envelope = np.maximum.accumulate(precision[::-1])[::-1]
+    points = np.linspace(0, 1, 101)
+    idx = np.searchsorted(recall, points, side="left")
+    ap = float(np.mean([envelope[i] if i < len(envelope) else 0.0 for i in idx]))
+    return ap, float(precision[-1]), float(recall[-1])

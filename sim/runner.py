@@ -21,6 +21,7 @@ from sim.plots.render import render_plots
 from sim.scenario.loader import Problem, ScenarioError, format_path, problems_from_validation
 from sim.scenario.models import Scenario
 from sim.scenario.physics import check_physics
+from sim.scoring import RunScorer
 from sim.simulation import Simulation
 from sim.strategies import STRATEGIES
 from sim.world.actor_spec import actor_spec
@@ -139,6 +140,7 @@ def run_scenario(
     truth_out = GroundTruthWriter(out / "ground_truth.csv", scenario.dt_s)
     sensor_out = SensorWriter(out, save_sensors) if save_sensors else None
     track_out = TrackingWriter(out, scenario.dt_s) if tracking else None
+    scorer = RunScorer(out, TRACK_OUTPUT_PERIOD_S) if tracking else None
     pipeline = None
     output_every = max(1, round(TRACK_OUTPUT_PERIOD_S / scenario.dt_s))
 
@@ -157,8 +159,13 @@ def run_scenario(
             detections = pipeline.process(step)
             sim.timer.add("pipeline", time.perf_counter() - t0)
             track_out.detections(detections)
+            t0 = time.perf_counter()
+            scorer.detections(step.truth, detections)
             if step.tick % output_every == 0:
-                track_out.tracks(step.t, pipeline.tracks(step.t))
+                tracks = pipeline.tracks(step.t)
+                track_out.tracks(step.t, tracks)
+                scorer.tracks(step.t, step.truth, tracks)
+            sim.timer.add("scoring", time.perf_counter() - t0)
 
     bar = None
     if progress:
@@ -186,7 +193,7 @@ def run_scenario(
     except KeyboardInterrupt as e:
         status, interrupted = "interrupted", e
     except BaseException:
-        for writer in (truth_out, sensor_out, track_out):
+        for writer in (truth_out, sensor_out, track_out, scorer):
             if writer is not None:
                 writer.discard()
         raise
@@ -197,8 +204,11 @@ def run_scenario(
     truth_out.commit()
     if sensor_out is not None:
         sensor_out.close()
+    scores = {}
     if track_out is not None:
         track_out.commit()
+        scorer.close()
+        scores = scorer.result(out)
     sim_time = sim.tick * scenario.dt_s
     metrics = {
         "schema": METRICS_SCHEMA,
@@ -218,6 +228,7 @@ def run_scenario(
         },
         "sensors": sim.sensors.summary() if sim.sensors is not None else {},
         "pipeline": pipeline.stats() if pipeline is not None else {},
+        **scores,
         "timing": sim.timer.summary(),
         "notes": notes,
     }

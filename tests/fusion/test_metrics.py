@@ -104,3 +104,16 @@ def test_hota_on_a_hand_worked_example():
 def test_nees_bounds_come_from_scipy_chi2():
     lo, hi = nees_bounds(4, 50)
     assert np.isclose(lo, 3.26, atol=0.01) and np.isclose(hi, 4.82, atol=0.01)
+
+
+def test_average_precision_of_known_rankings():
+    from fusion.metrics import average_precision, match_detections
+
+    # Perfect ranking: all TPs before FPs → AP = 1 when recall reaches 1.
+    assert average_precision(np.array([0.9, 0.8, 0.1]), np.array([True, True, False]), 2)[0] == 1.0
+    # TP, FP, TP over 2 truths: precision envelope 1 up to recall 0.5, then 2/3 up to recall 1.
+    ap, p, r = average_precision(np.array([0.9, 0.8, 0.7]), np.array([True, False, True]), 2)
+    assert np.isclose(ap, (51 * 1 + 50 * 2 / 3) / 101) and np.isclose(p, 2 / 3) and r == 1.0
+    # Greedy matching by score: the better-scored detection takes the truth.
+    tp = match_detections(np.array([[0.0, 0.0]]), np.array([[0.3, 0], [0.1, 0]]), np.array([0.9, 0.5]), 1.0)
+    assert tp.tolist() == [True, False]

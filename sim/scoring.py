@@ -1,0 +1,207 @@
+"""Scoring a run against ground truth (SPEC §7), updated at every track output step.
+
+Streaming accumulators (CLEAR-MOT, IDF1, GOSPA, RMSE, NEES, detection AP) keep no per-step history except
+`metrics_timeseries.csv`, which is streamed to disk; HOTA, which needs a global identity alignment
+before its per-frame matching, is computed at the end from the run's `ground_truth.csv` and
+`tracks.csv`. Only confirmed tracks are scored. Per class, truth of that class is matched against the
+tracks of that class or of unknown class.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections import defaultdict
+from pathlib import Path
+
+import numpy as np
+
+from fusion.metrics import (
+    AP_THRESHOLDS_M,
+    ClearMot,
+    Frame,
+    IdF1,
+    average_precision,
+    gospa,
+    hota,
+    match_detections,
+    nees,
+    nees_bounds,
+)
+from sim.output.atomic import AtomicStream
+from sim.world.kinds import CLASS_NAMES
+from sim.world.truth import TruthFrame
+
+TRACKED_CLASSES = ("forklift", "agv", "worker")
+TIMESERIES_COLUMNS = "t,gospa,gospa_localisation,gospa_missed,gospa_false,n_truth,n_tracks,n_matched"
+
+
+class RunScorer:
+    def __init__(self, out: Path, period_s: float):
+        self.period_s = period_s
+        self.mot, self.idf = ClearMot(), IdF1()
+        self.truth_class: dict = {}  # truth id → class name
+        self.cls_count = {c: {"truth": 0, "matched": 0, "fp": 0, "dist": 0.0} for c in TRACKED_CLASSES}
+        self.gospa_sum = np.zeros(4)
+        self.steps = 0
+        self.pos_se, self.vel_se, self.n_err = 0.0, 0.0, 0
+        self.nees_sum, self.nees_in, self.n_nees = 0.0, 0, 0
+        self.bounds = nees_bounds(4, 1)
+        self.det: dict[str, dict] = defaultdict(
+            lambda: {"scores": [], "tp": {t: [] for t in AP_THRESHOLDS_M}, "n_truth": 0}
+        )
+        self.series = AtomicStream(Path(out) / "metrics_timeseries.csv")
+        self.series.write(TIMESERIES_COLUMNS + "\n")
+
+    # ----------------------------------------------------------------------------------------- tracks
+    def tracks(self, t: float, truth: TruthFrame, states) -> None:
+        confirmed = [s for s in states if s.status == "confirmed"]
+        est = np.array([s.x for s in confirmed], float).reshape(-1, 4)
+        frame = Frame(list(truth.ids), truth.xyz[:, :2], [s.id for s in confirmed], est[:, :2])
+        matches = self.mot.update(frame)
+        self.idf.update(frame)
+        for i, j, d in matches:
+            self.pos_se += d * d
+            self.vel_se += float(np.sum((truth.vel[i] - est[j, 2:]) ** 2))
+            self.n_err += 1
+            e = np.r_[truth.xyz[i, :2], truth.vel[i]] - est[j]
+            v = float(nees(e[None], confirmed[j].P[None])[0])
+            self.nees_sum += v
+            self.nees_in += self.bounds[0] <= v <= self.bounds[1]
+            self.n_nees += 1
+        # Per class: truth of the class with its matches; unmatched tracks count against the class they claim.
+        classes = [CLASS_NAMES[int(c)] for c in truth.class_ids]
+        matched_est = {j for _, j, _ in matches}
+        for k, c in enumerate(classes):
+            self.truth_class[truth.ids[k]] = c
+            if c in self.cls_count:
+                self.cls_count[c]["truth"] += 1
+        for i, _, d in matches:
+            if classes[i] in self.cls_count:
+                self.cls_count[classes[i]]["matched"] += 1
+                self.cls_count[classes[i]]["dist"] += d
+        for j, s in enumerate(confirmed):
+            if j not in matched_est and s.cls in self.cls_count:
+                self.cls_count[s.cls]["fp"] += 1
+        g = gospa(truth.xyz[:, :2], est[:, :2])
+        self.gospa_sum += [g["gospa"], g["localisation"], g["missed"], g["false"]]
+        self.steps += 1
+        self.series.write(
+            f"{t:.3f},{g['gospa']:.4f},{g['localisation']:.4f},{g['missed']:.4f},{g['false']:.4f},"
+            f"{len(truth)},{len(confirmed)},{len(matches)}\n"
+        )
+
+    # ------------------------------------------------------------------------------------- detections
+    def detections(self, truth: TruthFrame, rows) -> None:
+        """Detections with a position, per source, against the truth of the tick they arrived at."""
+        by_source: dict[str, list] = defaultdict(list)
+        for d in rows:
+            if np.all(np.isfinite(d.z)):
+                by_source[d.source].append(d)
+        for source, ds in by_source.items():
+            acc = self.det[source]
+            z = np.array([d.z for d in ds])
+            scores = np.array([d.score for d in ds])
+            acc["scores"] += scores.tolist()
+            acc["n_truth"] += len(truth)
+            for thr in AP_THRESHOLDS_M:
+                acc["tp"][thr] += match_detections(truth.xyz[:, :2], z, scores, thr).tolist()
+
+    # ----------------------------------------------------------------------------------------- result
+    def close(self) -> None:
+        self.series.commit()
+
+    def discard(self) -> None:
+        self.series.discard()
+
+    def result(self, out: Path) -> dict:
+        mot, idf = self.mot.result(), self.idf.result()
+        n = max(self.steps, 1)
+        tracking = {
+            "mota": mot["mota"],
+            "motp_m": mot["motp_m"],
+            "idf1": idf["idf1"],
+            "hota": hota_from_files(Path(out) / "ground_truth.csv", Path(out) / "tracks.csv", self.period_s)[
+                "hota"
+            ],
+            "id_switches": mot["id_switches"],
+            "false_positives": mot["false_positives"],
+            "misses": mot["misses"],
+            "fragmentations": mot["fragmentations"],
+            "mostly_tracked": mot["mostly_tracked"],
+            "mostly_lost": mot["mostly_lost"],
+            "gospa": self.gospa_sum[0] / n,
+            "gospa_localisation": self.gospa_sum[1] / n,
+            "gospa_missed": self.gospa_sum[2] / n,
+            "gospa_false": self.gospa_sum[3] / n,
+            "rmse_m": float(np.sqrt(self.pos_se / self.n_err)) if self.n_err else None,
+            "velocity_rmse_mps": float(np.sqrt(self.vel_se / self.n_err)) if self.n_err else None,
+            "nees_mean": self.nees_sum / self.n_nees if self.n_nees else None,
+            "nees_in_bounds": self.nees_in / self.n_nees if self.n_nees else None,
+            "per_class": {},
+        }
+        mapping = self.idf.mapping()
+        for c, k in self.cls_count.items():
+            if not k["truth"]:
+                continue
+            ids = [t for t, tc in self.truth_class.items() if tc == c]
+            switches = sum(self.mot.switches.get(t, 0) for t in ids)
+            misses = k["truth"] - k["matched"]
+            tracking["per_class"][c] = {
+                "mota": 1 - (misses + k["fp"] + switches) / k["truth"],
+                "motp_m": k["dist"] / k["matched"] if k["matched"] else None,
+                "misses": misses,
+                "false_positives": k["fp"],
+                "id_switches": switches,
+                "idr": sum(mapping.get(t, (None, 0))[1] for t in ids) / k["truth"],
+            }
+        detection = {}
+        for source, acc in self.det.items():
+            aps, p, r = [], None, None
+            for thr in AP_THRESHOLDS_M:
+                ap, p_, r_ = average_precision(
+                    np.array(acc["scores"]), np.array(acc["tp"][thr]), acc["n_truth"]
+                )
+                aps.append(ap)
+                if thr == 1.0:
+                    p, r = p_, r_
+            detection[source] = {"precision": p, "recall": r, "ap": float(np.mean(aps))}
+        return {"tracking": _round(tracking), "detection": _round(detection)}
+
+
+def _round(d):
+    if isinstance(d, dict):
+        return {k: _round(v) for k, v in d.items()}
+    if isinstance(d, float):
+        return None if not np.isfinite(d) else round(d, 6)
+    if isinstance(d, (np.floating, np.integer)):
+        return _round(d.item())
+    return d
+
+
+def _frames_from_files(ground_truth: Path, tracks: Path, period_s: float):
+    """Frames at the track output times (every `period_s`): truth and confirmed track rows of that t."""
+    truth: dict[str, list] = defaultdict(list)
+    with open(ground_truth, newline="", encoding="utf-8") as f:
+        for row in csv.DictReader(f):
+            truth[f"{float(row['t']):.3f}"].append((row["id"], float(row["x"]), float(row["y"])))
+    est: dict[str, list] = defaultdict(list)
+    times = [k for k in truth if abs(float(k) / period_s - round(float(k) / period_s)) < 1e-6]
+    with open(tracks, newline="", encoding="utf-8") as f:
+        for row in csv.DictReader(f):
+            key = f"{float(row['t']):.3f}"
+            if row["status"] == "confirmed":
+                est[key].append((int(row["track_id"]), float(row["x"]), float(row["y"])))
+    for key in times:
+        tr, es = truth.get(key, []), est.get(key, [])
+        yield Frame(
+            [r[0] for r in tr],
+            np.array([r[1:] for r in tr], float).reshape(-1, 2),
+            [r[0] for r in es],
+            np.array([r[1:] for r in es], float).reshape(-1, 2),
+        )
+
+
+def hota_from_files(ground_truth: Path, tracks: Path, period_s: float = 0.1) -> dict:
+    if not Path(tracks).is_file():
+        return {"hota": None}
+    return hota(list(_frames_from_files(ground_truth, tracks, period_s)))
