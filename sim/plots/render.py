@@ -8,6 +8,7 @@ import numpy as np
 
 from sim.output.ground_truth import read_trajectories
 from sim.output.tracking_csv import read_tracks
+from sim.plots.metrics_plot import plot_metrics
 from sim.plots.trajectories import plot_trajectories
 from sim.scenario.models import Scenario
 from sim.world.layout import StaticWorld, build_static_world
@@ -30,4 +31,8 @@ def render_plots(
     tracks_csv = out / "tracks.csv"
     tracks = read_tracks(tracks_csv) if tracks_csv.is_file() else None
     plot_trajectories(path, scenario, static, truth, at_time=at, tracks=tracks)
-    return [path]
+    paths = [path]
+    if (out / "metrics_timeseries.csv").is_file():
+        paths.append(out / "plots" / "metrics.png")
+        plot_metrics(paths[-1], scenario, out / "metrics_timeseries.csv")
+    return paths

@@ -216,11 +216,25 @@ def test_tracking_strategies_write_detections_and_tracks(tmp_path):
         assert trk[0] == "t,track_id,x,y,vx,vy,cov_xx,cov_xy,cov_yy,class,tag,status"
         m = json.loads((out / "metrics.json").read_text())
         assert m["strategy"] == strategy and "pipeline" in m["timing"]
+        for key in (
+            "mota",
+            "motp_m",
+            "idf1",
+            "hota",
+            "gospa",
+            "gospa_missed",
+            "rmse_m",
+            "nees_in_bounds",
+            "per_class",
+        ):
+            assert key in m["tracking"], key
+        assert (out / "metrics_timeseries.csv").is_file() and (out / "plots" / "metrics.png").is_file()
         times = sorted({row.split(",")[0] for row in trk[1:]})
         assert all(float(t) * 10 == round(float(t) * 10) for t in times)  # tracks every 0.1 s
         if strategy == "oracle":
             assert all(",oracle (idealised)," in row for row in det[1:])  # labelled idealised
             assert any(row.endswith(",confirmed") for row in trk[1:])
+            assert m["tracking"]["mota"] > 0.5 and "oracle (idealised)" in m["detection"]
 
 
 def test_strategies_that_cannot_run_exit_2(tmp_path):
