@@ -82,8 +82,6 @@ def cmd_run(args) -> int:
         raise UsageError(
             f"--save-sensors: EVERY must be a positive number of readings, got {args.save_sensors}"
         )
-    if args.animate:
-        raise UsageError("--animate: animations are not built in this version yet")
     scenario = load_scenario(args.scenario)
     if args.strategy is not None:
         from sim.scenario.suggest import did_you_mean
@@ -108,6 +106,10 @@ def cmd_run(args) -> int:
         result = run_scenario(
             scenario, out, overwrite=args.overwrite, progress=progress, save_sensors=args.save_sensors
         )
+        if args.animate:
+            from sim.plots.animation import write_animation
+
+            write_animation(out, scenario, result.static)
     except KeyboardInterrupt:
         print(f"whsim: interrupted; partial results in {out} (status: interrupted)", file=sys.stderr)
         return EXIT_INTERRUPTED

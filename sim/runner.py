@@ -43,6 +43,7 @@ class RunResult:
     sim_time_s: float
     wall_time_s: float
     metrics: dict
+    static: object = None  # the run's StaticWorld, for figures
 
 
 def apply_overrides(scenario: Scenario, source: str, *, seed=None, strategy=None, duration=None) -> Scenario:
@@ -234,7 +235,7 @@ def run_scenario(
     }
     atomic_write_text(out / "metrics.json", json.dumps(metrics, indent=2) + "\n")
     render_plots(out, scenario=scenario, static=sim.world.static)
-    result = RunResult(out, status, sim.tick, sim_time, wall, metrics)
+    result = RunResult(out, status, sim.tick, sim_time, wall, metrics, sim.world.static)
     if interrupted is not None:
         raise interrupted
     return result

@@ -205,3 +205,18 @@ def hota_from_files(ground_truth: Path, tracks: Path, period_s: float = 0.1) -> 
     if not Path(tracks).is_file():
         return {"hota": None}
     return hota(list(_frames_from_files(ground_truth, tracks, period_s)))
+
+
+def track_matches(ground_truth: Path, tracks: Path, period_s: float = 0.1):
+    """For figures: which actor each track id follows (IDF1's identity mapping) and where identity switches
+    happened (CLEAR-MOT), from a run's files."""
+    mot, idf = ClearMot(), IdF1()
+    switches = []
+    for f in _frames_from_files(ground_truth, tracks, period_s):
+        before = dict(mot.switches)
+        mot.update(f)
+        idf.update(f)
+        for k, t in enumerate(f.truth_ids):
+            if mot.switches.get(t, 0) > before.get(t, 0):
+                switches.append((float(f.truth[k, 0]), float(f.truth[k, 1])))
+    return {e: t for t, (e, _) in idf.mapping().items()}, switches

@@ -11,6 +11,7 @@ from sim.output.tracking_csv import read_tracks
 from sim.plots.metrics_plot import plot_metrics
 from sim.plots.trajectories import plot_trajectories
 from sim.scenario.models import Scenario
+from sim.scoring import track_matches
 from sim.world.layout import StaticWorld, build_static_world
 
 
@@ -30,7 +31,12 @@ def render_plots(
     path = out / "plots" / "trajectories.png"
     tracks_csv = out / "tracks.csv"
     tracks = read_tracks(tracks_csv) if tracks_csv.is_file() else None
-    plot_trajectories(path, scenario, static, truth, at_time=at, tracks=tracks)
+    matched, switches = (
+        track_matches(out / "ground_truth.csv", tracks_csv) if tracks is not None else ({}, [])
+    )
+    plot_trajectories(
+        path, scenario, static, truth, at_time=at, tracks=tracks, matched=matched, switches=switches
+    )
     paths = [path]
     if (out / "metrics_timeseries.csv").is_file():
         paths.append(out / "plots" / "metrics.png")

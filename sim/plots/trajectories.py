@@ -11,7 +11,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
-from matplotlib.patches import Polygon, Rectangle
+from matplotlib.patches import Polygon, Rectangle, Wedge
 
 from sim.output.atomic import atomic_write_bytes
 from sim.scenario.models import BeamSensor, Scenario
@@ -59,6 +59,65 @@ def draw_layout(ax, scenario: Scenario, static: StaticWorld) -> None:
     ax.set_aspect("equal")
     ax.set_xlabel("x (m, east)")
     ax.set_ylabel("y (m, north)")
+
+
+FOV_RANGE_M = {"camera": 20.0, "thermal": 20.0, "depth_cam": 10.0}
+RFID_RANGE_M = 7.0  # reliable read range (SPEC §8: 3–7 m), drawn as the antenna's half-power sector
+RFID_HALF_ANGLE_DEG = 35.0
+
+
+def _heading_deg(spec) -> float:
+    """Horizontal viewing direction of a sensor block (look_at or yaw), degrees from +x."""
+    if getattr(spec, "look_at", None) is not None:
+        return math.degrees(
+            math.atan2(spec.look_at[1] - spec.position[1], spec.look_at[0] - spec.position[0])
+        )
+    return float(spec.yaw_deg or 0.0)
+
+
+def draw_fields_of_view(ax, scenario: Scenario) -> None:
+    """Horizontal fields of view of cameras, thermal cameras and depth cameras, and RFID read sectors."""
+    seen = set()
+    for s in scenario.sensors:
+        x, y = (s.position[0], s.position[1]) if hasattr(s, "position") else (None, None)
+        if s.type in ("camera", "thermal") or (s.type == "lidar" and s.preset == "depth_cam"):
+            key = "depth_cam" if s.type == "lidar" else s.type
+            hfov = 87.0 if s.type == "lidar" else s.hfov_deg
+            h = _heading_deg(s)
+            colour = {"camera": "tab:cyan", "thermal": "tab:red", "depth_cam": "tab:olive"}[key]
+            label = None if key in seen else f"{key.replace('_', ' ')} field of view"
+            seen.add(key)
+            ax.add_patch(
+                Wedge(
+                    (x, y),
+                    FOV_RANGE_M[key],
+                    h - hfov / 2,
+                    h + hfov / 2,
+                    color=colour,
+                    alpha=0.07,
+                    lw=0,
+                    zorder=2,
+                    label=label,
+                )
+            )
+        elif s.type == "rfid":
+            h = math.degrees(math.atan2(s.boresight[1], s.boresight[0]))
+            label = None if "rfid" in seen else f"RFID read range (≈ {RFID_RANGE_M:g} m)"
+            seen.add("rfid")
+            ax.add_patch(
+                Wedge(
+                    (x, y),
+                    RFID_RANGE_M,
+                    h - RFID_HALF_ANGLE_DEG,
+                    h + RFID_HALF_ANGLE_DEG,
+                    facecolor="none",
+                    edgecolor="tab:purple",
+                    ls=":",
+                    lw=1.0,
+                    zorder=2,
+                    label=label,
+                )
+            )
 
 
 def draw_sensors(ax, scenario: Scenario) -> None:
@@ -109,20 +168,30 @@ def plot_trajectories(
     truth: dict[str, dict],
     at_time: float | None = None,
     tracks: dict[int, dict] | None = None,
+    matched: dict[int, str] | None = None,
+    switches: list[tuple[float, float]] | None = None,
 ) -> None:
     """Write the trajectory figure. `truth[id]` holds arrays t, x, y, yaw and scalars kind, length, width;
-    `tracks[id]` arrays t, x, y and its class (confirmed tracks, drawn solid in their class colour).
+    `tracks[id]` arrays t, x, y and its class (confirmed tracks, drawn solid in the colour of the actor
+    `matched[id]` says they follow, grey if none); `switches` are positions of identity switches.
 
     Boxes show each actor's pose at `at_time` (default: its last pose); the figure is written atomically."""
     L, W = static.size
     fig, ax = plt.subplots(figsize=(max(6.0, 10 * L / max(L, W)) + 2.5, max(4.5, 10 * W / max(L, W)) + 0.8))
     draw_layout(ax, scenario, static)
+    draw_fields_of_view(ax, scenario)
     draw_sensors(ax, scenario)
+    per_actor = tracks is not None  # with tracks, each actor gets its own colour and its tracks share it
+    palette = plt.get_cmap("tab10")
+    actor_colour = {a: palette(k % 10) for k, a in enumerate(truth)}
     kinds_done = set()
     for actor_id, tr in truth.items():
-        colour = CLASS_COLOURS[tr["kind"]]
-        label = None if tr["kind"] in kinds_done else f"{tr['kind']} (truth)"
-        kinds_done.add(tr["kind"])
+        colour = actor_colour[actor_id] if per_actor else CLASS_COLOURS[tr["kind"]]
+        if per_actor:
+            label = f"{actor_id} ({tr['kind']})"
+        else:
+            label = None if tr["kind"] in kinds_done else f"{tr['kind']} (truth)"
+            kinds_done.add(tr["kind"])
         ax.plot(tr["x"], tr["y"], ls="--", lw=1.0, color=colour, zorder=5, label=label)
         ax.plot(tr["x"][0], tr["y"][0], marker="o", ms=3, color=colour, zorder=5)
         if at_time is None:
@@ -150,15 +219,24 @@ def plot_trajectories(
             color=colour,
             zorder=7,
         )
-    drawn = set()
-    for tr in (tracks or {}).values():
-        colour = CLASS_COLOURS.get(tr["class"], "black")
-        label = None if tr["class"] in drawn else f"{tr['class']} (tracks)"
-        drawn.add(tr["class"])
+    unmatched_done = False
+    for track_id, tr in (tracks or {}).items():
+        owner = (matched or {}).get(track_id)
+        colour = actor_colour.get(owner, "grey") if owner is not None else "grey"
+        label = None
+        if owner is None and not unmatched_done:
+            label, unmatched_done = "track matching no actor", True
         ax.plot(tr["x"], tr["y"], ls="-", lw=1.4, alpha=0.8, color=colour, zorder=5, label=label)
+    if switches:
+        sx, sy = zip(*switches, strict=True)
+        ax.plot(sx, sy, ls="none", marker="x", ms=7, mew=1.8, color="red", zorder=8, label="identity switch")
     draw_scale_bar(ax)
     when = "final pose" if at_time is None else f"pose at t = {at_time:g} s"
-    what = "truth dashed, confirmed tracks solid" if tracks is not None else "truth"
+    what = (
+        "truth dashed, confirmed tracks solid in the colour of the actor they follow"
+        if tracks is not None
+        else "truth"
+    )
     strategy = f", strategy {scenario.pipeline.strategy}" if tracks is not None else ""
     ax.set_title(
         f"{scenario.name} (seed {scenario.seed}{strategy}): {what} over {scenario.duration_s:g} s\n"

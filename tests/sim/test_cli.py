@@ -246,3 +246,12 @@ def test_strategies_that_cannot_run_exit_2(tmp_path):
     r = whsim("run", path, "--out", tmp_path / "b", "--strategy", "lidar")
     assert r.returncode == 2 and "'lidar' is not built yet (needs BEV perception" in r.stderr
     assert not (tmp_path / "a").exists()  # refused before anything was written
+
+
+def test_animate_writes_a_gif(tmp_path):
+    d = scenario_dict(duration_s=2, pipeline={"strategy": "oracle"})
+    out = tmp_path / "run"
+    r = whsim("run", write_scenario(tmp_path, d), "--out", out, "--animate", "--quiet")
+    assert r.returncode == 0, r.stderr
+    gif = (out / "animation.gif").read_bytes()
+    assert gif[:6] in (b"GIF89a", b"GIF87a") and not list(out.glob(".*.tmp*"))
