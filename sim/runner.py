@@ -27,7 +27,6 @@ from sim.strategies import STRATEGIES
 from sim.world.actor_spec import actor_spec
 
 METRICS_SCHEMA = "whsim.metrics/1"
-RUN_FILES = ("scenario.resolved.yaml", "ground_truth.csv", "metrics.json")
 TRACK_OUTPUT_PERIOD_S = 0.1  # tracks.csv holds the tracks every 0.1 s (predicted to that time)
 
 

@@ -97,10 +97,6 @@ class NavMap:
         pts = a[seg] + u[:, None] * (b - a)[seg]
         return np.minimum.reduceat(self.clearance_at(pts), starts) - step / 2
 
-    def is_free(self, p, radius: float) -> bool:
-        return bool(self.clearance_at(np.asarray(p, float)[None])[0] >= radius)
-
-    # ---------------------------------------------------------------------------------- roadmap graph
     def _graph(self, radius: float):
         """Roadmap restricted to edges `radius` clear, with its connected-component labels (cached)."""
         key = round(radius, 3)

@@ -50,33 +50,6 @@ def test_out_of_sequence_measurements_are_dropped_and_counted():
     assert tr.stats.out_of_sequence_dropped == 2
 
 
-def test_identity_binding_survives_a_crossing_of_two_tagged_workers():
-    rng = np.random.default_rng(4)
-    anchors = np.array([[0.0, 0.0, 1.5], [12.0, 0.0, 1.5], [6.0, 12.0, 1.5]])
-    speed = 1.2 / np.sqrt(2)
-    start = {"A": np.array([1.0, 1.0]), "B": np.array([1.0, 11.0])}
-    vel = {"A": np.array([speed, speed]), "B": np.array([speed, -speed])}  # they cross at (6, 6) at t ≈ 5.9 s
-    tr = Tracker()
-    for k in range(120):
-        t = 0.1 * k
-        truth = {tag: start[tag] + vel[tag] * t for tag in "AB"}
-        z = np.array([truth["A"], truth["B"]])[rng.permutation(2)] + rng.normal(0, 0.1, (2, 2))
-        tr.update_positions(t, z, R_POS, cls=["worker", "worker"])
-        a = anchors[k % 3]
-        ranges = [np.linalg.norm(np.r_[truth[tag] - a[:2], -a[2]]) + rng.normal(0, 0.3) for tag in "AB"]
-        tr.update_ranges(t, np.array([a, a]), np.array(ranges), np.array([0.3, 0.3]), ["A", "B"])
-        if k == 40:  # bound well before the crossing
-            assert tr.track_of_tag("A") is not None and tr.track_of_tag("B") is not None
-    # Each tag ends on the track that follows its own worker, whatever the tracks did at the crossing
-    # (with this seed the position tracks do swap at the crossing, and the tags are swapped back).
-    assert tr.stats.tag_swaps >= 1
-    states = {s.tag: s for s in tr.states(confirmed_only=True)}
-    end = {tag: start[tag] + vel[tag] * 11.9 for tag in "AB"}
-    for tag in "AB":
-        assert np.linalg.norm(states[tag].x[:2] - end[tag]) < 0.5, tag
-        assert states[tag].cls == "worker"
-
-
 def _crossing_run(filter_name: str):
     rng = np.random.default_rng(4)
     anchors = np.array([[0.0, 0.0, 1.5], [12.0, 0.0, 1.5], [6.0, 12.0, 1.5]])
@@ -93,6 +66,17 @@ def _crossing_run(filter_name: str):
         ranges = [np.linalg.norm(np.r_[truth[tag] - a[:2], -a[2]]) + rng.normal(0, 0.3) for tag in "AB"]
         tr.update_ranges(t, np.array([a, a]), np.array(ranges), np.array([0.3, 0.3]), ["A", "B"])
     return tr, {tag: start[tag] + vel[tag] * 11.9 for tag in "AB"}
+
+
+def test_identity_binding_survives_a_crossing_of_two_tagged_workers():
+    tr, end = _crossing_run("numpy")
+    # Each tag ends on the track that follows its own worker, whatever the tracks did at the crossing
+    # (with this seed the position tracks do swap at the crossing, and the tags are swapped back).
+    assert tr.stats.tag_swaps >= 1
+    states = {s.tag: s for s in tr.states(confirmed_only=True)}
+    for tag in "AB":
+        assert np.linalg.norm(states[tag].x[:2] - end[tag]) < 0.5, tag
+        assert states[tag].cls == "worker"
 
 
 def test_filterpy_backend_runs_the_same_tracker_to_rounding():
