@@ -23,7 +23,10 @@ import numpy as np
 from fusion.association import gate_threshold, gnn, position_distances
 from fusion.filter_bank import BANKS, FilterBank
 from fusion.kalman import bearing_model, predict, range_model
+from fusion.metrics import nees_bounds
 from fusion.motion import PROCESS_NOISE
+
+NIS_BAND = nees_bounds(2, 1)  # two-sided 95 % χ² interval of one 2D innovation
 
 
 @dataclass(frozen=True)
@@ -79,6 +82,9 @@ class TrackerStats:
     tracks_started: int = 0
     tracks_deleted: int = 0
     tag_swaps: int = 0
+    nis_sum: float = 0.0  # normalised innovation squared of the applied position updates
+    nis_count: int = 0
+    nis_in_bounds: int = 0  # ... inside the two-sided 95 % χ²(2) interval
 
 
 class Tracker:
@@ -161,6 +167,10 @@ class Tracker:
             d2 = position_distances(self.bank.x, self.bank.P, z, R)
             rows, cols = gnn(d2, gate_threshold(2, self.config.gate_probability))
             if rows.size:
+                nis = d2[rows, cols]  # νᵀ S⁻¹ ν with S = H P Hᵀ + R: the NIS of these updates
+                self.stats.nis_sum += float(nis.sum())
+                self.stats.nis_count += int(nis.size)
+                self.stats.nis_in_bounds += int(((nis >= NIS_BAND[0]) & (nis <= NIS_BAND[1])).sum())
                 self.bank.update(rows, z[cols], R[cols])
                 for r, c in zip(rows, cols, strict=True):
                     if tr.cls[r] == "unknown" and cls[c] != "unknown":

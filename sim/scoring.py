@@ -46,6 +46,7 @@ class RunScorer:
         self.pos_se, self.vel_se, self.n_err = 0.0, 0.0, 0
         self.nees_sum, self.nees_in, self.n_nees = 0.0, 0, 0
         self.bounds = nees_bounds(4, 1)
+        self.tag_checks, self.tag_correct = 0, 0  # matched tagged actors, and those whose track has their tag
         self.det: dict[str, dict] = defaultdict(
             lambda: {"scores": [], "tp": {t: [] for t in AP_THRESHOLDS_M}, "n_truth": 0}
         )
@@ -60,6 +61,9 @@ class RunScorer:
         matches = self.mot.update(frame)
         self.idf.update(frame)
         for i, j, d in matches:
+            if truth.tags[i]:
+                self.tag_checks += 1
+                self.tag_correct += confirmed[j].tag in truth.tags[i]
             self.pos_se += d * d
             self.vel_se += float(np.sum((truth.vel[i] - est[j, 2:]) ** 2))
             self.n_err += 1
@@ -116,13 +120,15 @@ class RunScorer:
     def result(self, out: Path) -> dict:
         mot, idf = self.mot.result(), self.idf.result()
         n = max(self.steps, 1)
+        h = hota_from_files(Path(out) / "ground_truth.csv", Path(out) / "tracks.csv", self.period_s)
         tracking = {
             "mota": mot["mota"],
             "motp_m": mot["motp_m"],
             "idf1": idf["idf1"],
-            "hota": hota_from_files(Path(out) / "ground_truth.csv", Path(out) / "tracks.csv", self.period_s)[
-                "hota"
-            ],
+            "hota": h["hota"],
+            "hota_deta": h.get("deta"),
+            "hota_assa": h.get("assa"),
+            "hota_loca": h.get("loca"),
             "id_switches": mot["id_switches"],
             "false_positives": mot["false_positives"],
             "misses": mot["misses"],
@@ -137,6 +143,7 @@ class RunScorer:
             "velocity_rmse_mps": float(np.sqrt(self.vel_se / self.n_err)) if self.n_err else None,
             "nees_mean": self.nees_sum / self.n_nees if self.n_nees else None,
             "nees_in_bounds": self.nees_in / self.n_nees if self.n_nees else None,
+            "identity_accuracy": self.tag_correct / self.tag_checks if self.tag_checks else None,
             "per_class": {},
         }
         mapping = self.idf.mapping()

@@ -231,7 +231,7 @@ class SingleTracker(Pipeline):
 
     def stats(self):
         s = self.tracker.stats
-        return {
+        return _nis(s) | {
             "scans": s.scans,
             "out_of_sequence_dropped": s.out_of_sequence_dropped,
             "tracks_started": s.tracks_started,
@@ -309,7 +309,8 @@ class TrackToTrackCI(Pipeline):
 
     def stats(self):
         return {
-            name: {
+            name: _nis(t.stats)
+            | {
                 "scans": t.stats.scans,
                 "out_of_sequence_dropped": t.stats.out_of_sequence_dropped,
                 "tracks_started": t.stats.tracks_started,
@@ -317,6 +318,13 @@ class TrackToTrackCI(Pipeline):
             }
             for name, t in self.local.items()
         }
+
+
+def _nis(s) -> dict:
+    return {
+        "nis_mean": s.nis_sum / s.nis_count if s.nis_count else None,
+        "nis_in_bounds": s.nis_in_bounds / s.nis_count if s.nis_count else None,
+    }
 
 
 def make_pipeline(strategy: str, scenario: Scenario, rng: np.random.Generator) -> Pipeline:
