@@ -33,17 +33,17 @@ STRATEGIES: dict[str, StrategyInfo] = {
         ),
         StrategyInfo("thermal", "thermal warm blobs projected to the floor", "", True),
         StrategyInfo("camera", "camera BEV graph-cut detections only", "BEV perception (camera detections)"),
-        StrategyInfo("lidar", "LiDAR BEV detections only", "BEV perception (LiDAR detections)"),
+        StrategyInfo("lidar", "LiDAR BEV evidence, graph cut, connected components", "", True),
         StrategyInfo(
             "central",
-            "thermal, RFID and beam measurements into one tracker in timestamp order "
-            "(camera and LiDAR join when BEV perception lands)",
+            "LiDAR, thermal, RFID and beam measurements into one tracker in timestamp order "
+            "(camera detections join when the camera BEV path lands)",
             "",
             True,
         ),
         StrategyInfo(
             "t2t-ci",
-            "one tracker per sensor type (thermal with beams, RFID), fused by covariance intersection",
+            "one tracker per sensor type (LiDAR, thermal with beams, RFID), fused by covariance intersection",
             "",
             True,
         ),

@@ -19,10 +19,11 @@ from fusion.measurements import PositionMeasurements
 from fusion.multilateration import multilaterate
 from fusion.tracker import Tracker, TrackerConfig, TrackState
 from perception.camera_model import PinholeCamera
+from sim.pipeline.lidar_detector import LidarDetector
 from sim.pipeline.site_map import SiteMap
 from sim.pipeline.sources import OracleSource, RfidRanging, beam_position, tag_registry, thermal_positions
-from sim.scenario.models import BeamSensor, RfidSensor, Scenario, ThermalSensor
-from sim.sensors.readings import BeamEvent, RfidReads, ThermalFrame
+from sim.scenario.models import BeamSensor, LidarSensor, RfidSensor, Scenario, ThermalSensor
+from sim.sensors.readings import BeamEvent, PointCloud, RfidReads, ThermalFrame
 from sim.world.layout import build_static_world
 
 ORACLE_RATE_HZ = 10.0
@@ -32,10 +33,11 @@ SOURCES = {
     "oracle": ("oracle",),
     "rfid": ("rfid",),
     "thermal": ("thermal",),
-    "central": ("thermal", "rfid", "beam"),
-    "t2t-ci": ("thermal", "rfid", "beam"),
+    "lidar": ("lidar",),
+    "central": ("lidar", "thermal", "rfid", "beam"),
+    "t2t-ci": ("lidar", "thermal", "rfid", "beam"),
 }
-SENSOR_OF_SOURCE = {"thermal": ThermalSensor, "rfid": RfidSensor, "beam": BeamSensor}
+SENSOR_OF_SOURCE = {"thermal": ThermalSensor, "rfid": RfidSensor, "beam": BeamSensor, "lidar": LidarSensor}
 
 
 class StrategyUnavailable(Exception):
@@ -52,8 +54,8 @@ def sources_for(strategy: str, scenario: Scenario) -> tuple[str, ...]:
         for s in wanted
         if s == "oracle" or any(isinstance(x, SENSOR_OF_SOURCE[s]) for x in scenario.sensors)
     )
-    if not any(s in ("oracle", "thermal", "rfid") for s in have):
-        names = {"thermal": "a thermal camera", "rfid": "an RFID reader"}
+    if not any(s in ("oracle", "thermal", "rfid", "lidar") for s in have):
+        names = {"thermal": "a thermal camera", "rfid": "an RFID reader", "lidar": "a LiDAR"}
         need = " or ".join(names[s] for s in wanted if s in names)
         raise StrategyUnavailable(f"strategy '{strategy}' needs {need}; the scenario has none")
     return have
@@ -98,6 +100,7 @@ class Pipeline(ABC):
         self.beams = {s.id: s for s in scenario.sensors if isinstance(s, BeamSensor)}
         self.thermal = {s.id: s for s in scenario.sensors if isinstance(s, ThermalSensor)}
         self.site = SiteMap(scenario) if "thermal" in sources else None
+        self.lidar = LidarDetector(scenario) if "lidar" in sources else None
         self.oracle = OracleSource(rng, scenario.layout.size_m) if "oracle" in sources else None
         self._reads: dict[str, list] = {}  # tag → recent reads (t, reader, anchor, range, σ) while unbound
         self._oracle_every = max(1, round(1 / (ORACLE_RATE_HZ * scenario.dt_s)))
@@ -122,6 +125,10 @@ class Pipeline(ABC):
                     w, h, float(r.K[0, 0]), float(r.K[0, 2]), float(r.K[1, 2]), r.pose[:3, :3], r.pose[:3, 3]
                 )
                 self.positions(pm, covered=_in_view(cam))
+                out += _rows(pm)
+            elif isinstance(r, PointCloud) and self.lidar is not None:
+                pm, known = self.lidar.detect(r)
+                self.positions(pm, covered=self.lidar.covered(known))
                 out += _rows(pm)
             elif isinstance(r, RfidReads) and "rfid" in self.sources:
                 rm = self.ranging[r.sensor_id].ranges(r, self.registry)
@@ -254,13 +261,13 @@ class TrackToTrackCI(Pipeline):
                 )
             )
             for s in sources
-            if s in ("thermal", "rfid")
+            if s in ("thermal", "rfid", "lidar")
         }
         self._global: dict[tuple[str, int], int] = {}
         self._next = 1
 
     def positions(self, pm, covered):
-        key = "thermal" if pm.source in ("thermal", "beam") else pm.source
+        key = "thermal" if pm.source == "beam" and "thermal" in self.local else pm.source
         if key in self.local:
             self.local[key].update_positions(pm.t, pm.z, pm.R, list(pm.cls), covered=covered)
 

@@ -84,3 +84,28 @@ def test_oracle_tracks_every_actor_and_t2t_ci_fuses_two_trackers():
     assert tracks, "t2t-ci produced no confirmed track"
     for t in tracks:
         assert t.status == "confirmed" and np.all(np.linalg.eigvalsh(t.P) > 0)
+
+
+def test_lidar_detects_isolated_actors_within_a_cell_and_tracks_them():
+    from sim.pipeline.lidar_detector import BEV_RESOLUTION_M, LidarDetector
+
+    actors = [
+        {"id": "f", "kind": "forklift", "motion": {"type": "stationary", "position": [6, 6], "yaw_deg": 20}},
+        {"id": "a", "kind": "agv", "motion": {"type": "stationary", "position": [14, 6]}},
+        {"id": "w", "kind": "worker", "motion": {"type": "stationary", "position": [10, 14]}},
+    ]
+    # Mounted 1 m up: a VLP-16 higher up cannot see a 0.4 m AGV this close (its lowest beam is at −15°).
+    sensors = [{"id": "l", "type": "lidar", "position": [10, 9, 1.0]}]
+    sc = parse_scenario(yaml.safe_dump(_scene("lidar", sensors, actors, duration=3)), "t.yaml")
+    sim = Simulation(sc)
+    step, _ = sim.reset()
+    (cloud,) = step.readings
+    pm, known = LidarDetector(sc).detect(cloud)
+    assert len(pm) == 3 and known.any()
+    for k, actor_id in enumerate(step.truth.ids):
+        d = np.linalg.norm(pm.z - step.truth.xyz[k, :2], axis=1)
+        j = int(np.argmin(d))
+        assert d[j] < BEV_RESOLUTION_M * np.sqrt(2) + 0.15, actor_id  # within about one cell
+        assert pm.cls[j] == dict(f="forklift", a="agv", w="worker")[actor_id]
+    tracks, _ = _run(_scene("lidar", sensors, actors, duration=3))
+    assert sum(t.status == "confirmed" for t in tracks) == 3
