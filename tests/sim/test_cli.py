@@ -244,7 +244,9 @@ def test_strategies_that_cannot_run_exit_2(tmp_path):
         r.returncode == 2 and "strategy 'thermal' needs a thermal camera; the scenario has none" in r.stderr
     )
     r = whsim("run", path, "--out", tmp_path / "b", "--strategy", "lidar")
-    assert r.returncode == 2 and "'lidar' is not built yet (needs BEV perception" in r.stderr
+    assert r.returncode == 2 and "strategy 'lidar' needs a LiDAR; the scenario has none" in r.stderr
+    r = whsim("run", path, "--out", tmp_path / "c", "--strategy", "camera")
+    assert r.returncode == 2 and "'camera' is not built yet" in r.stderr
     assert not (tmp_path / "a").exists()  # refused before anything was written
 
 
