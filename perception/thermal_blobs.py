@@ -1,98 +1,26 @@
-"""Warm blobs in a thermal image, projected to the floor: positions with covariance for the tracker.
+"""Warm blobs in a thermal image, projected to the floor (`perception.floor_blobs` does the placing).
 
 A pixel is warm when it exceeds the image's background (its median, robust to a few warm objects) by
-`delta_c`; warm regions, after closing gaps of `bridge_px` pixels (a rack upright in front of a forklift
-must not split it in two), of at least `min_pixels` are blobs. The blob's lowest pixels are
-where it touches the floor (feet, wheels), so the centre of its bottom row is cast to z = 0 through the
-pinhole model; that is the body's near edge, so the position moves half the body's depth further along
-the ray (the depth taken as the blob's width on the floor, at most `max_half_depth_m` × 2). The
-covariance is the floor footprint of `pixel_sigma` pixels at that point (the Jacobian of the floor
-intersection with respect to the pixel), plus half that shift along the ray.
+`delta_c`.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
-from scipy import ndimage
 
 from perception.camera_model import PinholeCamera
+from perception.floor_blobs import Blob, floor_blobs, floor_point
 
-
-@dataclass(frozen=True)
-class Blob:
-    position: np.ndarray  # (2,) floor point
-    covariance: np.ndarray  # (2, 2)
-    peak_c: float  # hottest pixel
-    pixels: int
-
-
-def floor_point(camera: PinholeCamera, u: float, v: float) -> np.ndarray | None:
-    """Where the ray through pixel (u, v) meets the floor z = 0, or None if it does not."""
-    d = camera.R_wc @ np.array([(u - camera.cx) / camera.f, (v - camera.cy) / camera.f, 1.0])
-    if d[2] >= -1e-9:
-        return None
-    t = -camera.t_wc[2] / d[2]
-    return camera.t_wc + t * d
+__all__ = ["Blob", "floor_point", "warm_blobs"]
 
 
 def warm_blobs(
     temperature_c: np.ndarray,
     camera: PinholeCamera,
     delta_c: float = 6.0,
-    min_pixels: int = 4,
-    pixel_sigma: float = 1.0,
-    max_half_depth_m: float = 1.5,
-    bridge_px: int = 2,
     floor_mask: np.ndarray | None = None,
+    **kw,
 ) -> list[Blob]:
-    """Blobs warmer than the background by `delta_c`, with floor positions and covariances.
-
-    `floor_mask` (optional, from the site's 3D map) marks the pixels whose static background is the
-    floor: a blob whose lowest pixels do not sit on floor pixels has its feet hidden behind something
-    (a rack, the image border), so its floor contact is unknown and it is not reported."""
-    background = float(np.median(temperature_c))
-    warm = temperature_c > background + delta_c
-    # Close gaps of up to `bridge_px` pixels: thin occluders (rack uprights) split one warm body in two.
-    grouped = ndimage.binary_closing(warm, structure=np.ones((3, 3), bool), iterations=bridge_px) | warm
-    labels, n = ndimage.label(grouped, structure=np.ones((3, 3), bool))
-    labels[~warm] = 0  # positions come from the warm pixels themselves
-    if n == 0:
-        return []
-    sizes = np.bincount(labels.ravel(), minlength=n + 1)
-    peaks = ndimage.maximum(temperature_c, labels, index=np.arange(1, n + 1))
-    out = []
-    vs, us = np.nonzero(labels)
-    lab = labels[vs, us]
-    for k in range(1, n + 1):
-        if sizes[k] < min_pixels:
-            continue
-        sel = lab == k
-        v_bottom = vs[sel].max()
-        bottom_us = us[sel][vs[sel] == v_bottom]
-        u_bottom = bottom_us.mean()
-        if floor_mask is not None:
-            below = v_bottom + 1
-            if below >= floor_mask.shape[0] or not floor_mask[below, bottom_us].mean() > 0.5:
-                continue  # feet hidden: the contact point cannot be seen
-        p = floor_point(camera, u_bottom + 0.0, v_bottom + 0.5)  # the lower edge of the bottom pixel
-        if p is None:
-            continue
-        # Footprint of the pixel uncertainty: numerical Jacobian of the floor point w.r.t. (u, v).
-        du = floor_point(camera, u_bottom + 1.0, v_bottom + 0.5)
-        dv = floor_point(camera, u_bottom, v_bottom + 1.5)
-        if du is None or dv is None:
-            continue
-        J = np.column_stack([du[:2] - p[:2], dv[:2] - p[:2]])
-        cov = J @ J.T * pixel_sigma**2
-        ray = p[:2] - camera.t_wc[:2]
-        ray /= max(np.linalg.norm(ray), 1e-9)
-        # The lowest pixels are the body's near edge: its centre lies about half its depth further along
-        # the ray. The depth is taken as the blob's width on the floor (bodies are roughly as deep as wide).
-        width_m = (us[sel].max() - us[sel].min() + 1) * float(np.linalg.norm(J[:, 0]))
-        half = min(width_m / 2, max_half_depth_m)
-        centre = p[:2] + ray * half
-        cov = cov + np.outer(ray, ray) * (half / 2) ** 2 + np.eye(2) * 0.05**2
-        out.append(Blob(centre, cov, float(peaks[k - 1]), int(sizes[k])))
-    return out
+    """Blobs warmer than the image's median by `delta_c` (see `floor_blobs` for the rest)."""
+    warm = temperature_c > float(np.median(temperature_c)) + delta_c
+    return floor_blobs(warm, camera, temperature_c, floor_mask=floor_mask, **kw)

@@ -37,7 +37,9 @@ def _loop_rtf(sim: Simulation, repeats: int, strategy: str | None = None) -> flo
         step, _ = sim.reset()
         pipe = None
         if strategy is not None:
-            pipe = make_pipeline(strategy, sim.scenario, np.random.default_rng(sim.pipeline_seed))
+            pipe = make_pipeline(
+                strategy, sim.scenario, np.random.default_rng(sim.pipeline_seed), sim.world.static
+            )
             pipe.process(step)
         done = False
         while not done:

@@ -176,7 +176,9 @@ def run_scenario(
     t_start = time.perf_counter()
     step, _ = sim.reset()
     if tracking:
-        pipeline = make_pipeline(strategy, scenario, np.random.default_rng(sim.pipeline_seed))
+        pipeline = make_pipeline(
+            strategy, scenario, np.random.default_rng(sim.pipeline_seed), sim.world.static
+        )
     interrupted = None
     try:
         emit(step)

@@ -32,18 +32,23 @@ STRATEGIES: dict[str, StrategyInfo] = {
             "rfid", "RFID reads only: RSSI ranges (EKF), identities from tags, zone initiation", "", True
         ),
         StrategyInfo("thermal", "thermal warm blobs projected to the floor", "", True),
-        StrategyInfo("camera", "camera BEV graph-cut detections only", "BEV perception (camera detections)"),
+        StrategyInfo(
+            "camera",
+            "camera background subtraction, foreground blobs placed by their contact points",
+            "",
+            True,
+        ),
         StrategyInfo("lidar", "LiDAR BEV evidence, graph cut, connected components", "", True),
         StrategyInfo(
             "central",
-            "LiDAR, thermal, RFID and beam measurements into one tracker in timestamp order "
-            "(camera detections join when the camera BEV path lands)",
+            "camera, LiDAR, thermal, RFID and beam measurements into one tracker in timestamp order",
             "",
             True,
         ),
         StrategyInfo(
             "t2t-ci",
-            "one tracker per sensor type (LiDAR, thermal with beams, RFID), fused by covariance intersection",
+            "one tracker per sensor type (camera, LiDAR, thermal with beams, RFID), fused by covariance "
+            "intersection",
             "",
             True,
         ),

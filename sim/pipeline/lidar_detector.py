@@ -18,7 +18,7 @@ from perception.evidence import lidar_evidence, unary_from_logodds
 from perception.graph_cut import segment_binary
 from sim.scenario.models import Scenario
 from sim.sensors.readings import PointCloud
-from sim.world.layout import build_static_world
+from sim.world.layout import StaticWorld
 
 BEV_RESOLUTION_M = 0.2
 MIN_HEIGHT_M = 0.15  # returns above this are not floor
@@ -30,9 +30,8 @@ BRIDGE_CELLS = (
 
 
 class LidarDetector:
-    def __init__(self, scenario: Scenario):
+    def __init__(self, scenario: Scenario, world: StaticWorld):
         self.grid = BevGrid.covering(scenario.layout.size_m, BEV_RESOLUTION_M)
-        world = build_static_world(scenario.layout, np.random.default_rng(0))
         x, y = self.grid.centres()
         static = np.zeros(self.grid.shape, bool)
         for r in world.obstacles:

@@ -14,6 +14,7 @@ import numpy as np
 
 from fusion.measurements import LineCrossing, PositionMeasurements, RangeMeasurements
 from perception.camera_model import PinholeCamera
+from perception.floor_blobs import floor_blobs
 from perception.thermal_blobs import warm_blobs
 from sim.scenario.models import BeamSensor, RfidSensor, Scenario
 from sim.sensors.readings import BeamEvent, RfidReads, ThermalFrame
@@ -49,6 +50,20 @@ def thermal_positions(frame: ThermalFrame, floor_mask: np.ndarray | None = None)
     R = np.array([b.covariance for b in blobs], float).reshape(-1, 2, 2)
     score = np.array([min(1.0, b.pixels / 50) for b in blobs], float)
     return PositionMeasurements(frame.t, frame.sensor_id, "thermal", z, R, ("unknown",) * len(blobs), score)
+
+
+def camera_positions(frame, background, floor_mask: np.ndarray | None) -> PositionMeasurements:
+    """Foreground blobs of an RGB frame (colour background subtraction) placed on the floor through their
+    contact points; class unknown."""
+    K, T = frame.K, frame.pose
+    h, w = frame.rgb.shape[:2]
+    camera = PinholeCamera(w, h, float(K[0, 0]), float(K[0, 2]), float(K[1, 2]), T[:3, :3], T[:3, 3])
+    fg = background.apply(frame.rgb.astype(np.float32))
+    blobs = floor_blobs(fg, camera, floor_mask=floor_mask, min_pixels=12)
+    z = np.array([b.position for b in blobs], float).reshape(-1, 2)
+    R = np.array([b.covariance for b in blobs], float).reshape(-1, 2, 2)
+    score = np.array([min(1.0, b.pixels / 200) for b in blobs], float)
+    return PositionMeasurements(frame.t, frame.sensor_id, "camera", z, R, ("unknown",) * len(blobs), score)
 
 
 class RfidRanging:

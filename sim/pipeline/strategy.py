@@ -18,13 +18,21 @@ from fusion.covariance_intersection import ci_fuse
 from fusion.measurements import PositionMeasurements
 from fusion.multilateration import multilaterate
 from fusion.tracker import Tracker, TrackerConfig, TrackState
+from perception.background import BackgroundModel
 from perception.camera_model import PinholeCamera
 from sim.pipeline.lidar_detector import LidarDetector
 from sim.pipeline.site_map import SiteMap
-from sim.pipeline.sources import OracleSource, RfidRanging, beam_position, tag_registry, thermal_positions
-from sim.scenario.models import BeamSensor, LidarSensor, RfidSensor, Scenario, ThermalSensor
-from sim.sensors.readings import BeamEvent, PointCloud, RfidReads, ThermalFrame
-from sim.world.layout import build_static_world
+from sim.pipeline.sources import (
+    OracleSource,
+    RfidRanging,
+    beam_position,
+    camera_positions,
+    tag_registry,
+    thermal_positions,
+)
+from sim.scenario.models import BeamSensor, CameraSensor, LidarSensor, RfidSensor, Scenario, ThermalSensor
+from sim.sensors.readings import BeamEvent, CameraFrame, PointCloud, RfidReads, ThermalFrame
+from sim.world.layout import StaticWorld
 
 ORACLE_RATE_HZ = 10.0
 MULTILATERATION_WINDOW_S = 1.0  # reads of one tag by different readers this close in time are combined
@@ -34,10 +42,17 @@ SOURCES = {
     "rfid": ("rfid",),
     "thermal": ("thermal",),
     "lidar": ("lidar",),
-    "central": ("lidar", "thermal", "rfid", "beam"),
-    "t2t-ci": ("lidar", "thermal", "rfid", "beam"),
+    "camera": ("camera",),
+    "central": ("camera", "lidar", "thermal", "rfid", "beam"),
+    "t2t-ci": ("camera", "lidar", "thermal", "rfid", "beam"),
 }
-SENSOR_OF_SOURCE = {"thermal": ThermalSensor, "rfid": RfidSensor, "beam": BeamSensor, "lidar": LidarSensor}
+SENSOR_OF_SOURCE = {
+    "thermal": ThermalSensor,
+    "rfid": RfidSensor,
+    "beam": BeamSensor,
+    "lidar": LidarSensor,
+    "camera": CameraSensor,
+}
 
 
 class StrategyUnavailable(Exception):
@@ -54,8 +69,13 @@ def sources_for(strategy: str, scenario: Scenario) -> tuple[str, ...]:
         for s in wanted
         if s == "oracle" or any(isinstance(x, SENSOR_OF_SOURCE[s]) for x in scenario.sensors)
     )
-    if not any(s in ("oracle", "thermal", "rfid", "lidar") for s in have):
-        names = {"thermal": "a thermal camera", "rfid": "an RFID reader", "lidar": "a LiDAR"}
+    if not any(s in ("oracle", "thermal", "rfid", "lidar", "camera") for s in have):
+        names = {
+            "thermal": "a thermal camera",
+            "rfid": "an RFID reader",
+            "lidar": "a LiDAR",
+            "camera": "a camera",
+        }
         need = " or ".join(names[s] for s in wanted if s in names)
         raise StrategyUnavailable(f"strategy '{strategy}' needs {need}; the scenario has none")
     return have
@@ -92,21 +112,33 @@ def _in_view(camera: PinholeCamera):
 class Pipeline(ABC):
     """Turns each step's readings into detections and tracks."""
 
-    def __init__(self, scenario: Scenario, sources: tuple[str, ...], rng: np.random.Generator):
+    def __init__(
+        self, scenario: Scenario, sources: tuple[str, ...], rng: np.random.Generator, static: StaticWorld
+    ):
+        """`static` is the site: layout and stored pallets (what a site map and the WMS know)."""
         self.scenario = scenario
         self.sources = sources
         self.registry = tag_registry(scenario)
         self.ranging = {s.id: RfidRanging(s) for s in scenario.sensors if isinstance(s, RfidSensor)}
         self.beams = {s.id: s for s in scenario.sensors if isinstance(s, BeamSensor)}
         self.thermal = {s.id: s for s in scenario.sensors if isinstance(s, ThermalSensor)}
-        self.site = SiteMap(scenario) if "thermal" in sources else None
-        self.lidar = LidarDetector(scenario) if "lidar" in sources else None
+        self.cameras = {s.id: s for s in scenario.sensors if isinstance(s, CameraSensor)}
+        self.site = SiteMap(static) if ("thermal" in sources or "camera" in sources) else None
+        # Each camera's background starts from its view of the empty building (a reference frame taken at
+        # installation), so actors present at start-up do not leave ghosts when they move off.
+        self.backgrounds = (
+            {
+                sid: BackgroundModel(background=self.site.reference_rgb(spec))
+                for sid, spec in self.cameras.items()
+            }
+            if "camera" in sources
+            else {}
+        )
+        self.lidar = LidarDetector(scenario, static) if "lidar" in sources else None
         self.oracle = OracleSource(rng, scenario.layout.size_m) if "oracle" in sources else None
         self._reads: dict[str, list] = {}  # tag → recent reads (t, reader, anchor, range, σ) while unbound
         self._oracle_every = max(1, round(1 / (ORACLE_RATE_HZ * scenario.dt_s)))
-        self.racks = build_static_world(
-            scenario.layout, np.random.default_rng(0)
-        ).rack_rows  # footprints only
+        self.racks = static.rack_rows
 
     def process(self, step) -> list[Detection]:
         """Feed the step's readings (timestamp order) to the trackers; return the detections made."""
@@ -121,6 +153,17 @@ class Pipeline(ABC):
                     thermal_positions(r, self.site.floor_mask(self.thermal[r.sensor_id]))
                 )
                 h, w = r.temperature_c.shape
+                cam = PinholeCamera(
+                    w, h, float(r.K[0, 0]), float(r.K[0, 2]), float(r.K[1, 2]), r.pose[:3, :3], r.pose[:3, 3]
+                )
+                self.positions(pm, covered=_in_view(cam))
+                out += _rows(pm)
+            elif isinstance(r, CameraFrame) and "camera" in self.sources:
+                spec = self.cameras[r.sensor_id]
+                pm = self._on_free_floor(
+                    camera_positions(r, self.backgrounds[r.sensor_id], self.site.floor_mask(spec))
+                )
+                h, w = r.rgb.shape[:2]
                 cam = PinholeCamera(
                     w, h, float(r.K[0, 0]), float(r.K[0, 2]), float(r.K[1, 2]), r.pose[:3, :3], r.pose[:3, 3]
                 )
@@ -218,8 +261,8 @@ def _rows(pm: PositionMeasurements) -> list[Detection]:
 class SingleTracker(Pipeline):
     """Every source into one tracker (`oracle`, `rfid`, `thermal`, `central`)."""
 
-    def __init__(self, scenario, sources, rng):
-        super().__init__(scenario, sources, rng)
+    def __init__(self, scenario, sources, rng, static):
+        super().__init__(scenario, sources, rng, static)
         rfid_only = sources == ("rfid",)
         self.tracker = Tracker(
             TrackerConfig(max_position_std_m=8.0 if rfid_only else MAX_STD_M, filter=scenario.pipeline.filter)
@@ -252,8 +295,8 @@ class TrackToTrackCI(Pipeline):
     position Mahalanobis distance) and each matched group is fused by covariance intersection, since
     local trackers' errors are correlated in ways nobody keeps track of."""
 
-    def __init__(self, scenario, sources, rng):
-        super().__init__(scenario, sources, rng)
+    def __init__(self, scenario, sources, rng, static):
+        super().__init__(scenario, sources, rng, static)
         self.local = {
             s: Tracker(
                 TrackerConfig(
@@ -261,7 +304,7 @@ class TrackToTrackCI(Pipeline):
                 )
             )
             for s in sources
-            if s in ("thermal", "rfid", "lidar")
+            if s in ("thermal", "rfid", "lidar", "camera")
         }
         self._global: dict[tuple[str, int], int] = {}
         self._next = 1
@@ -334,6 +377,8 @@ def _nis(s) -> dict:
     }
 
 
-def make_pipeline(strategy: str, scenario: Scenario, rng: np.random.Generator) -> Pipeline:
+def make_pipeline(
+    strategy: str, scenario: Scenario, rng: np.random.Generator, static: StaticWorld
+) -> Pipeline:
     sources = sources_for(strategy, scenario)
-    return (TrackToTrackCI if strategy == "t2t-ci" else SingleTracker)(scenario, sources, rng)
+    return (TrackToTrackCI if strategy == "t2t-ci" else SingleTracker)(scenario, sources, rng, static)

@@ -16,7 +16,7 @@ def _run(d: dict):
     sc = parse_scenario(yaml.safe_dump(d), "t.yaml")
     sim = Simulation(sc)
     step, _ = sim.reset()
-    pipe = make_pipeline(sc.pipeline.strategy, sc, np.random.default_rng(sim.pipeline_seed))
+    pipe = make_pipeline(sc.pipeline.strategy, sc, np.random.default_rng(sim.pipeline_seed), sim.world.static)
     pipe.process(step)
     done = False
     while not done:
@@ -100,7 +100,7 @@ def test_lidar_detects_isolated_actors_within_a_cell_and_tracks_them():
     sim = Simulation(sc)
     step, _ = sim.reset()
     (cloud,) = step.readings
-    pm, known = LidarDetector(sc).detect(cloud)
+    pm, known = LidarDetector(sc, sim.world.static).detect(cloud)
     assert len(pm) == 3 and known.any()
     for k, actor_id in enumerate(step.truth.ids):
         d = np.linalg.norm(pm.z - step.truth.xyz[k, :2], axis=1)
@@ -109,3 +109,24 @@ def test_lidar_detects_isolated_actors_within_a_cell_and_tracks_them():
         assert pm.cls[j] == dict(f="forklift", a="agv", w="worker")[actor_id]
     tracks, _ = _run(_scene("lidar", sensors, actors, duration=3))
     assert sum(t.status == "confirmed" for t in tracks) == 3
+
+
+def test_camera_places_a_walking_worker_by_its_contact_point():
+    from sim.pipeline.sources import camera_positions
+
+    actors = [{"id": "w", "kind": "worker", "motion": {"type": "waypoints", "points": [[8, 6], [14, 6]]}}]
+    sensors = [{"id": "c", "type": "camera", "position": [2, 2, 6], "look_at": [11, 7, 0]}]
+    sc = parse_scenario(yaml.safe_dump(_scene("camera", sensors, actors, duration=4)), "t.yaml")
+    sim = Simulation(sc)
+    step, _ = sim.reset()
+    pipe = make_pipeline("camera", sc, np.random.default_rng(0), sim.world.static)
+    errors = []
+    done = False
+    while not done:
+        step, done, _ = sim.step()
+        for r in step.readings:
+            pm = camera_positions(r, pipe.backgrounds["c"], pipe.site.floor_mask(pipe.cameras["c"]))
+            if len(pm):
+                errors.append(np.linalg.norm(pm.z - step.truth.xyz[0, :2], axis=1).min())
+                assert len(pm) == 1  # one body, one blob
+    assert len(errors) >= 30 and np.median(errors) < 0.3

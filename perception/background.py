@@ -1,0 +1,56 @@
+"""Background subtraction for fixed cameras: an approximate running median per pixel.
+
+Each frame moves every background pixel one `step` (grey levels) towards the frame (McFarlane &
+Schofield 1995, "Segmentation and tracking of piglets in images"): the median of the recent past, robust
+to noise and to objects passing through. Under foreground the update is `stopped_step` instead, so an
+object that stops for a while (a picking worker, a parked AGV) is absorbed only after roughly contrast /
+stopped_step frames. A pixel is foreground when it differs from the background by more than `k` robust
+standard deviations of the difference image (1.4826 × its median absolute value) and by `min_contrast`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy import ndimage
+
+
+@dataclass
+class BackgroundModel:
+    step: float = 2.0
+    stopped_step: float = 0.1
+    k: float = 4.0
+    min_contrast: float = 12.0
+    warmup_frames: int = 10  # frames whose update is not slowed under foreground (learning the scene)
+    background: np.ndarray | None = field(default=None, repr=False)
+    frames: int = 0
+
+    def apply(self, gray: np.ndarray) -> np.ndarray:
+        """Foreground mask of an image (h, w) grey or (h, w, 3) colour, 0–255, then the background update.
+        In colour a pixel differs by its largest channel difference: a hi-vis vest on grey concrete has
+        nearly the floor's luminance but not its colour."""
+        gray = np.asarray(gray, np.float32)
+        if self.background is not None and self.frames == 0:
+            self.background = np.asarray(self.background, np.float32).copy()  # a given reference frame
+            self.frames = self.warmup_frames
+        if self.background is None:
+            self.background = gray.copy()
+            self.frames = 1
+            return np.zeros(gray.shape, bool)
+        diff = gray - self.background
+        sigma = 1.4826 * float(np.median(np.abs(diff))) + 1e-3
+        strength = np.abs(diff).max(axis=2) if diff.ndim == 3 else np.abs(diff)
+        fg = strength > max(self.k * sigma, self.min_contrast)
+        fg = ndimage.binary_opening(fg, structure=np.ones((2, 2), bool))  # isolated noise pixels
+        rate = np.where(fg & (self.frames >= self.warmup_frames), self.stopped_step, self.step)
+        if diff.ndim == 3:
+            rate = rate[..., None]
+        self.background += np.clip(diff, -rate, rate)
+        self.frames += 1
+        return fg
+
+
+def luminance(rgb: np.ndarray) -> np.ndarray:
+    """Rec. 601 luma of an (h, w, 3) uint8 image, as float32 0–255."""
+    return rgb.astype(np.float32) @ np.array([0.299, 0.587, 0.114], np.float32)
