@@ -87,7 +87,7 @@ def test_same_seed_same_bytes_and_overwrite_rules(tmp_path, scenario_file):
 @pytest.mark.parametrize(
     "args,needle",
     [
-        (["--strategy", "camera"], "--strategy: 'camera' is not built yet"),
+        (["--strategy", "rfid"], "strategy 'rfid' needs an RFID reader; the scenario has none"),
         (["--strategy", "centrl"], "did you mean 'central'?"),
         (["--duration", "-3"], "argument --duration: must be positive, got -3"),
         (["--seed", "x"], "argument --seed: expected a non-negative integer"),
@@ -131,7 +131,8 @@ def test_strategies_lists_every_spec_strategy():
     r = whsim("strategies")
     names = [line.split()[0] for line in r.stdout.splitlines()]
     assert names == ["none", "oracle", "rfid", "thermal", "camera", "lidar", "central", "t2t-ci"]
-    assert "not built yet" in r.stdout
+    assert r.stdout.count("[available]") == 8
+    assert "IDEALISED" in r.stdout.splitlines()[1]  # the oracle says what it is
 
 
 def test_perf_json_reports_a_figure():
@@ -245,8 +246,18 @@ def test_strategies_that_cannot_run_exit_2(tmp_path):
     )
     r = whsim("run", path, "--out", tmp_path / "b", "--strategy", "lidar")
     assert r.returncode == 2 and "strategy 'lidar' needs a LiDAR; the scenario has none" in r.stderr
-    r = whsim("run", path, "--out", tmp_path / "c", "--strategy", "camera")
-    assert r.returncode == 2 and "'camera' is not built yet" in r.stderr
+    assert not (tmp_path / "b").exists()
+
+
+def test_an_unbuilt_strategy_is_refused_not_faked(tmp_path, scenario_file, monkeypatch, capsys):
+    import dataclasses
+
+    from sim import strategies
+
+    info = dataclasses.replace(strategies.STRATEGIES["camera"], available=False, needs="a part not built")
+    monkeypatch.setitem(strategies.STRATEGIES, "camera", info)
+    assert cli.main(["run", str(scenario_file), "--out", str(tmp_path / "o"), "--strategy", "camera"]) == 2
+    assert "'camera' is not built yet (needs a part not built)" in capsys.readouterr().err
     assert not (tmp_path / "a").exists()  # refused before anything was written
 
 
