@@ -20,7 +20,6 @@ from sim.scenario.loader import load_scenario
 from sim.sensors.base import TickContext
 from sim.sensors.camera import Camera
 from sim.sensors.lidar import Lidar
-from sim.sensors.raycast import ACTOR_INSTANCE_BASE, ActorScene
 from sim.simulation import Simulation
 
 DEFAULT_SCENARIO = Path(__file__).resolve().parent.parent / "scenarios" / "default.yaml"
@@ -81,20 +80,7 @@ def _sensor_setup(at_s: float = 10.0):
 
 def _context(sim: Simulation, step) -> TickContext:
     """A fresh per-tick context: the actor scene is built inside whatever is timed, as in the loop."""
-    suite = sim.sensors
-    rows = np.array([suite.index[i] for i in step.truth.ids], dtype=np.int64)
-    cache: list = []
-
-    def actor_scene():
-        if not cache:
-            cache.append(
-                ActorScene(
-                    suite.meshes, rows, step.truth.xyz[:, :2], step.truth.yaw, ACTOR_INSTANCE_BASE + rows
-                )
-            )
-        return cache[0]
-
-    return TickContext(step.t, step.truth, suite.static, actor_scene, rows, suite.temperature)
+    return sim.sensors.context(step.t, step.truth)
 
 
 def lidar_efficiency(repeats: int) -> float:

@@ -39,31 +39,33 @@ def tag_registry(scenario: Scenario) -> dict[str, str]:
     return {tag: a.kind for a in scenario.actors for tag in a.tags}
 
 
+def camera_of(frame) -> PinholeCamera:
+    """The pinhole model a camera or thermal frame reports (its intrinsics and its reported pose)."""
+    K, T = frame.K, frame.pose
+    h, w = (frame.rgb if hasattr(frame, "rgb") else frame.temperature_c).shape[:2]
+    return PinholeCamera(w, h, float(K[0, 0]), float(K[0, 2]), float(K[1, 2]), T[:3, :3], T[:3, 3])
+
+
+def _blob_measurements(frame, source: str, blobs, full_score_px: int) -> PositionMeasurements:
+    z = np.array([b.position for b in blobs], float).reshape(-1, 2)
+    R = np.array([b.covariance for b in blobs], float).reshape(-1, 2, 2)
+    score = np.array([min(1.0, b.pixels / full_score_px) for b in blobs], float)
+    return PositionMeasurements(frame.t, frame.sensor_id, source, z, R, ("unknown",) * len(blobs), score)
+
+
 def thermal_positions(frame: ThermalFrame, floor_mask: np.ndarray | None = None) -> PositionMeasurements:
     """Warm blobs of a thermal frame as floor positions (perception.thermal_blobs), class unknown;
     `floor_mask` (the site map from this camera) drops blobs whose feet are hidden."""
-    K, T = frame.K, frame.pose
-    h, w = frame.temperature_c.shape
-    camera = PinholeCamera(w, h, float(K[0, 0]), float(K[0, 2]), float(K[1, 2]), T[:3, :3], T[:3, 3])
-    blobs = warm_blobs(frame.temperature_c, camera, floor_mask=floor_mask)
-    z = np.array([b.position for b in blobs], float).reshape(-1, 2)
-    R = np.array([b.covariance for b in blobs], float).reshape(-1, 2, 2)
-    score = np.array([min(1.0, b.pixels / 50) for b in blobs], float)
-    return PositionMeasurements(frame.t, frame.sensor_id, "thermal", z, R, ("unknown",) * len(blobs), score)
+    blobs = warm_blobs(frame.temperature_c, camera_of(frame), floor_mask=floor_mask)
+    return _blob_measurements(frame, "thermal", blobs, 50)
 
 
 def camera_positions(frame, background, floor_mask: np.ndarray | None) -> PositionMeasurements:
     """Foreground blobs of an RGB frame (colour background subtraction) placed on the floor through their
     contact points; class unknown."""
-    K, T = frame.K, frame.pose
-    h, w = frame.rgb.shape[:2]
-    camera = PinholeCamera(w, h, float(K[0, 0]), float(K[0, 2]), float(K[1, 2]), T[:3, :3], T[:3, 3])
     fg = background.apply(frame.rgb.astype(np.float32))
-    blobs = floor_blobs(fg, camera, floor_mask=floor_mask, min_pixels=12)
-    z = np.array([b.position for b in blobs], float).reshape(-1, 2)
-    R = np.array([b.covariance for b in blobs], float).reshape(-1, 2, 2)
-    score = np.array([min(1.0, b.pixels / 200) for b in blobs], float)
-    return PositionMeasurements(frame.t, frame.sensor_id, "camera", z, R, ("unknown",) * len(blobs), score)
+    blobs = floor_blobs(fg, camera_of(frame), floor_mask=floor_mask, min_pixels=12)
+    return _blob_measurements(frame, "camera", blobs, 200)
 
 
 class RfidRanging:

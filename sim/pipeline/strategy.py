@@ -26,6 +26,7 @@ from sim.pipeline.sources import (
     OracleSource,
     RfidRanging,
     beam_position,
+    camera_of,
     camera_positions,
     tag_registry,
     thermal_positions,
@@ -152,22 +153,14 @@ class Pipeline(ABC):
                 pm = self._on_free_floor(
                     thermal_positions(r, self.site.floor_mask(self.thermal[r.sensor_id]))
                 )
-                h, w = r.temperature_c.shape
-                cam = PinholeCamera(
-                    w, h, float(r.K[0, 0]), float(r.K[0, 2]), float(r.K[1, 2]), r.pose[:3, :3], r.pose[:3, 3]
-                )
-                self.positions(pm, covered=_in_view(cam))
+                self.positions(pm, covered=_in_view(camera_of(r)))
                 out += _rows(pm)
             elif isinstance(r, CameraFrame) and "camera" in self.sources:
                 spec = self.cameras[r.sensor_id]
                 pm = self._on_free_floor(
                     camera_positions(r, self.backgrounds[r.sensor_id], self.site.floor_mask(spec))
                 )
-                h, w = r.rgb.shape[:2]
-                cam = PinholeCamera(
-                    w, h, float(r.K[0, 0]), float(r.K[0, 2]), float(r.K[1, 2]), r.pose[:3, :3], r.pose[:3, 3]
-                )
-                self.positions(pm, covered=_in_view(cam))
+                self.positions(pm, covered=_in_view(camera_of(r)))
                 out += _rows(pm)
             elif isinstance(r, PointCloud) and self.lidar is not None:
                 pm, known = self.lidar.detect(r)

@@ -130,11 +130,12 @@ class ActorMeshes:
     tri_owner: np.ndarray  # (m,) row of the actor each triangle belongs to
     radius: np.ndarray  # (n_actors,) bounding-sphere radius of each template about (0, 0, h/2)
 
-    def posed(self, xy: np.ndarray, yaw: np.ndarray) -> np.ndarray:
-        """World-frame vertices (n_actors * v, 3) for poses (x, y, yaw) of every actor."""
+    def posed(self, xy: np.ndarray, yaw: np.ndarray, rows: np.ndarray | None = None) -> np.ndarray:
+        """World-frame vertices (k * v, 3) of the templates `rows` (default: all) at poses (x, y, yaw)."""
+        local = self.local if rows is None else self.local[rows]
         c, s = np.cos(yaw)[:, None], np.sin(yaw)[:, None]
-        lx, ly, lz = self.local[..., 0], self.local[..., 1], self.local[..., 2]
-        out = np.empty(self.local.shape)
+        lx, ly, lz = local[..., 0], local[..., 1], local[..., 2]
+        out = np.empty(local.shape)
         out[..., 0] = xy[:, :1] + c * lx - s * ly
         out[..., 1] = xy[:, 1:2] + s * lx + c * ly
         out[..., 2] = lz

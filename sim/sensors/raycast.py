@@ -74,15 +74,7 @@ class ActorScene:
         """`rows` picks the templates of the actors present; `instances` their instance ids."""
         self.rows = rows
         nv = meshes.local.shape[1]
-        sub = ActorMeshes(
-            meshes.local[rows],
-            meshes.valid[rows],
-            np.zeros((0, 3), np.int64),
-            meshes.tri_class,
-            meshes.tri_owner,
-            meshes.radius[rows],
-        )
-        verts = sub.posed(xy, yaw)
+        verts = meshes.posed(xy, yaw, rows)
         # Triangles of the present actors, re-indexed into the compacted vertex array.
         keep = np.isin(meshes.tri_owner, rows)
         owner = meshes.tri_owner[keep]
@@ -92,7 +84,7 @@ class ActorScene:
         self.tri_class = meshes.tri_class[keep]
         self.tri_instance = instances[new_row[owner]].astype(np.int32)
         self.centres = np.column_stack([xy, meshes.local[rows][:, :, 2].max(axis=1) / 2])
-        self.radius = sub.radius
+        self.radius = meshes.radius[rows]
         self.vertices, self.triangles = verts, tris  # world frame, for anyone building a combined scene
         self.scene = _scene(verts, tris) if len(rows) else None
 

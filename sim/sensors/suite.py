@@ -118,14 +118,14 @@ class SensorSuite:
         )
 
     # ------------------------------------------------------------------------------------------- ticks
-    def step(self, t: float, truth: TruthFrame, due: tuple[str, ...]) -> tuple[Reading, ...]:
-        """Measure with the sensors due at t (and every beam); return what is delivered at t."""
+    def context(self, t: float, truth: TruthFrame) -> TickContext:
+        """What the sensors may sense at t; the actor scene is built on first use and shared."""
+        rows = np.array([self.index[i] for i in truth.ids], dtype=np.int64)
         scene: list[ActorScene | None] = []
 
         def actor_scene() -> ActorScene | None:
             if not scene:
                 t0 = time.perf_counter()
-                rows = np.array([self.index[i] for i in truth.ids], dtype=np.int64)
                 scene.append(
                     ActorScene(self.meshes, rows, truth.xyz[:, :2], truth.yaw, ACTOR_INSTANCE_BASE + rows)
                     if len(rows)
@@ -134,14 +134,11 @@ class SensorSuite:
                 self.timer.add("actor_scene", time.perf_counter() - t0)
             return scene[0]
 
-        ctx = TickContext(
-            t,
-            truth,
-            self.static,
-            actor_scene,
-            np.array([self.index[i] for i in truth.ids], dtype=np.int64),
-            self.temperature,
-        )
+        return TickContext(t, truth, self.static, actor_scene, rows, self.temperature)
+
+    def step(self, t: float, truth: TruthFrame, due: tuple[str, ...]) -> tuple[Reading, ...]:
+        """Measure with the sensors due at t (and every beam); return what is delivered at t."""
+        ctx = self.context(t, truth)
         for sensor in (*(self.by_id[sid] for sid in due), *self.beams):
             if self._dropped(sensor.id, t):
                 if not isinstance(sensor, BreakBeam):
