@@ -25,6 +25,12 @@ class BackgroundModel:
     warmup_frames: int = 10  # frames whose update is not slowed under foreground (learning the scene)
     background: np.ndarray | None = field(default=None, repr=False)
     frames: int = 0
+    score: np.ndarray | None = field(default=None, repr=False)  # last frame's |difference| / σ
+
+    def soft_mask(self, k: float) -> np.ndarray:
+        """The last frame's pixels that differ by more than `k` robust σ: a looser foreground, for
+        consumers that regularise spatially afterwards (the BEV graph cut)."""
+        return self.score > k
 
     def apply(self, gray: np.ndarray) -> np.ndarray:
         """Foreground mask of an image (h, w) grey or (h, w, 3) colour, 0–255, then the background update.
@@ -37,10 +43,12 @@ class BackgroundModel:
         if self.background is None:
             self.background = gray.copy()
             self.frames = 1
+            self.score = np.zeros(gray.shape[:2], np.float32)
             return np.zeros(gray.shape, bool)
         diff = gray - self.background
         sigma = 1.4826 * float(np.median(np.abs(diff))) + 1e-3
         strength = np.abs(diff).max(axis=2) if diff.ndim == 3 else np.abs(diff)
+        self.score = strength / sigma
         fg = strength > max(self.k * sigma, self.min_contrast)
         fg = ndimage.binary_opening(fg, structure=np.ones((2, 2), bool))  # isolated noise pixels
         rate = np.where(fg & (self.frames >= self.warmup_frames), self.stopped_step, self.step)

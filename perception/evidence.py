@@ -1,4 +1,4 @@
-"""Occupancy evidence of dynamic objects on a BEV grid, from LiDAR pillars.
+"""Occupancy evidence of dynamic objects on a BEV grid: from LiDAR pillars, and merged across sensors.
 
 Log-odds per cell: points above `min_height_m` are evidence for an object (`hit_logodds` each, capped at
 `max_hits`), a cell whose only returns are floor returns is evidence of free floor (`free_logodds`);
@@ -20,6 +20,7 @@ from perception.bev import Pillars
 class Evidence:
     logodds: np.ndarray  # (nx, ny)
     known: np.ndarray  # (nx, ny) bool: the sensors saw this cell
+    views: np.ndarray | None = None  # (nx, ny) int: how many sensors saw it (merged evidence)
 
 
 def lidar_evidence(
@@ -37,6 +38,21 @@ def lidar_evidence(
     logodds = np.where(high > 0, hit_logodds * high, np.where(known, free_logodds, 0.0))
     logodds = np.where(static_mask, static_logodds, logodds)
     return Evidence(logodds, known | static_mask)
+
+
+def merge_evidence(
+    layers: list[Evidence], static_mask: np.ndarray | None = None, static_logodds: float = -8.0
+) -> Evidence:
+    """Independent sensors' evidence summed in log-odds (naive Bayes), with the count of sensors that saw
+    each cell: a cell no sensor saw stays at the prior and unknown, not empty. The static map, when
+    given, is forced to background."""
+    logodds = np.sum([e.logodds for e in layers], axis=0)
+    views = np.sum([e.known for e in layers], axis=0, dtype=np.int64)
+    known = views > 0
+    if static_mask is not None:
+        logodds = np.where(static_mask, static_logodds, logodds)
+        known = known | static_mask
+    return Evidence(logodds, known, views)
 
 
 def unary_from_logodds(logodds: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

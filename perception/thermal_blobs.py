@@ -11,7 +11,12 @@ import numpy as np
 from perception.camera_model import PinholeCamera
 from perception.floor_blobs import Blob, floor_blobs, floor_point
 
-__all__ = ["Blob", "floor_point", "warm_blobs"]
+__all__ = ["Blob", "floor_point", "warm_blobs", "warm_mask"]
+
+
+def warm_mask(temperature_c: np.ndarray, delta_c: float = 6.0) -> np.ndarray:
+    """Pixels warmer than the image's median by `delta_c`."""
+    return temperature_c > float(np.median(temperature_c)) + delta_c
 
 
 def warm_blobs(
@@ -22,5 +27,4 @@ def warm_blobs(
     **kw,
 ) -> list[Blob]:
     """Blobs warmer than the image's median by `delta_c` (see `floor_blobs` for the rest)."""
-    warm = temperature_c > float(np.median(temperature_c)) + delta_c
-    return floor_blobs(warm, camera, temperature_c, floor_mask=floor_mask, **kw)
+    return floor_blobs(warm_mask(temperature_c, delta_c), camera, temperature_c, floor_mask=floor_mask, **kw)
