@@ -12,7 +12,9 @@ import numpy as np
 import yaml
 from pydantic import ValidationError
 
+from sim.bev_scoring import BevScorer
 from sim.output.atomic import atomic_write_text
+from sim.output.bev_snapshot import save_snapshot
 from sim.output.ground_truth import GroundTruthWriter
 from sim.output.sensor_files import SensorWriter
 from sim.output.tracking_csv import TrackingWriter
@@ -28,6 +30,7 @@ from sim.world.actor_spec import actor_spec
 
 METRICS_SCHEMA = "whsim.metrics/1"
 TRACK_OUTPUT_PERIOD_S = 0.1  # tracks.csv holds the tracks every 0.1 s (predicted to that time)
+SEMANTIC_PERIOD_S = 1.0  # the α-expansion labelling is scored once a second (≈ 10× a binary cut's cost)
 
 
 class UsageError(Exception):
@@ -124,6 +127,8 @@ def run_scenario(
         except StrategyUnavailable as e:
             raise UsageError(str(e)) from None
     prepare_out_dir(out, overwrite)
+    for stale in (out / "bev_snapshot.npz", out / "plots" / "bev.png"):  # from an earlier run, if any
+        stale.unlink(missing_ok=True)
     notes = []
     if not info.available:
         notes.append(
@@ -142,7 +147,12 @@ def run_scenario(
     track_out = TrackingWriter(out, scenario.dt_s) if tracking else None
     scorer = RunScorer(out, TRACK_OUTPUT_PERIOD_S) if tracking else None
     pipeline = None
+    bev_scorer = None
     output_every = max(1, round(TRACK_OUTPUT_PERIOD_S / scenario.dt_s))
+    semantic_every = output_every * round(SEMANTIC_PERIOD_S / TRACK_OUTPUT_PERIOD_S)
+    # plots/bev.png shows the step half-way through the run (on an output tick).
+    snapshot_tick = (sim.n_ticks // 2) // output_every * output_every
+    recent: list[np.ndarray] = []  # position detections since the last output tick, for the snapshot
 
     def emit(step) -> None:
         """Everything a step produces besides the world: sensor files, detections, tracks."""
@@ -161,11 +171,29 @@ def run_scenario(
             track_out.detections(detections)
             t0 = time.perf_counter()
             scorer.detections(step.truth, detections)
+            recent.extend(d.z for d in detections if np.all(np.isfinite(d.z)))
             if step.tick % output_every == 0:
                 tracks = pipeline.tracks(step.t)
                 track_out.tracks(step.t, tracks)
                 scorer.tracks(step.t, step.truth, tracks)
             sim.timer.add("scoring", time.perf_counter() - t0)
+            if pipeline.bev is not None and step.tick % output_every == 0:
+                t0 = time.perf_counter()
+                score_bev(step)
+                sim.timer.add("bev", time.perf_counter() - t0)
+            if step.tick % output_every == 0:
+                recent.clear()
+
+    def score_bev(step) -> None:
+        """Merge, segment and score the BEV map; keep the snapshot for plots/bev.png."""
+        state = pipeline.bev.state(step.t)
+        if state is None:
+            return
+        snap = step.tick == snapshot_tick
+        semantics = pipeline.bev.semantics(state) if snap or step.tick % semantic_every == 0 else None
+        raster = bev_scorer.update(step.truth, state, semantics)
+        if snap:
+            save_snapshot(out, state, pipeline.bev.grid, semantics, raster, np.array(recent))
 
     bar = None
     if progress:
@@ -179,6 +207,8 @@ def run_scenario(
         pipeline = make_pipeline(
             strategy, scenario, np.random.default_rng(sim.pipeline_seed), sim.world.static
         )
+        if pipeline.bev is not None:
+            bev_scorer = BevScorer(pipeline.bev.grid, pipeline.bev.rack)
     interrupted = None
     try:
         emit(step)
@@ -211,6 +241,8 @@ def run_scenario(
         track_out.commit()
         scorer.close()
         scores = scorer.result(out)
+        if bev_scorer is not None and bev_scorer.steps:
+            scores["bev"] = bev_scorer.result()
     sim_time = sim.tick * scenario.dt_s
     metrics = {
         "schema": METRICS_SCHEMA,

@@ -15,7 +15,6 @@ import numpy as np
 from fusion.measurements import LineCrossing, PositionMeasurements, RangeMeasurements
 from perception.camera_model import PinholeCamera
 from perception.floor_blobs import floor_blobs
-from perception.thermal_blobs import warm_blobs
 from sim.scenario.models import BeamSensor, RfidSensor, Scenario
 from sim.sensors.readings import BeamEvent, RfidReads, ThermalFrame
 from sim.sensors.rfid import (
@@ -32,6 +31,7 @@ from sim.world.kinds import CLASS_NAMES
 from sim.world.truth import TruthFrame
 
 ORACLE = "oracle (idealised)"
+CAMERA_MIN_PIXELS = 12  # smaller foreground blobs are noise at 320×240
 
 
 def tag_registry(scenario: Scenario) -> dict[str, str]:
@@ -53,18 +53,19 @@ def _blob_measurements(frame, source: str, blobs, full_score_px: int) -> Positio
     return PositionMeasurements(frame.t, frame.sensor_id, source, z, R, ("unknown",) * len(blobs), score)
 
 
-def thermal_positions(frame: ThermalFrame, floor_mask: np.ndarray | None = None) -> PositionMeasurements:
-    """Warm blobs of a thermal frame as floor positions (perception.thermal_blobs), class unknown;
-    `floor_mask` (the site map from this camera) drops blobs whose feet are hidden."""
-    blobs = warm_blobs(frame.temperature_c, camera_of(frame), floor_mask=floor_mask)
+def thermal_positions(
+    frame: ThermalFrame, warm: np.ndarray, floor_mask: np.ndarray | None = None
+) -> PositionMeasurements:
+    """Warm blobs (`warm`: perception.thermal_blobs.warm_mask of the frame) as floor positions, class
+    unknown; `floor_mask` (the site map from this camera) drops blobs whose feet are hidden."""
+    blobs = floor_blobs(warm, camera_of(frame), frame.temperature_c, floor_mask=floor_mask)
     return _blob_measurements(frame, "thermal", blobs, 50)
 
 
-def camera_positions(frame, background, floor_mask: np.ndarray | None) -> PositionMeasurements:
-    """Foreground blobs of an RGB frame (colour background subtraction) placed on the floor through their
-    contact points; class unknown."""
-    fg = background.apply(frame.rgb.astype(np.float32))
-    blobs = floor_blobs(fg, camera_of(frame), floor_mask=floor_mask, min_pixels=12)
+def camera_positions(frame, foreground: np.ndarray, floor_mask: np.ndarray | None) -> PositionMeasurements:
+    """Foreground blobs of an RGB frame (`foreground`: its colour background subtraction) placed on the
+    floor through their contact points; class unknown."""
+    blobs = floor_blobs(foreground, camera_of(frame), floor_mask=floor_mask, min_pixels=CAMERA_MIN_PIXELS)
     return _blob_measurements(frame, "camera", blobs, 200)
 
 

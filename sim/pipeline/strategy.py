@@ -2,8 +2,8 @@
 
 `oracle`, `rfid`, `thermal` and `central` run one tracker over their sources in timestamp order;
 `t2t-ci` runs one tracker per sensor type and fuses their confirmed tracks at each output time by
-covariance intersection. Camera and LiDAR detections come with the BEV perception issue: until then the
-`camera` and `lidar` strategies are refused, and `central` / `t2t-ci` use the sources that exist.
+covariance intersection. Every strategy with a camera, thermal camera or range sensor also keeps the
+site's merged BEV map (`BevMap`), scored as `bev` in metrics.json.
 """
 
 from __future__ import annotations
@@ -20,6 +20,8 @@ from fusion.multilateration import multilaterate
 from fusion.tracker import Tracker, TrackerConfig, TrackState
 from perception.background import BackgroundModel
 from perception.camera_model import PinholeCamera
+from perception.thermal_blobs import warm_mask
+from sim.pipeline.bev_map import BevMap
 from sim.pipeline.lidar_detector import LidarDetector
 from sim.pipeline.site_map import SiteMap
 from sim.pipeline.sources import (
@@ -37,6 +39,7 @@ from sim.world.layout import StaticWorld
 
 ORACLE_RATE_HZ = 10.0
 MULTILATERATION_WINDOW_S = 1.0  # reads of one tag by different readers this close in time are combined
+BEV_FOREGROUND_K = 2.0  # the BEV map takes a looser foreground than the blobs: its graph cut cleans up
 MAX_STD_M = 2.0  # a track coasting unseen is dropped once its position σ passes this (≈ 2–3 s unseen)
 SOURCES = {
     "oracle": ("oracle",),
@@ -135,7 +138,18 @@ class Pipeline(ABC):
             if "camera" in sources
             else {}
         )
-        self.lidar = LidarDetector(scenario, static) if "lidar" in sources else None
+        bev_sources = {"lidar", "camera", "thermal"} & set(sources)
+        self.bev = BevMap(scenario.layout.size_m, static) if bev_sources else None
+        # One detector per range sensor (LiDARs and depth cameras alike), on the shared grid.
+        self.lidars = (
+            {
+                s.id: LidarDetector(self.bev.grid, self.bev.static)
+                for s in scenario.sensors
+                if isinstance(s, LidarSensor)
+            }
+            if "lidar" in sources
+            else {}
+        )
         self.oracle = OracleSource(rng, scenario.layout.size_m) if "oracle" in sources else None
         self._reads: dict[str, list] = {}  # tag → recent reads (t, reader, anchor, range, σ) while unbound
         self._oracle_every = max(1, round(1 / (ORACLE_RATE_HZ * scenario.dt_s)))
@@ -150,21 +164,25 @@ class Pipeline(ABC):
             out += _rows(pm)
         for r in sorted(step.readings, key=lambda r: r.t):
             if isinstance(r, ThermalFrame) and "thermal" in self.sources:
-                pm = self._on_free_floor(
-                    thermal_positions(r, self.site.floor_mask(self.thermal[r.sensor_id]))
-                )
+                floor = self.site.floor_mask(self.thermal[r.sensor_id])
+                warm = warm_mask(r.temperature_c)
+                pm = self._on_free_floor(thermal_positions(r, warm, floor))
                 self.positions(pm, covered=_in_view(camera_of(r)))
+                self.bev.add_image(r.sensor_id, r.t, camera_of(r), warm, floor)
                 out += _rows(pm)
             elif isinstance(r, CameraFrame) and "camera" in self.sources:
-                spec = self.cameras[r.sensor_id]
-                pm = self._on_free_floor(
-                    camera_positions(r, self.backgrounds[r.sensor_id], self.site.floor_mask(spec))
-                )
+                floor = self.site.floor_mask(self.cameras[r.sensor_id])
+                fg = self.backgrounds[r.sensor_id].apply(r.rgb.astype(np.float32))
+                pm = self._on_free_floor(camera_positions(r, fg, floor))
                 self.positions(pm, covered=_in_view(camera_of(r)))
+                soft = self.backgrounds[r.sensor_id].soft_mask(BEV_FOREGROUND_K)
+                self.bev.add_image(r.sensor_id, r.t, camera_of(r), soft, floor)
                 out += _rows(pm)
-            elif isinstance(r, PointCloud) and self.lidar is not None:
-                pm, known = self.lidar.detect(r)
-                self.positions(pm, covered=self.lidar.covered(known))
+            elif isinstance(r, PointCloud) and r.sensor_id in self.lidars:
+                detector = self.lidars[r.sensor_id]
+                pm, known = detector.detect(r)
+                self.positions(pm, covered=detector.covered(known))
+                self.bev.add(r.sensor_id, r.t, *detector.last)
                 out += _rows(pm)
             elif isinstance(r, RfidReads) and "rfid" in self.sources:
                 rm = self.ranging[r.sensor_id].ranges(r, self.registry)

@@ -6,8 +6,10 @@ from pathlib import Path
 
 import numpy as np
 
+from sim.output.bev_snapshot import load_snapshot
 from sim.output.ground_truth import read_trajectories
 from sim.output.tracking_csv import read_tracks
+from sim.plots.bev_plot import plot_bev
 from sim.plots.metrics_plot import plot_metrics
 from sim.plots.trajectories import plot_trajectories
 from sim.scenario.models import Scenario
@@ -38,6 +40,10 @@ def render_plots(
         path, scenario, static, truth, at_time=at, tracks=tracks, matched=matched, switches=switches
     )
     paths = [path]
+    snap = load_snapshot(out)
+    if snap is not None:
+        paths.append(out / "plots" / "bev.png")
+        plot_bev(paths[-1], snap)
     if (out / "metrics_timeseries.csv").is_file():
         paths.append(out / "plots" / "metrics.png")
         plot_metrics(paths[-1], scenario, out / "metrics_timeseries.csv")

@@ -232,6 +232,12 @@ def test_tracking_strategies_write_detections_and_tracks(tmp_path):
         assert (out / "metrics_timeseries.csv").is_file() and (out / "plots" / "metrics.png").is_file()
         times = sorted({row.split(",")[0] for row in trk[1:]})
         assert all(float(t) * 10 == round(float(t) * 10) for t in times)  # tracks every 0.1 s
+        # Every strategy with a camera keeps the BEV map: scored, and drawn half-way through the run.
+        has_bev = strategy != "oracle" and strategy != "rfid"
+        assert ("bev" in m) == has_bev and (out / "plots" / "bev.png").is_file() == has_bev
+        if has_bev:
+            assert 0 <= m["bev"]["iou_graphcut"] <= 1 and 0 <= m["bev"]["iou_threshold"] <= 1
+            assert m["bev"]["semantic"]["per_class_iou"]["rack"] > 0.9  # racks come from the layout
         if strategy == "oracle":
             assert all(",oracle (idealised)," in row for row in det[1:])  # labelled idealised
             assert any(row.endswith(",confirmed") for row in trk[1:])

@@ -87,7 +87,8 @@ def test_oracle_tracks_every_actor_and_t2t_ci_fuses_two_trackers():
 
 
 def test_lidar_detects_isolated_actors_within_a_cell_and_tracks_them():
-    from sim.pipeline.lidar_detector import BEV_RESOLUTION_M, LidarDetector
+    from sim.pipeline.bev_map import BEV_RESOLUTION_M, BevMap
+    from sim.pipeline.lidar_detector import LidarDetector
 
     actors = [
         {"id": "f", "kind": "forklift", "motion": {"type": "stationary", "position": [6, 6], "yaw_deg": 20}},
@@ -100,7 +101,8 @@ def test_lidar_detects_isolated_actors_within_a_cell_and_tracks_them():
     sim = Simulation(sc)
     step, _ = sim.reset()
     (cloud,) = step.readings
-    pm, known = LidarDetector(sc, sim.world.static).detect(cloud)
+    bev = BevMap(sc.layout.size_m, sim.world.static)
+    pm, known = LidarDetector(bev.grid, bev.static).detect(cloud)
     assert len(pm) == 3 and known.any()
     for k, actor_id in enumerate(step.truth.ids):
         d = np.linalg.norm(pm.z - step.truth.xyz[k, :2], axis=1)
@@ -125,7 +127,8 @@ def test_camera_places_a_walking_worker_by_its_contact_point():
     while not done:
         step, done, _ = sim.step()
         for r in step.readings:
-            pm = camera_positions(r, pipe.backgrounds["c"], pipe.site.floor_mask(pipe.cameras["c"]))
+            fg = pipe.backgrounds["c"].apply(r.rgb.astype(np.float32))
+            pm = camera_positions(r, fg, pipe.site.floor_mask(pipe.cameras["c"]))
             if len(pm):
                 errors.append(np.linalg.norm(pm.z - step.truth.xyz[0, :2], axis=1).min())
                 assert len(pm) == 1  # one body, one blob
