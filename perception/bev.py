@@ -70,21 +70,24 @@ def lidar_pillars(grid: BevGrid, points: np.ndarray, intensity: np.ndarray | Non
     fx = (points[:, 0] - grid.origin[0]) * (1.0 / grid.resolution)
     fy = (points[:, 1] - grid.origin[1]) * (1.0 / grid.resolution)
     ok = (fx >= 0) & (fx < nx) & (fy >= 0) & (fy < ny)
-    flat = fx[ok].astype(np.int64) * ny + fy[ok].astype(np.int64)
+    z = points[:, 2]
+    if not ok.all():  # skip three gathers in the usual case of a grid that covers the whole cloud
+        fx, fy, z = fx[ok], fy[ok], z[ok]
+        intensity = None if intensity is None else np.asarray(intensity)[ok]
+    flat = fx.astype(np.int64) * ny + fy.astype(np.int64)
     n = nx * ny
-    z = points[ok, 2]
     count = np.bincount(flat, minlength=n)
     z_min = np.full(n, np.inf)
     z_max = np.full(n, -np.inf)
     np.minimum.at(z_min, flat, z)
     np.maximum.at(z_max, flat, z)
-    has = count > 0
-    if intensity is not None:
-        mean_i = np.bincount(flat, weights=np.asarray(intensity, float)[ok], minlength=n) / np.maximum(
-            count, 1
-        )
-    else:
-        mean_i = np.zeros(n)
-    z_min[~has] = z_max[~has] = mean_i[~has] = np.nan
+    empty = count == 0
+    np.putmask(z_min, empty, np.nan)
+    np.putmask(z_max, empty, np.nan)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        if intensity is not None:
+            mean_i = np.bincount(flat, weights=np.asarray(intensity, float), minlength=n) / count  # 0/0: NaN
+        else:
+            mean_i = np.where(empty, np.nan, 0.0)
     shape = grid.shape
     return Pillars(count.reshape(shape), z_min.reshape(shape), z_max.reshape(shape), mean_i.reshape(shape))

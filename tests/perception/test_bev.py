@@ -23,6 +23,12 @@ def test_grid_round_trip_and_pillars_match_a_loop():
         assert np.isclose(p.z_min[cell], pts[sel, 2].min()) and np.isclose(p.z_max[cell], pts[sel, 2].max())
         assert np.isclose(p.intensity[cell], inten[sel].mean())
     assert p.count.sum() == grid.inside(ij).sum() and np.isnan(p.z_min[p.count == 0]).all()
+    assert np.isnan(p.intensity[p.count == 0]).all()
+    # A cloud entirely inside the grid takes the path without gathers: the same pillars.
+    inside = grid.inside(ij)
+    q = lidar_pillars(grid, pts[inside], inten[inside])
+    for name in ("count", "z_min", "z_max", "intensity"):
+        np.testing.assert_array_equal(getattr(p, name), getattr(q, name))
 
 
 def test_components_find_a_drawn_box_within_a_cell():
