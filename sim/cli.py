@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import traceback
 from pathlib import Path
@@ -64,6 +65,20 @@ def build_parser() -> argparse.ArgumentParser:
     pl.add_argument("--step", type=int, help="tick at which to draw the actors' boxes (default: last)")
 
     sub.add_parser("strategies", parents=[common], help="list the tracking strategies")
+
+    b = sub.add_parser("bench", parents=[common], help="compare strategies across scenarios and seeds")
+    b.add_argument("scenarios", type=Path, nargs="+")
+    b.add_argument("--strategies", required=True, help="comma-separated strategy names, or 'all'")
+    b.add_argument("--seeds", type=int, required=True, help="run seeds 1..N of every scenario")
+    b.add_argument("--out", type=Path, required=True, help="sweep directory")
+    b.add_argument(
+        "--workers", type=int, default=os.cpu_count() or 1, help="local worker processes (1: this process)"
+    )
+    b.add_argument("--scheduler", metavar="ADDRESS", help="run on a Dask cluster, e.g. tcp://host:8786")
+    b.add_argument(
+        "--resume", action="store_true", help="keep the finished runs of an earlier sweep in --out"
+    )
+    b.add_argument("--quiet", action="store_true", help="no progress bar or summary")
 
     pf = sub.add_parser("perf", parents=[common], help="measure the performance figures of SPEC §9")
     pf.add_argument("--json", action="store_true", help="print JSON instead of a table")
@@ -200,6 +215,64 @@ def cmd_strategies(args) -> int:
     return EXIT_OK
 
 
+def cmd_bench(args) -> int:
+    from sim.bench.results import read_results
+    from sim.bench.sweep import run_sweep
+    from sim.runner import UsageError
+    from sim.scenario.loader import load_scenario
+    from sim.scenario.suggest import did_you_mean
+    from sim.strategies import STRATEGIES
+
+    tracking = [n for n, s in STRATEGIES.items() if s.available and n != "none"]
+    names = tracking if args.strategies.strip() == "all" else [s.strip() for s in args.strategies.split(",")]
+    for name in names:
+        if name not in tracking:
+            raise UsageError(
+                f"--strategies: '{name}' is not a tracking strategy{did_you_mean(name, tracking)} "
+                f"(allowed: {', '.join(tracking)}, or all)"
+            )
+    if len(set(names)) != len(names) or not names:
+        raise UsageError("--strategies: give each strategy once")
+    if args.seeds < 1:
+        raise UsageError(f"--seeds: must be at least 1, got {args.seeds}")
+    if args.workers < 1:
+        raise UsageError(f"--workers: must be at least 1, got {args.workers}")
+    scenarios = []
+    for path in args.scenarios:
+        sc = load_scenario(path)  # every file checked before anything runs
+        if sc.name in {n for _, n in scenarios}:
+            raise UsageError(f"{path}: scenario name '{sc.name}' is already in this sweep")
+        scenarios.append((str(path), sc.name))
+    out = args.out
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"--out: {out} exists and is not a directory")
+    if out.is_dir() and any(out.iterdir()) and not args.resume:
+        raise UsageError(f"--out: {out} is not empty; pass --resume to continue the sweep in it")
+    if args.resume:
+        try:
+            read_results(out / "results.csv")
+        except ValueError as e:
+            raise UsageError(f"--resume: {e}") from None
+    progress = not args.quiet and sys.stderr.isatty()
+    result = run_sweep(
+        scenarios,
+        names,
+        args.seeds,
+        out,
+        workers=args.workers,
+        scheduler=args.scheduler,
+        resume=args.resume,
+        progress=progress,
+    )
+    if not args.quiet:
+        ok = sum(r["status"] == "ok" for r in result.rows)
+        print(
+            f"bench: {len(result.rows)} runs ({result.ran} run now, {ok} ok, {len(result.failed)} failed); "
+            f"{out}/results.csv, {out}/summary.md, {out}/figures/"
+        )
+    return EXIT_INTERNAL if result.failed else EXIT_OK
+
+
 def cmd_perf(args) -> int:
     from sim.perf import FIGURES, run_perf
     from sim.runner import UsageError
@@ -231,6 +304,7 @@ COMMANDS = {
     "validate": cmd_validate,
     "plot": cmd_plot,
     "strategies": cmd_strategies,
+    "bench": cmd_bench,
     "perf": cmd_perf,
 }
 

@@ -20,6 +20,7 @@ from sim.output.sensor_files import SensorWriter
 from sim.output.tracking_csv import TrackingWriter
 from sim.pipeline.strategy import StrategyUnavailable, make_pipeline, sources_for
 from sim.plots.render import render_plots
+from sim.recording import Recording
 from sim.scenario.loader import Problem, ScenarioError, format_path, problems_from_validation
 from sim.scenario.models import Scenario
 from sim.scenario.physics import check_physics
@@ -114,9 +115,14 @@ def run_scenario(
     progress: bool = False,
     save_sensors: int | None = None,
     log=sys.stderr,
+    recording: Recording | None = None,
+    plots: bool = True,
 ) -> RunResult:
     """Simulate `scenario` and write its run directory. KeyboardInterrupt finalises the files as
-    `"status": "interrupted"` and is re-raised for the caller's exit code."""
+    `"status": "interrupted"` and is re-raised for the caller's exit code.
+
+    With `recording` (of this scenario, any strategy) the world and sensors are not simulated again: its
+    steps are replayed, so strategies compared on one recording see identical data (`whsim bench`)."""
     out = Path(out)
     strategy = scenario.pipeline.strategy
     info = STRATEGIES[strategy]
@@ -141,7 +147,12 @@ def run_scenario(
         yaml.safe_dump(resolved_document(scenario), sort_keys=False, allow_unicode=True),
     )
 
-    sim = Simulation(scenario)
+    if recording is not None and (recording.scenario.seed, recording.scenario.n_ticks) != (
+        scenario.seed,
+        scenario.n_ticks,
+    ):
+        raise ValueError("the recording is of another seed or duration")
+    sim = recording.replay() if recording is not None else Simulation(scenario)
     truth_out = GroundTruthWriter(out / "ground_truth.csv", scenario.dt_s)
     sensor_out = SensorWriter(out, save_sensors) if save_sensors else None
     track_out = TrackingWriter(out, scenario.dt_s) if tracking else None
@@ -265,9 +276,15 @@ def run_scenario(
         **scores,
         "timing": sim.timer.summary(),
         "notes": notes,
+        **(
+            {"replayed": {"simulation_wall_time_s": round(recording.wall_s, 4)}}
+            if recording is not None
+            else {}
+        ),
     }
     atomic_write_text(out / "metrics.json", json.dumps(metrics, indent=2) + "\n")
-    render_plots(out, scenario=scenario, static=sim.world.static)
+    if plots:
+        render_plots(out, scenario=scenario, static=sim.world.static)
     result = RunResult(out, status, sim.tick, sim_time, wall, metrics, sim.world.static)
     if interrupted is not None:
         raise interrupted

@@ -274,3 +274,32 @@ def test_animate_writes_a_gif(tmp_path):
     assert r.returncode == 0, r.stderr
     gif = (out / "animation.gif").read_bytes()
     assert gif[:6] in (b"GIF89a", b"GIF87a") and not list(out.glob(".*.tmp*"))
+
+
+@pytest.mark.parametrize(
+    "args, needle",
+    [
+        (
+            ["--strategies", "central,bogus", "--seeds", "1"],
+            "--strategies: 'bogus' is not a tracking strategy",
+        ),
+        (["--strategies", "none", "--seeds", "1"], "'none' is not a tracking strategy"),
+        (["--strategies", "central", "--seeds", "0"], "--seeds: must be at least 1"),
+        (["--strategies", "central", "--seeds", "1", "--workers", "0"], "--workers: must be at least 1"),
+    ],
+)
+def test_bench_bad_flags_exit_2_with_one_line(tmp_path, scenario_file, args, needle):
+    r = whsim("bench", scenario_file, "--out", tmp_path / "b", *args)
+    assert r.returncode == 2 and needle in r.stderr and len(r.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "b").exists()
+
+
+def test_bench_keeps_a_non_empty_directory_unless_resuming(tmp_path, scenario_file):
+    out = tmp_path / "b"
+    out.mkdir()
+    (out / "notes.txt").write_text("mine")
+    r = whsim("bench", scenario_file, "--strategies", "oracle", "--seeds", "1", "--out", out)
+    assert r.returncode == 2 and "pass --resume" in r.stderr and (out / "notes.txt").read_text() == "mine"
+    (out / "results.csv").write_text("a,b\n1,2\n")
+    r = whsim("bench", scenario_file, "--strategies", "oracle", "--seeds", "1", "--out", out, "--resume")
+    assert r.returncode == 2 and "not a whsim bench results file" in r.stderr

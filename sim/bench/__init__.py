@@ -1,0 +1,1 @@
+"""`whsim bench`: strategies compared across scenarios and seeds on shared sensor data (SPEC §5)."""

@@ -1,0 +1,44 @@
+"""Where a sweep's jobs run: any `concurrent.futures.Executor`.
+
+`--workers 1` runs them in this process (`InlineExecutor`), `--workers K` in a local process pool
+(spawned, so no worker inherits Open3D or BLAS thread state), `--scheduler ADDRESS` on a Dask cluster
+through `distributed.Client(ADDRESS).get_executor()`. Every worker must see the sweep's output directory
+(a shared filesystem on a real cluster) and have whsim installed.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from contextlib import contextmanager
+
+
+class InlineExecutor(Executor):
+    """Runs each submitted call at once, in this process."""
+
+    def submit(self, fn, /, *args, **kwargs):
+        f: Future = Future()
+        try:
+            f.set_result(fn(*args, **kwargs))
+        except BaseException as e:
+            f.set_exception(e)
+            if isinstance(e, KeyboardInterrupt):
+                raise
+        return f
+
+
+@contextmanager
+def executor_for(workers: int, scheduler: str | None = None):
+    if scheduler:
+        from distributed import Client
+
+        client = Client(scheduler, timeout=30)
+        try:
+            yield client.get_executor()
+        finally:
+            client.close()
+    elif workers == 1:
+        yield InlineExecutor()
+    else:
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as ex:
+            yield ex

@@ -1,0 +1,126 @@
+"""`summary.md`: per scenario, mean and 95 % confidence interval over seeds of each headline metric, the
+best of each column marked, and each strategy compared with `central` on the same seeds (Wilcoxon)."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+
+from sim.bench.stats import mean_ci, wilcoxon_p
+from sim.output.atomic import atomic_write_text
+
+# (column, heading, best: "max", "min", or the ideal value)
+HEADLINE = (
+    ("mota", "MOTA", "max"),
+    ("idf1", "IDF1", "max"),
+    ("hota", "HOTA", "max"),
+    ("gospa", "GOSPA (m)", "min"),
+    ("rmse_m", "RMSE (m)", "min"),
+    ("nees_in_bounds", "NEES in bounds", 0.95),  # a consistent filter: 95 % inside its 95 % interval
+    ("runtime_s", "runtime (s)", "min"),
+)
+PAIRED = (("mota", "MOTA"), ("hota", "HOTA"), ("gospa", "GOSPA"))
+BASELINE = "central"
+IDEALISED = {"oracle"}
+
+
+def _values(rows, scenario, strategy, column):
+    out = {}
+    for r in rows:
+        if r["scenario"] == scenario and r["strategy"] == strategy and r["status"] == "ok":
+            v = r[column]
+            out[int(r["seed"])] = float(v) if v not in ("", None) else math.nan
+    return out
+
+
+def _fmt(m, lo, hi, digits):
+    if math.isnan(m):
+        return "—"
+    if math.isnan(lo):
+        return f"{m:.{digits}f}"
+    return f"{m:.{digits}f} [{lo:.{digits}f}, {hi:.{digits}f}]"
+
+
+def summary_markdown(rows: list[dict], scenarios: list[str], strategies: list[str], n_seeds: int) -> str:
+    lines = [
+        "# whsim bench summary",
+        "",
+        f"{n_seeds} seeds per scenario; each cell is the mean over seeds with its 95 % Student-t confidence "
+        "interval. **Bold**: the best of the column (NEES in bounds: the nearest to 0.95; the idealised "
+        "`oracle` is not ranked). Runtime is the "
+        "strategy's own wall time (perception, tracking, scoring, files) on a shared recording.",
+        "",
+    ]
+    for sc in scenarios:
+        lines += [f"## {sc}", ""]
+        header = "| strategy | runs | " + " | ".join(h for _, h, _ in HEADLINE) + " |"
+        lines += [header, "|" + "---|" * (len(HEADLINE) + 2)]
+        stats_ = {
+            s: {c: mean_ci(list(_values(rows, sc, s, c).values())) for c, _, _ in HEADLINE}
+            for s in strategies
+        }
+        best = {}
+        for c, _, goal in HEADLINE:
+            means = {
+                s: stats_[s][c][0]
+                for s in strategies
+                if s not in IDEALISED and not math.isnan(stats_[s][c][0])
+            }
+            if means:
+                if goal == "max":
+                    best[c] = max(means, key=means.get)
+                elif goal == "min":
+                    best[c] = min(means, key=means.get)
+                else:
+                    best[c] = min(means, key=lambda s, g=goal: abs(means[s] - g))
+        for s in strategies:
+            n_ok = len(_values(rows, sc, s, "mota"))
+            status = {r["status"] for r in rows if r["scenario"] == sc and r["strategy"] == s}
+            if n_ok == 0:
+                why = "unavailable" if status == {"unavailable"} else "failed"
+                lines.append(f"| {s} | 0 ({why}) |" + " — |" * len(HEADLINE))
+                continue
+            cells = []
+            for c, _, _ in HEADLINE:
+                digits = 2 if c in ("gospa", "runtime_s") else 3
+                text = _fmt(*stats_[s][c], digits)
+                cells.append(f"**{text}**" if best.get(c) == s else text)
+            name = f"{s} (idealised)" if s in IDEALISED else s
+            lines.append(f"| {name} | {n_ok} | " + " | ".join(cells) + " |")
+        if BASELINE in strategies:
+            lines += [
+                "",
+                f"Paired with `{BASELINE}` on the same seeds: mean difference (strategy − {BASELINE}) "
+                "and the two-sided Wilcoxon signed-rank p-value.",
+                "",
+            ]
+            lines += [
+                "| strategy | " + " | ".join(f"Δ{h} | p" for _, h in PAIRED) + " |",
+                "|" + "---|" * (2 * len(PAIRED) + 1),
+            ]
+            for s in strategies:
+                if s == BASELINE:
+                    continue
+                cells = []
+                for c, _ in PAIRED:
+                    a, b = _values(rows, sc, s, c), _values(rows, sc, BASELINE, c)
+                    seeds = sorted(set(a) & set(b))
+                    if not seeds:
+                        cells += ["—", "—"]
+                        continue
+                    x, y = np.array([a[k] for k in seeds]), np.array([b[k] for k in seeds])
+                    p = wilcoxon_p(x, y)
+                    cells += [f"{np.nanmean(x - y):+.3f}", "—" if math.isnan(p) else f"{p:.3g}"]
+                lines.append(f"| {s} | " + " | ".join(cells) + " |")
+        failures = [r for r in rows if r["scenario"] == sc and r["status"] == "error"]
+        if failures:
+            lines += ["", "Failed runs:", ""]
+            lines += [f"- {r['strategy']}, seed {r['seed']}: {r['error']}" for r in failures]
+        lines.append("")
+    return "\n".join(lines)
+
+
+def write_summary(path: Path, rows, scenarios, strategies, n_seeds) -> None:
+    atomic_write_text(path, summary_markdown(rows, scenarios, strategies, n_seeds))

@@ -1,0 +1,97 @@
+"""`whsim bench`: plan the sweep, skip what is finished (`--resume`), run the jobs on an executor, and
+write results.csv after every job, then summary.md and the figures."""
+
+from __future__ import annotations
+
+import sys
+from concurrent.futures import as_completed
+from dataclasses import dataclass
+from pathlib import Path
+
+from sim.bench.executors import executor_for
+from sim.bench.jobs import Job, error_rows, run_job
+from sim.bench.results import FINISHED, read_results, write_results
+from sim.bench.summary import write_summary
+
+
+@dataclass(frozen=True)
+class SweepResult:
+    rows: list[dict]
+    ran: int  # runs executed by this invocation
+    failed: list[dict]
+
+
+def seeds_for(n: int) -> list[int]:
+    """Seeds 1…N: `whsim run SCENARIO --seed k --strategy S` reproduces any row of the sweep."""
+    return list(range(1, n + 1))
+
+
+def run_sweep(
+    scenarios: list[tuple[str, str]],
+    strategies: list[str],
+    n_seeds: int,
+    out: Path,
+    *,
+    workers: int = 1,
+    scheduler: str | None = None,
+    resume: bool = False,
+    progress: bool = False,
+    log=sys.stderr,
+) -> SweepResult:
+    """`scenarios`: (path, name) pairs, already validated."""
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    seeds = seeds_for(n_seeds)
+    names = [name for _, name in scenarios]
+    order = {
+        (name, seed, s): k
+        for k, (name, seed, s) in enumerate((n, seed, s) for n in names for seed in seeds for s in strategies)
+    }
+    done: dict[tuple, dict] = {}
+    if resume:
+        for r in read_results(out / "results.csv"):
+            key = (r["scenario"], int(r["seed"]), r["strategy"])
+            if r["status"] in FINISHED and key in order:
+                done[key] = r
+    jobs = []
+    for path, name in scenarios:
+        for seed in seeds:
+            todo = tuple(s for s in strategies if (name, seed, s) not in done)
+            if todo:
+                jobs.append(Job(str(path), name, seed, todo))
+    rows = dict(done)
+    total = sum(len(j.strategies) for j in jobs)
+    bar = None
+    if progress and total:
+        from tqdm import tqdm
+
+        bar = tqdm(total=total, unit="run", file=sys.stderr, dynamic_ncols=True, leave=False)
+    failed = []
+    with executor_for(workers, scheduler) as ex:
+        futures = {ex.submit(run_job, job, str(out)): job for job in jobs}
+        for fut in as_completed(futures):
+            job = futures[fut]
+            try:
+                new = fut.result()
+            except Exception as e:  # the worker itself died (e.g. out of memory): every run of the job failed
+                new = error_rows(job, f"worker failed: {type(e).__name__}: {e}".splitlines()[0])
+            for r in new:
+                rows[(r["scenario"], int(r["seed"]), r["strategy"])] = r
+                if r["status"] == "error":
+                    failed.append(r)
+                    print(
+                        f"whsim bench: {r['scenario']} seed {r['seed']} {r['strategy']}: {r['error']}",
+                        file=log,
+                    )
+            write_results(out / "results.csv", list(rows.values()), order)
+            if bar is not None:
+                bar.update(len(job.strategies))
+    if bar is not None:
+        bar.close()
+    all_rows = [r for k, r in sorted(rows.items(), key=lambda kv: order.get(kv[0], 1e18))]
+    write_results(out / "results.csv", all_rows, order)
+    write_summary(out / "summary.md", all_rows, names, strategies, n_seeds)
+    from sim.bench.figures import write_figures
+
+    write_figures(out, all_rows, names, strategies, seeds[0])
+    return SweepResult(all_rows, total, failed)

@@ -1,0 +1,144 @@
+"""whsim bench: the same results on any executor, failures isolated, resume runs nothing twice, and the
+statistics against hand-worked values and scipy."""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from sim.bench.jobs import TIMING_COLUMNS
+from sim.bench.stats import mean_ci, wilcoxon_p
+from sim.bench.sweep import run_sweep
+from tests.conftest import scenario_dict, write_scenario
+
+STRATEGIES = ["oracle", "camera", "central"]
+
+
+def _scenario(tmp_path):
+    d = scenario_dict(duration_s=2)
+    return [(str(write_scenario(tmp_path, d, "small.yaml")), "small")]
+
+
+def _rows(path):
+    with open(path, newline="") as f:
+        return [{k: v for k, v in r.items() if k not in TIMING_COLUMNS} for r in csv.DictReader(f)]
+
+
+def test_results_do_not_depend_on_the_executor(tmp_path):
+    from distributed import LocalCluster
+
+    sc = _scenario(tmp_path)
+    one = run_sweep(sc, STRATEGIES, 2, tmp_path / "w1", workers=1)
+    run_sweep(sc, STRATEGIES, 2, tmp_path / "w2", workers=2)
+    with LocalCluster(
+        n_workers=2, threads_per_worker=1, host="127.0.0.1", dashboard_address=None, processes=True
+    ) as cluster:
+        run_sweep(sc, STRATEGIES, 2, tmp_path / "dask", scheduler=cluster.scheduler_address)
+    assert all(r["status"] == "ok" for r in one.rows) and len(one.rows) == 6
+    expected = _rows(tmp_path / "w1" / "results.csv")
+    assert _rows(tmp_path / "w2" / "results.csv") == expected
+    assert _rows(tmp_path / "dask" / "results.csv") == expected
+    assert [(r["seed"], r["strategy"]) for r in expected] == [
+        (str(s), name) for s in (1, 2) for name in STRATEGIES
+    ]
+    summary = (tmp_path / "w1" / "summary.md").read_text()
+    assert "| central | 2 |" in summary and "Wilcoxon" in summary
+    assert (tmp_path / "w1" / "figures" / "small_metrics.png").is_file()
+    assert (tmp_path / "w1" / "figures" / "small_gospa_seed1.png").is_file()
+
+
+def test_a_bench_row_is_what_whsim_run_gives(tmp_path):
+    """Replaying the shared recording gives the run a plain `whsim run --seed --strategy` gives."""
+    import json
+
+    from sim.runner import apply_overrides, run_scenario
+    from sim.scenario.loader import load_scenario
+
+    sc = _scenario(tmp_path)
+    rows = run_sweep(sc, ["central"], 1, tmp_path / "b", workers=1).rows
+    scenario = apply_overrides(load_scenario(sc[0][0]), sc[0][0], seed=1, strategy="central")
+    run_scenario(scenario, tmp_path / "direct", plots=False)
+    m = json.loads((tmp_path / "direct" / "metrics.json").read_text())
+    assert rows[0]["mota"] == m["tracking"]["mota"] and rows[0]["hota"] == m["tracking"]["hota"]
+    assert rows[0]["bev_iou_graphcut"] == m["bev"]["iou_graphcut"]
+    direct = (tmp_path / "direct" / "tracks.csv").read_bytes()
+    assert (tmp_path / "b" / "runs" / "small" / "seed1" / "central" / "tracks.csv").read_bytes() == direct
+
+
+def test_a_crashing_strategy_is_reported_and_the_rest_complete(tmp_path, monkeypatch):
+    import sim.runner
+
+    real = sim.runner.make_pipeline
+
+    def flaky(strategy, *args):
+        if strategy == "camera":
+            raise RuntimeError("camera pipeline exploded\nsecond line")
+        return real(strategy, *args)
+
+    monkeypatch.setattr(sim.runner, "make_pipeline", flaky)
+    result = run_sweep(_scenario(tmp_path), STRATEGIES, 2, tmp_path / "b", workers=1, log=io.StringIO())
+    status = {(r["seed"], r["strategy"]): (r["status"], r["error"]) for r in result.rows}
+    assert status[(1, "camera")] == ("error", "RuntimeError: camera pipeline exploded")
+    assert all(status[(s, n)][0] == "ok" for s in (1, 2) for n in ("oracle", "central"))
+    assert len(result.failed) == 2
+    assert (
+        "camera, seed 1: RuntimeError: camera pipeline exploded"
+        in (tmp_path / "b" / "summary.md").read_text()
+    )
+
+
+def test_resume_runs_nothing_twice(tmp_path, monkeypatch):
+    import sim.recording
+    import sim.runner
+
+    calls, records = [], []
+    real_run, real_record = sim.runner.run_scenario, sim.recording.Recording.record
+
+    def counting_run(scenario, out, **kw):
+        calls.append((scenario.seed, scenario.pipeline.strategy))
+        return real_run(scenario, out, **kw)
+
+    def counting_record(scenario):
+        records.append(scenario.seed)
+        return real_record(scenario)
+
+    monkeypatch.setattr(sim.runner, "run_scenario", counting_run)
+    monkeypatch.setattr(sim.recording.Recording, "record", staticmethod(counting_record))
+    sc = _scenario(tmp_path)
+    out = tmp_path / "b"
+    run_sweep(sc, STRATEGIES, 2, out, workers=1)
+    assert len(calls) == 6 and records == [1, 2]
+    full = (out / "results.csv").read_text().splitlines()
+    first = _rows(out / "results.csv")
+    # An interrupted sweep: seed 2's central run never finished.
+    (out / "results.csv").write_text("\n".join(full[:-1]) + "\n")
+    calls.clear(), records.clear()
+    again = run_sweep(sc, STRATEGIES, 2, out, workers=1, resume=True)
+    assert calls == [(2, "central")] and records == [2] and again.ran == 1
+    assert _rows(out / "results.csv") == first  # the same rows, in sweep order
+    calls.clear(), records.clear()
+    assert run_sweep(sc, STRATEGIES, 2, out, workers=1, resume=True).ran == 0
+    assert calls == [] and records == []
+    assert len((out / "results.csv").read_text().splitlines()) == len(full)
+
+
+def test_confidence_interval_and_wilcoxon_against_hand_values_and_scipy():
+    m, lo, hi = mean_ci([1, 2, 3, 4, 5])
+    half = 2.7764451051977987 * math.sqrt(2.5) / math.sqrt(5)  # t(0.975, 4) · s / √n
+    assert m == 3 and lo == pytest.approx(3 - half, abs=1e-12) and hi == pytest.approx(3 + half, abs=1e-12)
+    rng = np.random.default_rng(0)
+    x = rng.normal(0.5, 0.2, 9)
+    ref = stats.t.interval(0.95, 8, loc=x.mean(), scale=stats.sem(x))
+    assert mean_ci(x)[1:] == pytest.approx(ref, abs=1e-12)
+    assert math.isnan(mean_ci([0.4])[1]) and mean_ci([0.3, 0.3]) == (0.3, 0.3, 0.3)
+    # Five pairs, every difference positive, no ties: exact two-sided p = 2 / 2⁵.
+    a, b = np.array([3.0, 5, 2, 8, 7]), np.array([1.0, 2, 1.5, 4, 6.9])
+    assert wilcoxon_p(a, b) == pytest.approx(2 / 32)
+    y = x + rng.normal(0.05, 0.1, 9)
+    assert wilcoxon_p(x, y) == pytest.approx(stats.wilcoxon(x, y).pvalue)
+    assert wilcoxon_p(a, a) == 1.0 and math.isnan(wilcoxon_p([np.nan], [1.0]))
