@@ -73,12 +73,12 @@ def floor_blobs(
     if n == 0:
         return []
     sizes = np.bincount(labels.ravel(), minlength=n + 1)
-    peaks = ndimage.maximum(
-        values if values is not None else mask.astype(float), labels, index=np.arange(1, n + 1)
-    )
-    out = []
     vs, us = np.nonzero(labels)
     lab = labels[vs, us]
+    peaks = np.full(n + 1, -np.inf)  # ufunc.at over the labelled pixels: far cheaper than ndimage.maximum
+    np.maximum.at(peaks, lab, values[vs, us] if values is not None else 1.0)
+    peaks = peaks[1:]
+    out = []
     for k in range(1, n + 1):
         if sizes[k] < min_pixels:
             continue
