@@ -25,28 +25,16 @@ from sim.simulation import Simulation
 DEFAULT_SCENARIO = Path(__file__).resolve().parent.parent / "scenarios" / "default.yaml"
 
 
-def _loop_rtf(sim: Simulation, repeats: int, strategy: str | None = None) -> float:
-    """Best of `repeats`: simulated seconds per wall second of reset + every step (+ the strategy's
-    pipeline, when given, fed each step as `whsim run` does; no files are written)."""
+def _loop_rtf(sim: Simulation, repeats: int) -> float:
+    """Best of `repeats`: simulated seconds per wall second of reset + every step."""
     sim.reset()  # builds the roadmap once, as a long-lived process would
-    every = max(1, round(TRACK_OUTPUT_PERIOD_S / sim.scenario.dt_s))
     best = float("inf")
     for _ in range(repeats):
         t0 = time.perf_counter()
-        step, _ = sim.reset()
-        pipe = None
-        if strategy is not None:
-            pipe = make_pipeline(
-                strategy, sim.scenario, np.random.default_rng(sim.pipeline_seed), sim.world.static
-            )
-            pipe.process(step)
+        sim.reset()
         done = False
         while not done:
-            step, done, _ = sim.step()
-            if pipe is not None:
-                pipe.process(step)
-                if step.tick % every == 0:
-                    pipe.tracks(step.t)
+            _, done, _ = sim.step()
         best = min(best, time.perf_counter() - t0)
     return round(sim.tick * sim.scenario.dt_s / best, 2)
 
@@ -57,16 +45,43 @@ def realtime_factor_world_only(repeats: int) -> float:
     return _loop_rtf(Simulation(load_scenario(DEFAULT_SCENARIO), sensors=False), repeats)
 
 
+def _pipeline_s(recording, strategy: str) -> float:
+    """Wall time of a strategy's pipeline over a recording, fed as `whsim run` feeds it (tracks at every
+    output step; no files, no scoring)."""
+    replay = recording.replay()
+    every = max(1, round(TRACK_OUTPUT_PERIOD_S / replay.scenario.dt_s))
+    t0 = time.perf_counter()
+    step, _ = replay.reset()
+    pipe = make_pipeline(
+        strategy, replay.scenario, np.random.default_rng(replay.pipeline_seed), replay.world.static
+    )
+    pipe.process(step)
+    done = replay.n_ticks == 0
+    while not done:
+        step, done, _ = replay.step()
+        pipe.process(step)
+        if step.tick % every == 0:
+            pipe.tracks(step.t)
+    return time.perf_counter() - t0
+
+
 def realtime_factors(repeats: int) -> dict:
-    """`world_only`; `none`: every sensor of the default scenario simulated, no tracking; `central`: the
-    default scenario's own strategy on top."""
+    """`world_only`; `none`: every sensor of the default scenario simulated, no tracking; then every
+    tracking strategy: simulated time / (the sensors' time + the strategy's pipeline time), the sensors
+    simulated once (best of a few) and each pipeline replayed on that recording, as `whsim bench` does."""
+    from sim.recording import Recording
+    from sim.strategies import STRATEGIES
+
     scenario = load_scenario(DEFAULT_SCENARIO)
-    few = max(1, min(repeats, 2))
-    return {
-        "world_only": realtime_factor_world_only(repeats),
-        "none": _loop_rtf(Simulation(scenario), few),
-        "central": _loop_rtf(Simulation(scenario), few, "central"),
-    }
+    out = {"world_only": realtime_factor_world_only(repeats)}
+    recordings = [Recording.record(scenario) for _ in range(max(1, min(repeats, 2)))]
+    rec = min(recordings, key=lambda r: r.wall_s)
+    sim_time = (len(rec.steps) - 1) * scenario.dt_s
+    out["none"] = round(sim_time / rec.wall_s, 2)
+    for name, info in STRATEGIES.items():
+        if info.available and name != "none":
+            out[name] = round(sim_time / (rec.wall_s + _pipeline_s(rec, name)), 2)
+    return out
 
 
 def _sensor_setup(at_s: float = 10.0):

@@ -114,6 +114,23 @@ def summary_markdown(rows: list[dict], scenarios: list[str], strategies: list[st
                     p = wilcoxon_p(x, y)
                     cells += [f"{np.nanmean(x - y):+.3f}", "—" if math.isnan(p) else f"{p:.3g}"]
                 lines.append(f"| {s} | " + " | ".join(cells) + " |")
+        bev = [
+            (
+                s,
+                mean_ci(list(_values(rows, sc, s, "bev_iou_graphcut").values())),
+                mean_ci(list(_values(rows, sc, s, "bev_iou_threshold").values())),
+            )
+            for s in strategies
+        ]
+        bev = [b for b in bev if not math.isnan(b[1][0])]
+        if bev:
+            lines += [
+                "",
+                "BEV map IoU against the rasterised truth (the same evidence segmented two ways):",
+                "",
+            ]
+            lines += ["| strategy | graph cut | threshold |", "|---|---|---|"]
+            lines += [f"| {s} | {_fmt(*g, 3)} | {_fmt(*t, 3)} |" for s, g, t in bev]
         failures = [r for r in rows if r["scenario"] == sc and r["status"] == "error"]
         if failures:
             lines += ["", "Failed runs:", ""]
