@@ -102,12 +102,16 @@ class Tracker:
 
     # ----------------------------------------------------------------------------------------- queries
     def states(self, confirmed_only: bool = False, at: float | None = None) -> list[TrackState]:
-        """Snapshots of the tracks, predicted to time `at` when given (the tracks themselves do not move)."""
+        """Snapshots of the tracks, predicted to time `at` when given (the tracks themselves do not move).
+
+        A track whose predicted position σ has passed `max_position_std_m` is not reported: the next scan
+        deletes it, and while no scan comes (every sensor of the tracker silent) it is lost, not there."""
         tr = self.tracks
         x, P, t = self.bank.x, self.bank.P, self.time
         if at is not None and len(tr) and at > self.time:
             x, P = predict(x, P, at - self.time, self._q())
             t = at
+        lost = np.sqrt(np.trace(P[:, :2, :2], axis1=1, axis2=2) / 2) > self.config.max_position_std_m
         return [
             TrackState(
                 tr.ids[k],
@@ -119,7 +123,7 @@ class Tracker:
                 tr.tag[k],
             )
             for k in range(len(tr))
-            if tr.confirmed[k] or not confirmed_only
+            if (tr.confirmed[k] or not confirmed_only) and not lost[k]
         ]
 
     def track_of_tag(self, tag: str) -> int | None:

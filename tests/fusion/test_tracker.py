@@ -37,6 +37,19 @@ def test_confirmed_track_is_deleted_after_misses_only_where_the_sensor_looks():
     assert tr.states() == []
 
 
+def test_a_track_whose_sensors_all_fall_silent_is_no_longer_reported():
+    """Regression: a LiDAR dropout left the lidar tracker's last tracks reported for 15 s (no scan came to
+    delete them), counted as false tracks by GOSPA."""
+    tr = Tracker(TrackerConfig(max_position_std_m=2.0))
+    for k in range(5):
+        tr.update_positions(0.1 * k, np.array([[3.0, 3.0]]), R_POS)
+    assert len(tr.states(confirmed_only=True, at=0.5)) == 1
+    P = tr.states(at=8.0)  # still the tracker's own state: nothing deleted, only not reported
+    assert P == [] and len(tr.tracks) == 1
+    sigma = [np.sqrt(np.trace(s.P[:2, :2]) / 2) for s in tr.states(at=1.0)]
+    assert sigma and sigma[0] < 2.0  # reported while its σ is below the limit
+
+
 def test_out_of_sequence_measurements_are_dropped_and_counted():
     tr = Tracker()
     for k in range(5):
