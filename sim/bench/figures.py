@@ -15,7 +15,7 @@ import matplotlib.pyplot as plt
 
 from sim.bench.jobs import run_dir
 from sim.bench.stats import mean_ci
-from sim.bench.summary import HEADLINE, _values
+from sim.bench.summary import HEADLINE, seed_values
 from sim.output.atomic import atomic_write_bytes
 
 
@@ -31,7 +31,7 @@ def bar_figure(path: Path, rows, scenario: str, strategies: list[str]) -> None:
     for ax, (col, heading, _) in zip(axes, HEADLINE, strict=True):
         m, err = [], [[], []]
         for s in strategies:
-            mean, lo, hi = mean_ci(list(_values(rows, scenario, s, col).values()))
+            mean, lo, hi = mean_ci(list(seed_values(rows, scenario, s, col).values()))
             m.append(0.0 if math.isnan(mean) else mean)
             err[0].append(0.0 if math.isnan(lo) else mean - lo)
             err[1].append(0.0 if math.isnan(hi) else hi - mean)

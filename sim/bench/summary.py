@@ -26,7 +26,8 @@ BASELINE = "central"
 IDEALISED = {"oracle"}
 
 
-def _values(rows, scenario, strategy, column):
+def seed_values(rows, scenario, strategy, column) -> dict[int, float]:
+    """seed → value of `column` over the finished runs of one scenario and strategy (NaN where empty)."""
     out = {}
     for r in rows:
         if r["scenario"] == scenario and r["strategy"] == strategy and r["status"] == "ok":
@@ -58,7 +59,7 @@ def summary_markdown(rows: list[dict], scenarios: list[str], strategies: list[st
         header = "| strategy | runs | " + " | ".join(h for _, h, _ in HEADLINE) + " |"
         lines += [header, "|" + "---|" * (len(HEADLINE) + 2)]
         stats_ = {
-            s: {c: mean_ci(list(_values(rows, sc, s, c).values())) for c, _, _ in HEADLINE}
+            s: {c: mean_ci(list(seed_values(rows, sc, s, c).values())) for c, _, _ in HEADLINE}
             for s in strategies
         }
         best = {}
@@ -76,7 +77,7 @@ def summary_markdown(rows: list[dict], scenarios: list[str], strategies: list[st
                 else:
                     best[c] = min(means, key=lambda s, g=goal: abs(means[s] - g))
         for s in strategies:
-            n_ok = len(_values(rows, sc, s, "mota"))
+            n_ok = len(seed_values(rows, sc, s, "mota"))
             status = {r["status"] for r in rows if r["scenario"] == sc and r["strategy"] == s}
             if n_ok == 0:
                 why = "unavailable" if status == {"unavailable"} else "failed"
@@ -105,7 +106,7 @@ def summary_markdown(rows: list[dict], scenarios: list[str], strategies: list[st
                     continue
                 cells = []
                 for c, _ in PAIRED:
-                    a, b = _values(rows, sc, s, c), _values(rows, sc, BASELINE, c)
+                    a, b = seed_values(rows, sc, s, c), seed_values(rows, sc, BASELINE, c)
                     seeds = sorted(set(a) & set(b))
                     if not seeds:
                         cells += ["—", "—"]
@@ -117,8 +118,8 @@ def summary_markdown(rows: list[dict], scenarios: list[str], strategies: list[st
         bev = [
             (
                 s,
-                mean_ci(list(_values(rows, sc, s, "bev_iou_graphcut").values())),
-                mean_ci(list(_values(rows, sc, s, "bev_iou_threshold").values())),
+                mean_ci(list(seed_values(rows, sc, s, "bev_iou_graphcut").values())),
+                mean_ci(list(seed_values(rows, sc, s, "bev_iou_threshold").values())),
             )
             for s in strategies
         ]
