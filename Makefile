@@ -23,7 +23,7 @@ $(STAMP): pyproject.toml constraints.txt tools/ensure_libusb.sh | $(BIN)/python
 
 demo: setup
 	$(BIN)/whsim run scenarios/default.yaml --out runs/default --overwrite
-	@echo "plots: runs/default/plots/ (trajectories.png, metrics.png)"
+	@echo "plots: runs/default/plots/ (trajectories.png, bev.png, metrics.png)"
 
 test: setup
 	$(BIN)/ruff check sim perception fusion tests

@@ -165,7 +165,12 @@ def cmd_run(args) -> int:
         print(
             f"  plots: {out}/plots/trajectories.png"
             + (f", {out}/plots/metrics.png" if m.get("tracking") else "")
+            + (f", {out}/plots/bev.png" if m.get("bev") else "")
         )
+        if m.get("bev"):
+            b = m["bev"]
+            gc, thr = (("—" if v is None else f"{v:.3f}") for v in (b["iou_graphcut"], b["iou_threshold"]))
+            print(f"  BEV map IoU: graph cut {gc}, threshold {thr}")
     return EXIT_OK
 
 
