@@ -35,7 +35,6 @@ class Recording:
     def __init__(self, scenario: Scenario, sim: Simulation, steps: list[Step], wall_s: float):
         self.scenario, self.steps, self.wall_s = scenario, steps, wall_s
         self.world, self.sensors, self.pipeline_seed = sim.world, sim.sensors, sim.pipeline_seed
-        self.sim_timer = sim.timer
 
     @classmethod
     def record(cls, scenario: Scenario) -> Recording:
