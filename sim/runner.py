@@ -124,6 +124,11 @@ def run_scenario(
     With `recording` (of this scenario, any strategy) the world and sensors are not simulated again: its
     steps are replayed, so strategies compared on one recording see identical data (`whsim bench`)."""
     out = Path(out)
+    if recording is not None and (recording.scenario.seed, recording.scenario.n_ticks) != (
+        scenario.seed,
+        scenario.n_ticks,
+    ):
+        raise ValueError("the recording is of another seed or duration")
     strategy = scenario.pipeline.strategy
     info = STRATEGIES[strategy]
     tracking = info.available and strategy != "none"
@@ -147,11 +152,6 @@ def run_scenario(
         yaml.safe_dump(resolved_document(scenario), sort_keys=False, allow_unicode=True),
     )
 
-    if recording is not None and (recording.scenario.seed, recording.scenario.n_ticks) != (
-        scenario.seed,
-        scenario.n_ticks,
-    ):
-        raise ValueError("the recording is of another seed or duration")
     sim = recording.replay() if recording is not None else Simulation(scenario)
     truth_out = GroundTruthWriter(out / "ground_truth.csv", scenario.dt_s)
     sensor_out = SensorWriter(out, save_sensors) if save_sensors else None

@@ -54,18 +54,23 @@ def _blob_measurements(frame, source: str, blobs, full_score_px: int) -> Positio
 
 
 def thermal_positions(
-    frame: ThermalFrame, warm: np.ndarray, floor_mask: np.ndarray | None = None
+    frame: ThermalFrame, warm: np.ndarray, floor_mask: np.ndarray | None = None, camera=None
 ) -> PositionMeasurements:
     """Warm blobs (`warm`: perception.thermal_blobs.warm_mask of the frame) as floor positions, class
-    unknown; `floor_mask` (the site map from this camera) drops blobs whose feet are hidden."""
-    blobs = floor_blobs(warm, camera_of(frame), frame.temperature_c, floor_mask=floor_mask)
+    unknown; `floor_mask` (the site map from this camera) drops blobs whose feet are hidden. `camera`:
+    the frame's `camera_of`, when the caller has it."""
+    camera = camera_of(frame) if camera is None else camera
+    blobs = floor_blobs(warm, camera, frame.temperature_c, floor_mask=floor_mask)
     return _blob_measurements(frame, "thermal", blobs, 50)
 
 
-def camera_positions(frame, foreground: np.ndarray, floor_mask: np.ndarray | None) -> PositionMeasurements:
+def camera_positions(
+    frame, foreground: np.ndarray, floor_mask: np.ndarray | None, camera=None
+) -> PositionMeasurements:
     """Foreground blobs of an RGB frame (`foreground`: its colour background subtraction) placed on the
     floor through their contact points; class unknown."""
-    blobs = floor_blobs(foreground, camera_of(frame), floor_mask=floor_mask, min_pixels=CAMERA_MIN_PIXELS)
+    camera = camera_of(frame) if camera is None else camera
+    blobs = floor_blobs(foreground, camera, floor_mask=floor_mask, min_pixels=CAMERA_MIN_PIXELS)
     return _blob_measurements(frame, "camera", blobs, 200)
 
 

@@ -164,19 +164,19 @@ class Pipeline(ABC):
             out += _rows(pm)
         for r in sorted(step.readings, key=lambda r: r.t):
             if isinstance(r, ThermalFrame) and "thermal" in self.sources:
-                floor = self.site.floor_mask(self.thermal[r.sensor_id])
+                floor, cam = self.site.floor_mask(self.thermal[r.sensor_id]), camera_of(r)
                 warm = warm_mask(r.temperature_c)
-                pm = self._on_free_floor(thermal_positions(r, warm, floor))
-                self.positions(pm, covered=_in_view(camera_of(r)))
-                self.bev.add_image(r.sensor_id, r.t, camera_of(r), warm, floor)
+                pm = self._on_free_floor(thermal_positions(r, warm, floor, cam))
+                self.positions(pm, covered=_in_view(cam))
+                self.bev.add_image(r.sensor_id, r.t, cam, warm, floor)
                 out += _rows(pm)
             elif isinstance(r, CameraFrame) and "camera" in self.sources:
-                floor = self.site.floor_mask(self.cameras[r.sensor_id])
+                floor, cam = self.site.floor_mask(self.cameras[r.sensor_id]), camera_of(r)
                 fg = self.backgrounds[r.sensor_id].apply(r.rgb.astype(np.float32))
-                pm = self._on_free_floor(camera_positions(r, fg, floor))
-                self.positions(pm, covered=_in_view(camera_of(r)))
+                pm = self._on_free_floor(camera_positions(r, fg, floor, cam))
+                self.positions(pm, covered=_in_view(cam))
                 soft = self.backgrounds[r.sensor_id].soft_mask(BEV_FOREGROUND_K)
-                self.bev.add_image(r.sensor_id, r.t, camera_of(r), soft, floor)
+                self.bev.add_image(r.sensor_id, r.t, cam, soft, floor)
                 out += _rows(pm)
             elif isinstance(r, PointCloud) and r.sensor_id in self.lidars:
                 detector = self.lidars[r.sensor_id]
