@@ -6,6 +6,7 @@ assignment minimises the total Mahalanobis distance with `scipy.optimize.linear_
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import cache
 
 import numpy as np
@@ -42,3 +43,16 @@ def gnn(d2: np.ndarray, gate: float) -> tuple[np.ndarray, np.ndarray]:
     rows, cols = linear_sum_assignment(cost)
     ok = cost[rows, cols] < _FORBIDDEN
     return rows[ok], cols[ok]
+
+
+@dataclass(frozen=True)
+class GnnAssociator:
+    """Position measurements to tracks: χ² gate at `gate_probability`, then global nearest neighbour."""
+
+    gate_probability: float = GATE_PROBABILITY
+
+    def associate(self, x: np.ndarray, P: np.ndarray, z: np.ndarray, R: np.ndarray):
+        """(track rows, measurement columns, all squared distances (tracks, measurements))."""
+        d2 = position_distances(x, P, z, R)
+        rows, cols = gnn(d2, gate_threshold(2, self.gate_probability))
+        return rows, cols, d2

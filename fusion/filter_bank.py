@@ -149,10 +149,11 @@ class ImmBank(FilterBank):
     def update(self, rows, z, R):
         self._set(rows, imm_update(self._sub(rows), z, R)[0])
 
-    def ekf(self, rows, z, R, hx, jacobian):
-        self._set(
-            rows, imm_update_with(self._sub(rows), lambda x, P: ekf_update(x, P, z, R, hx, jacobian))[0]
-        )
+    def ekf(self, rows, z, R, hx, jacobian, residual=None):
+        def step(x, P):
+            return ekf_update(x, P, z, R, hx, jacobian, residual)
+
+        self._set(rows, imm_update_with(self._sub(rows), step)[0])
 
     def append(self, x, P):
         new = ImmState.start(x, P)

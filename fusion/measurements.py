@@ -43,21 +43,6 @@ class RangeMeasurements:
 
 
 @dataclass(frozen=True)
-class BearingMeasurements:
-    """Bearings (rad, counter-clockwise from +x) from a known floor point, e.g. a thermal camera's blob
-    directions when no floor contact can be seen."""
-
-    t: float
-    sensor_id: str
-    origin: np.ndarray  # (2,)
-    bearings: np.ndarray  # (m,)
-    sigma: np.ndarray  # (m,)
-
-    def __len__(self) -> int:
-        return len(self.bearings)
-
-
-@dataclass(frozen=True)
 class LineCrossing:
     """Something crossed the segment a→b at time t (a break-beam event)."""
 

@@ -250,7 +250,21 @@ def hota(frames: Sequence[Frame], zero_sim_m: float = HOTA_ZERO_SIM_M, alphas=HO
 
 
 # ------------------------------------------------------------------------------------------------ GOSPA
-def gospa(truth: np.ndarray, est: np.ndarray, c: float = 2.0, p: float = 1.0) -> dict:
+GOSPA_C_M, GOSPA_P, GOSPA_ALPHA = 2.0, 1.0, 2.0  # cut-off, order, α (α = 2: the metric's own parts)
+
+
+def evaluation_settings() -> dict:
+    """The settings every tracking figure here is computed with, for recording beside the figures."""
+    return {
+        "gate_m": GATE_M,
+        "gospa": {"c": GOSPA_C_M, "p": GOSPA_P, "alpha": GOSPA_ALPHA},
+        "ap_thresholds_m": list(AP_THRESHOLDS_M),
+        "hota_alphas": [round(float(a), 2) for a in HOTA_ALPHAS],
+        "hota_zero_similarity_m": HOTA_ZERO_SIM_M,
+    }
+
+
+def gospa(truth: np.ndarray, est: np.ndarray, c: float = GOSPA_C_M, p: float = GOSPA_P) -> dict:
     """GOSPA (α = 2) of one frame and its parts: localisation, missed, false (each already to the p)."""
     truth, est = np.asarray(truth, float).reshape(-1, 2), np.asarray(est, float).reshape(-1, 2)
     n, m = len(truth), len(est)

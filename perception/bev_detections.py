@@ -14,6 +14,7 @@ import numpy as np
 from scipy import ndimage
 
 from perception.bev import BevGrid
+from perception.class_priors import DEFAULT_PRIORS, ClassPriors
 
 
 @dataclass(frozen=True)
@@ -33,8 +34,10 @@ def components(
     min_cells: int = 3,
     min_std_m: float = 0.1,
     bridge_cells: int = 0,
+    priors: ClassPriors = DEFAULT_PRIORS,
 ) -> list[BevDetection]:
-    """Objects of a foreground mask; parts closer than `bridge_cells` (a sparse far body) count as one."""
+    """Objects of a foreground mask; parts closer than `bridge_cells` (a sparse far body) count as one;
+    classes by `priors` from the highest return (`z_max`) and the footprint."""
     grouped = mask
     if bridge_cells:
         grouped = (
@@ -63,6 +66,6 @@ def components(
         if z_max is not None:
             top = float(np.nanmax(z_max[ii[sel], jj[sel]]))
             area = sel.sum() * res * res
-            cls = "agv" if top < 0.8 else ("forklift" if area > 1.2 or top > 2.0 else "worker")
+            cls = priors.classify(top, area)
         out.append(BevDetection(c, cov, extent, yaw, cls, int(sel.sum())))
     return out

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from perception.bev import BevGrid
-from sim.pipeline.bev_map import SEMANTIC_LABELS, BevState
+from perception.bev_map import SEMANTIC_LABELS, BevState
 from sim.world.kinds import CLASS_NAMES
 from sim.world.truth import TruthFrame
 

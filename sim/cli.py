@@ -52,6 +52,14 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--seed", type=_seed, help="override the scenario seed")
     r.add_argument("--strategy", help="override pipeline.strategy (see 'whsim strategies')")
     r.add_argument("--duration", type=_positive_float, help="override duration_s")
+    r.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="PATH=VALUE",
+        help="override any scenario field by its dotted path, e.g. pipeline.tracker.confirm_hits=2 "
+        "(repeatable; checked like the file)",
+    )
     r.add_argument("--save-sensors", type=int, metavar="EVERY", help="save raw sensor data every N readings")
     r.add_argument("--animate", action="store_true", help="also write animation.gif")
     r.add_argument("--overwrite", action="store_true", help="reuse a non-empty run directory")
@@ -59,6 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     v = sub.add_parser("validate", parents=[common], help="check scenario files without running them")
     v.add_argument("scenarios", type=Path, nargs="+")
+    v.add_argument("--set", action="append", default=[], metavar="PATH=VALUE", help="as for run")
 
     pl = sub.add_parser("plot", parents=[common], help="redraw a run's figures from its saved files")
     pl.add_argument("run_dir", type=Path)
@@ -89,15 +98,15 @@ def build_parser() -> argparse.ArgumentParser:
 
 # ----------------------------------------------------------------------------------------- commands
 def cmd_run(args) -> int:
+    from sim.loading import load_scenario
     from sim.runner import UsageError, apply_overrides, run_scenario
-    from sim.scenario.loader import load_scenario
     from sim.strategies import STRATEGIES
 
     if args.save_sensors is not None and args.save_sensors < 1:
         raise UsageError(
             f"--save-sensors: EVERY must be a positive number of readings, got {args.save_sensors}"
         )
-    scenario = load_scenario(args.scenario)
+    scenario = load_scenario(args.scenario, sets=args.set)
     if args.strategy is not None:
         from sim.scenario.suggest import did_you_mean
 
@@ -175,12 +184,13 @@ def cmd_run(args) -> int:
 
 
 def cmd_validate(args) -> int:
-    from sim.scenario.loader import ScenarioError, load_scenario
+    from sim.loading import load_scenario
+    from sim.scenario.loader import ScenarioError
 
     bad = 0
     for path in args.scenarios:
         try:
-            sc = load_scenario(path)
+            sc = load_scenario(path, sets=args.set)
         except ScenarioError as e:
             bad += 1
             for problem in e.problems:
@@ -194,9 +204,9 @@ def cmd_validate(args) -> int:
 
 
 def cmd_plot(args) -> int:
+    from sim.loading import load_scenario
     from sim.plots.render import render_plots
     from sim.runner import UsageError
-    from sim.scenario.loader import load_scenario
 
     run = args.run_dir
     for name in ("scenario.resolved.yaml", "ground_truth.csv"):
@@ -211,20 +221,37 @@ def cmd_plot(args) -> int:
 
 
 def cmd_strategies(args) -> int:
+    """Each strategy: its summary, the sensors it needs, its front-ends and its fuser."""
+    from sim.pipeline.frontends import FRONTENDS
+    from sim.pipeline.pipeline import SENSOR_NAMES
     from sim.strategies import STRATEGIES
 
-    width = max(map(len, STRATEGIES))
+    fusers = {
+        "central": "central (one tracker, measurements in timestamp order)",
+        "track-to-track": "track-to-track (one tracker per group, covariance intersection)",
+        "none": "none",
+    }
     for s in STRATEGIES.values():
         state = "available" if s.available else f"not built yet (needs {s.needs})"
-        print(f"{s.name:<{width}}  {s.summary}  [{state}]")
+        print(f"{s.name}  {s.summary}  [{state}]")
+        if s.fuser == "none":
+            continue
+        needs = (
+            " or ".join(SENSOR_NAMES[f] for f in s.frontends if f in SENSOR_NAMES) or "nothing (idealised)"
+        )
+        fronts = ", ".join(f"{f} ({FRONTENDS[f].summary})" for f in s.frontends)
+        groups = "; ".join(f"{g}: {'+'.join(fs)}" for g, fs in s.groups)
+        print(f"    needs      {needs or 'nothing (idealised)'}")
+        print(f"    front-ends {fronts}")
+        print(f"    fuser      {fusers[s.fuser]}" + (f" — groups {groups}" if groups else ""))
     return EXIT_OK
 
 
 def cmd_bench(args) -> int:
     from sim.bench.results import read_results
     from sim.bench.sweep import run_sweep
+    from sim.loading import load_scenario
     from sim.runner import UsageError
-    from sim.scenario.loader import load_scenario
     from sim.scenario.suggest import did_you_mean
     from sim.strategies import STRATEGIES
 

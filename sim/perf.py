@@ -14,9 +14,9 @@ from pathlib import Path
 import numpy as np
 import open3d as o3d
 
-from sim.pipeline.strategy import make_pipeline
+from sim.loading import load_scenario
+from sim.pipeline.pipeline import make_pipeline
 from sim.runner import TRACK_OUTPUT_PERIOD_S
-from sim.scenario.loader import load_scenario
 from sim.sensors.base import TickContext
 from sim.sensors.camera import Camera
 from sim.sensors.lidar import Lidar

@@ -18,16 +18,16 @@ from sim.output.bev_snapshot import save_snapshot
 from sim.output.ground_truth import GroundTruthWriter
 from sim.output.sensor_files import SensorWriter
 from sim.output.tracking_csv import TrackingWriter
-from sim.pipeline.strategy import StrategyUnavailable, make_pipeline, sources_for
+from sim.pipeline.pipeline import StrategyUnavailable, frontends_for, make_pipeline
 from sim.plots.render import render_plots
 from sim.recording import Recording
 from sim.scenario.loader import Problem, ScenarioError, format_path, problems_from_validation
 from sim.scenario.models import Scenario
-from sim.scenario.physics import check_physics
 from sim.scoring import RunScorer
 from sim.simulation import Simulation
 from sim.strategies import STRATEGIES
 from sim.world.actor_spec import actor_spec
+from sim.world.feasibility import check_physics
 
 METRICS_SCHEMA = "whsim.metrics/1"
 TRACK_OUTPUT_PERIOD_S = 0.1  # tracks.csv holds the tracks every 0.1 s (predicted to that time)
@@ -134,7 +134,7 @@ def run_scenario(
     tracking = info.available and strategy != "none"
     if tracking:
         try:
-            sources_for(strategy, scenario)
+            frontends_for(strategy, scenario)
         except StrategyUnavailable as e:
             raise UsageError(str(e)) from None
     prepare_out_dir(out, overwrite)

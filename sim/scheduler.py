@@ -34,9 +34,6 @@ class RateSchedule:
         """Tick of reading n (n = 0, 1, 2, …): ceil(n · ticks_per_reading) in integer arithmetic."""
         return -((-n * self._num) // self._den)
 
-    def nominal_time(self, n: int) -> Fraction:
-        return n / exact(self.rate_hz)
-
 
 class Scheduler:
     """Which sensors are due at each tick; ticks must be asked for in increasing order."""

@@ -21,6 +21,7 @@ from fusion.metrics import (
     Frame,
     IdF1,
     average_precision,
+    evaluation_settings,
     gospa,
     hota,
     match_detections,
@@ -172,7 +173,11 @@ class RunScorer:
                 if thr == 1.0:
                     p, r = p_, r_
             detection[source] = {"precision": p, "recall": r, "ap": float(np.mean(aps))}
-        return {"tracking": _round(tracking), "detection": _round(detection)}
+        return {
+            "tracking": _round(tracking),
+            "evaluation": evaluation_settings(),
+            "detection": _round(detection),
+        }
 
 
 def _round(d):

@@ -1,56 +1,71 @@
-"""Registry of tracking strategies (SPEC §5 `whsim strategies`).
+"""Tracking strategies as data: which front-ends feed which fuser (SPEC §5 `whsim strategies`).
 
-A strategy is listed with what it needs; one whose parts are not built yet is listed as unavailable and is
-never faked: `whsim run --strategy NAME` refuses it with exit 2, and a scenario that names it runs
-ground truth, sensors and timing only, saying so. The pipelines themselves live in `sim.pipeline`.
+A strategy names its front-ends (`sim.pipeline.frontends`) and its fuser (`sim.pipeline.fusers`): one
+`central` tracker, `track-to-track` fusion of per-group trackers, or `none`. Adding a strategy is one entry
+here (or `register(Strategy(...))` from user code); adding a front-end or a fuser is described in
+docs/architecture.md.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+ALL_SENSORS = ("camera", "lidar", "thermal", "rfid", "beam")
+
 
 @dataclass(frozen=True)
-class StrategyInfo:
+class Strategy:
+    """`frontends` in the order they are listed; `groups` ((name, feeders), …) for `track-to-track`."""
+
     name: str
     summary: str
-    needs: str  # the part of whsim it is waiting for, when not available
-    available: bool = False
+    frontends: tuple[str, ...] = ()
+    fuser: str = "central"  # "central" | "track-to-track" | "none"
+    groups: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    available: bool = True
+    needs: str = ""  # the part of whsim it is waiting for, when not available
 
 
-STRATEGIES: dict[str, StrategyInfo] = {
-    s.name: s
-    for s in (
-        StrategyInfo("none", "no tracking: ground truth, sensor readings and timing only", "", True),
-        StrategyInfo(
-            "oracle",
-            "IDEALISED: truth with 0.9 detection probability, 0.25 m noise, Poisson clutter",
-            "",
-            True,
+STRATEGIES: dict[str, Strategy] = {}
+
+
+def register(strategy: Strategy) -> Strategy:
+    STRATEGIES[strategy.name] = strategy
+    return strategy
+
+
+for _s in (
+    Strategy("none", "no tracking: ground truth, sensor readings and timing only", fuser="none"),
+    Strategy(
+        "oracle",
+        "IDEALISED: truth with 0.9 detection probability, 0.25 m noise, Poisson clutter",
+        ("oracle",),
+    ),
+    Strategy("rfid", "RFID reads only: RSSI ranges (EKF), identities from tags, zone initiation", ("rfid",)),
+    Strategy("thermal", "thermal warm blobs projected to the floor", ("thermal",)),
+    Strategy(
+        "camera",
+        "camera background subtraction, foreground blobs placed by their contact points",
+        ("camera",),
+    ),
+    Strategy("lidar", "LiDAR BEV evidence, graph cut, connected components", ("lidar",)),
+    Strategy(
+        "central",
+        "camera, LiDAR, thermal, RFID and beam measurements into one tracker in timestamp order",
+        ALL_SENSORS,
+    ),
+    Strategy(
+        "t2t-ci",
+        "one tracker per sensor type (camera, LiDAR, thermal with beams, RFID), fused by covariance "
+        "intersection",
+        ALL_SENSORS,
+        fuser="track-to-track",
+        groups=(
+            ("camera", ("camera",)),
+            ("lidar", ("lidar",)),
+            ("thermal", ("thermal", "beam")),
+            ("rfid", ("rfid",)),
         ),
-        StrategyInfo(
-            "rfid", "RFID reads only: RSSI ranges (EKF), identities from tags, zone initiation", "", True
-        ),
-        StrategyInfo("thermal", "thermal warm blobs projected to the floor", "", True),
-        StrategyInfo(
-            "camera",
-            "camera background subtraction, foreground blobs placed by their contact points",
-            "",
-            True,
-        ),
-        StrategyInfo("lidar", "LiDAR BEV evidence, graph cut, connected components", "", True),
-        StrategyInfo(
-            "central",
-            "camera, LiDAR, thermal, RFID and beam measurements into one tracker in timestamp order",
-            "",
-            True,
-        ),
-        StrategyInfo(
-            "t2t-ci",
-            "one tracker per sensor type (camera, LiDAR, thermal with beams, RFID), fused by covariance "
-            "intersection",
-            "",
-            True,
-        ),
-    )
-}
+    ),
+):
+    register(_s)

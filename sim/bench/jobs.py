@@ -67,9 +67,9 @@ def error_rows(job: Job, message: str) -> list[dict]:
 
 def run_job(job: Job, out: str) -> list[dict]:
     """Simulate the job's (scenario, seed) once, replay it through every strategy; one row each."""
+    from sim.loading import load_scenario
     from sim.recording import Recording
     from sim.runner import UsageError, apply_overrides, run_scenario
-    from sim.scenario.loader import load_scenario
 
     try:
         scenario = apply_overrides(load_scenario(job.scenario_path), job.scenario_path, seed=job.seed)

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import numpy as np
 
+from perception.bev_map import BevState
 from sim.output.atomic import atomic_write_bytes
-from sim.pipeline.bev_map import BevState
 
 NAME = "bev_snapshot.npz"
 

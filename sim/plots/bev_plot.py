@@ -13,8 +13,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.colors import ListedColormap
 
+from perception.bev_map import SEMANTIC_LABELS
 from sim.output.atomic import atomic_write_bytes
-from sim.pipeline.bev_map import SEMANTIC_LABELS
 
 SEMANTIC_COLOURS = ["#f2f2f2", "#8c8c8c", "#dd8452", "#4c72b0", "#55a868"]
 

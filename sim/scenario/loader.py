@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import types
 import typing
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, Union, get_args, get_origin
@@ -14,6 +15,7 @@ from typing import Any, Literal, Union, get_args, get_origin
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from sim.scenario import overrides
 from sim.scenario.models import Scenario
 from sim.scenario.suggest import did_you_mean
 
@@ -189,12 +191,14 @@ def problems_from_validation(exc: ValidationError, file: str, lines: dict[Loc, i
 
 
 # ----------------------------------------------------------------------------------------------- entry
-def load_scenario(path: str | Path, *, check_physics: bool = True) -> Scenario:
-    """Read, validate and physics-check a scenario file; raise ScenarioError listing every problem."""
-    path = Path(path)
+Check = Callable[[Scenario], list[tuple[Loc, str]]]  # whole-scenario checks (sim.world.feasibility)
+
+
+def read_scenario_text(path: str | Path) -> str:
+    """The file's text; ScenarioError when it cannot be read."""
     name = str(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        return Path(path).read_text(encoding="utf-8")
     except FileNotFoundError:
         raise ScenarioError([Problem(name, None, "", "no such file")]) from None
     except IsADirectoryError:
@@ -203,10 +207,9 @@ def load_scenario(path: str | Path, *, check_physics: bool = True) -> Scenario:
         ) from None
     except (OSError, UnicodeDecodeError) as e:
         raise ScenarioError([Problem(name, None, "", f"cannot read: {e}")]) from None
-    return parse_scenario(text, name, check_physics=check_physics)
 
 
-def parse_scenario(text: str, name: str = "<scenario>", *, check_physics: bool = True) -> Scenario:
+def _yaml_data(text: str, name: str) -> dict:
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as e:
@@ -217,17 +220,54 @@ def parse_scenario(text: str, name: str = "<scenario>", *, check_physics: bool =
     if not isinstance(data, dict):
         got = "an empty file" if data is None else f"a {type(data).__name__}"
         raise ScenarioError([Problem(name, 1, "", f"expected a mapping of scenario keys, got {got}")])
+    return data
+
+
+def _with_sets(data: dict, sets: Sequence[str], name: str) -> dict[Loc, str]:
+    """Apply `--set` expressions to the data; the set paths → the expression that set them."""
+    where: dict[Loc, str] = {}
+    problems = []
+    for expr in sets:
+        try:
+            loc, value = overrides.split(expr)
+            overrides.apply(data, loc, value)
+            where[loc] = expr
+        except overrides.OverrideError as e:
+            problems.append(Problem(f"{name} (--set {expr})", None, format_path(e.loc), e.message))
+    if problems:
+        raise ScenarioError(problems)
+    return where
+
+
+def _place(name: str, lines: dict[Loc, int], sets: dict[Loc, str], loc: Loc, message: str) -> Problem:
+    """A problem at `loc`: in the file at its line, or in the `--set` that gave that field."""
+    for set_loc, expr in sets.items():
+        n = min(len(loc), len(set_loc))
+        if loc[:n] == set_loc[:n]:  # the set field, inside it, or the block it belongs to
+            return Problem(f"{name} (--set {expr})", None, format_path(loc), message)
+    return Problem(name, _line_for(lines, loc), format_path(loc), message)
+
+
+def parse_scenario(
+    text: str, name: str = "<scenario>", *, check: Check | None = None, sets: Sequence[str] = ()
+) -> Scenario:
+    """Validate a scenario document (with `--set` overrides); `check` adds whole-scenario checks.
+    Raises ScenarioError listing every problem."""
+    data = _yaml_data(text, name)
+    set_at = _with_sets(data, sets, name)
     lines = _line_map(text)
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as e:
-        raise ScenarioError(problems_from_validation(e, name, lines)) from None
-    if check_physics:
-        from sim.scenario.physics import check_physics as _check
-
-        issues = _check(scenario)
-        if issues:
-            raise ScenarioError(
-                [Problem(name, _line_for(lines, loc), format_path(loc), msg) for loc, msg in issues]
-            )
+        problems = problems_from_validation(e, name, lines)
+        raise ScenarioError(
+            [_place(name, lines, set_at, _loc_of(p), p.message) if set_at else p for p in problems]
+        ) from None
+    issues = check(scenario) if check is not None else []
+    if issues:
+        raise ScenarioError([_place(name, lines, set_at, loc, msg) for loc, msg in issues])
     return scenario
+
+
+def _loc_of(problem: Problem) -> Loc:
+    return overrides.parse_path(problem.path) if problem.path else ()

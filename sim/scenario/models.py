@@ -1,7 +1,7 @@
 """Pydantic v2 models of a scenario file (SPEC §4): types, ranges and defaults, no physics.
 
 Physics checks that need the whole scenario (inside the building, reachable paths, rates below 1/dt)
-live in `sim.scenario.physics`; this module only knows what one field may hold.
+live in `sim.world.feasibility`; this module only knows what one field may hold.
 """
 
 from __future__ import annotations
@@ -9,6 +9,8 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from sim.scenario.pipeline_settings import PipelineSettings
 
 # Sane limits (SPEC §4): a scenario beyond these is a typo, not a warehouse.
 MAX_BUILDING_M = 500.0
@@ -274,15 +276,6 @@ class MiscalibrationFault(_Window):
 Fault = Annotated[DropoutFault | LatencyFault | MiscalibrationFault, Field(discriminator="type")]
 
 
-class Pipeline(Model):
-    strategy: str = "central"
-    filter: Literal["imm", "numpy", "filterpy"] = Field(
-        default="imm",
-        description="track filter: IMM of constant velocity and near-stationary (batched), constant velocity "
-        "(batched numpy), or the same constant velocity run per track by filterpy (the reference)",
-    )
-
-
 class Scenario(Model):
     """A whole scenario file."""
 
@@ -295,7 +288,7 @@ class Scenario(Model):
     actors: list[Actor] = Field(default_factory=list, max_length=MAX_ACTORS)
     sensors: list[Sensor] = Field(default_factory=list, max_length=MAX_SENSORS)
     faults: list[Fault] = Field(default_factory=list, max_length=1000)
-    pipeline: Pipeline = Field(default_factory=Pipeline)
+    pipeline: PipelineSettings = Field(default_factory=PipelineSettings)
 
     @model_validator(mode="after")
     def _ticks(self) -> Scenario:

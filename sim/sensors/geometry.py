@@ -51,10 +51,6 @@ class Mesh:
     tri_class: np.ndarray  # (m,) uint8 semantic class (SPEC §3)
     tri_instance: np.ndarray  # (m,) int32 instance id (0 = none)
 
-    @property
-    def n_triangles(self) -> int:
-        return len(self.triangles)
-
 
 def boxes_mesh(centers: np.ndarray, sizes: np.ndarray, classes: np.ndarray, instances: np.ndarray) -> Mesh:
     """One mesh of k axis-aligned boxes (vectorised: no loop over boxes)."""
@@ -66,16 +62,6 @@ def boxes_mesh(centers: np.ndarray, sizes: np.ndarray, classes: np.ndarray, inst
         tris.reshape(-1, 3),
         np.repeat(np.asarray(classes, np.uint8), TRIS_PER_BOX),
         np.repeat(np.asarray(instances, np.int32), TRIS_PER_BOX),
-    )
-
-
-def merge(meshes: list[Mesh]) -> Mesh:
-    offsets = np.cumsum([0] + [len(m.vertices) for m in meshes[:-1]])
-    return Mesh(
-        np.concatenate([m.vertices for m in meshes]),
-        np.concatenate([m.triangles + o for m, o in zip(meshes, offsets, strict=True)]),
-        np.concatenate([m.tri_class for m in meshes]),
-        np.concatenate([m.tri_instance for m in meshes]),
     )
 
 

@@ -48,9 +48,9 @@ def test_ipm_maps_known_floor_points_to_their_cells():
 
 def test_contact_points_of_a_rendered_box_land_on_its_footprint():
     from perception.background import BackgroundModel
+    from sim.loading import parse_scenario
+    from sim.pipeline.frontends.blobs import camera_of
     from sim.pipeline.site_map import SiteMap
-    from sim.pipeline.sources import camera_of
-    from sim.scenario.loader import parse_scenario
     from sim.simulation import Simulation
 
     d = {

@@ -7,7 +7,7 @@ import yaml
 
 from perception.camera_model import PinholeCamera, look_at_rotation
 from perception.thermal_blobs import floor_point, warm_blobs
-from sim.scenario.loader import parse_scenario
+from sim.loading import parse_scenario
 from sim.simulation import Simulation
 
 

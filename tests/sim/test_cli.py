@@ -127,12 +127,27 @@ def test_plot_redraws_from_the_saved_files(tmp_path, scenario_file):
     assert r.returncode == 2 and "not a run directory" in r.stderr
 
 
-def test_strategies_lists_every_spec_strategy():
-    r = whsim("strategies")
-    names = [line.split()[0] for line in r.stdout.splitlines()]
-    assert names == ["none", "oracle", "rfid", "thermal", "camera", "lidar", "central", "t2t-ci"]
-    assert r.stdout.count("[available]") == 8
-    assert "IDEALISED" in r.stdout.splitlines()[1]  # the oracle says what it is
+def test_strategies_lists_every_spec_strategy_with_needs_parts_and_fuser(capsys):
+    assert cli.main(["strategies"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    heads = [line for line in lines if not line.startswith(" ")]
+    assert [h.split()[0] for h in heads] == [
+        "none",
+        "oracle",
+        "rfid",
+        "thermal",
+        "camera",
+        "lidar",
+        "central",
+        "t2t-ci",
+    ]
+    assert sum("[available]" in h for h in heads) == 8
+    assert "IDEALISED" in heads[1]  # the oracle says what it is
+    central = lines[lines.index(heads[6]) + 1 : lines.index(heads[7])]
+    assert central[0].split(None, 1) == ["needs", "a camera or a LiDAR or a thermal camera or an RFID reader"]
+    assert central[1].startswith("    front-ends camera (") and "beam (line crossings)" in central[1]
+    assert central[2].startswith("    fuser      central")
+    assert "groups camera: camera; lidar: lidar; thermal: thermal+beam; rfid: rfid" in lines[-1]
 
 
 def test_perf_json_reports_a_figure():
@@ -264,7 +279,7 @@ def test_an_unbuilt_strategy_is_refused_not_faked(tmp_path, scenario_file, monke
     monkeypatch.setitem(strategies.STRATEGIES, "camera", info)
     assert cli.main(["run", str(scenario_file), "--out", str(tmp_path / "o"), "--strategy", "camera"]) == 2
     assert "'camera' is not built yet (needs a part not built)" in capsys.readouterr().err
-    assert not (tmp_path / "a").exists()  # refused before anything was written
+    assert not (tmp_path / "o").exists()  # refused before anything was written
 
 
 def test_animate_writes_a_gif(tmp_path):

@@ -8,7 +8,7 @@ from fractions import Fraction
 import pytest
 import yaml
 
-from sim.scenario.loader import parse_scenario
+from sim.loading import parse_scenario
 from sim.scheduler import RateSchedule, Scheduler
 from sim.simulation import Simulation
 

@@ -56,8 +56,8 @@ def test_a_bench_row_is_what_whsim_run_gives(tmp_path):
     """Replaying the shared recording gives the run a plain `whsim run --seed --strategy` gives."""
     import json
 
+    from sim.loading import load_scenario
     from sim.runner import apply_overrides, run_scenario
-    from sim.scenario.loader import load_scenario
 
     sc = _scenario(tmp_path)
     rows = run_sweep(sc, ["central"], 1, tmp_path / "b", workers=1).rows

@@ -8,11 +8,12 @@ import yaml
 from matplotlib.path import Path
 
 from perception.bev import BevGrid
+from perception.bev_map import SEMANTIC_LABELS, BevState
 from perception.evidence import Evidence
+from perception.lidar_detector import LidarDetector
 from sim.bev_scoring import BevScorer, truth_raster
-from sim.pipeline.bev_map import SEMANTIC_LABELS, BevMap, BevState
-from sim.pipeline.lidar_detector import LidarDetector
-from sim.scenario.loader import parse_scenario
+from sim.loading import parse_scenario
+from sim.pipeline.frontends.base import site_bev_map
 from sim.simulation import Simulation
 from sim.world.kinds import CLASS_IDS
 from sim.world.truth import TruthFrame
@@ -89,11 +90,12 @@ def test_depth_camera_points_are_lifted_into_the_grid_like_lidar():
     sim = Simulation(sc)
     step, _ = sim.reset()
     (cloud,) = step.readings
-    bev = BevMap(sc.layout.size_m, sim.world.static)
-    det = LidarDetector(bev.grid, bev.static)
-    pm, known = det.detect(cloud)
-    assert len(pm) == 1 and np.linalg.norm(pm.z[0] - [6, 6]) < 0.3  # the near side, within about a cell
-    bev.add("d", cloud.t, *det.last)
+    bev = site_bev_map(sc.layout.size_m, sim.world.static)
+    scan = LidarDetector(bev.grid, bev.static).detect(cloud.points, cloud.intensity)
+    known = scan.known
+    assert len(scan.objects) == 1
+    assert np.linalg.norm(scan.objects[0].position - [6, 6]) < 0.3  # the near side, within about a cell
+    bev.add("d", cloud.t, scan.evidence, scan.height)
     state = bev.state(cloud.t)
     i, j = bev.grid.world_to_cell(np.array([[5.85, 6.0]]))[0]
     assert state.graph_cut[i - 1 : i + 2, j - 1 : j + 2].any()
@@ -117,7 +119,7 @@ def test_graph_cut_beats_thresholding_on_noisy_evidence():
     scores = []
     for _ in range(5):
         logodds = np.where(occupied, 1.0, -1.0) + rng.normal(0, 1.2, grid.shape)  # noisy sensors
-        bev = BevMap((20, 12), _empty_world())
+        bev = site_bev_map((20, 12), _empty_world())
         bev.add("s", 0.0, Evidence(logodds, np.ones(grid.shape, bool)))
         st = bev.state(0.0)
         iou = [(m & occupied).sum() / (m | occupied).sum() for m in (st.graph_cut, st.threshold)]

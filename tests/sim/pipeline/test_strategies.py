@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import yaml
 
-from sim.pipeline.strategy import make_pipeline
-from sim.scenario.loader import parse_scenario
+from sim.loading import parse_scenario
+from sim.pipeline.pipeline import make_pipeline
 from sim.simulation import Simulation
 
 HALL = {"size_m": [20, 20], "height_m": 6}
@@ -80,15 +80,20 @@ def test_oracle_tracks_every_actor_and_t2t_ci_fuses_two_trackers():
         {"id": "ir", "type": "thermal", "position": [10, 0.5, 6], "look_at": [10, 10, 0]},
         {"id": "r1", "type": "rfid", "position": [10, 19.5, 2], "boresight": [0, -1, 0]},
     ]
-    tracks, truth = _run(_scene("t2t-ci", sensors, actors, duration=15))
-    assert tracks, "t2t-ci produced no confirmed track"
-    for t in tracks:
-        assert t.status == "confirmed" and np.all(np.linalg.eigvalsh(t.P) > 0)
+    pipe, _, step = _pipeline_run(_scene("t2t-ci", sensors, actors, duration=15))
+    assert set(pipe.fuser.local) == {"thermal", "rfid"}
+    tracks = pipe.tracks(step.t)
+    assert tracks and all(t.status == "confirmed" and np.all(np.linalg.eigvalsh(t.P) > 0) for t in tracks)
+    # The tagged worker (thermal position, RFID identity) ends on one fused track carrying its tag.
+    worker = step.truth.xyz[step.truth.ids.index("w"), :2]
+    (mine,) = [t for t in tracks if t.tag == "B-2"]
+    assert np.linalg.norm(mine.x[:2] - worker) < 0.5 and mine.cls == "worker"
+    assert len({t.id for t in tracks}) == len(tracks)
 
 
 def test_lidar_detects_isolated_actors_within_a_cell_and_tracks_them():
-    from sim.pipeline.bev_map import BEV_RESOLUTION_M, BevMap
-    from sim.pipeline.lidar_detector import LidarDetector
+    from perception.lidar_detector import LidarDetector
+    from sim.pipeline.frontends.base import site_bev_map
 
     actors = [
         {"id": "f", "kind": "forklift", "motion": {"type": "stationary", "position": [6, 6], "yaw_deg": 20}},
@@ -101,20 +106,21 @@ def test_lidar_detects_isolated_actors_within_a_cell_and_tracks_them():
     sim = Simulation(sc)
     step, _ = sim.reset()
     (cloud,) = step.readings
-    bev = BevMap(sc.layout.size_m, sim.world.static)
-    pm, known = LidarDetector(bev.grid, bev.static).detect(cloud)
-    assert len(pm) == 3 and known.any()
+    bev = site_bev_map(sc.layout.size_m, sim.world.static)
+    scan = LidarDetector(bev.grid, bev.static).detect(cloud.points, cloud.intensity)
+    assert len(scan.objects) == 3 and scan.known.any()
+    z = np.array([o.position for o in scan.objects])
     for k, actor_id in enumerate(step.truth.ids):
-        d = np.linalg.norm(pm.z - step.truth.xyz[k, :2], axis=1)
+        d = np.linalg.norm(z - step.truth.xyz[k, :2], axis=1)
         j = int(np.argmin(d))
-        assert d[j] < BEV_RESOLUTION_M * np.sqrt(2) + 0.15, actor_id  # within about one cell
-        assert pm.cls[j] == dict(f="forklift", a="agv", w="worker")[actor_id]
+        assert d[j] < bev.grid.resolution * np.sqrt(2) + 0.15, actor_id  # within about one cell
+        assert scan.objects[j].cls == dict(f="forklift", a="agv", w="worker")[actor_id]
     tracks, _ = _run(_scene("lidar", sensors, actors, duration=3))
     assert sum(t.status == "confirmed" for t in tracks) == 3
 
 
 def test_camera_places_a_walking_worker_by_its_contact_point():
-    from sim.pipeline.sources import camera_positions
+    from sim.pipeline.frontends.camera import CameraFrontEnd
 
     actors = [{"id": "w", "kind": "worker", "motion": {"type": "waypoints", "points": [[8, 6], [14, 6]]}}]
     sensors = [{"id": "c", "type": "camera", "position": [2, 2, 6], "look_at": [11, 7, 0]}]
@@ -122,14 +128,75 @@ def test_camera_places_a_walking_worker_by_its_contact_point():
     sim = Simulation(sc)
     step, _ = sim.reset()
     pipe = make_pipeline("camera", sc, np.random.default_rng(0), sim.world.static)
+    name, frontend = pipe.frontends["c"]
+    assert name == "camera" and isinstance(frontend, CameraFrontEnd)
     errors = []
     done = False
     while not done:
         step, done, _ = sim.step()
         for r in step.readings:
-            fg = pipe.backgrounds["c"].apply(r.rgb.astype(np.float32))
-            pm = camera_positions(r, fg, pipe.site.floor_mask(pipe.cameras["c"]))
+            pm = frontend.process(r).positions
             if len(pm):
                 errors.append(np.linalg.norm(pm.z - step.truth.xyz[0, :2], axis=1).min())
                 assert len(pm) == 1  # one body, one blob
     assert len(errors) >= 30 and np.median(errors) < 0.3
+
+
+def _pipeline_run(d: dict):
+    sc = parse_scenario(yaml.safe_dump(d), "t.yaml")
+    sim = Simulation(sc)
+    step, _ = sim.reset()
+    pipe = make_pipeline(sc.pipeline.strategy, sc, np.random.default_rng(sim.pipeline_seed), sim.world.static)
+    readings = {}
+    done = False
+    while True:
+        pipe.process(step)
+        for r in step.readings:
+            readings.setdefault(type(r).__name__, []).append(r)
+        if done:
+            return pipe, readings, step
+        step, done, _ = sim.step()
+
+
+WALKER = [
+    {
+        "id": "w",
+        "kind": "worker",
+        "motion": {"type": "waypoints", "points": [[4, 10], [16, 10]], "loop": True},
+    }
+]
+
+
+def test_a_new_strategy_is_one_registry_entry_made_of_existing_parts(monkeypatch):
+    from sim import strategies
+
+    mine = strategies.Strategy(
+        "thermal-and-beams-t2t",
+        "a thermal tracker and a beam-only tracker, fused",
+        ("thermal", "beam"),
+        fuser="track-to-track",
+        groups=(("heat", ("thermal",)), ("beams", ("beam",))),
+    )
+    monkeypatch.setitem(strategies.STRATEGIES, mine.name, mine)
+    sensors = [
+        {"id": "ir", "type": "thermal", "position": [10, 0.5, 6], "look_at": [10, 10, 0]},
+        {"id": "b", "type": "beam", "from": [10, 8, 1.0], "to": [10, 12, 1.0]},
+    ]
+    pipe, readings, step = _pipeline_run(_scene(mine.name, sensors, WALKER, duration=12))
+    assert set(pipe.fuser.local) == {"heat", "beams"}
+    assert pipe.fuser.local["beams"].tracker.stats.scans == sum(r.blocked for r in readings["BeamEvent"]) > 0
+    tracks = pipe.tracks(step.t)
+    assert min(np.linalg.norm(t.x[:2] - step.truth.xyz[0, :2]) for t in tracks) < 1.0
+
+
+def test_t2t_routes_beams_to_the_first_tracker_when_there_is_no_thermal_camera():
+    """Regression: t2t-ci dropped every beam measurement silently when the scenario had no thermal camera."""
+    sensors = [
+        {"id": "c", "type": "camera", "position": [2, 2, 6], "look_at": [10, 10, 0]},
+        {"id": "b", "type": "beam", "from": [10, 8, 1.0], "to": [10, 12, 1.0]},
+    ]
+    pipe, readings, _ = _pipeline_run(_scene("t2t-ci", sensors, WALKER, duration=12))
+    assert pipe.fuser.route == {"camera": "camera", "beam": "camera"}
+    blocked = sum(r.blocked for r in readings["BeamEvent"])
+    assert blocked > 0
+    assert pipe.fuser.local["camera"].tracker.stats.scans == len(readings["CameraFrame"]) + blocked

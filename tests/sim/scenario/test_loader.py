@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from sim.scenario.loader import ScenarioError, load_scenario, parse_scenario
+from sim.loading import load_scenario, parse_scenario
+from sim.scenario.loader import ScenarioError
 from tests.conftest import DEFAULT_SCENARIO, scenario_dict, write_scenario
 
 HEAD = "name: t\nduration_s: 10\nlayout: {size_m: [20, 12]}\n"

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from sim.scenario.loader import ScenarioError, load_scenario
+from sim.loading import load_scenario
+from sim.scenario.loader import ScenarioError
 from tests.conftest import scenario_dict, write_scenario
 
 

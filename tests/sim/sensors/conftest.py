@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import yaml
 
-from sim.scenario.loader import parse_scenario
+from sim.loading import parse_scenario
 from sim.simulation import Simulation
 
 

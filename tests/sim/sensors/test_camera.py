@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.scenario.loader import load_scenario
+from sim.loading import load_scenario
 from sim.sensors.camera import Camera
 from sim.sensors.raycast import ACTOR_INSTANCE_BASE
 from sim.simulation import Simulation

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import yaml
 
-from sim.scenario.loader import parse_scenario
+from sim.loading import parse_scenario
 from sim.world.kinds import CLASS_IDS
 from sim.world.layout import build_static_world
 from tests.conftest import DEFAULT_SCENARIO, scenario_dict

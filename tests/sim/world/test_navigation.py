@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import yaml
 
-from sim.scenario.loader import parse_scenario
+from sim.loading import parse_scenario
 from sim.world.layout import build_static_world
 from sim.world.navigation import RES_M, build_navmap
 from tests.conftest import DEFAULT_SCENARIO, scenario_dict

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import yaml
 
-from sim.scenario.loader import load_scenario, parse_scenario
+from sim.loading import load_scenario, parse_scenario
 from sim.world.actor_spec import actor_specs
 from sim.world.world import MIN_GAP_M, World
 from tests.conftest import DEFAULT_SCENARIO, scenario_dict

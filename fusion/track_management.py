@@ -1,0 +1,57 @@
+"""Track life: how a track starts, when it is confirmed, when it is deleted (Stone Soup's initiator and
+deleter, over all tracks at once)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from fusion.track import TrackTable
+
+
+def position_std(P: np.ndarray) -> np.ndarray:
+    """RMS of the two position standard deviations of each track (n, 4, 4) → (n,)."""
+    return np.sqrt(np.trace(P[:, :2, :2], axis1=1, axis2=2) / 2) if len(P) else np.zeros(0)
+
+
+@dataclass(frozen=True)
+class MofNInitiator:
+    """An unassigned position starts a tentative track (at rest, velocity σ `init_velocity_std_mps`); it is
+    confirmed once `hits` of its last `window` counted scans hit, and dropped once that is impossible."""
+
+    hits: int = 3
+    window: int = 5
+    init_velocity_std_mps: float = 2.0
+
+    def initial_state(self, z: np.ndarray, R: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        n = len(z)
+        x = np.column_stack([z, np.zeros((n, 2))])
+        P = np.zeros((n, 4, 4))
+        P[:, :2, :2] = R
+        P[:, 2, 2] = P[:, 3, 3] = self.init_velocity_std_mps**2
+        return x, P
+
+    def review(self, table: TrackTable) -> tuple[np.ndarray, np.ndarray]:
+        """(confirm, drop) masks over the tentative tracks."""
+        hits = table.hits()
+        tentative = ~table.confirmed
+        confirm = tentative & (hits >= self.hits)
+        drop = tentative & ~confirm & (hits + (self.window - table.counted()) < self.hits)
+        return confirm, drop
+
+
+@dataclass(frozen=True)
+class MissDeleter:
+    """A confirmed track is deleted after `after_misses` consecutive counted misses; any track once its
+    position σ passes `max_position_std_m` (it has coasted unseen too long to be anywhere in particular)."""
+
+    after_misses: int = 6
+    max_position_std_m: float = 4.0
+
+    def lost(self, P: np.ndarray) -> np.ndarray:
+        return position_std(P) > self.max_position_std_m
+
+    def review(self, table: TrackTable, P: np.ndarray) -> np.ndarray:
+        """Mask of tracks to delete (confirmed status as it was before this scan's confirmations)."""
+        return (table.confirmed & (table.misses >= self.after_misses)) | self.lost(P)

@@ -1,0 +1,105 @@
+"""What a front-end is: one sensor's readings in, measurements (and BEV evidence) out.
+
+A front-end kind is registered once with the scenario sensor `type` it reads, the reading type it takes
+and a builder; the pipeline builds one front-end per sensor of a kind its strategy names and hands it that
+sensor's readings. A front-end returns a `FrontEndOutput`; it never sees ground truth (the `oracle`, the
+labelled exception, reads the truth frame of a tick instead of a reading).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import numpy as np
+
+from fusion.measurements import PositionMeasurements, RangeMeasurements
+from perception.bev import BevGrid
+from perception.bev_map import BevMap, BevMapConfig, static_masks
+from perception.camera_model import PinholeCamera
+from perception.evidence import Evidence
+from sim.scenario.models import Scenario
+from sim.world.layout import StaticWorld
+
+Covered = Callable[[np.ndarray], np.ndarray]  # floor points (n, 2) → whether the sensor could see them
+
+
+@dataclass(frozen=True)
+class FrontEndOutput:
+    """One reading's worth: measurements for the fuser, and a layer for the site's BEV map."""
+
+    positions: PositionMeasurements | None = None
+    covered: Covered | None = None  # which track positions this scan could have seen (None: all)
+    ranges: RangeMeasurements | None = None
+    zone: Callable | None = None  # slant range → (z, R): where this reader alone places a tag
+    image_layer: tuple[PinholeCamera, np.ndarray, np.ndarray] | None = None  # camera, mask, floor mask
+    evidence_layer: tuple[Evidence, np.ndarray | None] | None = None  # evidence, highest return
+
+
+@dataclass
+class FrontEndContext:
+    """What front-ends are built from: the scenario (mounting, settings), the site (layout and stored
+    pallets, as a site map and the WMS know them) and the tag registry (the asset database)."""
+
+    scenario: Scenario
+    static: StaticWorld
+    rng: np.random.Generator  # the oracle's clutter and misses; real front-ends draw nothing
+    tag_class: dict[str, str] = field(init=False)
+
+    def __post_init__(self):
+        self.tag_class = {tag: a.kind for a in self.scenario.actors for tag in a.tags}
+
+    @property
+    def settings(self):
+        return self.scenario.pipeline
+
+    @cached_property
+    def site(self):
+        from sim.pipeline.site_map import SiteMap
+
+        return SiteMap(self.static)
+
+    @cached_property
+    def racks(self) -> np.ndarray:
+        """Rack rows as rectangles (n, 4): x0, y0, x1, y1."""
+        return _rects(self.static.rack_rows)
+
+    @cached_property
+    def bev_map(self) -> BevMap:
+        """The site's BEV map, shared by every front-end that contributes evidence."""
+        config = BevMapConfig(**self.settings.bev_map.model_dump())
+        return site_bev_map(self.scenario.layout.size_m, self.static, config)
+
+
+def _rects(rects) -> np.ndarray:
+    return np.array([(r.x0, r.y0, r.x1, r.y1) for r in rects], float).reshape(-1, 4)
+
+
+def site_bev_map(size_m, static: StaticWorld, config: BevMapConfig | None = None) -> BevMap:
+    """An empty BEV map of the site, its static map (racks, walls) from the layout."""
+    config = config or BevMapConfig()
+    grid = BevGrid.covering(size_m, config.resolution_m)
+    masks = static_masks(grid, _rects(static.rack_rows), _rects(static.obstacles), config.static_margin_m)
+    return BevMap(grid, *masks, config)
+
+
+@dataclass(frozen=True)
+class FrontEndKind:
+    """A registered front-end: its name, the sensor `type` it reads (None: fed the truth each tick), the
+    reading type, whether it feeds the BEV map, and how to build one for a sensor."""
+
+    name: str
+    sensor_type: str | None
+    reading: type | None
+    bev: bool
+    summary: str
+    build: Callable[..., object]  # (sensor spec, FrontEndContext) → front-end with .process(reading)
+
+
+FRONTENDS: dict[str, FrontEndKind] = {}
+
+
+def register(kind: FrontEndKind) -> FrontEndKind:
+    FRONTENDS[kind.name] = kind
+    return kind

@@ -1,0 +1,61 @@
+"""RFID front-end: RSSI ranges of registered tags under the estimator's link model (the simulator's own
+unless `pipeline.rfid.link` says otherwise), and the reader's zone for RFID-only track starts."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+
+from fusion.rfid_ranging import LinkModel, Reader, RssiRanging
+from sim.pipeline.frontends.base import FrontEndContext, FrontEndKind, FrontEndOutput, register
+from sim.sensors import rfid as simulated
+from sim.sensors.readings import RfidReads
+
+
+def link_model(spec, settings) -> LinkModel:
+    """The simulator's link for this reader's region, with the scenario's estimator overrides."""
+    own = LinkModel(
+        frequency_hz=simulated.FREQUENCY_HZ[spec.region],
+        path_loss_exponent=simulated.PATH_LOSS_EXPONENT,
+        shadowing_db=simulated.SHADOWING_DB,
+        tag_gain_dbi=simulated.TAG_GAIN_DBI,
+        polarisation_loss_db=simulated.POLARISATION_LOSS_DB,
+        modulation_loss_db=simulated.MODULATION_LOSS_DB,
+        tag_height_m=simulated.TAG_HEIGHT_M,
+        half_power_deg=simulated.HALF_POWER_DEG,
+        min_sigma_m=settings.min_range_std_m,
+    )
+    overrides = {k: v for k, v in settings.link.model_dump().items() if v is not None}
+    return dataclasses.replace(own, **overrides)
+
+
+class RfidFrontEnd:
+    def __init__(self, spec, ctx: FrontEndContext):
+        reader = Reader(
+            np.asarray(spec.position, float),
+            np.asarray(spec.boresight, float),
+            spec.tx_power_dbm,
+            spec.antenna_gain_dbi,
+        )
+        self.ranging = RssiRanging(reader, link_model(spec, ctx.settings.rfid))
+        self.registered = ctx.tag_class
+
+    def process(self, reads: RfidReads) -> FrontEndOutput:
+        """Ranges of the registered tags in one inventory round (pallet tags are not tracked)."""
+        keep = [k for k, tag in enumerate(reads.tags) if tag in self.registered]
+        rm = self.ranging.ranges(
+            reads.t,
+            reads.sensor_id,
+            reads.antenna_position,
+            tuple(reads.tags[k] for k in keep),
+            reads.rssi_dbm[keep],
+        )
+        return FrontEndOutput(ranges=rm, zone=self.ranging.zone)
+
+
+KIND = register(
+    FrontEndKind(
+        "rfid", "rfid", RfidReads, False, "RSSI ranges of tagged actors (EKF), identities", RfidFrontEnd
+    )
+)

@@ -1,0 +1,33 @@
+"""Thermal front-end: warm blobs (Lepton-like radiometric frames) placed by their contact points, and the
+warm mask for the BEV map. Blobs whose feet the site map says are hidden are dropped."""
+
+from __future__ import annotations
+
+from perception.floor_blobs import floor_blobs
+from perception.thermal_blobs import warm_mask
+from sim.pipeline.frontends.base import FrontEndContext, FrontEndKind, FrontEndOutput, register
+from sim.pipeline.frontends.blobs import blob_measurements, camera_of, in_view, on_free_floor
+from sim.sensors.readings import ThermalFrame
+
+
+class ThermalFrontEnd:
+    def __init__(self, spec, ctx: FrontEndContext):
+        self.settings = ctx.settings.thermal
+        self.floor = ctx.site.floor_mask(spec)
+        self.racks = ctx.racks
+
+    def process(self, frame: ThermalFrame) -> FrontEndOutput:
+        cam = camera_of(frame)
+        warm = warm_mask(frame.temperature_c)
+        blobs = floor_blobs(warm, cam, frame.temperature_c, floor_mask=self.floor)
+        pm = on_free_floor(
+            blob_measurements(frame, "thermal", blobs, self.settings.full_score_pixels), self.racks
+        )
+        return FrontEndOutput(positions=pm, covered=in_view(cam), image_layer=(cam, warm, self.floor))
+
+
+KIND = register(
+    FrontEndKind(
+        "thermal", "thermal", ThermalFrame, True, "warm blobs placed by contact points", ThermalFrontEnd
+    )
+)

@@ -1,0 +1,117 @@
+"""Fusers: measurements in, tracks out. `central` runs one tracker over every front-end's measurements in
+timestamp order; `track-to-track` runs one tracker per group of front-ends and fuses their confirmed tracks
+at each output time by covariance intersection (`fusion.track_fusion`)."""
+
+from __future__ import annotations
+
+from fusion.rfid_initiation import RfidInitiator
+from fusion.track import TrackState
+from fusion.track_fusion import fuse_track_lists
+from fusion.tracker import Tracker, TrackerConfig
+
+
+def tracker_for(settings, rfid_only: bool) -> Tracker:
+    """A tracker with the scenario's settings; one fed by RFID alone may coast longer (coarse ranges)."""
+    s = settings.tracker
+    return Tracker(
+        TrackerConfig(
+            confirm_hits=s.confirm_hits,
+            confirm_window=s.confirm_window,
+            delete_after_misses=s.delete_after_misses,
+            max_position_std_m=s.rfid_only_max_position_std_m if rfid_only else s.max_position_std_m,
+            init_velocity_std_mps=s.init_velocity_std_mps,
+            gate_probability=s.gate_probability,
+            swap_window_s=s.swap_window_s,
+            filter=settings.filter,
+        )
+    )
+
+
+class LocalTracker:
+    """One tracker and what feeds it: positions, ranges, and RFID-only starts of unbound tags (zone starts
+    only when RFID is its only input: a zone is metres wide)."""
+
+    def __init__(self, settings, feeders: tuple[str, ...], tag_class: dict[str, str]):
+        rfid_only = feeders == ("rfid",)
+        self.tracker = tracker_for(settings, rfid_only)
+        self.tag_class = tag_class
+        self.initiator = RfidInitiator(settings.rfid.multilateration_window_s, zone_starts=rfid_only)
+
+    def positions(self, pm, covered) -> None:
+        self.tracker.update_positions(pm.t, pm.z, pm.R, list(pm.cls), covered=covered)
+
+    def ranges(self, rm, zone) -> None:
+        _, unbound = self.tracker.update_ranges(rm.t, rm.anchors, rm.ranges, rm.sigma, list(rm.tags))
+        for s in self.initiator.starts(rm, unbound, zone):
+            self.tracker.start_tagged(s.t, s.z, s.R, s.tag, self.tag_class.get(s.tag, "unknown"))
+
+    def stats(self) -> dict:
+        s = self.tracker.stats
+        return {
+            "nis_mean": s.nis_sum / s.nis_count if s.nis_count else None,
+            "nis_in_bounds": s.nis_in_bounds / s.nis_count if s.nis_count else None,
+            "scans": s.scans,
+            "out_of_sequence_dropped": s.out_of_sequence_dropped,
+            "tracks_started": s.tracks_started,
+            "tracks_deleted": s.tracks_deleted,
+        }
+
+
+class CentralFuser:
+    """Every front-end into one tracker."""
+
+    def __init__(self, settings, present: tuple[str, ...], tag_class: dict[str, str]):
+        self.local = LocalTracker(settings, present, tag_class)
+
+    def positions(self, frontend: str, pm, covered) -> None:
+        self.local.positions(pm, covered)
+
+    def ranges(self, frontend: str, rm, zone) -> None:
+        self.local.ranges(rm, zone)
+
+    def tracks(self, t: float) -> list[TrackState]:
+        return self.local.tracker.states(at=t)
+
+    def stats(self) -> dict:
+        return self.local.stats() | {"tag_swaps": self.local.tracker.stats.tag_swaps}
+
+
+class TrackToTrackFuser:
+    """One tracker per group of front-ends; their confirmed tracks fused by covariance intersection, each
+    fused track numbered by the (group, local id) it came from.
+
+    `groups` are (name, feeders) in fusion order. A group is built when its first feeder (its sensor) is
+    present; a further feeder whose group is absent (beams without a thermal camera) joins the first group
+    built, rather than being lost."""
+
+    def __init__(self, settings, present: tuple[str, ...], tag_class, groups, gate_probability: float):
+        built = [(name, feeders) for name, feeders in groups if feeders[0] in present]
+        self.local = {
+            name: LocalTracker(settings, tuple(f for f in feeders if f in present), tag_class)
+            for name, feeders in built
+        }
+        self.route = {f: name for name, feeders in reversed(groups) for f in feeders if f in present}
+        for f, name in list(self.route.items()):
+            if name not in self.local:
+                self.route[f] = built[0][0]
+        self.gate_probability = gate_probability
+        self._global: dict[tuple[str, int], int] = {}
+
+    def positions(self, frontend: str, pm, covered) -> None:
+        self.local[self.route[frontend]].positions(pm, covered)
+
+    def ranges(self, frontend: str, rm, zone) -> None:
+        self.local[self.route[frontend]].ranges(rm, zone)
+
+    def _gid(self, key: tuple[str, int]) -> int:
+        return self._global.setdefault(key, len(self._global) + 1)
+
+    def tracks(self, t: float) -> list[TrackState]:
+        lists = [(name, lt.tracker.states(confirmed_only=True, at=t)) for name, lt in self.local.items()]
+        return [
+            TrackState(self._gid((name, s.id)), t, s.x, s.P, s.status, s.cls, s.tag)
+            for name, s in fuse_track_lists(lists, self.gate_probability)
+        ]
+
+    def stats(self) -> dict:
+        return {name: lt.stats() for name, lt in self.local.items()}

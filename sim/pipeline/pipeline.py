@@ -1,0 +1,129 @@
+"""A strategy built: one front-end per sensor it reads, one fuser, the site's BEV map where a front-end
+feeds it. `process(step)` hands each reading of the step (timestamp order) to its sensor's front-end and
+the result to the fuser; `tracks(t)` asks the fuser."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from fusion.measurements import PositionMeasurements
+from sim.pipeline.frontends import FRONTENDS, FrontEndContext
+from sim.pipeline.fusers import CentralFuser, TrackToTrackFuser
+from sim.scenario.models import Scenario
+from sim.strategies import STRATEGIES, Strategy
+from sim.world.layout import StaticWorld
+
+PRIMARY = ("oracle", "thermal", "rfid", "lidar", "camera")  # front-ends that can start tracks on their own
+SENSOR_NAMES = {
+    "thermal": "a thermal camera",
+    "rfid": "an RFID reader",
+    "lidar": "a LiDAR",
+    "camera": "a camera",
+}
+
+
+class StrategyUnavailable(Exception):
+    """The strategy cannot run on this scenario (a missing sensor, or a part not built yet)."""
+
+
+@dataclass(frozen=True)
+class Detection:
+    """One row of detections.csv."""
+
+    t: float
+    source: str
+    sensor_id: str
+    z: np.ndarray
+    R: np.ndarray
+    cls: str
+    score: float
+    tag: str
+
+
+def frontends_for(strategy: str, scenario: Scenario) -> tuple[str, ...]:
+    """The strategy's front-ends that have a sensor in this scenario; StrategyUnavailable when none of
+    them can start a track."""
+    s = STRATEGIES.get(strategy)
+    if s is None or not s.available or s.fuser == "none":
+        raise StrategyUnavailable(f"strategy '{strategy}' is not built yet")
+    types = {x.type for x in scenario.sensors}
+    have = tuple(
+        f for f in s.frontends if FRONTENDS[f].sensor_type is None or FRONTENDS[f].sensor_type in types
+    )
+    if not any(f in PRIMARY for f in have):
+        need = " or ".join(SENSOR_NAMES[f] for f in s.frontends if f in SENSOR_NAMES)
+        raise StrategyUnavailable(f"strategy '{strategy}' needs {need}; the scenario has none")
+    return have
+
+
+class Pipeline:
+    def __init__(self, strategy: Strategy, scenario: Scenario, rng: np.random.Generator, static: StaticWorld):
+        """`static` is the site: layout and stored pallets (what a site map and the WMS know)."""
+        present = frontends_for(strategy.name, scenario)
+        ctx = FrontEndContext(scenario, static, rng)
+        self.frontends = {}  # sensor id → (front-end name, front-end)
+        for sensor in scenario.sensors:
+            for name in present:
+                if FRONTENDS[name].sensor_type == sensor.type:
+                    self.frontends[sensor.id] = (name, FRONTENDS[name].build(sensor, ctx))
+        self.ticked = [
+            (n, FRONTENDS[n].build(None, ctx)) for n in present if FRONTENDS[n].sensor_type is None
+        ]
+        self.bev = ctx.bev_map if any(FRONTENDS[n].bev for n in present) else None
+        if strategy.fuser == "track-to-track":
+            gate = scenario.pipeline.tracker.gate_probability
+            self.fuser = TrackToTrackFuser(scenario.pipeline, present, ctx.tag_class, strategy.groups, gate)
+        else:
+            self.fuser = CentralFuser(scenario.pipeline, present, ctx.tag_class)
+        self.tag_class = ctx.tag_class
+
+    def process(self, step) -> list[Detection]:
+        """Feed the step's readings (timestamp order) to the fuser; return the detections made."""
+        out: list[Detection] = []
+        for name, fe in self.ticked:
+            if fe.due(step.tick):
+                out += self._use(name, "", step.t, fe.process(step.truth))
+        for r in sorted(step.readings, key=lambda r: r.t):
+            entry = self.frontends.get(r.sensor_id)
+            if entry is not None:
+                out += self._use(entry[0], r.sensor_id, r.t, entry[1].process(r))
+        return out
+
+    def _use(self, name: str, sensor_id: str, t: float, o) -> list[Detection]:
+        rows: list[Detection] = []
+        if o.positions is not None:
+            self.fuser.positions(name, o.positions, o.covered)
+            rows = _rows(o.positions)
+        if o.ranges is not None:
+            self.fuser.ranges(name, o.ranges, o.zone)
+            rm = o.ranges
+            nan = np.array([np.nan, np.nan]), np.full((2, 2), np.nan)
+            rows = [Detection(rm.t, "rfid", rm.sensor_id, *nan, self.tag_class[g], 1.0, g) for g in rm.tags]
+        if o.image_layer is not None:
+            self.bev.add_image(sensor_id, t, *o.image_layer)
+        if o.evidence_layer is not None:
+            self.bev.add(sensor_id, t, *o.evidence_layer)
+        return rows
+
+    def tracks(self, t: float):
+        """Tracks predicted to time t (tentative and confirmed)."""
+        return self.fuser.tracks(t)
+
+    def stats(self) -> dict:
+        return self.fuser.stats()
+
+
+def _rows(pm: PositionMeasurements) -> list[Detection]:
+    return [
+        Detection(pm.t, pm.source, pm.sensor_id, pm.z[k], pm.R[k], pm.cls[k], float(pm.score[k]), "")
+        for k in range(len(pm))
+    ]
+
+
+def make_pipeline(
+    strategy: str, scenario: Scenario, rng: np.random.Generator, static: StaticWorld
+) -> Pipeline:
+    frontends_for(strategy, scenario)
+    return Pipeline(STRATEGIES[strategy], scenario, rng, static)

@@ -1,0 +1,132 @@
+"""The scenario's `pipeline` block: the strategy, and the typed parameters of every part it is built from.
+
+Each block mirrors the configuration dataclass of the library part it configures, and takes its defaults
+from it, so every value has one source; `scenario.resolved.yaml` lists them all. Any of them can be set
+from the command line: `whsim run … --set pipeline.tracker.confirm_hits=2`.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from fusion.rfid_ranging import LinkModel
+from fusion.tracker import TrackerConfig
+from perception.bev_map import BevMapConfig
+from perception.lidar_detector import LidarDetectorConfig
+
+_TRACKER, _BEV, _LIDAR = TrackerConfig(), BevMapConfig(), LidarDetectorConfig()
+_LINK = LinkModel()
+
+
+class _Block(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class TrackerSettings(_Block):
+    """Every tracker of the strategy (track life, gates, identities)."""
+
+    confirm_hits: int = Field(default=_TRACKER.confirm_hits, ge=1, le=100, description="M of M-of-N")
+    confirm_window: int = Field(default=_TRACKER.confirm_window, ge=1, le=100, description="N of M-of-N")
+    delete_after_misses: int = Field(default=_TRACKER.delete_after_misses, ge=1, le=10_000)
+    max_position_std_m: float = Field(
+        default=2.0, gt=0, le=1000, description="a track coasting unseen is dropped past this σ (≈ 2–3 s)"
+    )
+    rfid_only_max_position_std_m: float = Field(
+        default=8.0, gt=0, le=1000, description="the same for a tracker fed by RFID reads alone (coarse)"
+    )
+    init_velocity_std_mps: float = Field(default=_TRACKER.init_velocity_std_mps, gt=0, le=100)
+    gate_probability: float = Field(default=_TRACKER.gate_probability, gt=0, lt=1)
+    swap_window_s: float = Field(default=_TRACKER.swap_window_s, ge=0, le=3600)
+
+    @model_validator(mode="after")
+    def _m_of_n(self) -> TrackerSettings:
+        if self.confirm_hits > self.confirm_window:
+            raise ValueError(
+                f"confirm_hits ({self.confirm_hits}) must not exceed confirm_window ({self.confirm_window})"
+            )
+        return self
+
+
+class BevMapSettings(_Block):
+    """The site's merged BEV map (scored as `bev`, drawn in bev.png)."""
+
+    resolution_m: float = Field(default=_BEV.resolution_m, ge=0.05, le=2.0)
+    static_margin_m: float = Field(default=_BEV.static_margin_m, ge=0, le=5)
+    graph_cut_lambda: float = Field(default=_BEV.graph_cut_lambda, ge=0, le=100)
+    semantic_lambda: float = Field(default=_BEV.semantic_lambda, ge=0, le=100)
+    max_age_s: float = Field(default=_BEV.max_age_s, gt=0, le=60)
+
+
+class CameraSettings(_Block):
+    """The camera front-end: background subtraction, foreground blobs, their contact points."""
+
+    min_pixels: int = Field(default=12, ge=1, le=1_000_000, description="smaller blobs are noise at 320×240")
+    full_score_pixels: int = Field(default=200, ge=1, le=10_000_000)
+    bev_foreground_k: float = Field(
+        default=2.0,
+        gt=0,
+        le=100,
+        description="the BEV layer's looser foreground (robust σ; graph cut cleans up)",
+    )
+
+
+class ThermalSettings(_Block):
+    """The thermal front-end: warm blobs through their contact points."""
+
+    full_score_pixels: int = Field(default=50, ge=1, le=10_000_000)
+
+
+class LidarSettings(_Block):
+    """The range-sensor front-end (LiDAR and depth cameras): per-scan BEV graph cut and components."""
+
+    min_height_m: float = Field(default=_LIDAR.min_height_m, ge=0, le=10)
+    graph_cut_lambda: float = Field(default=_LIDAR.graph_cut_lambda, ge=0, le=100)
+    bridge_cells: int = Field(default=_LIDAR.bridge_cells, ge=0, le=50)
+    min_cells: int = Field(default=_LIDAR.min_cells, ge=1, le=10_000)
+    full_score_cells: int = Field(default=_LIDAR.full_score_cells, ge=1, le=1_000_000)
+
+
+class LinkSettings(_Block):
+    """What the RFID estimator believes about the radio link; unset values are the simulator's own."""
+
+    path_loss_exponent: float | None = Field(default=None, ge=1.0, le=6.0)
+    shadowing_db: float | None = Field(default=None, gt=0, le=30)
+    tag_gain_dbi: float | None = Field(default=None, ge=-20, le=15)
+    polarisation_loss_db: float | None = Field(default=None, ge=0, le=30)
+    modulation_loss_db: float | None = Field(default=None, ge=0, le=30)
+    tag_height_m: float | None = Field(default=None, ge=0, le=10)
+
+
+class RfidSettings(_Block):
+    """The RFID front-end: RSSI ranging under a link model, RFID-only initiation."""
+
+    multilateration_window_s: float = Field(default=1.0, gt=0, le=60)
+    min_range_std_m: float = Field(default=_LINK.min_sigma_m, gt=0, le=100)
+    link: LinkSettings = Field(default_factory=LinkSettings)
+
+
+class OracleSettings(_Block):
+    """The idealised `oracle` source: truth with misses, noise and clutter."""
+
+    rate_hz: float = Field(default=10.0, gt=0, le=1000)
+    detection_probability: float = Field(default=0.9, ge=0, le=1)
+    sigma_m: float = Field(default=0.25, gt=0, le=100)
+    clutter_per_scan: float = Field(default=0.5, ge=0, le=1000)
+
+
+class PipelineSettings(_Block):
+    strategy: str = "central"
+    filter: Literal["imm", "numpy", "filterpy"] = Field(
+        default="imm",
+        description="track filter: IMM of constant velocity and near-stationary (batched), constant velocity "
+        "(batched numpy), or the same constant velocity run per track by filterpy (the reference)",
+    )
+    tracker: TrackerSettings = Field(default_factory=TrackerSettings)
+    bev_map: BevMapSettings = Field(default_factory=BevMapSettings)
+    camera: CameraSettings = Field(default_factory=CameraSettings)
+    thermal: ThermalSettings = Field(default_factory=ThermalSettings)
+    lidar: LidarSettings = Field(default_factory=LidarSettings)
+    rfid: RfidSettings = Field(default_factory=RfidSettings)
+    oracle: OracleSettings = Field(default_factory=OracleSettings)

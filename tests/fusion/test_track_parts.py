@@ -1,0 +1,143 @@
+"""The tracker's parts on their own: track table, M-of-N initiator, deleter, GNN associator, tag binder,
+and replacing a part."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+
+from fusion.association import GnnAssociator, gate_threshold
+from fusion.identity import TagBinder
+from fusion.track import TrackTable
+from fusion.track_management import MissDeleter, MofNInitiator, position_std
+from fusion.tracker import Tracker, TrackerConfig
+
+R_POS = np.eye(2) * 0.1**2
+
+
+def _reference_life(events, m, n, d):
+    """Track life written the plain way (lists, one track at a time): events are 'h', 'm' or '-' (a scan
+    that could not see the track). Returns (confirmed, deleted) after each event."""
+    history, misses, confirmed, out = [True], 0, False, []
+    for e in events:
+        if e != "-":
+            history = ([*history, e == "h"])[-n:]
+            misses = 0 if e == "h" else misses + 1
+        hits = sum(history)
+        deleted = False
+        if not confirmed:
+            if hits >= m:
+                confirmed = True
+            elif hits + (n - len(history)) < m:
+                deleted = True
+        elif misses >= d:
+            deleted = True
+        out.append((confirmed, deleted))
+        if deleted:
+            break
+    return out
+
+
+def test_table_initiator_and_deleter_match_the_plain_rules_on_every_short_life():
+    m, n, d = 3, 5, 2
+    init, deleter = MofNInitiator(m, n), MissDeleter(d, max_position_std_m=1e9)
+    lives = list(itertools.product("hm-", repeat=6))
+    table = TrackTable(n)
+    table.append(list(range(len(lives))), ["unknown"] * len(lives))
+    alive = np.arange(len(lives))
+    expected = [_reference_life(life, m, n, d) for life in lives]
+    P = np.zeros((len(lives), 4, 4))
+    for step in range(6):
+        events = np.array([lives[i][step] for i in alive])
+        counted = np.flatnonzero(events != "-")
+        table.record(counted, events[counted] == "h")
+        confirm, drop = init.review(table)
+        delete = deleter.review(table, P[: len(alive)]) | drop
+        table.confirmed |= confirm
+        for row, i in enumerate(alive):
+            if step < len(expected[i]):
+                assert (bool(table.confirmed[row]), bool(delete[row])) == expected[i][step], (lives[i], step)
+        table.keep(~delete)
+        alive = alive[~delete]
+
+
+def test_deleter_drops_tracks_whose_position_sigma_passed_the_limit():
+    P = np.zeros((3, 4, 4))
+    P[:, 0, 0], P[:, 1, 1] = [1.0, 4.0, 9.0], [1.0, 4.0, 9.0]
+    assert np.allclose(position_std(P), [1, 2, 3])
+    assert MissDeleter(6, 2.5).lost(P).tolist() == [False, False, True]
+
+
+def test_gnn_associator_is_the_best_gated_assignment_by_brute_force():
+    rng = np.random.default_rng(3)
+    gate = gate_threshold(2, 0.99)
+    for _ in range(40):
+        nt, nm = rng.integers(1, 4), rng.integers(1, 4)
+        x = np.column_stack([rng.uniform(0, 4, (nt, 2)), np.zeros((nt, 2))])
+        P = np.broadcast_to(np.eye(4) * 0.3, (nt, 4, 4)).copy()
+        z = rng.uniform(0, 4, (nm, 2))
+        R = np.broadcast_to(np.eye(2) * 0.2, (nm, 2, 2)).copy()
+        rows, cols, d2 = GnnAssociator(0.99).associate(x, P, z, R)
+        best = None
+        for k in range(min(nt, nm) + 1):  # every partial matching inside the gate
+            for ts in itertools.permutations(range(nt), k):
+                for ms in itertools.combinations(range(nm), k):
+                    if all(d2[t, c] <= gate for t, c in zip(ts, ms, strict=True)):
+                        key = (-k, sum(d2[t, c] for t, c in zip(ts, ms, strict=True)))
+                        best = key if best is None or key < best else best
+        assert len(rows) == -best[0] and np.isclose(d2[rows, cols].sum(), best[1])
+
+
+def test_a_replaced_associator_is_the_one_used():
+    class NeverAssociate:
+        calls = 0
+
+        def associate(self, x, P, z, R):
+            NeverAssociate.calls += 1
+            return np.zeros(0, int), np.zeros(0, int), np.zeros((len(x), len(z)))
+
+    tr = Tracker(associator=NeverAssociate())
+    for k in range(3):
+        tr.update_positions(0.1 * k, np.array([[3.0, 3.0]]), R_POS)
+    assert NeverAssociate.calls == 2 and tr.stats.tracks_started == 3  # every scan starts a new track
+
+
+def test_tag_binder_binds_only_an_unambiguous_confirmed_track_and_swaps_back_a_crossed_pair():
+    table = TrackTable(5)
+    table.append([1, 2, 3, 4], ["worker"] * 4)
+    table.confirmed[:] = [True, True, False, True]
+    binder = TagBinder(swap_window_s=2.0)
+
+    def d2_one(rows, k):  # read 0 fits row 0 only (row 2 is tentative); read 1 fits rows 1 and 3
+        return np.array([[0.5, 50.0, 0.1, 50.0], [50.0, 0.5, 0.1, 0.5]])[k][rows]
+
+    rows, keep, unbound = binder.assign(table, ["A", "B"], d2_one, gate=6.63)
+    assert (rows, keep, unbound) == ([0], [0], [1]) and table.tag == ["A", None, None, None]
+    table.tag[1] = "B"
+    # A deliberate wrong binding: each tag's reads now fit the other's track, within the window.
+    binder.disagreement(table, 1.0, "A", np.array([1]))
+    assert table.tag[:2] == ["A", "B"] and binder.swaps == 0
+    binder.disagreement(table, 1.5, "B", np.array([0]))
+    assert table.tag[:2] == ["B", "A"] and binder.swaps == 1
+    binder.disagreement(table, 10.0, "B", np.array([1]))
+    binder.disagreement(table, 13.0, "A", np.array([0]))  # too far apart in time: no swap
+    assert binder.swaps == 1
+
+
+def test_bearings_work_with_the_default_imm_filter():
+    """Regression: ImmBank.ekf lacked the `residual` argument update_bearings passes (TypeError)."""
+    for name in ("imm", "numpy"):
+        tr = Tracker(TrackerConfig(filter=name))
+        for k in range(5):
+            tr.update_positions(0.1 * k, np.array([[5.0, 0.0]]), np.eye(2) * 0.5**2)
+        before = tr.states()[0]
+        _rows, cols = tr.update_bearings(0.5, np.zeros(2), np.array([0.05]), np.array([0.01]))
+        after = tr.states()[0]
+        assert cols.tolist() == [0] and after.x[1] > before.x[1] + 0.05, name
+
+
+def test_update_ranges_returns_applied_count_and_unbound_reads():
+    tr = Tracker()
+    out = tr.update_ranges(0.0, np.zeros((1, 3)), np.array([2.0]), np.array([0.3]), ["X"])
+    assert out == (0, [0])
