@@ -223,7 +223,7 @@ def cmd_plot(args) -> int:
 def cmd_strategies(args) -> int:
     """Each strategy: its summary, the sensors it needs, its front-ends and its fuser."""
     from sim.pipeline.frontends import FRONTENDS
-    from sim.pipeline.pipeline import SENSOR_NAMES
+    from sim.sensor_kinds import SENSOR_KINDS
     from sim.strategies import STRATEGIES
 
     fusers = {
@@ -236,9 +236,9 @@ def cmd_strategies(args) -> int:
         print(f"{s.name}  {s.summary}  [{state}]")
         if s.fuser == "none":
             continue
-        needs = (
-            " or ".join(SENSOR_NAMES[f] for f in s.frontends if f in SENSOR_NAMES) or "nothing (idealised)"
-        )
+        kinds = [FRONTENDS[f] for f in s.frontends]
+        needs = " or ".join(SENSOR_KINDS[k.sensor_type].noun for k in kinds if k.sensor_type and k.sufficient)
+        needs = needs or "nothing (idealised)"
         fronts = ", ".join(f"{f} ({FRONTENDS[f].summary})" for f in s.frontends)
         groups = "; ".join(f"{g}: {'+'.join(fs)}" for g, fs in s.groups)
         print(f"    needs      {needs or 'nothing (idealised)'}")

@@ -16,11 +16,11 @@ import open3d as o3d
 
 from sim.loading import load_scenario
 from sim.pipeline.pipeline import make_pipeline
-from sim.runner import TRACK_OUTPUT_PERIOD_S
 from sim.sensors.base import TickContext
 from sim.sensors.camera import Camera
 from sim.sensors.lidar import Lidar
 from sim.simulation import Simulation
+from sim.sinks import TRACK_OUTPUT_PERIOD_S
 
 DEFAULT_SCENARIO = Path(__file__).resolve().parent.parent / "scenarios" / "default.yaml"
 

@@ -13,14 +13,11 @@ import dataclasses
 import time
 
 from sim.scenario.models import Scenario
-from sim.sensors.readings import CameraFrame, ThermalFrame
+from sim.sensor_kinds import SENSOR_KINDS
 from sim.simulation import Simulation, Step
 from sim.timing import StageTimer
 
-_TRUTH_IMAGES = {
-    CameraFrame: ("truth_depth", "truth_instance", "truth_class"),
-    ThermalFrame: ("truth_instance", "truth_class"),
-}
+_TRUTH_IMAGES = {k.reading: k.truth_fields for k in SENSOR_KINDS.values() if k.truth_fields}
 
 
 def _lean(step: Step) -> Step:

@@ -12,26 +12,19 @@ import numpy as np
 import yaml
 from pydantic import ValidationError
 
-from sim.bev_scoring import BevScorer
 from sim.output.atomic import atomic_write_text
-from sim.output.bev_snapshot import save_snapshot
-from sim.output.ground_truth import GroundTruthWriter
-from sim.output.sensor_files import SensorWriter
-from sim.output.tracking_csv import TrackingWriter
 from sim.pipeline.pipeline import StrategyUnavailable, frontends_for, make_pipeline
 from sim.plots.render import render_plots
 from sim.recording import Recording
 from sim.scenario.loader import Problem, ScenarioError, format_path, problems_from_validation
 from sim.scenario.models import Scenario
-from sim.scoring import RunScorer
 from sim.simulation import Simulation
+from sim.sinks import SensorSink, TrackingSink, TruthSink
 from sim.strategies import STRATEGIES
 from sim.world.actor_spec import actor_spec
 from sim.world.feasibility import check_physics
 
 METRICS_SCHEMA = "whsim.metrics/1"
-TRACK_OUTPUT_PERIOD_S = 0.1  # tracks.csv holds the tracks every 0.1 s (predicted to that time)
-SEMANTIC_PERIOD_S = 1.0  # the α-expansion labelling is scored once a second (≈ 10× a binary cut's cost)
 
 
 class UsageError(Exception):
@@ -129,9 +122,39 @@ def run_scenario(
         scenario.n_ticks,
     ):
         raise ValueError("the recording is of another seed or duration")
+    notes, tracking = _start_run(scenario, out, overwrite, log)
+    sim = recording.replay() if recording is not None else Simulation(scenario)
+    sinks: list = [TruthSink(out, scenario.dt_s)]
+    if save_sensors:
+        sinks.append(SensorSink(out, save_sensors))
+    t_start = time.perf_counter()
+    step, _ = sim.reset()
+    tracker_sink = None
+    if tracking:
+        rng = np.random.default_rng(sim.pipeline_seed)
+        pipeline = make_pipeline(scenario.pipeline.strategy, scenario, rng, sim.world.static)
+        tracker_sink = TrackingSink(out, pipeline, scenario.dt_s, sim.n_ticks)
+        sinks.append(tracker_sink)
+    status, interrupted = _loop(sim, step, sinks, scenario, t_start if progress else None)
+    wall = time.perf_counter() - t_start
+    for sink in sinks:
+        sink.commit()
+    scores = tracker_sink.scores() if tracker_sink is not None else {}
+    metrics = _metrics(scenario, sim, status, wall, notes, tracker_sink, scores, recording)
+    atomic_write_text(out / "metrics.json", json.dumps(metrics, indent=2) + "\n")
+    if plots:
+        render_plots(out, scenario=scenario, static=sim.world.static)
+    result = RunResult(out, status, sim.tick, sim.tick * scenario.dt_s, wall, metrics, sim.world.static)
+    if interrupted is not None:
+        raise interrupted
+    return result
+
+
+def _start_run(scenario: Scenario, out: Path, overwrite: bool, log) -> tuple[list[str], bool]:
+    """Refuse what cannot run, prepare the directory, write the resolved scenario; (notes, tracking)."""
     strategy = scenario.pipeline.strategy
     info = STRATEGIES[strategy]
-    tracking = info.available and strategy != "none"
+    tracking = info.available and info.fuser != "none"
     if tracking:
         try:
             frontends_for(strategy, scenario)
@@ -151,111 +174,47 @@ def run_scenario(
         out / "scenario.resolved.yaml",
         yaml.safe_dump(resolved_document(scenario), sort_keys=False, allow_unicode=True),
     )
+    return notes, tracking
 
-    sim = recording.replay() if recording is not None else Simulation(scenario)
-    truth_out = GroundTruthWriter(out / "ground_truth.csv", scenario.dt_s)
-    sensor_out = SensorWriter(out, save_sensors) if save_sensors else None
-    track_out = TrackingWriter(out, scenario.dt_s) if tracking else None
-    scorer = RunScorer(out, TRACK_OUTPUT_PERIOD_S) if tracking else None
-    pipeline = None
-    bev_scorer = None
-    output_every = max(1, round(TRACK_OUTPUT_PERIOD_S / scenario.dt_s))
-    semantic_every = output_every * round(SEMANTIC_PERIOD_S / TRACK_OUTPUT_PERIOD_S)
-    # plots/bev.png shows the step half-way through the run (on an output tick).
-    snapshot_tick = (sim.n_ticks // 2) // output_every * output_every
-    recent: list[np.ndarray] = []  # position detections since the last output tick, for the snapshot
 
-    def emit(step) -> None:
-        """Everything a step produces besides the world: sensor files, detections, tracks."""
-        t0 = time.perf_counter()
-        truth_out.write(step.truth)
-        sim.timer.add("write_truth", time.perf_counter() - t0)
-        if sensor_out is not None and step.readings:
-            t0 = time.perf_counter()
-            for r in step.readings:
-                sensor_out.write(r)
-            sim.timer.add("write_sensors", time.perf_counter() - t0)
-        if pipeline is not None:
-            t0 = time.perf_counter()
-            detections = pipeline.process(step)
-            sim.timer.add("pipeline", time.perf_counter() - t0)
-            track_out.detections(detections)
-            t0 = time.perf_counter()
-            scorer.detections(step.truth, detections)
-            recent.extend(d.z for d in detections if np.all(np.isfinite(d.z)))
-            if step.tick % output_every == 0:
-                tracks = pipeline.tracks(step.t)
-                track_out.tracks(step.t, tracks)
-                scorer.tracks(step.t, step.truth, tracks)
-            sim.timer.add("scoring", time.perf_counter() - t0)
-            if pipeline.bev is not None and step.tick % output_every == 0:
-                t0 = time.perf_counter()
-                score_bev(step)
-                sim.timer.add("bev", time.perf_counter() - t0)
-            if step.tick % output_every == 0:
-                recent.clear()
-
-    def score_bev(step) -> None:
-        """Merge, segment and score the BEV map; keep the snapshot for plots/bev.png."""
-        state = pipeline.bev.state(step.t)
-        if state is None:
-            return
-        snap = step.tick == snapshot_tick
-        semantics = pipeline.bev.semantics(state) if snap or step.tick % semantic_every == 0 else None
-        raster = bev_scorer.update(step.truth, state, semantics)
-        if snap:
-            save_snapshot(out, state, pipeline.bev.grid, semantics, raster, np.array(recent))
-
+def _loop(sim, step, sinks, scenario: Scenario, t_progress: float | None):
+    """Emit every step to every sink until the end; (status, the KeyboardInterrupt to re-raise)."""
     bar = None
-    if progress:
+    if t_progress is not None:
         from tqdm import tqdm
 
         bar = tqdm(total=sim.n_ticks, unit="tick", file=sys.stderr, dynamic_ncols=True, leave=False)
-    status = "complete"
-    t_start = time.perf_counter()
-    step, _ = sim.reset()
-    if tracking:
-        pipeline = make_pipeline(
-            strategy, scenario, np.random.default_rng(sim.pipeline_seed), sim.world.static
-        )
-        if pipeline.bev is not None:
-            bev_scorer = BevScorer(pipeline.bev.grid, pipeline.bev.rack)
-    interrupted = None
     try:
-        emit(step)
+        for sink in sinks:
+            sink.emit(step, sim.timer)
         done = sim.n_ticks == 0
         while not done:
             step, done, _ = sim.step()
-            emit(step)
+            for sink in sinks:
+                sink.emit(step, sim.timer)
             if bar is not None and (step.tick % 20 == 0 or done):
-                wall = time.perf_counter() - t_start
+                wall = time.perf_counter() - t_progress
                 bar.update(step.tick - bar.n)
                 bar.set_postfix_str(
                     f"sim {step.t:.1f}/{scenario.duration_s:g} s, {step.t / max(wall, 1e-9):.0f}× real time"
                 )
     except KeyboardInterrupt as e:
-        status, interrupted = "interrupted", e
+        return "interrupted", e
     except BaseException:
-        for writer in (truth_out, sensor_out, track_out, scorer):
-            if writer is not None:
-                writer.discard()
+        for sink in sinks:
+            sink.discard()
         raise
     finally:
         if bar is not None:
             bar.close()
-    wall = time.perf_counter() - t_start
-    truth_out.commit()
-    if sensor_out is not None:
-        sensor_out.close()
-    scores = {}
-    if track_out is not None:
-        track_out.commit()
-        scorer.close()
-        scores = scorer.result(out)
-        if bev_scorer is not None and bev_scorer.steps:
-            scores["bev"] = bev_scorer.result()
+    return "complete", None
+
+
+def _metrics(scenario, sim, status, wall, notes, tracker_sink, scores, recording) -> dict:
+    strategy = scenario.pipeline.strategy
+    info = STRATEGIES[strategy]
     sim_time = sim.tick * scenario.dt_s
-    metrics = {
+    return {
         "schema": METRICS_SCHEMA,
         "scenario": scenario.name,
         "seed": scenario.seed,
@@ -272,7 +231,7 @@ def run_scenario(
             "overlap_events": sim.world.overlap_events,
         },
         "sensors": sim.sensors.summary() if sim.sensors is not None else {},
-        "pipeline": pipeline.stats() if pipeline is not None else {},
+        "pipeline": tracker_sink.pipeline.stats() if tracker_sink is not None else {},
         **scores,
         "timing": sim.timer.summary(),
         "notes": notes,
@@ -282,10 +241,3 @@ def run_scenario(
             else {}
         ),
     }
-    atomic_write_text(out / "metrics.json", json.dumps(metrics, indent=2) + "\n")
-    if plots:
-        render_plots(out, scenario=scenario, static=sim.world.static)
-    result = RunResult(out, status, sim.tick, sim_time, wall, metrics, sim.world.static)
-    if interrupted is not None:
-        raise interrupted
-    return result

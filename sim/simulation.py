@@ -12,8 +12,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.scenario.models import RATED_SENSORS, Scenario
+from sim.scenario.models import Scenario
 from sim.scheduler import Scheduler
+from sim.sensor_kinds import SENSOR_KINDS
 from sim.sensors.readings import Reading
 from sim.sensors.suite import SensorSuite
 from sim.timing import StageTimer
@@ -41,7 +42,7 @@ class Simulation:
         self.with_sensors = sensors and bool(scenario.sensors)
         self.sensors: SensorSuite | None = None
         self.world = World(scenario)
-        rates = {s.id: s.rate_hz for s in scenario.sensors if isinstance(s, RATED_SENSORS)}
+        rates = {s.id: s.rate_hz for s in scenario.sensors if SENSOR_KINDS[s.type].rated}
         self.scheduler = Scheduler(rates, scenario.dt_s)
         self.timer = StageTimer()
         self.n_ticks = scenario.n_ticks

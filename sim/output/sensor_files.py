@@ -8,6 +8,8 @@ RFID reads and beam events are all appended to one CSV per sensor, since they ar
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import matplotlib
@@ -18,7 +20,7 @@ import numpy as np
 import open3d as o3d
 
 from sim.output.atomic import AtomicStream, atomic_write_bytes
-from sim.sensors.readings import BeamEvent, CameraFrame, PointCloud, Reading, RfidReads, ThermalFrame
+from sim.sensors.readings import CameraFrame, PointCloud, Reading, ThermalFrame
 
 THERMAL_RANGE_C = (10.0, 70.0)  # false-colour scale: ambient warehouse to a hot engine
 DEPTH_RANGE_M = (0.0, 40.0)
@@ -30,12 +32,62 @@ def _png(path: Path, image: np.ndarray, **kw) -> None:
     atomic_write_bytes(path, buf.getvalue())
 
 
-class SensorWriter:
-    """Writes the readings of one run; `close()` publishes the CSVs."""
+@dataclass(frozen=True)
+class CsvFormat:
+    """An event stream saved whole: one CSV per sensor, every reading appended."""
 
-    def __init__(self, out: Path, every: int):
+    header: str
+    rows: Callable[[Reading], str]
+
+
+RFID_CSV = CsvFormat(
+    "t,delivered_t,tag,rssi_dbm,phase_rad\n",
+    lambda r: "".join(
+        f"{r.t:.3f},{r.delivered_t:.3f},{tag},{rssi:.2f},{ph:.4f}\n"
+        for tag, rssi, ph in zip(r.tags, r.rssi_dbm, r.phase_rad, strict=True)
+    ),
+)
+BEAM_CSV = CsvFormat("t,delivered_t,blocked\n", lambda r: f"{r.t:.3f},{r.delivered_t:.3f},{int(r.blocked)}\n")
+
+
+def save_camera(folder: Path, stem: str, r: CameraFrame) -> None:
+    _png(folder / f"{stem}_rgb.png", r.rgb)
+    depth = np.where(np.isfinite(r.truth_depth), r.truth_depth, DEPTH_RANGE_M[1])
+    _png(
+        folder / f"{stem}_depth_truth.png",
+        depth,
+        cmap="viridis",
+        vmin=DEPTH_RANGE_M[0],
+        vmax=DEPTH_RANGE_M[1],
+    )
+
+
+def save_thermal(folder: Path, stem: str, r: ThermalFrame) -> None:
+    _png(
+        folder / f"{stem}_thermal.png",
+        r.temperature_c,
+        cmap="inferno",
+        vmin=THERMAL_RANGE_C[0],
+        vmax=THERMAL_RANGE_C[1],
+    )
+
+
+def save_cloud(folder: Path, stem: str, r: PointCloud) -> None:
+    pc = o3d.geometry.PointCloud(o3d.utility.Vector3dVector(np.asarray(r.points, np.float64)))
+    pc.colors = o3d.utility.Vector3dVector(np.repeat(np.asarray(r.intensity, np.float64)[:, None], 3, 1))
+    tmp = folder / f".{stem}.tmp.ply"
+    o3d.io.write_point_cloud(str(tmp), pc, write_ascii=False)
+    tmp.replace(folder / f"{stem}.ply")
+
+
+class SensorWriter:
+    """Writes the readings of one run by each reading type's format (`sim.sensor_kinds`); `close()`
+    publishes the CSVs."""
+
+    def __init__(self, out: Path, every: int, formats: dict[type, Callable | CsvFormat]):
         self.out = Path(out) / "sensors"
         self.every = every
+        self.formats = formats
         self.count: dict[str, int] = {}
         self.csv: dict[str, AtomicStream] = {}
 
@@ -44,58 +96,21 @@ class SensorWriter:
 
     def write(self, r: Reading) -> None:
         folder = self.out / r.sensor_id
-        if isinstance(r, (RfidReads, BeamEvent)):
+        fmt = self.formats[type(r)]
+        if isinstance(fmt, CsvFormat):
             stream = self.csv.get(r.sensor_id)
             if stream is None:
                 folder.mkdir(parents=True, exist_ok=True)
                 stream = self.csv[r.sensor_id] = AtomicStream(folder / "reads.csv")
-                stream.write(
-                    "t,delivered_t,tag,rssi_dbm,phase_rad\n"
-                    if isinstance(r, RfidReads)
-                    else "t,delivered_t,blocked\n"
-                )
-            if isinstance(r, RfidReads):
-                stream.write(
-                    "".join(
-                        f"{r.t:.3f},{r.delivered_t:.3f},{tag},{rssi:.2f},{ph:.4f}\n"
-                        for tag, rssi, ph in zip(r.tags, r.rssi_dbm, r.phase_rad, strict=True)
-                    )
-                )
-            else:
-                stream.write(f"{r.t:.3f},{r.delivered_t:.3f},{int(r.blocked)}\n")
+                stream.write(fmt.header)
+            stream.write(fmt.rows(r))
             return
         n = self.count.get(r.sensor_id, 0)
         self.count[r.sensor_id] = n + 1
         if n % self.every:
             return
         folder.mkdir(parents=True, exist_ok=True)
-        stem = self._stem(r)
-        if isinstance(r, CameraFrame):
-            _png(folder / f"{stem}_rgb.png", r.rgb)
-            depth = np.where(np.isfinite(r.truth_depth), r.truth_depth, DEPTH_RANGE_M[1])
-            _png(
-                folder / f"{stem}_depth_truth.png",
-                depth,
-                cmap="viridis",
-                vmin=DEPTH_RANGE_M[0],
-                vmax=DEPTH_RANGE_M[1],
-            )
-        elif isinstance(r, ThermalFrame):
-            _png(
-                folder / f"{stem}_thermal.png",
-                r.temperature_c,
-                cmap="inferno",
-                vmin=THERMAL_RANGE_C[0],
-                vmax=THERMAL_RANGE_C[1],
-            )
-        elif isinstance(r, PointCloud):
-            pc = o3d.geometry.PointCloud(o3d.utility.Vector3dVector(np.asarray(r.points, np.float64)))
-            pc.colors = o3d.utility.Vector3dVector(
-                np.repeat(np.asarray(r.intensity, np.float64)[:, None], 3, 1)
-            )
-            tmp = folder / f".{stem}.tmp.ply"
-            o3d.io.write_point_cloud(str(tmp), pc, write_ascii=False)
-            tmp.replace(folder / f"{stem}.ply")
+        fmt(folder, self._stem(r), r)
 
     def close(self) -> None:
         for stream in self.csv.values():

@@ -12,16 +12,9 @@ from fusion.measurements import PositionMeasurements
 from sim.pipeline.frontends import FRONTENDS, FrontEndContext
 from sim.pipeline.fusers import CentralFuser, TrackToTrackFuser
 from sim.scenario.models import Scenario
+from sim.sensor_kinds import SENSOR_KINDS
 from sim.strategies import STRATEGIES, Strategy
 from sim.world.layout import StaticWorld
-
-PRIMARY = ("oracle", "thermal", "rfid", "lidar", "camera")  # front-ends that can start tracks on their own
-SENSOR_NAMES = {
-    "thermal": "a thermal camera",
-    "rfid": "an RFID reader",
-    "lidar": "a LiDAR",
-    "camera": "a camera",
-}
 
 
 class StrategyUnavailable(Exception):
@@ -49,11 +42,10 @@ def frontends_for(strategy: str, scenario: Scenario) -> tuple[str, ...]:
     if s is None or not s.available or s.fuser == "none":
         raise StrategyUnavailable(f"strategy '{strategy}' is not built yet")
     types = {x.type for x in scenario.sensors}
-    have = tuple(
-        f for f in s.frontends if FRONTENDS[f].sensor_type is None or FRONTENDS[f].sensor_type in types
-    )
-    if not any(f in PRIMARY for f in have):
-        need = " or ".join(SENSOR_NAMES[f] for f in s.frontends if f in SENSOR_NAMES)
+    kinds = [FRONTENDS[f] for f in s.frontends]
+    have = tuple(k.name for k in kinds if k.sensor_type is None or k.sensor_type in types)
+    if not any(FRONTENDS[f].sufficient for f in have):
+        need = " or ".join(SENSOR_KINDS[k.sensor_type].noun for k in kinds if k.sensor_type and k.sufficient)
         raise StrategyUnavailable(f"strategy '{strategy}' needs {need}; the scenario has none")
     return have
 

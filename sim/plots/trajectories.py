@@ -14,11 +14,11 @@ import numpy as np
 from matplotlib.patches import Polygon, Rectangle, Wedge
 
 from sim.output.atomic import atomic_write_bytes
-from sim.scenario.models import BeamSensor, Scenario
+from sim.scenario.models import Scenario
+from sim.sensor_kinds import SENSOR_KINDS
 from sim.world.layout import StaticWorld
 
 CLASS_COLOURS = {"forklift": "tab:orange", "agv": "tab:blue", "worker": "tab:green"}
-SENSOR_MARKERS = {"camera": "^", "lidar": "o", "rfid": "s", "thermal": "v", "beam": "|"}
 
 
 def _rect(ax, r, **style) -> None:
@@ -126,16 +126,15 @@ def draw_sensors(ax, scenario: Scenario) -> None:
     for s in scenario.sensors:
         label = None if s.type in seen else f"{s.type} sensor"
         seen.add(s.type)
-        if isinstance(s, BeamSensor):
+        marker = SENSOR_KINDS[s.type].marker
+        if marker is None:  # a segment (a break-beam)
             ax.plot(
                 [s.start[0], s.end[0]], [s.start[1], s.end[1]], color="purple", lw=2, zorder=4, label=label
             )
             x, y = s.start[0], s.start[1]
         else:
             x, y = s.position[0], s.position[1]
-            ax.plot(
-                x, y, marker=SENSOR_MARKERS[s.type], color="black", ms=7, ls="none", zorder=4, label=label
-            )
+            ax.plot(x, y, marker=marker, color="black", ms=7, ls="none", zorder=4, label=label)
         ax.annotate(s.id, (x, y), xytext=(3, 3), textcoords="offset points", fontsize=6, zorder=4)
 
 

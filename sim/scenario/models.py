@@ -236,7 +236,6 @@ class BeamSensor(Model):
 Sensor = Annotated[
     CameraSensor | LidarSensor | RfidSensor | ThermalSensor | BeamSensor, Field(discriminator="type")
 ]
-RATED_SENSORS = (CameraSensor, LidarSensor, RfidSensor, ThermalSensor)
 
 
 # ----------------------------------------------------------------------------------------------- faults

@@ -15,26 +15,12 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from sim.scenario.models import (
-    BeamSensor,
-    CameraSensor,
-    DropoutFault,
-    LatencyFault,
-    LidarSensor,
-    MiscalibrationFault,
-    RfidSensor,
-    Scenario,
-    ThermalSensor,
-)
+from sim.scenario.models import DropoutFault, LatencyFault, MiscalibrationFault, Scenario
+from sim.sensor_kinds import SENSOR_KINDS, SiteFacts
 from sim.sensors.base import Sensor, TickContext
-from sim.sensors.beam import BreakBeam
-from sim.sensors.camera import Camera
 from sim.sensors.geometry import actor_meshes, static_mesh
-from sim.sensors.lidar import Lidar
 from sim.sensors.raycast import ACTOR_INSTANCE_BASE, ActorScene, StaticScene
 from sim.sensors.readings import Reading
-from sim.sensors.rfid import RfidReader
-from sim.sensors.thermal import ThermalCamera
 from sim.timing import StageTimer
 from sim.world.actor_spec import actor_specs
 from sim.world.layout import StaticWorld
@@ -69,26 +55,18 @@ class SensorSuite:
         self.temperature = np.array([s.temperature_c for s in specs], float)
         pallet_tags = [(p.tag, np.asarray(p.box.center)) for p in static.pallets if p.tag]
         rngs = [np.random.default_rng(s) for s in seed.spawn(len(scenario.sensors))]
+        site = SiteFacts(
+            scenario.layout.ambient_c, list(scenario.layout.heat_sources), static.rack_rows, pallet_tags
+        )
         self.sensors: list[Sensor] = []
         self.rated: list[Sensor] = []
-        self.beams: list[BreakBeam] = []
+        self.beams: list[Sensor] = []
         for spec, rng in zip(scenario.sensors, rngs, strict=True):
-            if isinstance(spec, CameraSensor):
-                sensor: Sensor = Camera(spec, rng)
-            elif isinstance(spec, LidarSensor):
-                sensor = Lidar(spec, rng)
-            elif isinstance(spec, ThermalSensor):
-                sensor = ThermalCamera(
-                    spec, rng, scenario.layout.ambient_c, list(scenario.layout.heat_sources)
-                )
-            elif isinstance(spec, RfidSensor):
-                sensor = RfidReader(spec, rng, static.rack_rows, pallet_tags)
-            else:
-                assert isinstance(spec, BeamSensor)
-                sensor = BreakBeam(spec, rng)
+            kind = SENSOR_KINDS[spec.type]
+            sensor = kind.build(spec, rng, site)
             sensor.prepare(self.static)
             self.sensors.append(sensor)
-            (self.beams if isinstance(sensor, BreakBeam) else self.rated).append(sensor)
+            (self.rated if kind.rated else self.beams).append(sensor)
         self.by_id = {s.id: s for s in self.sensors}
         self.faults = {s.id: [f for f in scenario.faults if f.sensor == s.id] for s in self.sensors}
         self.stats = {s.id: SensorStats(s.kind) for s in self.sensors}
@@ -141,7 +119,7 @@ class SensorSuite:
         ctx = self.context(t, truth)
         for sensor in (*(self.by_id[sid] for sid in due), *self.beams):
             if self._dropped(sensor.id, t):
-                if not isinstance(sensor, BreakBeam):
+                if sensor in self.rated:
                     self.stats[sensor.id].dropped += 1
                 continue
             t0 = time.perf_counter()

@@ -6,7 +6,6 @@ from __future__ import annotations
 import numpy as np
 
 from sim.scenario.models import (
-    RATED_SENSORS,
     BeamSensor,
     PatrolMotion,
     Scenario,
@@ -42,210 +41,212 @@ def _where_blocked(nav: NavMap, racks: tuple[Rect, ...], p, spec: ActorSpec) -> 
 
 
 def check_physics(sc: Scenario) -> list[Issue]:
+    """Every physics problem of the scenario, by section; actors are checked only on a sane layout.
+
+    Faults and spawns after `duration_s` are allowed: a shortened run simply does not reach them."""
+    world = build_static_world(sc.layout, np.random.default_rng(0))
+    issues = _layout(sc, world)
+    if issues:
+        return issues  # the navigation checks assume a sane layout
+    nav = build_navmap(world)
+    issues += _actor_ids(sc)
+    for i, (actor, spec) in enumerate(zip(sc.actors, actor_specs(sc.actors), strict=True)):
+        issues += _actor(sc, world, nav, ("actors", i), actor, spec)
+    sensor_issues, sensor_ids = _sensors(sc)
+    return issues + sensor_issues + _faults(sc, sensor_ids) + _pipeline(sc)
+
+
+def _inside(sc: Scenario, p) -> bool:
+    L, W = sc.layout.size_m
+    return 0 <= p[0] <= L and 0 <= p[1] <= W
+
+
+def _layout(sc: Scenario, world) -> list[Issue]:
+    issues = _rack_blocks(sc) + _rack_overlaps(sc, world)
+    L, W = sc.layout.size_m
+    for i, d in enumerate(sc.layout.docks):
+        x, y = d.position
+        edge = min(abs(x), abs(x - L), abs(y), abs(y - W))
+        if not _inside(sc, d.position) or edge > 0.5:
+            why = f"{_fmt(d.position)} is not on the perimeter wall (x = 0 or {L:g}, or y = 0 or {W:g})"
+            issues.append((("layout", "docks", i, "position"), why))
+    for i, w in enumerate(sc.layout.walls):
+        if w.start[0] != w.end[0] and w.start[1] != w.end[1]:
+            why = "interior walls must be axis-aligned (same x or same y at both ends)"
+            issues.append((("layout", "walls", i), why))
+        for key, p in (("from", w.start), ("to", w.end)):
+            if not _inside(sc, p):
+                issues.append((("layout", "walls", i, key), f"{_fmt(p)} is outside the building"))
+    for i, h in enumerate(sc.layout.heat_sources):
+        if not _inside(sc, h.position[:2]):
+            why = f"{_fmt(h.position)} is outside the building"
+            issues.append((("layout", "heat_sources", i, "position"), why))
+    return issues
+
+
+def _rack_blocks(sc: Scenario) -> list[Issue]:
     issues: list[Issue] = []
     L, W = sc.layout.size_m
     H = sc.layout.height_m
-    world = build_static_world(sc.layout, np.random.default_rng(0))
-
-    def inside2(p) -> bool:
-        return 0 <= p[0] <= L and 0 <= p[1] <= W
-
-    # ------------------------------------------------------------------------------------------ layout
     for i, block in enumerate(sc.layout.racks):
         ox, oy = block.origin
         x1 = ox + block.bays * block.bay_length_m
         y1 = oy + (block.rows - 1) * block.row_spacing_m + block.depth_m
         if not (0 <= ox and 0 <= oy and x1 <= L and y1 <= W):
-            issues.append(
-                (
-                    (("layout", "racks", i)),
-                    f"rack block spans {ox:g}..{x1:g} × {oy:g}..{y1:g} m, "
-                    f"outside the building 0..{L:g} × 0..{W:g} m",
-                )
+            why = (
+                f"rack block spans {ox:g}..{x1:g} × {oy:g}..{y1:g} m, "
+                f"outside the building 0..{L:g} × 0..{W:g} m"
             )
+            issues.append((("layout", "racks", i), why))
         if block.levels * block.level_height_m > H:
-            issues.append(
-                (
-                    (("layout", "racks", i, "levels")),
-                    f"racks are {block.levels * block.level_height_m:g} m "
-                    f"tall, higher than the building ({H:g} m)",
-                )
-            )
+            tall = block.levels * block.level_height_m
+            why = f"racks are {tall:g} m tall, higher than the building ({H:g} m)"
+            issues.append((("layout", "racks", i, "levels"), why))
+    return issues
+
+
+def _rack_overlaps(sc: Scenario, world) -> list[Issue]:
     rows = world.rack_rows
     owner = [i for i, b in enumerate(sc.layout.racks) for _ in range(b.rows)]
+    issues: list[Issue] = []
     for a in range(len(rows)):
         for b in range(a + 1, len(rows)):
             ra, rb = rows[a], rows[b]
             if owner[a] != owner[b] and ra.x0 < rb.x1 and rb.x0 < ra.x1 and ra.y0 < rb.y1 and rb.y0 < ra.y1:
                 issues.append((("layout", "racks", owner[b]), f"overlaps rack block {owner[a]}"))
-    for i, d in enumerate(sc.layout.docks):
-        x, y = d.position
-        edge = min(abs(x), abs(x - L), abs(y), abs(y - W))
-        if not inside2(d.position) or edge > 0.5:
-            issues.append(
-                (
-                    ("layout", "docks", i, "position"),
-                    f"{_fmt(d.position)} is not on the perimeter wall (x = 0 or {L:g}, or y = 0 or {W:g})",
-                )
-            )
-    for i, w in enumerate(sc.layout.walls):
-        if w.start[0] != w.end[0] and w.start[1] != w.end[1]:
-            issues.append(
-                (
-                    ("layout", "walls", i),
-                    "interior walls must be axis-aligned (same x or same y at both ends)",
-                )
-            )
-        for key, p in (("from", w.start), ("to", w.end)):
-            if not inside2(p):
-                issues.append((("layout", "walls", i, key), f"{_fmt(p)} is outside the building"))
-    for i, h in enumerate(sc.layout.heat_sources):
-        if not inside2(h.position[:2]):
-            issues.append(
-                (("layout", "heat_sources", i, "position"), f"{_fmt(h.position)} is outside the building")
-            )
-    if issues:
-        return issues  # the navigation checks below assume a sane layout
+    return issues
 
-    # ------------------------------------------------------------------------------------------ actors
-    nav = build_navmap(world)
+
+def _actor_ids(sc: Scenario) -> list[Issue]:
+    """Duplicate actor ids and tags worn by two actors."""
+    issues: list[Issue] = []
     seen: dict[str, int] = {}
     tags: dict[str, int] = {}
-    specs = actor_specs(sc.actors)
-    for i, (actor, spec) in enumerate(zip(sc.actors, specs, strict=True)):
-        loc = ("actors", i)
+    for i, actor in enumerate(sc.actors):
         if actor.id in seen:
-            issues.append(((*loc, "id"), f"duplicate actor id '{actor.id}' (also actors[{seen[actor.id]}])"))
+            issues.append(
+                (("actors", i, "id"), f"duplicate actor id '{actor.id}' (also actors[{seen[actor.id]}])")
+            )
         seen.setdefault(actor.id, i)
         for t in actor.tags:
             if t in tags and tags[t] != i:
-                issues.append(((*loc, "tags"), f"tag '{t}' is already on actors[{tags[t]}]"))
+                issues.append((("actors", i, "tags"), f"tag '{t}' is already on actors[{tags[t]}]"))
             tags.setdefault(t, i)
-        if spec.max_speed > MAX_SPEED_CAP_MPS:
-            issues.append(
-                ((*loc, "max_speed_mps"), f"{spec.max_speed:g} m/s; allowed ≤ {MAX_SPEED_CAP_MPS:g}")
-            )
-        m = actor.motion
-        if (
-            isinstance(m, (WaypointsMotion, PatrolMotion))
-            and m.speed_mps is not None
-            and m.speed_mps > spec.max_speed
-        ):
-            issues.append(
-                (
-                    (*loc, "motion", "speed_mps"),
-                    f"{m.speed_mps:g} m/s is above the {actor.kind}'s "
-                    f"max {spec.max_speed:g} m/s (set max_speed_mps to raise it)",
-                )
-            )
-        if actor.spawn_s >= sc.duration_s:
-            issues.append(
-                ((*loc, "spawn_s"), f"{actor.spawn_s:g} s is not before duration_s ({sc.duration_s:g} s)")
-            )
-        if isinstance(m, WaypointsMotion):
-            bad = False
-            for k, p in enumerate(m.points):
-                why = (
-                    _where_blocked(nav, world.rack_rows, p, spec)
-                    if inside2(p)
-                    else f"{_fmt(p)} is outside the building"
-                )
-                if why:
-                    issues.append(((*loc, "motion", "points", k), why))
-                    bad = True
-            if not bad:
-                legs = list(zip(m.points[:-1], m.points[1:], strict=True))
-                if m.loop and len(m.points) > 1:
-                    legs.append((m.points[-1], m.points[0]))
-                for k, (a, b) in enumerate(legs):
-                    if nav.plan(a, b, spec.radius, spec.turn_radius) is None:
-                        issues.append(
-                            (
-                                (*loc, "motion", "points", (k + 1) % len(m.points)),
-                                f"no path for a {actor.kind} from {_fmt(a)} to {_fmt(b)} "
-                                f"(aisles narrower than {2 * spec.radius:.2f} m?)",
-                            )
-                        )
-        elif isinstance(m, PatrolMotion):
-            region = None
-            if m.region is not None:
-                (x0, y0), (x1, y1) = m.region
-                region = Rect(min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1))
-                if nav.free_nodes(spec.radius, region=region).size == 0:
-                    issues.append(
-                        ((*loc, "motion", "region"), f"no free floor for a {actor.kind} in this region")
-                    )
-            if m.start is not None:
-                why = (
-                    _where_blocked(nav, world.rack_rows, m.start, spec)
-                    if inside2(m.start)
-                    else "outside the building"
-                )
-                if why:
-                    issues.append(((*loc, "motion", "start"), why))
-                elif region is not None:
-                    comp = nav.component_of(m.start, spec.radius)
-                    if nav.free_nodes(spec.radius, component=comp, region=region).size == 0:
-                        issues.append(((*loc, "motion", "region"), "not reachable from start"))
-            if m.dwell_s[1] < m.dwell_s[0]:
-                issues.append(((*loc, "motion", "dwell_s"), "give [min, max] with min ≤ max"))
-        elif isinstance(m, StationaryMotion):
-            why = (
-                _where_blocked(nav, world.rack_rows, m.position, spec)
-                if inside2(m.position)
-                else "outside the building"
-            )
-            if why:
-                issues.append(((*loc, "motion", "position"), why))
+    return issues
 
-    # ----------------------------------------------------------------------------------------- sensors
-    sensor_ids: dict[str, int] = {}
+
+def _actor(sc: Scenario, world, nav: NavMap, loc, actor, spec: ActorSpec) -> list[Issue]:
+    issues: list[Issue] = []
+    if spec.max_speed > MAX_SPEED_CAP_MPS:
+        issues.append(((*loc, "max_speed_mps"), f"{spec.max_speed:g} m/s; allowed ≤ {MAX_SPEED_CAP_MPS:g}"))
+    m = actor.motion
+    speed = getattr(m, "speed_mps", None)
+    if speed is not None and speed > spec.max_speed:
+        why = (
+            f"{speed:g} m/s is above the {actor.kind}'s max {spec.max_speed:g} m/s "
+            "(set max_speed_mps to raise it)"
+        )
+        issues.append(((*loc, "motion", "speed_mps"), why))
+    if isinstance(m, WaypointsMotion):
+        issues += _waypoints(sc, world, nav, loc, actor, spec)
+    elif isinstance(m, PatrolMotion):
+        issues += _patrol(sc, world, nav, loc, actor, spec)
+    elif isinstance(m, StationaryMotion):
+        why = _blocked_or_outside(sc, world, nav, m.position, spec, "outside the building")
+        if why:
+            issues.append(((*loc, "motion", "position"), why))
+    return issues
+
+
+def _blocked_or_outside(sc, world, nav, p, spec, outside: str) -> str | None:
+    return _where_blocked(nav, world.rack_rows, p, spec) if _inside(sc, p) else outside
+
+
+def _waypoints(sc, world, nav: NavMap, loc, actor, spec: ActorSpec) -> list[Issue]:
+    m = actor.motion
+    issues: list[Issue] = []
+    for k, p in enumerate(m.points):
+        why = _blocked_or_outside(sc, world, nav, p, spec, f"{_fmt(p)} is outside the building")
+        if why:
+            issues.append(((*loc, "motion", "points", k), why))
+    if issues:
+        return issues
+    legs = list(zip(m.points[:-1], m.points[1:], strict=True))
+    if m.loop and len(m.points) > 1:
+        legs.append((m.points[-1], m.points[0]))
+    for k, (a, b) in enumerate(legs):
+        if nav.plan(a, b, spec.radius, spec.turn_radius) is None:
+            why = (
+                f"no path for a {actor.kind} from {_fmt(a)} to {_fmt(b)} "
+                f"(aisles narrower than {2 * spec.radius:.2f} m?)"
+            )
+            issues.append(((*loc, "motion", "points", (k + 1) % len(m.points)), why))
+    return issues
+
+
+def _patrol(sc, world, nav: NavMap, loc, actor, spec: ActorSpec) -> list[Issue]:
+    m = actor.motion
+    issues: list[Issue] = []
+    region = None
+    if m.region is not None:
+        (x0, y0), (x1, y1) = m.region
+        region = Rect(min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1))
+        if nav.free_nodes(spec.radius, region=region).size == 0:
+            issues.append(((*loc, "motion", "region"), f"no free floor for a {actor.kind} in this region"))
+    if m.start is not None:
+        why = _blocked_or_outside(sc, world, nav, m.start, spec, "outside the building")
+        if why:
+            issues.append(((*loc, "motion", "start"), why))
+        elif region is not None:
+            comp = nav.component_of(m.start, spec.radius)
+            if nav.free_nodes(spec.radius, component=comp, region=region).size == 0:
+                issues.append(((*loc, "motion", "region"), "not reachable from start"))
+    if m.dwell_s[1] < m.dwell_s[0]:
+        issues.append(((*loc, "motion", "dwell_s"), "give [min, max] with min ≤ max"))
+    return issues
+
+
+def _sensors(sc: Scenario) -> tuple[list[Issue], dict[str, int]]:
+    issues: list[Issue] = []
+    L, W = sc.layout.size_m
+    H = sc.layout.height_m
+    ids: dict[str, int] = {}
     for i, s in enumerate(sc.sensors):
         loc = ("sensors", i)
-        if s.id in sensor_ids:
-            issues.append(((*loc, "id"), f"duplicate sensor id '{s.id}' (also sensors[{sensor_ids[s.id]}])"))
-        sensor_ids.setdefault(s.id, i)
+        if s.id in ids:
+            issues.append(((*loc, "id"), f"duplicate sensor id '{s.id}' (also sensors[{ids[s.id]}])"))
+        ids.setdefault(s.id, i)
         points = (
             [("from", s.start), ("to", s.end)] if isinstance(s, BeamSensor) else [("position", s.position)]
         )
         for key, p in points:
             if not (0 <= p[0] <= L and 0 <= p[1] <= W and 0 <= p[2] <= H):
-                issues.append(
-                    ((*loc, key), f"{_fmt(p)} is outside the building (0..{L:g} × 0..{W:g} × 0..{H:g} m)")
-                )
-        if isinstance(s, RATED_SENSORS) and s.rate_hz * sc.dt_s > 1 + 1e-9:
-            issues.append(
-                (
-                    (*loc, "rate_hz"),
-                    f"{s.rate_hz:g} Hz is faster than the simulation tick "
-                    f"(dt_s = {sc.dt_s:g} s allows at most {1 / sc.dt_s:g} Hz)",
-                )
+                why = f"{_fmt(p)} is outside the building (0..{L:g} × 0..{W:g} × 0..{H:g} m)"
+                issues.append(((*loc, key), why))
+        if hasattr(s, "rate_hz") and s.rate_hz * sc.dt_s > 1 + 1e-9:  # rated kinds (a beam fires every tick)
+            why = (
+                f"{s.rate_hz:g} Hz is faster than the simulation tick "
+                f"(dt_s = {sc.dt_s:g} s allows at most {1 / sc.dt_s:g} Hz)"
             )
+            issues.append(((*loc, "rate_hz"), why))
+    return issues, ids
 
-    # ------------------------------------------------------------------------------------------ faults
+
+def _faults(sc: Scenario, sensor_ids: dict[str, int]) -> list[Issue]:
+    issues: list[Issue] = []
     for i, f in enumerate(sc.faults):
         if f.sensor not in sensor_ids:
             hint = did_you_mean(f.sensor, sensor_ids)
-            issues.append(
-                (
-                    (("faults", i, "sensor")),
-                    f"no sensor '{f.sensor}'{hint} (sensors: {', '.join(sensor_ids) or 'none'})",
-                )
-            )
-        if f.start_s >= sc.duration_s:
-            issues.append(
-                (("faults", i, "start_s"), f"{f.start_s:g} s is not before duration_s ({sc.duration_s:g} s)")
-            )
+            why = f"no sensor '{f.sensor}'{hint} (sensors: {', '.join(sensor_ids) or 'none'})"
+            issues.append((("faults", i, "sensor"), why))
+    return issues
 
-    # ---------------------------------------------------------------------------------------- pipeline
+
+def _pipeline(sc: Scenario) -> list[Issue]:
     from sim.strategies import STRATEGIES
 
-    if sc.pipeline.strategy not in STRATEGIES:
-        hint = did_you_mean(sc.pipeline.strategy, STRATEGIES)
-        issues.append(
-            (
-                ("pipeline", "strategy"),
-                f"unknown strategy '{sc.pipeline.strategy}'{hint} (allowed: {', '.join(STRATEGIES)})",
-            )
-        )
-    return issues
+    if sc.pipeline.strategy in STRATEGIES:
+        return []
+    hint = did_you_mean(sc.pipeline.strategy, STRATEGIES)
+    why = f"unknown strategy '{sc.pipeline.strategy}'{hint} (allowed: {', '.join(STRATEGIES)})"
+    return [(("pipeline", "strategy"), why)]

@@ -105,13 +105,17 @@ def test_missing_scenario_file(tmp_path):
     assert r.returncode == 2 and r.stderr.strip() == f"{tmp_path / 'nope.yaml'}: no such file"
 
 
-def test_duration_override_is_physics_checked(tmp_path):
-    d = scenario_dict()
+def test_a_shortened_run_never_reaches_later_spawns(tmp_path, capsys):
+    d = scenario_dict(pipeline={"strategy": "camera"})
     d["actors"][1]["spawn_s"] = 10
-    path = write_scenario(tmp_path, d)
-    r = whsim("run", path, "--duration", "5", "--out", tmp_path / "o")
-    assert r.returncode == 2
-    assert "(with command-line overrides): actors[1].spawn_s: 10 s is not before duration_s (5 s)" in r.stderr
+    d["faults"] = [{"sensor": "cam", "type": "dropout", "start_s": 8}]
+    path, out = write_scenario(tmp_path, d), tmp_path / "o"
+    assert cli.main(["run", str(path), "--duration", "2", "--out", str(out), "--quiet"]) == 0
+    ids = {line.split(",")[1] for line in (out / "ground_truth.csv").read_text().splitlines()[1:]}
+    assert ids == {"fl1"}
+    assert json.loads((out / "metrics.json").read_text())["sensors"]["cam"]["dropped"] == 0
+    args = ["run", str(path), "--set", "duration_s=1", "--out", str(out), "--overwrite", "--quiet"]
+    assert cli.main(args) == 0
 
 
 def test_plot_redraws_from_the_saved_files(tmp_path, scenario_file):

@@ -95,6 +95,7 @@ class FrontEndKind:
     bev: bool
     summary: str
     build: Callable[..., object]  # (sensor spec, FrontEndContext) → front-end with .process(reading)
+    sufficient: bool = True  # can carry a strategy alone (a beam only says something crossed a line)
 
 
 FRONTENDS: dict[str, FrontEndKind] = {}

@@ -24,4 +24,6 @@ class BeamFrontEnd:
         return FrontEndOutput(positions=pm, covered=_sees_nothing)
 
 
-KIND = register(FrontEndKind("beam", "beam", BeamEvent, False, "line crossings", BeamFrontEnd))
+KIND = register(
+    FrontEndKind("beam", "beam", BeamEvent, False, "line crossings", BeamFrontEnd, sufficient=False)
+)
