@@ -56,88 +56,101 @@ def summary_markdown(rows: list[dict], scenarios: list[str], strategies: list[st
     ]
     for sc in scenarios:
         lines += [f"## {sc}", ""]
-        header = "| strategy | runs | " + " | ".join(h for _, h, _ in HEADLINE) + " |"
-        lines += [header, "|" + "---|" * (len(HEADLINE) + 2)]
-        stats_ = {
-            s: {c: mean_ci(list(seed_values(rows, sc, s, c).values())) for c, _, _ in HEADLINE}
-            for s in strategies
-        }
-        best = {}
-        for c, _, goal in HEADLINE:
-            means = {
-                s: stats_[s][c][0]
-                for s in strategies
-                if s not in IDEALISED and not math.isnan(stats_[s][c][0])
-            }
-            if means:
-                if goal == "max":
-                    best[c] = max(means, key=means.get)
-                elif goal == "min":
-                    best[c] = min(means, key=means.get)
-                else:
-                    best[c] = min(means, key=lambda s, g=goal: abs(means[s] - g))
-        for s in strategies:
-            n_ok = len(seed_values(rows, sc, s, "mota"))
-            status = {r["status"] for r in rows if r["scenario"] == sc and r["strategy"] == s}
-            if n_ok == 0:
-                why = "unavailable" if status == {"unavailable"} else "failed"
-                lines.append(f"| {s} | 0 ({why}) |" + " — |" * len(HEADLINE))
-                continue
-            cells = []
-            for c, _, _ in HEADLINE:
-                digits = 2 if c in ("gospa", "runtime_s") else 3
-                text = _fmt(*stats_[s][c], digits)
-                cells.append(f"**{text}**" if best.get(c) == s else text)
-            name = f"{s} (idealised)" if s in IDEALISED else s
-            lines.append(f"| {name} | {n_ok} | " + " | ".join(cells) + " |")
+        lines += _headline_table(rows, sc, strategies)
         if BASELINE in strategies:
-            lines += [
-                "",
-                f"Paired with `{BASELINE}` on the same seeds: mean difference (strategy − {BASELINE}) "
-                "and the two-sided Wilcoxon signed-rank p-value.",
-                "",
-            ]
-            lines += [
-                "| strategy | " + " | ".join(f"Δ{h} | p" for _, h in PAIRED) + " |",
-                "|" + "---|" * (2 * len(PAIRED) + 1),
-            ]
-            for s in strategies:
-                if s == BASELINE:
-                    continue
-                cells = []
-                for c, _ in PAIRED:
-                    a, b = seed_values(rows, sc, s, c), seed_values(rows, sc, BASELINE, c)
-                    seeds = sorted(set(a) & set(b))
-                    if not seeds:
-                        cells += ["—", "—"]
-                        continue
-                    x, y = np.array([a[k] for k in seeds]), np.array([b[k] for k in seeds])
-                    p = wilcoxon_p(x, y)
-                    cells += [f"{np.nanmean(x - y):+.3f}", "—" if math.isnan(p) else f"{p:.3g}"]
-                lines.append(f"| {s} | " + " | ".join(cells) + " |")
-        bev = [
-            (
-                s,
-                mean_ci(list(seed_values(rows, sc, s, "bev_iou_graphcut").values())),
-                mean_ci(list(seed_values(rows, sc, s, "bev_iou_threshold").values())),
-            )
-            for s in strategies
-        ]
-        bev = [b for b in bev if not math.isnan(b[1][0])]
-        if bev:
-            lines += [
-                "",
-                "BEV map IoU against the rasterised truth (the same evidence segmented two ways):",
-                "",
-            ]
-            lines += ["| strategy | graph cut | threshold |", "|---|---|---|"]
-            lines += [f"| {s} | {_fmt(*g, 3)} | {_fmt(*t, 3)} |" for s, g, t in bev]
+            lines += _paired_table(rows, sc, strategies)
+        lines += _bev_table(rows, sc, strategies)
         failures = [r for r in rows if r["scenario"] == sc and r["status"] == "error"]
         if failures:
             lines += ["", "Failed runs:", ""]
             lines += [f"- {r['strategy']}, seed {r['seed']}: {r['error']}" for r in failures]
         lines.append("")
     return "\n".join(lines)
+
+
+def _best(stats_: dict, strategies: list[str]) -> dict[str, str]:
+    """Column → the best real (not idealised) strategy by the column's goal."""
+    best = {}
+    for c, _, goal in HEADLINE:
+        means = {
+            s: stats_[s][c][0] for s in strategies if s not in IDEALISED and not math.isnan(stats_[s][c][0])
+        }
+        if means:
+            if goal == "max":
+                best[c] = max(means, key=means.get)
+            elif goal == "min":
+                best[c] = min(means, key=means.get)
+            else:
+                best[c] = min(means, key=lambda s, g=goal: abs(means[s] - g))
+    return best
+
+
+def _headline_table(rows, sc: str, strategies: list[str]) -> list[str]:
+    lines = ["| strategy | runs | " + " | ".join(h for _, h, _ in HEADLINE) + " |"]
+    lines.append("|" + "---|" * (len(HEADLINE) + 2))
+    stats_ = {
+        s: {c: mean_ci(list(seed_values(rows, sc, s, c).values())) for c, _, _ in HEADLINE}
+        for s in strategies
+    }
+    best = _best(stats_, strategies)
+    for s in strategies:
+        n_ok = len(seed_values(rows, sc, s, "mota"))
+        status = {r["status"] for r in rows if r["scenario"] == sc and r["strategy"] == s}
+        if n_ok == 0:
+            why = "unavailable" if status == {"unavailable"} else "failed"
+            lines.append(f"| {s} | 0 ({why}) |" + " — |" * len(HEADLINE))
+            continue
+        cells = []
+        for c, _, _ in HEADLINE:
+            digits = 2 if c in ("gospa", "runtime_s") else 3
+            text = _fmt(*stats_[s][c], digits)
+            cells.append(f"**{text}**" if best.get(c) == s else text)
+        name = f"{s} (idealised)" if s in IDEALISED else s
+        lines.append(f"| {name} | {n_ok} | " + " | ".join(cells) + " |")
+    return lines
+
+
+def _paired_table(rows, sc: str, strategies: list[str]) -> list[str]:
+    lines = [
+        "",
+        f"Paired with `{BASELINE}` on the same seeds: mean difference (strategy − {BASELINE}) "
+        "and the two-sided Wilcoxon signed-rank p-value.",
+        "",
+        "| strategy | " + " | ".join(f"Δ{h} | p" for _, h in PAIRED) + " |",
+        "|" + "---|" * (2 * len(PAIRED) + 1),
+    ]
+    for s in strategies:
+        if s == BASELINE:
+            continue
+        cells = []
+        for c, _ in PAIRED:
+            a, b = seed_values(rows, sc, s, c), seed_values(rows, sc, BASELINE, c)
+            seeds = sorted(set(a) & set(b))
+            if not seeds:
+                cells += ["—", "—"]
+                continue
+            x, y = np.array([a[k] for k in seeds]), np.array([b[k] for k in seeds])
+            p = wilcoxon_p(x, y)
+            cells += [f"{np.nanmean(x - y):+.3f}", "—" if math.isnan(p) else f"{p:.3g}"]
+        lines.append(f"| {s} | " + " | ".join(cells) + " |")
+    return lines
+
+
+def _bev_table(rows, sc: str, strategies: list[str]) -> list[str]:
+    bev = [
+        (
+            s,
+            mean_ci(list(seed_values(rows, sc, s, "bev_iou_graphcut").values())),
+            mean_ci(list(seed_values(rows, sc, s, "bev_iou_threshold").values())),
+        )
+        for s in strategies
+    ]
+    bev = [b for b in bev if not math.isnan(b[1][0])]
+    if not bev:
+        return []
+    lines = ["", "BEV map IoU against the rasterised truth (the same evidence segmented two ways):", ""]
+    lines += ["| strategy | graph cut | threshold |", "|---|---|---|"]
+    return lines + [f"| {s} | {_fmt(*g, 3)} | {_fmt(*t, 3)} |" for s, g, t in bev]
 
 
 def write_summary(path: Path, rows, scenarios, strategies, n_seeds) -> None:

@@ -160,6 +160,29 @@ def _box(x, y, yaw, length, width):
     return pts @ np.array([[c, s], [-s, c]]) + (x, y)
 
 
+def _draw_actor(ax, actor_id: str, tr: dict, colour, label, at_time: float | None) -> None:
+    """An actor's true path (dashed), its start, and its box and name at `at_time` (default: last)."""
+    ax.plot(tr["x"], tr["y"], ls="--", lw=1.0, color=colour, zorder=5, label=label)
+    ax.plot(tr["x"][0], tr["y"][0], marker="o", ms=3, color=colour, zorder=5)
+    if at_time is None:
+        k = -1
+    else:
+        k = int(np.searchsorted(tr["t"], at_time - 1e-9))
+        if k >= len(tr["t"]) or abs(tr["t"][k] - at_time) > 1e-6:
+            return  # not present at that time
+    box = _box(tr["x"][k], tr["y"][k], tr["yaw"][k], tr["length"], tr["width"])
+    ax.add_patch(Polygon(box, closed=True, facecolor=colour, edgecolor="black", lw=0.5, zorder=6))
+    ax.annotate(
+        actor_id,
+        (tr["x"][k], tr["y"][k]),
+        xytext=(4, -8),
+        textcoords="offset points",
+        fontsize=6,
+        color=colour,
+        zorder=7,
+    )
+
+
 def plot_trajectories(
     path: Path,
     scenario: Scenario,
@@ -191,33 +214,7 @@ def plot_trajectories(
         else:
             label = None if tr["kind"] in kinds_done else f"{tr['kind']} (truth)"
             kinds_done.add(tr["kind"])
-        ax.plot(tr["x"], tr["y"], ls="--", lw=1.0, color=colour, zorder=5, label=label)
-        ax.plot(tr["x"][0], tr["y"][0], marker="o", ms=3, color=colour, zorder=5)
-        if at_time is None:
-            k = -1
-        else:
-            k = int(np.searchsorted(tr["t"], at_time - 1e-9))
-            if k >= len(tr["t"]) or abs(tr["t"][k] - at_time) > 1e-6:
-                continue  # not present at that time
-        ax.add_patch(
-            Polygon(
-                _box(tr["x"][k], tr["y"][k], tr["yaw"][k], tr["length"], tr["width"]),
-                closed=True,
-                facecolor=colour,
-                edgecolor="black",
-                lw=0.5,
-                zorder=6,
-            )
-        )
-        ax.annotate(
-            actor_id,
-            (tr["x"][k], tr["y"][k]),
-            xytext=(4, -8),
-            textcoords="offset points",
-            fontsize=6,
-            color=colour,
-            zorder=7,
-        )
+        _draw_actor(ax, actor_id, tr, colour, label, at_time)
     unmatched_done = False
     for track_id, tr in (tracks or {}).items():
         owner = (matched or {}).get(track_id)

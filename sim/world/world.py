@@ -21,32 +21,31 @@ import numpy as np
 from sim.scenario.models import PatrolMotion, Scenario, StationaryMotion, WaypointsMotion
 from sim.world.actor_spec import ActorSpec, actor_specs
 from sim.world.behaviour import Behaviour, Goal, PatrolBehaviour, StationaryBehaviour, WaypointsBehaviour
+from sim.world.driving import (
+    ARRIVE_M,
+    HALF_PI,
+    PURSUE,
+    REVERSE,
+    TURN,
+    TURN_DONE_RAD,
+    TURN_IN_PLACE_RAD,
+    integrate,
+    lookahead_point,
+    project,
+    speed_target,
+    wrap,
+)
 from sim.world.layout import StaticWorld, build_static_world
 from sim.world.navigation import NavMap, build_navmap
+from sim.world.traffic import speed_caps
 from sim.world.truth import TruthFrame
 
 PATIENCE_S = 3.0  # blocked this long → replan around the blocker
 AVOID_MARGIN_M = 0.4  # a detour passes the blocker at least this far beyond both bodies
 PASS_AFTER_S = 10.0  # blocked this long by the same actor → ignore it until apart (gridlock escape)
-# Pairs farther apart than this cannot constrain each other: the longest look-ahead is a forklift's braking
-# distance at 2.5 m/s (≈ 2.1 m) + gap and margin (2.6 m) + two half lengths (2.5 m), or the give-way reach
-# (≈ 2.4 m + 6.1 m); 9 m covers both.
-INTERACTION_M = 9.0
 PASS_CLEAR_M = 4.0  # an ignored actor counts again once the centres are this far apart
-TURN_IN_PLACE_RAD = math.radians(60)  # heading error beyond which an actor stops and turns on the spot
-ARRIVE_M = 0.1  # arrival tolerance at a goal
-MIN_GAP_M = 0.6  # bumper-to-bumper gap kept to the actor ahead
-GIVE_WAY_HORIZON_S = 1.5  # a lower-priority actor looks this far ahead before entering another's lane
-GIVE_WAY_SAMPLES = (
-    0.34,
-    0.67,
-    1.0,
-)  # ... at these fractions of that look-ahead, so it cannot step over a lane
-TURN_DONE_RAD = math.radians(8)  # ... and turns until the error is below this
 BODY_GAP_M = 0.05  # the body guard keeps every actor's box at least this far from racks and walls
 TURN_ROOM_M = 0.05  # turning on the spot needs the circumscribed radius plus this much clearance
-HALF_PI = math.pi / 2
-REVERSE_FRACTION = 0.5  # reversing speed as a fraction of the cruise speed
 LOOKAHEAD_M = {"forklift": 1.2, "agv": 0.8, "worker": 0.6}  # pure-pursuit look-ahead per kind
 
 
@@ -83,10 +82,6 @@ class ActorState:
     blocked_since: float = 0.0
     last_replan: float = -math.inf
     replans: int = 0
-
-
-def _wrap(a: float) -> float:
-    return (a + math.pi) % (2 * math.pi) - math.pi
 
 
 class World:
@@ -262,16 +257,9 @@ class World:
             a.finished = False if a.path else a.finished
 
     def _traffic(self, live: list[int], t: float) -> list[float]:
-        """Speed cap per live actor from the actors around it.
-
-        Only pairs closer than `INTERACTION_M` are examined (numpy prefilter for large crowds); the rules
-        per pair are scalar arithmetic, which for the usual handful of nearby pairs beats array set-up.
-        """
+        """Speed cap per live actor from the actors around it (`sim.world.traffic`), and what an actor
+        blocked for long does about it (replan around a stopped blocker, or pass through in gridlock)."""
         A = [self.actors[i] for i in live]
-        n = len(A)
-        inf = math.inf
-        caps = [inf] * n
-        who = [-1] * n
         if self._ignore:  # forget ignored blockers once apart
             self._ignore = {
                 (i, j)
@@ -281,112 +269,30 @@ class World:
                 and math.hypot(self.actors[i].x - self.actors[j].x, self.actors[i].y - self.actors[j].y)
                 < PASS_CLEAR_M
             }
-        if n >= 2:
-            xs = [a.x for a in A]
-            ys = [a.y for a in A]
-            # Direction of travel (backwards while reversing) and speed.
-            hx = [-math.cos(a.yaw) if a.reversing else math.cos(a.yaw) for a in A]
-            hy = [-math.sin(a.yaw) if a.reversing else math.sin(a.yaw) for a in A]
-            sp = [abs(a.v) for a in A]
-            r2 = INTERACTION_M * INTERACTION_M
-            if n <= 48:
-                zs = [complex(x, y) for x, y in zip(xs, ys, strict=True)]
-                pairs = [
-                    (i, j) for i in range(n) for j in range(i + 1, n) if abs(zs[i] - zs[j]) < INTERACTION_M
-                ]
-            else:
-                p = np.array([xs, ys]).T
-                d2 = ((p[:, None, :] - p[None, :, :]) ** 2).sum(-1)
-                pairs = list(zip(*np.nonzero(np.triu(d2 < r2, 1)), strict=True))
-
-            def limit(i: int, j: int, value: float) -> None:
-                if value < caps[i]:
-                    caps[i], who[i] = value, j
-
-            ignoring = bool(self._ignore)
-            for i, j in pairs:
-                a, b = A[i], A[j]
-                sa, sb = a.spec, b.spec
-                dx, dy = xs[j] - xs[i], ys[j] - ys[i]
-                lane = (sa.width + sb.width) / 2 + 0.2
-                half_len = (sa.length + sb.length) / 2
-                ign_ij = ignoring and (live[i], live[j]) in self._ignore
-                ign_ji = ignoring and (live[j], live[i]) in self._ignore
-                # Is j ahead in i's lane, and i ahead in j's?
-                f_ij = dx * hx[i] + dy * hy[i]
-                gap_ij = f_ij - half_len
-                ahead_ij = (
-                    not ign_ij
-                    and f_ij > 0
-                    and abs(dx * hy[i] - dy * hx[i]) < lane
-                    and gap_ij < sp[i] ** 2 / (2 * sa.decel) + MIN_GAP_M + 2.0
-                )
-                f_ji = -dx * hx[j] - dy * hy[j]
-                gap_ji = f_ji - half_len
-                ahead_ji = (
-                    not ign_ji
-                    and f_ji > 0
-                    and abs(dx * hy[j] - dy * hx[j]) < lane
-                    and gap_ji < sp[j] ** 2 / (2 * sb.decel) + MIN_GAP_M + 2.0
-                )
-                # Following: brake to keep MIN_GAP_M behind whoever is ahead in the lane.
-                if ahead_ij:
-                    limit(i, live[j], math.sqrt(2 * sa.decel * max(gap_ij - MIN_GAP_M, 0.0)))
-                if ahead_ji:
-                    limit(j, live[i], math.sqrt(2 * sb.decel * max(gap_ji - MIN_GAP_M, 0.0)))
-                # Head-on (each ahead of the other): the lower priority (then later listed) one stops.
-                if ahead_ij and ahead_ji:
-                    if (sa.priority, -live[i]) < (sb.priority, -live[j]):
-                        limit(i, live[j], 0.0)
-                    else:
-                        limit(j, live[i], 0.0)
-                    continue
-                # Give way: a lower-priority actor does not step into the lane of a moving higher-priority
-                # one (unless it is already in that lane, when it must clear it rather than stop in it).
-                if sa.priority != sb.priority:
-                    lo, hi, lo_in_lane = (i, j, ahead_ji) if sa.priority < sb.priority else (j, i, ahead_ij)
-                    if (
-                        not lo_in_lane
-                        and sp[hi] > 0.3
-                        and not (ignoring and (live[lo], live[hi]) in self._ignore)
-                    ):
-                        # Points along where `lo` will be over the horizon: any inside `hi`'s lane ahead?
-                        reach = sp[lo] * GIVE_WAY_HORIZON_S + 0.3
-                        far = sp[hi] ** 2 / (2 * A[hi].spec.decel) + 4.0
-                        for frac in GIVE_WAY_SAMPLES:
-                            fx = xs[lo] + hx[lo] * reach * frac - xs[hi]
-                            fy = ys[lo] + hy[lo] * reach * frac - ys[hi]
-                            f = fx * hx[hi] + fy * hy[hi]
-                            if 0 < f < far and abs(fx * hy[hi] - fy * hx[hi]) < lane:
-                                limit(lo, live[hi], 0.0)
-                                break
+        caps, who = speed_caps(A, live, self._ignore)
         for k, a in enumerate(A):
             if caps[k] < 0.05:
-                j = who[k]
-                b = self.actors[j]
-                if a.blocked_by != j:
-                    a.blocked_by, a.blocked_since = j, t
-                elif t - a.blocked_since >= PASS_AFTER_S:
-                    self._ignore.add((live[k], j))
-                    self.overlap_events += 1
-                    a.blocked_by = -1
-                elif (
-                    t - max(a.blocked_since, a.last_replan) >= PATIENCE_S
-                    and abs(b.v) < 0.05
-                    and a.path is not None
-                ):
-                    # In a mutual block only the one that gives way replans; the other waits for it.
-                    mutual = b.blocked_by == live[k]
-                    if not mutual or (a.spec.priority, -live[k]) < (b.spec.priority, -j):
-                        self._replan(a, t, b)
+                self._blocked(a, live[k], self.actors[who[k]], who[k], t)
             else:
                 a.blocked_by = -1
         return caps
 
-    def _drive(self, a: ActorState, t: float, cap: float) -> None:
-        """Pure-pursuit step of one actor with speed, acceleration, lateral-acceleration and yaw-rate limits.
+    def _blocked(self, a: ActorState, i: int, b: ActorState, j: int, t: float) -> None:
+        """Actor `a` (index i) is held by `b` (index j) this tick."""
+        if a.blocked_by != j:
+            a.blocked_by, a.blocked_since = j, t
+        elif t - a.blocked_since >= PASS_AFTER_S:
+            self._ignore.add((i, j))
+            self.overlap_events += 1
+            a.blocked_by = -1
+        elif t - max(a.blocked_since, a.last_replan) >= PATIENCE_S and abs(b.v) < 0.05 and a.path is not None:
+            # In a mutual block only the one that gives way replans; the other waits for it.
+            mutual = b.blocked_by == i
+            if not mutual or (a.spec.priority, -i) < (b.spec.priority, -j):
+                self._replan(a, t, b)
 
-        Scalar `math` on plain floats throughout: this runs once per actor per tick."""
+    def _drive(self, a: ActorState, t: float, cap: float) -> None:
+        """One tick of pure pursuit (`sim.world.driving`), then the body guard."""
         dt, s = self.dt, a.spec
         if a.path is None:
             if not a.finished and t >= a.dwell_until:
@@ -394,40 +300,14 @@ class World:
             if a.path is None:
                 a.v = a.omega = 0.0
                 return
-        path, cum = a.path, a.cum
-        ax, ay, v = a.x, a.y, a.v
-        last = len(path) - 1
-        # Project onto the path near the current segment.
-        best, best_d2, best_u = a.seg, math.inf, 0.0
-        for k in range(a.seg, a.seg + 3 if a.seg + 3 < last else last):
-            (x0, y0), (x1, y1) = path[k], path[k + 1]
-            dx, dy = x1 - x0, y1 - y0
-            ll = dx * dx + dy * dy
-            u = ((ax - x0) * dx + (ay - y0) * dy) / ll if ll > 0 else 0.0
-            u = 0.0 if u < 0.0 else (1.0 if u > 1.0 else u)
-            ex, ey = x0 + u * dx - ax, y0 + u * dy - ay
-            d2 = ex * ex + ey * ey
-            if d2 < best_d2 - 1e-12:
-                best, best_d2, best_u = k, d2, u
+        best, s_here = project(a)
         a.seg = best
-        s_here = cum[best] + best_u * (cum[best + 1] - cum[best])
-        # Look-ahead point.
-        look = a.lookahead
-        target_s = s_here + look
-        if target_s >= cum[-1]:
-            tx, ty = path[-1]
-        else:
-            k = best
-            while k < last - 1 and cum[k + 1] < target_s:
-                k += 1
-            seg_len = cum[k + 1] - cum[k]
-            u = (target_s - cum[k]) / seg_len if seg_len > 0 else 0.0
-            (x0, y0), (x1, y1) = path[k], path[k + 1]
-            tx, ty = x0 + u * (x1 - x0), y0 + u * (y1 - y0)
+        tx, ty = lookahead_point(a, best, s_here)
+        ax, ay, v, end = a.x, a.y, a.v, a.path[-1]
         dx, dy = tx - ax, ty - ay
         dist = math.hypot(dx, dy)
-        rem = cum[-1] - s_here  # along the path: ≥ the straight distance to the end
-        to_end = rem if rem > 2.0 else math.hypot(path[-1][0] - ax, path[-1][1] - ay)
+        rem = a.cum[-1] - s_here  # along the path: ≥ the straight distance to the end
+        to_end = rem if rem > 2.0 else math.hypot(end[0] - ax, end[1] - ay)
         speed = v if v >= 0.0 else -v
         if to_end <= ARRIVE_M and speed <= s.decel * dt + 1e-9:
             a.v = a.omega = 0.0
@@ -435,85 +315,48 @@ class World:
             a.dwell_until = t + (a.goal.dwell_s if a.goal else 0.0)
             a.path = a.goal = None
             return
-
-        alpha = _wrap(math.atan2(dy, dx) - a.yaw) if dist > 1e-6 else 0.0
+        alpha = wrap(math.atan2(dy, dx) - a.yaw) if dist > 1e-6 else 0.0
         abs_alpha = alpha if alpha >= 0.0 else -alpha
         if a.turning or abs_alpha > TURN_IN_PLACE_RAD:
             # Turn on the spot where the body has room to sweep; in a narrow aisle back out instead.
             room = self.nav.clearance_scalar(ax, ay) >= s.turn_radius - s.margin + TURN_ROOM_M
             a.turning = room and abs_alpha > TURN_DONE_RAD
-        # Mode: 0 pursue forwards, 1 turn on the spot, 2 reverse.
-        mode = 1 if a.turning else (2 if abs_alpha > HALF_PI else 0)
-        a.reversing = mode == 2 or v < 0.0
-        heading_err = _wrap(alpha - math.pi) if mode == 2 else alpha
+        mode = TURN if a.turning else (REVERSE if abs_alpha > HALF_PI else PURSUE)
+        a.reversing = mode == REVERSE or v < 0.0
+        heading_err = wrap(alpha - math.pi) if mode == REVERSE else alpha
         kappa = 2.0 * math.sin(heading_err) / (dist if dist > 0.05 else 0.05) if to_end > ARRIVE_M else 0.0
-        # Speed target (magnitude): cruise, traffic cap, braking to the end and into corners, curvature.
-        v_t = a.cruise if mode == 0 else REVERSE_FRACTION * a.cruise
-        if cap < v_t:
-            v_t = cap
-        two_dec = 2.0 * s.decel
-        v_end = math.sqrt(two_dec * (to_end - 0.02)) if to_end > 0.02 else 0.0
-        if v_end < v_t:
-            v_t = v_end
-        horizon = s_here + 2.0 * look + speed * speed / two_dec + 1.0
-        vc2 = a.corner_v2
-        for j in range(best + 1, last):
-            if cum[j] > horizon:
-                break
-            d_brake = cum[j] - s_here - look
-            v_j = math.sqrt(vc2[j] + two_dec * d_brake) if d_brake > 0.0 else math.sqrt(vc2[j])
-            if v_j < v_t:
-                v_t = v_j
-        abs_kappa = kappa if kappa >= 0.0 else -kappa
-        if abs_kappa > 1e-6:
-            v_k = math.sqrt(s.lat_accel / abs_kappa)
-            if v_k < v_t:
-                v_t = v_k
-        if mode == 1 or (mode == 0 and abs_alpha > TURN_IN_PLACE_RAD):
+        v_t = speed_target(a, mode, cap, best, s_here, to_end, speed, kappa)
+        if mode == TURN or (mode == PURSUE and abs_alpha > TURN_IN_PLACE_RAD):
             v_t = 0.0
-        target = -v_t if mode == 2 else v_t
-        # Signed speed change: speeding up at `accel`, slowing down (or reversing through 0) at `decel`.
-        rate = (
-            s.accel if target * v >= 0.0 and (target if target >= 0 else -target) > speed else s.decel
-        ) * dt
-        dv = target - v
-        v_new = v + (rate if dv > rate else (-rate if dv < -rate else dv))
-        sp_new = v_new if v_new >= 0.0 else -v_new
-        w_max = s.yaw_rate
-        if sp_new > 1e-9 and s.lat_accel / sp_new < w_max:
-            w_max = s.lat_accel / sp_new
-        if mode == 1:
-            omega = abs_alpha / dt if abs_alpha / dt < w_max else w_max
-            omega = omega if alpha >= 0.0 else -omega
-        else:
-            omega = sp_new * kappa
-            omega = w_max if omega > w_max else (-w_max if omega < -w_max else omega)
-        yaw_mid = a.yaw + 0.5 * omega * dt
-        nx = ax + v_new * math.cos(yaw_mid) * dt
-        ny = ay + v_new * math.sin(yaw_mid) * dt
-        nyaw = _wrap(a.yaw + omega * dt)
-        # Body guard: pure pursuit steers the centre; near racks and walls also check the whole footprint
-        # and fall back to turning on the spot, then to driving straight on, then to stopping.
+        nx, ny, nyaw, v_new, omega = integrate(
+            a, dt, mode, -v_t if mode == REVERSE else v_t, alpha, kappa, speed
+        )
         if self.nav.clearance_scalar(nx, ny) < a.reach:
-            if not self._footprint_clear(a, nx, ny, nyaw):
-                a.guard_stops += 1
-                if self._footprint_clear(a, ax, ay, nyaw) and speed < s.decel * dt + 1e-9:
-                    nx, ny, v_new = ax, ay, 0.0
-                else:
-                    straight = v_new * dt
-                    sx, sy = ax + straight * math.cos(a.yaw), ay + straight * math.sin(a.yaw)
-                    if self._footprint_clear(a, sx, sy, a.yaw):
-                        nx, ny, nyaw, omega = sx, sy, a.yaw, 0.0
-                    else:
-                        nx, ny, nyaw, omega = ax, ay, a.yaw, 0.0
-                        v_new = 0.0
-                        if t - a.last_replan >= PATIENCE_S and a.goal is not None:
-                            a.last_replan = t
-                            path = self.nav.plan((ax, ay), a.goal.position, s.radius, s.turn_radius)
-                            if path is not None:
-                                self._set_path(a, path)
+            nx, ny, nyaw, v_new, omega = self._guard(a, t, (nx, ny, nyaw, v_new, omega), speed)
         a.x, a.y, a.yaw = nx, ny, nyaw
         a.v, a.omega = v_new, omega
+
+    def _guard(self, a: ActorState, t: float, move, speed: float):
+        """Body guard: pure pursuit steers the centre; near racks and walls the whole footprint is checked,
+        falling back to turning on the spot, then to driving straight on, then to stopping (and, stuck
+        long enough, replanning)."""
+        nx, ny, nyaw, v_new, omega = move
+        if self._footprint_clear(a, nx, ny, nyaw):
+            return move
+        ax, ay, s, dt = a.x, a.y, a.spec, self.dt
+        a.guard_stops += 1
+        if self._footprint_clear(a, ax, ay, nyaw) and speed < s.decel * dt + 1e-9:
+            return ax, ay, nyaw, 0.0, omega
+        straight = v_new * dt
+        sx, sy = ax + straight * math.cos(a.yaw), ay + straight * math.sin(a.yaw)
+        if self._footprint_clear(a, sx, sy, a.yaw):
+            return sx, sy, a.yaw, v_new, 0.0
+        if t - a.last_replan >= PATIENCE_S and a.goal is not None:
+            a.last_replan = t
+            path = self.nav.plan((ax, ay), a.goal.position, s.radius, s.turn_radius)
+            if path is not None:
+                self._set_path(a, path)
+        return ax, ay, a.yaw, 0.0, 0.0
 
     def _footprint_clear(self, a: ActorState, x: float, y: float, yaw: float) -> bool:
         """Whether the body at this pose stays BODY_GAP_M clear of every rack and wall (exact box tests)."""

@@ -8,7 +8,8 @@ import yaml
 
 from sim.loading import load_scenario, parse_scenario
 from sim.world.actor_spec import actor_specs
-from sim.world.world import MIN_GAP_M, World
+from sim.world.traffic import MIN_GAP_M
+from sim.world.world import World
 from tests.conftest import DEFAULT_SCENARIO, scenario_dict
 
 
