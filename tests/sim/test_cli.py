@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import subprocess
 import sys
@@ -13,8 +15,8 @@ from sim.simulation import Simulation
 from tests.conftest import ROOT, scenario_dict, write_scenario
 
 
-def whsim(*args, cwd=None):
-    """Run `python -m sim` in a subprocess, as a user would."""
+def whsim_process(*args, cwd=None):
+    """Run `python -m sim` in a subprocess, exactly as a user would (the smoke tests)."""
     return subprocess.run(
         [sys.executable, "-m", "sim", *map(str, args)],
         capture_output=True,
@@ -24,13 +26,25 @@ def whsim(*args, cwd=None):
     )
 
 
+def whsim(*args):
+    """`whsim ARGS` in this process (`cli.main`): the exit code, stdout and stderr a user would see,
+    without a new interpreter's start-up for every call."""
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            code = cli.main([str(a) for a in args])
+        except SystemExit as e:  # argparse's usage errors and --help
+            code = e.code if isinstance(e.code, int) else 0
+    return subprocess.CompletedProcess(args, code, out.getvalue(), err.getvalue())
+
+
 @pytest.fixture
 def scenario_file(tmp_path):
     return write_scenario(tmp_path, scenario_dict(duration_s=6))
 
 
 def test_validate_good_and_bad(tmp_path, scenario_file):
-    ok = whsim("validate", scenario_file, ROOT / "scenarios" / "default.yaml")
+    ok = whsim_process("validate", scenario_file, ROOT / "scenarios" / "default.yaml")
     assert ok.returncode == 0 and ok.stdout.count(": ok") == 2
     bad = write_scenario(
         tmp_path,
@@ -38,7 +52,7 @@ def test_validate_good_and_bad(tmp_path, scenario_file):
         " motion: {type: stationary, position: [5, 5]}, colour: red}\n",
         "bad.yaml",
     )
-    r = whsim("validate", scenario_file, bad)
+    r = whsim_process("validate", scenario_file, bad)
     assert r.returncode == 2
     assert r.stderr.strip() == (
         f"{bad}:5: actors[0].colour: unknown key 'colour' (allowed: id, kind, motion, size_m,"
@@ -49,7 +63,7 @@ def test_validate_good_and_bad(tmp_path, scenario_file):
 
 def test_run_writes_the_run_directory(tmp_path, scenario_file):
     out = tmp_path / "run"
-    r = whsim("run", scenario_file, "--out", out, "--quiet")
+    r = whsim_process("run", scenario_file, "--out", out, "--quiet")
     assert r.returncode == 0, r.stderr
     for name in ("scenario.resolved.yaml", "ground_truth.csv", "metrics.json", "plots/trajectories.png"):
         assert (out / name).is_file(), name
