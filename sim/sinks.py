@@ -20,7 +20,19 @@ TRACK_OUTPUT_PERIOD_S = 0.1  # tracks.csv holds the tracks every 0.1 s (predicte
 SEMANTIC_PERIOD_S = 1.0  # the α-expansion labelling is scored once a second (≈ 10× a binary cut's cost)
 
 
-class TruthSink:
+class _FileSink:
+    """A sink whose output is one writer's files."""
+
+    writer = None
+
+    def commit(self) -> None:
+        self.writer.commit()
+
+    def discard(self) -> None:
+        self.writer.discard()
+
+
+class TruthSink(_FileSink):
     """ground_truth.csv."""
 
     def __init__(self, out: Path, dt_s: float):
@@ -31,14 +43,8 @@ class TruthSink:
         self.writer.write(step.truth)
         timer.add("write_truth", time.perf_counter() - t0)
 
-    def commit(self) -> None:
-        self.writer.commit()
 
-    def discard(self) -> None:
-        self.writer.discard()
-
-
-class SensorSink:
+class SensorSink(_FileSink):
     """`--save-sensors EVERY`: raw sensor data in each kind's format."""
 
     def __init__(self, out: Path, every: int):
@@ -51,12 +57,6 @@ class SensorSink:
             for r in step.readings:
                 self.writer.write(r)
             timer.add("write_sensors", time.perf_counter() - t0)
-
-    def commit(self) -> None:
-        self.writer.close()
-
-    def discard(self) -> None:
-        self.writer.discard()
 
 
 class TrackingSink:

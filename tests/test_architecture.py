@@ -59,10 +59,23 @@ def test_no_function_or_module_is_too_long():
 def test_a_new_strategy_needs_no_code_outside_the_registry():
     """Every registered strategy is built from registered front-ends and a known fuser."""
     from sim.pipeline.frontends import FRONTENDS
+    from sim.pipeline.fusers import FUSERS
     from sim.strategies import STRATEGIES
 
     for s in STRATEGIES.values():
-        assert s.fuser in {"central", "track-to-track", "none"}, s.name
+        assert s.fuser in {*FUSERS, "none"}, s.name
         assert set(s.frontends) <= set(FRONTENDS), s.name
         for _, feeders in s.groups:
             assert set(feeders) <= set(s.frontends), s.name
+
+
+def test_the_configuration_reference_is_current():
+    """docs/configuration.md is generated from the models; regenerate it when a field changes."""
+    import sys
+
+    sys.path.insert(0, str(ROOT / "tools"))
+    from config_reference import reference
+
+    assert (ROOT / "docs" / "configuration.md").read_text() == reference(), (
+        "run: python tools/config_reference.py > docs/configuration.md"
+    )

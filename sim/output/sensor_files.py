@@ -112,7 +112,7 @@ class SensorWriter:
         folder.mkdir(parents=True, exist_ok=True)
         fmt(folder, self._stem(r), r)
 
-    def close(self) -> None:
+    def commit(self) -> None:
         for stream in self.csv.values():
             stream.commit()
 

@@ -60,7 +60,7 @@ class LocalTracker:
 class CentralFuser:
     """Every front-end into one tracker."""
 
-    def __init__(self, settings, present: tuple[str, ...], tag_class: dict[str, str]):
+    def __init__(self, settings, present: tuple[str, ...], tag_class: dict[str, str], strategy=None):
         self.local = LocalTracker(settings, present, tag_class)
 
     def positions(self, frontend: str, pm, covered) -> None:
@@ -84,7 +84,8 @@ class TrackToTrackFuser:
     present; a further feeder whose group is absent (beams without a thermal camera) joins the first group
     built, rather than being lost."""
 
-    def __init__(self, settings, present: tuple[str, ...], tag_class, groups, gate_probability: float):
+    def __init__(self, settings, present: tuple[str, ...], tag_class: dict[str, str], strategy):
+        groups = strategy.groups
         built = [(name, feeders) for name, feeders in groups if feeders[0] in present]
         self.local = {
             name: LocalTracker(settings, tuple(f for f in feeders if f in present), tag_class)
@@ -94,7 +95,7 @@ class TrackToTrackFuser:
         for f, name in list(self.route.items()):
             if name not in self.local:
                 self.route[f] = built[0][0]
-        self.gate_probability = gate_probability
+        self.gate_probability = settings.tracker.gate_probability
         self._global: dict[tuple[str, int], int] = {}
 
     def positions(self, frontend: str, pm, covered) -> None:
@@ -115,3 +116,8 @@ class TrackToTrackFuser:
 
     def stats(self) -> dict:
         return {name: lt.stats() for name, lt in self.local.items()}
+
+
+# A fuser is built from (the scenario's pipeline settings, the strategy's front-ends present in the
+# scenario, the tag registry, the strategy) and answers positions / ranges / tracks / stats.
+FUSERS = {"central": CentralFuser, "track-to-track": TrackToTrackFuser}

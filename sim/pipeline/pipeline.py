@@ -10,7 +10,7 @@ import numpy as np
 
 from fusion.measurements import PositionMeasurements
 from sim.pipeline.frontends import FRONTENDS, FrontEndContext
-from sim.pipeline.fusers import CentralFuser, TrackToTrackFuser
+from sim.pipeline.fusers import FUSERS
 from sim.scenario.models import Scenario
 from sim.sensor_kinds import SENSOR_KINDS
 from sim.strategies import STRATEGIES, Strategy
@@ -64,11 +64,7 @@ class Pipeline:
             (n, FRONTENDS[n].build(None, ctx)) for n in present if FRONTENDS[n].sensor_type is None
         ]
         self.bev = ctx.bev_map if any(FRONTENDS[n].bev for n in present) else None
-        if strategy.fuser == "track-to-track":
-            gate = scenario.pipeline.tracker.gate_probability
-            self.fuser = TrackToTrackFuser(scenario.pipeline, present, ctx.tag_class, strategy.groups, gate)
-        else:
-            self.fuser = CentralFuser(scenario.pipeline, present, ctx.tag_class)
+        self.fuser = FUSERS[strategy.fuser](scenario.pipeline, present, ctx.tag_class, strategy)
         self.tag_class = ctx.tag_class
 
     def process(self, step) -> list[Detection]:

@@ -24,6 +24,8 @@ Vec2 = tuple[float, float]
 Vec3 = tuple[float, float, float]
 PositiveFloat = Annotated[float, Field(gt=0)]
 NonNegFloat = Annotated[float, Field(ge=0)]
+Identifier = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.\-]+$")]
+Pixels = Annotated[int, Field(ge=8, le=8192)]
 
 
 class Model(BaseModel):
@@ -134,7 +136,7 @@ Motion = Annotated[WaypointsMotion | PatrolMotion | StationaryMotion, Field(disc
 class Actor(Model):
     """A dynamic object: forklift, AGV or worker. Sizes and limits default per kind (sim.world.kinds)."""
 
-    id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.\-]+$")
+    id: Identifier
     kind: ActorKind
     motion: Motion
     size_m: Vec3 | None = Field(default=None, description="length, width, height; default per kind")
@@ -174,8 +176,8 @@ class _Pose(Model):
 
 class CameraSensor(_Pose):
     type: Literal["camera"]
-    id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.\-]+$")
-    resolution: tuple[Annotated[int, Field(ge=8, le=8192)], Annotated[int, Field(ge=8, le=8192)]] = (320, 240)
+    id: Identifier
+    resolution: tuple[Pixels, Pixels] = (320, 240)
     hfov_deg: float = Field(default=90.0, gt=0, lt=180)
     rate_hz: PositiveFloat = 10.0
     noise_std: float = Field(default=0.02, ge=0, le=1, description="pixel noise, fraction of full scale")
@@ -183,7 +185,7 @@ class CameraSensor(_Pose):
 
 class LidarSensor(_Pose):
     type: Literal["lidar"]
-    id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.\-]+$")
+    id: Identifier
     preset: Literal["vlp16", "depth_cam"] = "vlp16"
     rate_hz: PositiveFloat = 10.0
     max_range_m: PositiveFloat | None = None
@@ -193,7 +195,7 @@ class LidarSensor(_Pose):
 
 class RfidSensor(_Pose):
     type: Literal["rfid"]
-    id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.\-]+$")
+    id: Identifier
     boresight: Vec3 = (1.0, 0.0, 0.0)
     region: Literal["EU", "US"] = "EU"
     tx_power_dbm: float = Field(default=30.0, ge=0, le=36)  # ETSI EN 302 208: 2 W ERP ≈ 35 dBm EIRP cap
@@ -210,7 +212,7 @@ class RfidSensor(_Pose):
 
 class ThermalSensor(_Pose):
     type: Literal["thermal"]
-    id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.\-]+$")
+    id: Identifier
     resolution: tuple[Annotated[int, Field(ge=8, le=4096)], Annotated[int, Field(ge=8, le=4096)]] = (160, 120)
     hfov_deg: float = Field(default=57.0, gt=0, lt=180)
     # FLIR Lepton 3.5 datasheet: frame rate < 9 Hz (8.7 Hz export-compliant), NETD < 50 mK.
@@ -222,7 +224,7 @@ class BeamSensor(Model):
     """A break-beam: a segment that is blocked when any actor's box crosses it. Evaluated every tick."""
 
     type: Literal["beam"]
-    id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.\-]+$")
+    id: Identifier
     start: Vec3 = Field(alias="from")
     end: Vec3 = Field(alias="to")
 

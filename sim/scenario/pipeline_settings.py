@@ -27,18 +27,42 @@ class _Block(BaseModel):
 class TrackerSettings(_Block):
     """Every tracker of the strategy (track life, gates, identities)."""
 
-    confirm_hits: int = Field(default=_TRACKER.confirm_hits, ge=1, le=100, description="M of M-of-N")
-    confirm_window: int = Field(default=_TRACKER.confirm_window, ge=1, le=100, description="N of M-of-N")
-    delete_after_misses: int = Field(default=_TRACKER.delete_after_misses, ge=1, le=10_000)
+    confirm_hits: int = Field(
+        default=_TRACKER.confirm_hits, ge=1, le=100, description="a tentative track is confirmed at M hits..."
+    )
+    confirm_window: int = Field(
+        default=_TRACKER.confirm_window, ge=1, le=100, description="...of its last N counted scans (M of N)"
+    )
+    delete_after_misses: int = Field(
+        default=_TRACKER.delete_after_misses,
+        ge=1,
+        le=10_000,
+        description="a confirmed track is deleted after this many consecutive misses where it was in view",
+    )
     max_position_std_m: float = Field(
         default=2.0, gt=0, le=1000, description="a track coasting unseen is dropped past this σ (≈ 2–3 s)"
     )
     rfid_only_max_position_std_m: float = Field(
         default=8.0, gt=0, le=1000, description="the same for a tracker fed by RFID reads alone (coarse)"
     )
-    init_velocity_std_mps: float = Field(default=_TRACKER.init_velocity_std_mps, gt=0, le=100)
-    gate_probability: float = Field(default=_TRACKER.gate_probability, gt=0, lt=1)
-    swap_window_s: float = Field(default=_TRACKER.swap_window_s, ge=0, le=3600)
+    init_velocity_std_mps: float = Field(
+        default=_TRACKER.init_velocity_std_mps,
+        gt=0,
+        le=100,
+        description="velocity σ of a new track (it starts at rest)",
+    )
+    gate_probability: float = Field(
+        default=_TRACKER.gate_probability,
+        gt=0,
+        lt=1,
+        description="χ² gate: the probability a true measurement falls inside",
+    )
+    swap_window_s: float = Field(
+        default=_TRACKER.swap_window_s,
+        ge=0,
+        le=3600,
+        description="two tags whose reads fit each other's track within this swap",
+    )
 
     @model_validator(mode="after")
     def _m_of_n(self) -> TrackerSettings:
@@ -52,18 +76,37 @@ class TrackerSettings(_Block):
 class BevMapSettings(_Block):
     """The site's merged BEV map (scored as `bev`, drawn in bev.png)."""
 
-    resolution_m: float = Field(default=_BEV.resolution_m, ge=0.05, le=2.0)
-    static_margin_m: float = Field(default=_BEV.static_margin_m, ge=0, le=5)
-    graph_cut_lambda: float = Field(default=_BEV.graph_cut_lambda, ge=0, le=100)
-    semantic_lambda: float = Field(default=_BEV.semantic_lambda, ge=0, le=100)
-    max_age_s: float = Field(default=_BEV.max_age_s, gt=0, le=60)
+    resolution_m: float = Field(
+        default=_BEV.resolution_m,
+        ge=0.05,
+        le=2.0,
+        description="grid cell size (the LiDAR detector uses it too)",
+    )
+    static_margin_m: float = Field(
+        default=_BEV.static_margin_m,
+        ge=0,
+        le=5,
+        description="cells this close to racks and walls are static (hits on rack faces)",
+    )
+    graph_cut_lambda: float = Field(
+        default=_BEV.graph_cut_lambda,
+        ge=0,
+        le=100,
+        description="cost of one cell of boundary, in nats of evidence (binary cut)",
+    )
+    semantic_lambda: float = Field(
+        default=_BEV.semantic_lambda, ge=0, le=100, description="Potts weight of the α-expansion labelling"
+    )
+    max_age_s: float = Field(
+        default=_BEV.max_age_s, gt=0, le=60, description="a sensor layer older than this is not merged"
+    )
 
 
 class CameraSettings(_Block):
     """The camera front-end: background subtraction, foreground blobs, their contact points."""
 
     min_pixels: int = Field(default=12, ge=1, le=1_000_000, description="smaller blobs are noise at 320×240")
-    full_score_pixels: int = Field(default=200, ge=1, le=10_000_000)
+    full_score_pixels: int = Field(default=200, ge=1, le=10_000_000, description="a blob this large scores 1")
     bev_foreground_k: float = Field(
         default=2.0,
         gt=0,
@@ -75,49 +118,88 @@ class CameraSettings(_Block):
 class ThermalSettings(_Block):
     """The thermal front-end: warm blobs through their contact points."""
 
-    full_score_pixels: int = Field(default=50, ge=1, le=10_000_000)
+    full_score_pixels: int = Field(default=50, ge=1, le=10_000_000, description="a blob this large scores 1")
 
 
 class LidarSettings(_Block):
     """The range-sensor front-end (LiDAR and depth cameras): per-scan BEV graph cut and components."""
 
-    min_height_m: float = Field(default=_LIDAR.min_height_m, ge=0, le=10)
-    graph_cut_lambda: float = Field(default=_LIDAR.graph_cut_lambda, ge=0, le=100)
-    bridge_cells: int = Field(default=_LIDAR.bridge_cells, ge=0, le=50)
-    min_cells: int = Field(default=_LIDAR.min_cells, ge=1, le=10_000)
-    full_score_cells: int = Field(default=_LIDAR.full_score_cells, ge=1, le=1_000_000)
+    min_height_m: float = Field(
+        default=_LIDAR.min_height_m, ge=0, le=10, description="returns above this are not floor"
+    )
+    graph_cut_lambda: float = Field(
+        default=_LIDAR.graph_cut_lambda,
+        ge=0,
+        le=100,
+        description="per-scan cut; lower than the map's, so a far worker's few returns survive",
+    )
+    bridge_cells: int = Field(
+        default=_LIDAR.bridge_cells,
+        ge=0,
+        le=50,
+        description="parts this many cells apart are one body (mast and chassis)",
+    )
+    min_cells: int = Field(
+        default=_LIDAR.min_cells, ge=1, le=10_000, description="smaller components are dropped"
+    )
+    full_score_cells: int = Field(
+        default=_LIDAR.full_score_cells, ge=1, le=1_000_000, description="a component this large scores 1"
+    )
 
 
 class LinkSettings(_Block):
     """What the RFID estimator believes about the radio link; unset values are the simulator's own."""
 
-    path_loss_exponent: float | None = Field(default=None, ge=1.0, le=6.0)
-    shadowing_db: float | None = Field(default=None, gt=0, le=30)
-    tag_gain_dbi: float | None = Field(default=None, ge=-20, le=15)
-    polarisation_loss_db: float | None = Field(default=None, ge=0, le=30)
-    modulation_loss_db: float | None = Field(default=None, ge=0, le=30)
-    tag_height_m: float | None = Field(default=None, ge=0, le=10)
+    path_loss_exponent: float | None = Field(
+        default=None, ge=1.0, le=6.0, description="log-distance exponent n"
+    )
+    shadowing_db: float | None = Field(
+        default=None, gt=0, le=30, description="log-normal shadowing σ (sets the range σ)"
+    )
+    tag_gain_dbi: float | None = Field(default=None, ge=-20, le=15, description="tag antenna gain")
+    polarisation_loss_db: float | None = Field(
+        default=None, ge=0, le=30, description="one-way polarisation loss"
+    )
+    modulation_loss_db: float | None = Field(
+        default=None, ge=0, le=30, description="backscatter modulation loss"
+    )
+    tag_height_m: float | None = Field(
+        default=None, ge=0, le=10, description="height of a tag above the floor"
+    )
 
 
 class RfidSettings(_Block):
     """The RFID front-end: RSSI ranging under a link model, RFID-only initiation."""
 
-    multilateration_window_s: float = Field(default=1.0, gt=0, le=60)
-    min_range_std_m: float = Field(default=_LINK.min_sigma_m, gt=0, le=100)
-    link: LinkSettings = Field(default_factory=LinkSettings)
+    multilateration_window_s: float = Field(
+        default=1.0,
+        gt=0,
+        le=60,
+        description="reads of one tag by different readers this close in time are combined",
+    )
+    min_range_std_m: float = Field(
+        default=_LINK.min_sigma_m, gt=0, le=100, description="floor of a range's σ"
+    )
+    link: LinkSettings = Field(default_factory=LinkSettings, description="the estimator's link model")
 
 
 class OracleSettings(_Block):
     """The idealised `oracle` source: truth with misses, noise and clutter."""
 
-    rate_hz: float = Field(default=10.0, gt=0, le=1000)
-    detection_probability: float = Field(default=0.9, ge=0, le=1)
-    sigma_m: float = Field(default=0.25, gt=0, le=100)
-    clutter_per_scan: float = Field(default=0.5, ge=0, le=1000)
+    rate_hz: float = Field(default=10.0, gt=0, le=1000, description="oracle scans per second")
+    detection_probability: float = Field(
+        default=0.9, ge=0, le=1, description="each actor is detected with this probability"
+    )
+    sigma_m: float = Field(default=0.25, gt=0, le=100, description="Gaussian position noise σ")
+    clutter_per_scan: float = Field(
+        default=0.5, ge=0, le=1000, description="mean of the Poisson clutter, uniform over the floor"
+    )
 
 
 class PipelineSettings(_Block):
-    strategy: str = "central"
+    strategy: str = Field(
+        default="central", description="the tracking strategy (`whsim strategies` lists them)"
+    )
     filter: Literal["imm", "numpy", "filterpy"] = Field(
         default="imm",
         description="track filter: IMM of constant velocity and near-stationary (batched), constant velocity "
