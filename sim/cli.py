@@ -110,16 +110,10 @@ def cmd_run(args) -> int:
     if args.strategy is not None:
         from sim.scenario.suggest import did_you_mean
 
-        info = STRATEGIES.get(args.strategy)
-        if info is None:
+        if args.strategy not in STRATEGIES:
             raise UsageError(
                 f"--strategy: unknown strategy '{args.strategy}'{did_you_mean(args.strategy, STRATEGIES)}"
                 f" (allowed: {', '.join(STRATEGIES)})"
-            )
-        if not info.available:
-            raise UsageError(
-                f"--strategy: '{args.strategy}' is not built yet (needs {info.needs}); "
-                "available now: " + ", ".join(n for n, s in STRATEGIES.items() if s.available)
             )
     scenario = apply_overrides(
         scenario, str(args.scenario), seed=args.seed, strategy=args.strategy, duration=args.duration
@@ -236,8 +230,7 @@ def cmd_strategies(args) -> int:
         "none": "none",
     }
     for s in STRATEGIES.values():
-        state = "available" if s.available else f"not built yet (needs {s.needs})"
-        print(f"{s.name}  {s.summary}  [{state}]")
+        print(f"{s.name}  {s.summary}")
         if s.fuser == "none":
             continue
         kinds = [FRONTENDS[f] for f in s.frontends]
@@ -259,7 +252,7 @@ def cmd_bench(args) -> int:
     from sim.scenario.suggest import did_you_mean
     from sim.strategies import STRATEGIES
 
-    tracking = [n for n, s in STRATEGIES.items() if s.available and n != "none"]
+    tracking = [n for n, s in STRATEGIES.items() if s.fuser != "none"]
     names = tracking if args.strategies.strip() == "all" else [s.strip() for s in args.strategies.split(",")]
     for name in names:
         if name not in tracking:

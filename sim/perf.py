@@ -79,7 +79,7 @@ def realtime_factors(repeats: int) -> dict:
     sim_time = (len(rec.steps) - 1) * scenario.dt_s
     out["none"] = round(sim_time / rec.wall_s, 2)
     for name, info in STRATEGIES.items():
-        if info.available and name != "none":
+        if info.fuser != "none":
             out[name] = round(sim_time / (rec.wall_s + _pipeline_s(rec, name)), 2)
     return out
 

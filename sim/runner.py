@@ -154,7 +154,7 @@ def _start_run(scenario: Scenario, out: Path, overwrite: bool, log) -> tuple[lis
     """Refuse what cannot run, prepare the directory, write the resolved scenario; (notes, tracking)."""
     strategy = scenario.pipeline.strategy
     info = STRATEGIES[strategy]
-    tracking = info.available and info.fuser != "none"
+    tracking = info.fuser != "none"
     if tracking:
         try:
             frontends_for(strategy, scenario)
@@ -163,13 +163,7 @@ def _start_run(scenario: Scenario, out: Path, overwrite: bool, log) -> tuple[lis
     prepare_out_dir(out, overwrite)
     for stale in (out / "bev_snapshot.npz", out / "plots" / "bev.png"):  # from an earlier run, if any
         stale.unlink(missing_ok=True)
-    notes = []
-    if not info.available:
-        notes.append(
-            f"strategy '{strategy}' is not built yet (needs {info.needs}); "
-            "recording ground truth, sensor readings and timing only"
-        )
-        print(f"whsim: {notes[-1]}", file=log)
+    notes: list[str] = []
     atomic_write_text(
         out / "scenario.resolved.yaml",
         yaml.safe_dump(resolved_document(scenario), sort_keys=False, allow_unicode=True),
@@ -212,13 +206,12 @@ def _loop(sim, step, sinks, scenario: Scenario, t_progress: float | None):
 
 def _metrics(scenario, sim, status, wall, notes, tracker_sink, scores, recording) -> dict:
     strategy = scenario.pipeline.strategy
-    info = STRATEGIES[strategy]
     sim_time = sim.tick * scenario.dt_s
     return {
         "schema": METRICS_SCHEMA,
         "scenario": scenario.name,
         "seed": scenario.seed,
-        "strategy": strategy if info.available else "none",
+        "strategy": strategy,
         "requested_strategy": strategy,
         "status": status,
         "sim_time_s": round(sim_time, 9),

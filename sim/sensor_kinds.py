@@ -14,6 +14,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.output import sensor_files as files
+from sim.plots import sectors
+from sim.plots.sectors import Sector
 from sim.scenario import models
 from sim.sensors.base import Sensor
 from sim.sensors.beam import BreakBeam
@@ -44,6 +46,7 @@ class SensorKind:
     marker: str | None  # matplotlib marker at its position; None: drawn as its segment
     noun: str  # "a thermal camera"
     truth_fields: tuple[str, ...] = ()  # ground-truth arrays of its reading (scoring and tests only)
+    sector: Callable[[object], Sector | None] = lambda spec: None  # what it covers, for the figures
 
     @property
     def rated(self) -> bool:
@@ -63,6 +66,7 @@ SENSOR_KINDS: dict[str, SensorKind] = {
             "^",
             "a camera",
             ("truth_depth", "truth_instance", "truth_class"),
+            sectors.camera_sector,
         ),
         SensorKind(
             "lidar",
@@ -72,6 +76,7 @@ SENSOR_KINDS: dict[str, SensorKind] = {
             files.save_cloud,
             "o",
             "a LiDAR",
+            sector=sectors.lidar_sector,
         ),
         SensorKind(
             "thermal",
@@ -82,6 +87,7 @@ SENSOR_KINDS: dict[str, SensorKind] = {
             "v",
             "a thermal camera",
             ("truth_instance", "truth_class"),
+            sectors.camera_sector,
         ),
         SensorKind(
             "rfid",
@@ -91,6 +97,7 @@ SENSOR_KINDS: dict[str, SensorKind] = {
             files.RFID_CSV,
             "s",
             "an RFID reader",
+            sector=sectors.rfid_sector,
         ),
         SensorKind(
             "beam",

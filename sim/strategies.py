@@ -22,8 +22,6 @@ class Strategy:
     frontends: tuple[str, ...] = ()
     fuser: str = "central"  # "central" | "track-to-track" | "none"
     groups: tuple[tuple[str, tuple[str, ...]], ...] = ()
-    available: bool = True
-    needs: str = ""  # the part of whsim it is waiting for, when not available
 
 
 STRATEGIES: dict[str, Strategy] = {}

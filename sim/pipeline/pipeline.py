@@ -18,7 +18,7 @@ from sim.world.layout import StaticWorld
 
 
 class StrategyUnavailable(Exception):
-    """The strategy cannot run on this scenario (a missing sensor, or a part not built yet)."""
+    """The strategy cannot run on this scenario (it lacks the sensors the strategy needs)."""
 
 
 @dataclass(frozen=True)
@@ -39,8 +39,8 @@ def frontends_for(strategy: str, scenario: Scenario) -> tuple[str, ...]:
     """The strategy's front-ends that have a sensor in this scenario; StrategyUnavailable when none of
     them can start a track."""
     s = STRATEGIES.get(strategy)
-    if s is None or not s.available or s.fuser == "none":
-        raise StrategyUnavailable(f"strategy '{strategy}' is not built yet")
+    if s is None or s.fuser == "none":
+        raise StrategyUnavailable(f"strategy '{strategy}' does no tracking or is not registered")
     types = {x.type for x in scenario.sensors}
     kinds = [FRONTENDS[f] for f in s.frontends]
     have = tuple(k.name for k in kinds if k.sensor_type is None or k.sensor_type in types)

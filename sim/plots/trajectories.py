@@ -61,63 +61,26 @@ def draw_layout(ax, scenario: Scenario, static: StaticWorld) -> None:
     ax.set_ylabel("y (m, north)")
 
 
-FOV_RANGE_M = {"camera": 20.0, "thermal": 20.0, "depth_cam": 10.0}
-RFID_RANGE_M = 7.0  # reliable read range (SPEC §8: 3–7 m), drawn as the antenna's half-power sector
-RFID_HALF_ANGLE_DEG = 35.0
-
-
-def _heading_deg(spec) -> float:
-    """Horizontal viewing direction of a sensor block (look_at or yaw), degrees from +x."""
-    if getattr(spec, "look_at", None) is not None:
-        return math.degrees(
-            math.atan2(spec.look_at[1] - spec.position[1], spec.look_at[0] - spec.position[0])
-        )
-    return float(spec.yaw_deg or 0.0)
-
-
 def draw_fields_of_view(ax, scenario: Scenario) -> None:
-    """Horizontal fields of view of cameras, thermal cameras and depth cameras, and RFID read sectors."""
+    """Each sensor's sector from its kind (`SensorKind.sector`): fields of view filled, RFID read sectors
+    outlined."""
     seen = set()
     for s in scenario.sensors:
-        x, y = (s.position[0], s.position[1]) if hasattr(s, "position") else (None, None)
-        if s.type in ("camera", "thermal") or (s.type == "lidar" and s.preset == "depth_cam"):
-            key = "depth_cam" if s.type == "lidar" else s.type
-            hfov = 87.0 if s.type == "lidar" else s.hfov_deg
-            h = _heading_deg(s)
-            colour = {"camera": "tab:cyan", "thermal": "tab:red", "depth_cam": "tab:olive"}[key]
-            label = None if key in seen else f"{key.replace('_', ' ')} field of view"
-            seen.add(key)
-            ax.add_patch(
-                Wedge(
-                    (x, y),
-                    FOV_RANGE_M[key],
-                    h - hfov / 2,
-                    h + hfov / 2,
-                    color=colour,
-                    alpha=0.07,
-                    lw=0,
-                    zorder=2,
-                    label=label,
-                )
-            )
-        elif s.type == "rfid":
-            h = math.degrees(math.atan2(s.boresight[1], s.boresight[0]))
-            label = None if "rfid" in seen else f"RFID read range (≈ {RFID_RANGE_M:g} m)"
-            seen.add("rfid")
-            ax.add_patch(
-                Wedge(
-                    (x, y),
-                    RFID_RANGE_M,
-                    h - RFID_HALF_ANGLE_DEG,
-                    h + RFID_HALF_ANGLE_DEG,
-                    facecolor="none",
-                    edgecolor="tab:purple",
-                    ls=":",
-                    lw=1.0,
-                    zorder=2,
-                    label=label,
-                )
-            )
+        sector = SENSOR_KINDS[s.type].sector(s)
+        if sector is None:
+            continue
+        label = None if sector.key in seen else sector.label
+        seen.add(sector.key)
+        h, half = sector.heading_deg, sector.half_angle_deg
+        style = (
+            {"color": sector.colour, "alpha": 0.07, "lw": 0}
+            if sector.filled
+            else {"facecolor": "none", "edgecolor": sector.colour, "ls": ":", "lw": 1.0}
+        )
+        wedge = Wedge(
+            (s.position[0], s.position[1]), sector.range_m, h - half, h + half, zorder=2, label=label, **style
+        )
+        ax.add_patch(wedge)
 
 
 def draw_sensors(ax, scenario: Scenario) -> None:

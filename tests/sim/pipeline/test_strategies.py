@@ -6,6 +6,7 @@ import numpy as np
 import yaml
 
 from sim.loading import parse_scenario
+from sim.pipeline.frontends import FrontEndContext
 from sim.pipeline.pipeline import make_pipeline
 from sim.simulation import Simulation
 
@@ -200,3 +201,32 @@ def test_t2t_routes_beams_to_the_first_tracker_when_there_is_no_thermal_camera()
     blocked = sum(r.blocked for r in readings["BeamEvent"])
     assert blocked > 0
     assert pipe.fuser.local["camera"].tracker.stats.scans == len(readings["CameraFrame"]) + blocked
+
+
+def test_the_rfid_estimator_can_be_given_a_link_model_other_than_the_simulators():
+    from sim.pipeline.frontends.rfid import RfidFrontEnd, link_model
+    from sim.sensors import rfid as simulated
+
+    readers = [{"id": "r1", "type": "rfid", "position": [4, 4, 2.5], "boresight": [1, 1, 0]}]
+    actors = [
+        {"id": "w", "kind": "worker", "tags": ["B-1"], "motion": {"type": "stationary", "position": [7, 7]}}
+    ]
+    d = _scene("rfid", readers, actors, duration=3)
+    own = parse_scenario(yaml.safe_dump(d), "t.yaml")
+    d["pipeline"]["rfid"] = {"link": {"path_loss_exponent": 2.5}}
+    other = parse_scenario(yaml.safe_dump(d), "t.yaml")
+    assert link_model(own.sensors[0], own.pipeline.rfid).path_loss_exponent == simulated.PATH_LOSS_EXPONENT
+    assert link_model(other.sensors[0], other.pipeline.rfid).path_loss_exponent == 2.5
+    sim = Simulation(own)
+    step, _ = sim.reset()
+    while not any(r.sensor_id == "r1" and len(r.tags) for r in step.readings):
+        step, _, _ = sim.step()
+    reads = next(r for r in step.readings if r.sensor_id == "r1")
+    ranges = {}
+    for name, sc in (("own", own), ("other", other)):
+        ctx = FrontEndContext(sc, sim.world.static, np.random.default_rng(0))
+        ranges[name] = RfidFrontEnd(sc.sensors[0], ctx).process(reads).ranges.ranges
+    # The same RSSI read under n = 2.5 instead of 2: d' = d^(2/2.5) · (same reference loss), nearer.
+    assert np.all(ranges["other"] < ranges["own"]) and np.allclose(
+        np.log(ranges["other"]), np.log(ranges["own"]) * 2 / 2.5, rtol=1e-9
+    )
