@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from sim.output.atomic import AtomicStream
+from sim.output.csv_text import csv_field
 from sim.world.kinds import CLASS_NAMES
 from sim.world.truth import TruthFrame
 
@@ -40,6 +41,12 @@ def time_decimals(dt_s: float) -> int:
     return max(2, -Decimal(repr(float(dt_s))).as_tuple().exponent)
 
 
+def _tags(tags: tuple[str, ...]) -> str:
+    """The tags column of the row template: one CSV field, with `%` escaped (the template is %-formatted;
+    a tag is the user's text, never a format)."""
+    return csv_field(";".join(tags)).replace("%", "%%")
+
+
 class GroundTruthWriter:
     """Appends one row per actor per tick; published atomically by `commit()`."""
 
@@ -61,7 +68,7 @@ class GroundTruthWriter:
                 _DYNAMIC.format(
                     id=i,
                     cls=CLASS_NAMES[int(c)],
-                    static="{:.3f},{:.3f},{:.3f},{},{:.1f}".format(*size, ";".join(tags), temp),
+                    static="{:.3f},{:.3f},{:.3f},{},{:.1f}".format(*size, _tags(tags), temp),
                 )
                 for i, c, size, tags, temp in zip(
                     frame.ids,

@@ -20,6 +20,7 @@ import numpy as np
 import open3d as o3d
 
 from sim.output.atomic import AtomicStream, atomic_write_bytes
+from sim.output.csv_text import csv_field
 from sim.sensors.readings import CameraFrame, PointCloud, Reading, ThermalFrame
 
 THERMAL_RANGE_C = (10.0, 70.0)  # false-colour scale: ambient warehouse to a hot engine
@@ -43,7 +44,7 @@ class CsvFormat:
 RFID_CSV = CsvFormat(
     "t,delivered_t,tag,rssi_dbm,phase_rad\n",
     lambda r: "".join(
-        f"{r.t:.3f},{r.delivered_t:.3f},{tag},{rssi:.2f},{ph:.4f}\n"
+        f"{r.t:.3f},{r.delivered_t:.3f},{csv_field(tag)},{rssi:.2f},{ph:.4f}\n"
         for tag, rssi, ph in zip(r.tags, r.rssi_dbm, r.phase_rad, strict=True)
     ),
 )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from sim.output.atomic import AtomicStream
+from sim.output.csv_text import csv_field
 from sim.output.ground_truth import time_decimals
 
 DETECTION_COLUMNS = "t,source,sensor_id,x,y,cov_xx,cov_xy,cov_yy,class,score,tag"
@@ -23,7 +24,7 @@ class TrackingWriter:
         self.det.write(
             "".join(
                 f"{self._t % d.t},{d.source},{d.sensor_id},{d.z[0]:.4f},{d.z[1]:.4f},"
-                f"{d.R[0, 0]:.5f},{d.R[0, 1]:.5f},{d.R[1, 1]:.5f},{d.cls},{d.score:.3f},{d.tag}\n"
+                f"{d.R[0, 0]:.5f},{d.R[0, 1]:.5f},{d.R[1, 1]:.5f},{d.cls},{d.score:.3f},{csv_field(d.tag)}\n"
                 for d in rows
             )
         )
@@ -33,7 +34,8 @@ class TrackingWriter:
         self.trk.write(
             "".join(
                 f"{ts},{s.id},{s.x[0]:.4f},{s.x[1]:.4f},{s.x[2]:.4f},{s.x[3]:.4f},"
-                f"{s.P[0, 0]:.5f},{s.P[0, 1]:.5f},{s.P[1, 1]:.5f},{s.cls},{s.tag or ''},{s.status}\n"
+                f"{s.P[0, 0]:.5f},{s.P[0, 1]:.5f},{s.P[1, 1]:.5f},{s.cls},"
+                f"{csv_field(s.tag or '')},{s.status}\n"
                 for s in states
             )
         )
