@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.whsim-installed
 TORCH_INDEX ?=
 PIP_EXTRA := $(if $(TORCH_INDEX),--extra-index-url $(TORCH_INDEX),)
 
-.PHONY: setup demo test test-all lint format clean
+.PHONY: setup demo test test-all test-slow lint format clean
 
 setup: $(STAMP)
 
@@ -32,6 +32,9 @@ test: setup
 
 test-all: setup
 	$(BIN)/python -m pytest -q -m "slow or not slow"
+
+test-slow: setup
+	$(BIN)/python -m pytest -q -m slow
 
 lint: setup
 	$(BIN)/ruff check sim perception fusion tests

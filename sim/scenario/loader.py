@@ -5,6 +5,8 @@ Every problem becomes one line `FILE:LINE: field.path: what was given; what is a
 
 from __future__ import annotations
 
+import os
+import stat
 import types
 import typing
 from collections.abc import Callable, Sequence
@@ -15,11 +17,12 @@ from typing import Any, Literal, Union, get_args, get_origin
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from sim.scenario import overrides
+from sim.scenario import overrides, safe_yaml
 from sim.scenario.models import Scenario
 from sim.scenario.suggest import did_you_mean
 
 Loc = tuple[str | int, ...]
+_ONE_LINE = str.maketrans({"\n": "\\n", "\r": "\\r", "\x00": "\\0"})
 
 
 @dataclass(frozen=True)
@@ -33,7 +36,8 @@ class Problem:
 
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}" if self.line else self.file
-        return f"{where}: {self.path}: {self.message}" if self.path else f"{where}: {self.message}"
+        text = f"{where}: {self.path}: {self.message}" if self.path else f"{where}: {self.message}"
+        return text.translate(_ONE_LINE)  # a key or value holding a line break stays on one line
 
 
 class ScenarioError(Exception):
@@ -52,13 +56,9 @@ def format_path(loc: Loc) -> str:
 
 
 # --------------------------------------------------------------------------------------- YAML line map
-def _line_map(text: str) -> dict[Loc, int]:
-    """Map each key path in the YAML document to its 1-based line."""
+def _line_map(root) -> dict[Loc, int]:
+    """Map each key path in the YAML document (its composed, limit-checked node graph) to its 1-based line."""
     lines: dict[Loc, int] = {}
-    try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.YAMLError:
-        return lines
 
     def walk(node, path: Loc) -> None:
         lines.setdefault(path, node.start_mark.line + 1)
@@ -195,32 +195,43 @@ Check = Callable[[Scenario], list[tuple[Loc, str]]]  # whole-scenario checks (si
 
 
 def read_scenario_text(path: str | Path) -> str:
-    """The file's text; ScenarioError when it cannot be read."""
+    """The file's text; ScenarioError when it cannot be read, is not a regular file, or is too large."""
     name = str(path)
     try:
-        return Path(path).read_text(encoding="utf-8")
+        info = os.stat(path)
+        if stat.S_ISDIR(info.st_mode):
+            raise ScenarioError([Problem(name, None, "", "is a directory, expected a YAML scenario file")])
+        if not stat.S_ISREG(info.st_mode):
+            raise ScenarioError([Problem(name, None, "", "not a regular file (a device or a pipe)")])
+        if info.st_size > safe_yaml.MAX_CHARS * 4:  # UTF-8: at most 4 bytes a character
+            size = f"{info.st_size / 1e6:.1f} MB"
+            raise ScenarioError([Problem(name, None, "", f"{size}; a scenario file is at most a few MB")])
+        with open(path, encoding="utf-8") as f:
+            return f.read(safe_yaml.MAX_CHARS + 1)
     except FileNotFoundError:
         raise ScenarioError([Problem(name, None, "", "no such file")]) from None
-    except IsADirectoryError:
-        raise ScenarioError(
-            [Problem(name, None, "", "is a directory, expected a YAML scenario file")]
-        ) from None
-    except (OSError, UnicodeDecodeError) as e:
+    except (OSError, UnicodeDecodeError, ValueError) as e:
         raise ScenarioError([Problem(name, None, "", f"cannot read: {e}")]) from None
 
 
-def _yaml_data(text: str, name: str) -> dict:
+def _yaml_data(text: str, name: str):
+    """(data, line map) of a scenario document, read within `safe_yaml`'s limits."""
     try:
-        data = yaml.safe_load(text)
+        root = safe_yaml.compose(text)
+        data = safe_yaml.construct(root)
+    except safe_yaml.YamlLimitError as e:
+        raise ScenarioError([Problem(name, e.line, "", e.message)]) from None
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         line = mark.line + 1 if mark else None
         problem = getattr(e, "problem", None) or str(e).splitlines()[0]
         raise ScenarioError([Problem(name, line, "", f"invalid YAML: {problem}")]) from None
+    except (ValueError, TypeError, OverflowError) as e:  # a scalar the safe constructor cannot build
+        raise ScenarioError([Problem(name, None, "", f"invalid YAML value: {e}".splitlines()[0])]) from None
     if not isinstance(data, dict):
         got = "an empty file" if data is None else f"a {type(data).__name__}"
         raise ScenarioError([Problem(name, 1, "", f"expected a mapping of scenario keys, got {got}")])
-    return data
+    return data, _line_map(root)
 
 
 def _with_sets(data: dict, sets: Sequence[str], name: str) -> dict[Loc, str]:
@@ -253,9 +264,8 @@ def parse_scenario(
 ) -> Scenario:
     """Validate a scenario document (with `--set` overrides); `check` adds whole-scenario checks.
     Raises ScenarioError listing every problem."""
-    data = _yaml_data(text, name)
+    data, lines = _yaml_data(text, name)
     set_at = _with_sets(data, sets, name)
-    lines = _line_map(text)
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as e:

@@ -31,7 +31,7 @@ Pixels = Annotated[int, Field(ge=8, le=8192)]
 class Model(BaseModel):
     """Base of every scenario model: unknown keys are errors, values are immutable once loaded."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, allow_inf_nan=False)
 
 
 # ----------------------------------------------------------------------------------------------- layout

@@ -21,7 +21,7 @@ _LINK = LinkModel()
 
 
 class _Block(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class TrackerSettings(_Block):

@@ -18,6 +18,7 @@ from sim.world.layout import Rect, build_static_world
 from sim.world.navigation import NavMap, build_navmap
 
 Issue = tuple[tuple[str | int, ...], str]
+MIN_CAMERA_HEIGHT_M = 0.5  # below this the floor is seen edge-on: inverse perspective mapping degenerates
 MAX_SPEED_CAP_MPS = 6.0  # no indoor vehicle we simulate goes faster; beyond this is a typo
 
 
@@ -223,6 +224,12 @@ def _sensors(sc: Scenario) -> tuple[list[Issue], dict[str, int]]:
             if not (0 <= p[0] <= L and 0 <= p[1] <= W and 0 <= p[2] <= H):
                 why = f"{_fmt(p)} is outside the building (0..{L:g} × 0..{W:g} × 0..{H:g} m)"
                 issues.append(((*loc, key), why))
+        if hasattr(s, "hfov_deg") and s.position[2] < MIN_CAMERA_HEIGHT_M:  # cameras and thermal cameras
+            why = (
+                f"{_fmt(s.position)} is {s.position[2]:g} m up; an image sensor must be mounted at least "
+                f"{MIN_CAMERA_HEIGHT_M:g} m above the floor to place what it sees on the floor"
+            )
+            issues.append(((*loc, "position"), why))
         if hasattr(s, "rate_hz") and s.rate_hz * sc.dt_s > 1 + 1e-9:  # rated kinds (a beam fires every tick)
             why = (
                 f"{s.rate_hz:g} Hz is faster than the simulation tick "

@@ -36,6 +36,7 @@ def test_firing_ticks_are_exact_over_1e5_ticks(dt):
             assert 0 <= tick * dt_q - n / r_q < dt_q
 
 
+@pytest.mark.slow  # a soak run: `make test-slow`
 def test_long_run_timestamps_are_tick_times_not_float_sums():
     text = yaml.safe_dump(
         {

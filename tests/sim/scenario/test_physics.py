@@ -119,3 +119,14 @@ actors:
     with pytest.raises(ScenarioError) as e:
         load_scenario(text)
     assert str(e.value.problems[0]).startswith(f"{text}:7: actors[0].motion.position:")
+
+
+def test_an_image_sensor_at_floor_height_is_refused(tmp_path):
+    """Regression: a camera at z = 0 sees the floor edge-on; the run ended in a LinAlgError (singular
+    homography) instead of a scenario error."""
+    d = scenario_dict()
+    d["sensors"][0]["position"] = [19, 11, 0]
+    msgs = errors(tmp_path, d)
+    assert any(
+        "sensors[0].position: [19, 11, 0] is 0 m up; an image sensor must be mounted" in m for m in msgs
+    )

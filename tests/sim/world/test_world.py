@@ -46,7 +46,7 @@ def _tracks(frames):
     return {i: np.array(v) for i, v in out.items()}
 
 
-@pytest.mark.parametrize("seed", [7, 11])
+@pytest.mark.parametrize("seed", [7, pytest.param(11, marks=pytest.mark.slow)])
 def test_long_run_stays_clear_and_within_limits(seed):
     sc = load_scenario(DEFAULT_SCENARIO).model_copy(update={"duration_s": 300.0})
     w, frames = _run(sc, seed)

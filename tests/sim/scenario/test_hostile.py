@@ -1,0 +1,81 @@
+"""Hostile files: refused quickly, with exit 2 and one line, before anything is built from them."""
+
+from __future__ import annotations
+
+import os
+import time
+
+import pytest
+
+from sim import cli
+from sim.loading import load_scenario, parse_scenario
+from sim.scenario import safe_yaml
+from sim.scenario.loader import ScenarioError
+from tests.conftest import scenario_dict, write_scenario
+
+BOMB = "\n".join(
+    ["a0: &a0 [x, x, x, x, x, x, x, x, x]"]
+    + [f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 9) + "]" for i in range(1, 10)]
+)
+
+
+def _one_problem(text: str) -> str:
+    with pytest.raises(ScenarioError) as e:
+        parse_scenario(text, "h.yaml")
+    (problem,) = e.value.problems
+    return str(problem)
+
+
+def test_an_alias_bomb_is_refused_before_it_expands():
+    t0 = time.perf_counter()
+    msg = _one_problem(BOMB + "\nname: b\n")
+    assert time.perf_counter() - t0 < 1.0
+    assert msg.startswith("h.yaml:") and "expands to more than 200,000 values (aliases included)" in msg
+
+
+@pytest.mark.parametrize(
+    "text, needle",
+    [
+        ("&x [*x]\n", "recursive alias"),
+        ("name: " + "[" * 40 + "]" * 40 + "\n", "nested more than 32 levels deep"),
+        ("name: " + "[" * 3000 + "]" * 3000 + "\n", "nested too deeply"),
+        ("seed: " + "9" * 5000 + "\n", "a number written with 5,000 characters; at most 64"),
+        ("name: '" + "x" * 20_000 + "'\n", "a value of 20,000 characters; at most 10,000"),
+        ("x" * (safe_yaml.MAX_CHARS + 1), "characters; a scenario file may have at most"),
+    ],
+)
+def test_limits_are_one_line_problems(text, needle):
+    assert needle in _one_problem(text)
+
+
+@pytest.mark.parametrize("value", [".nan", ".inf", "-.inf"])
+def test_nan_and_inf_are_refused_wherever_a_finite_number_is_meant(tmp_path, value):
+    d = scenario_dict()
+    path = write_scenario(tmp_path, d)
+    for field in (
+        "duration_s",
+        "layout.size_m[0]",
+        "sensors[0].look_at[1]",
+        "pipeline.tracker.gate_probability",
+    ):
+        with pytest.raises(ScenarioError) as e:
+            load_scenario(path, sets=[f"{field}={value}"])
+        assert "should be a finite number" in str(e.value) or "must be in" in str(e.value), field
+
+
+def test_only_regular_files_are_read(tmp_path, capsys):
+    fifo = tmp_path / "pipe.yaml"
+    os.mkfifo(fifo)
+    assert cli.main(["validate", str(fifo), "/dev/zero", str(tmp_path)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == [
+        f"{fifo}: not a regular file (a device or a pipe)",
+        "/dev/zero: not a regular file (a device or a pipe)",
+        f"{tmp_path}: is a directory, expected a YAML scenario file",
+    ]
+
+
+def test_unsafe_tags_and_garbage_are_refused_not_run():
+    assert "invalid YAML" in _one_problem("name: !!python/object/apply:os.system ['echo hi']\n")
+    assert "invalid YAML: unacceptable character #x0000" in _one_problem("\x00\x01\x02")
+    assert "expected a mapping of scenario keys, got a list" in _one_problem("- 1\n- 2\n")
