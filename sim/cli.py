@@ -5,7 +5,9 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import sys
+import threading
 import traceback
 from pathlib import Path
 
@@ -48,7 +50,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     r = sub.add_parser("run", parents=[common], help="simulate a scenario and write its run directory")
     r.add_argument("scenario", type=Path)
-    r.add_argument("--out", type=Path, help="run directory (default: runs/<scenario name>)")
+    r.add_argument(
+        "--out", type=Path, help="run directory (default: runs/<scenario name, as a plain folder name>)"
+    )
     r.add_argument("--seed", type=_seed, help="override the scenario seed")
     r.add_argument("--strategy", help="override pipeline.strategy (see 'whsim strategies')")
     r.add_argument("--duration", type=_positive_float, help="override duration_s")
@@ -118,7 +122,12 @@ def cmd_run(args) -> int:
     scenario = apply_overrides(
         scenario, str(args.scenario), seed=args.seed, strategy=args.strategy, duration=args.duration
     )
-    out = args.out or Path("runs") / scenario.name
+    if args.out is None:
+        from sim.output.paths import folder_name
+
+        out = Path("runs") / folder_name(scenario.name)  # the file's text never chooses a path
+    else:
+        out = args.out
     progress = not args.quiet and sys.stderr.isatty()
     try:
         result = run_scenario(
@@ -248,6 +257,7 @@ def cmd_bench(args) -> int:
     from sim.bench.results import read_results
     from sim.bench.sweep import run_sweep
     from sim.loading import load_scenario
+    from sim.output.paths import folder_name
     from sim.runner import UsageError
     from sim.scenario.suggest import did_you_mean
     from sim.strategies import STRATEGIES
@@ -269,7 +279,7 @@ def cmd_bench(args) -> int:
     scenarios = []
     for path in args.scenarios:
         sc = load_scenario(path)  # every file checked before anything runs
-        if sc.name in {n for _, n in scenarios}:
+        if folder_name(sc.name) in {folder_name(n) for _, n in scenarios}:
             raise UsageError(f"{path}: scenario name '{sc.name}' is already in this sweep")
         scenarios.append((str(path), sc.name))
     out = args.out
@@ -338,8 +348,28 @@ COMMANDS = {
 }
 
 
+def _terminated(signum, frame):
+    """SIGTERM (a scheduler, `docker stop`) ends a run the way Ctrl-C does: valid files, exit 130."""
+    raise KeyboardInterrupt
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    """Run one command; SIGTERM and SIGINT are handled from the first instant, start-up included."""
+    previous = None
+    if threading.current_thread() is threading.main_thread():
+        previous = signal.signal(signal.SIGTERM, _terminated)
+    try:
+        args = build_parser().parse_args(argv)
+        return _dispatch(args)
+    except KeyboardInterrupt:
+        print("whsim: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _dispatch(args) -> int:
     from sim.runner import UsageError
     from sim.scenario.loader import ScenarioError
 
@@ -353,8 +383,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"whsim: {e}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
-        print("whsim: interrupted", file=sys.stderr)
-        return EXIT_INTERRUPTED
+        raise
     except BrokenPipeError:
         return EXIT_OK
     except Exception as e:  # an internal error: one line, the traceback with --debug

@@ -45,7 +45,10 @@ class Job:
 
 
 def run_dir(out: Path, scenario_name: str, seed: int, strategy: str) -> Path:
-    return Path(out) / "runs" / scenario_name / f"seed{seed}" / strategy
+    """Where one run of a sweep is kept, always inside `out` (the scenario's name made a plain folder)."""
+    from sim.output.paths import folder_name
+
+    return Path(out) / "runs" / folder_name(scenario_name) / f"seed{seed}" / strategy
 
 
 def _row(job: Job, strategy: str, status: str, error: str = "", metrics: dict | None = None, **timing):

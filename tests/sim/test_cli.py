@@ -323,3 +323,38 @@ def test_bench_keeps_a_non_empty_directory_unless_resuming(tmp_path, scenario_fi
     (out / "results.csv").write_text("a,b\n1,2\n")
     r = whsim("bench", scenario_file, "--strategies", "oracle", "--seeds", "1", "--out", out, "--resume")
     assert r.returncode == 2 and "not a whsim bench results file" in r.stderr
+
+
+def test_sigterm_ends_a_run_like_ctrl_c(tmp_path):
+    """Regression: SIGTERM left no metrics.json and .tmp files in the run directory."""
+    import signal
+    import time
+
+    out = tmp_path / "run"
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "sim",
+            "run",
+            str(ROOT / "scenarios" / "default.yaml"),
+            "--out",
+            str(out),
+            "--quiet",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+    )
+    deadline = time.monotonic() + 120
+    while not (out / "scenario.resolved.yaml").exists() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    time.sleep(2.0)  # well inside the loop
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, err
+    assert "interrupted" in err and "Traceback" not in err
+    m = json.loads((out / "metrics.json").read_text())
+    assert m["status"] == "interrupted" and 0 < m["steps"] < 1200
+    assert not [p for p in out.rglob("*") if ".tmp" in p.name], "temporary files left behind"
