@@ -41,8 +41,8 @@ def ground_view(camera: PinholeCamera, grid: BevGrid, floor_mask: np.ndarray | N
     with np.errstate(divide="ignore", invalid="ignore"):
         u = np.rint(p[0] / p[2])
         v = np.rint(p[1] / p[2])
-    ok = (p[2] > 1e-9) & (u >= 0) & (u < camera.width) & (v >= 0) & (v < camera.height)
-    pixel = np.where(ok, v * camera.width + u, 0).astype(np.int64)
+        ok = (p[2] > 1e-9) & (u >= 0) & (u < camera.width) & (v >= 0) & (v < camera.height)
+        pixel = np.where(ok, v * camera.width + u, 0).astype(np.int64)  # NaN/inf only where not ok
     if floor_mask is not None:
         ok &= floor_mask.ravel()[pixel]
     return GroundView(pixel, ok, grid.shape)
