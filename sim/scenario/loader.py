@@ -5,6 +5,7 @@ Every problem becomes one line `FILE:LINE: field.path: what was given; what is a
 
 from __future__ import annotations
 
+import difflib
 import os
 import stat
 import types
@@ -171,7 +172,7 @@ def _explain(err: dict, owner: type[BaseModel] | None, tp: Any) -> str:
         tag = ctx.get("tag", given)
         return f"unknown type '{tag}'{did_you_mean(tag, tags)} (allowed: {', '.join(tags)})"
     if kind == "union_tag_not_found":
-        return "a 'type' key is required here"
+        return _missing_type(given, list(_tagged_members(_strip(tp))))
     if kind == "literal_error":
         allowed = list(get_args(_strip(tp))) if get_origin(_strip(tp)) is Literal else []
         hint = did_you_mean(given, allowed) if isinstance(given, str) else ""
@@ -180,6 +181,20 @@ def _explain(err: dict, owner: type[BaseModel] | None, tp: Any) -> str:
     if msg.startswith("Value error, "):
         msg = msg[len("Value error, ") :]
     return f"{msg[0].lower()}{msg[1:]} (got {_short(given)})" if "input" in err else msg
+
+
+def _missing_type(given: Any, tags: list[str]) -> str:
+    """No `type` key: say which values it takes, and point at the key that was probably meant."""
+    hint = ""
+    if isinstance(given, dict):
+        used = [k for k, v in given.items() if isinstance(v, str) and v in tags and k != "type"]
+        if used:
+            hint = f"; did you mean 'type: {given[used[0]]}' instead of '{used[0]}: {given[used[0]]}'?"
+        else:
+            close = difflib.get_close_matches("type", [str(k) for k in given], n=1, cutoff=0.6)
+            hint = f"; is '{close[0]}' a misspelling of 'type'?" if close else ""
+    allowed = f" (one of: {', '.join(tags)})" if tags else ""
+    return f"a 'type' key is required here{allowed}{hint}"
 
 
 def problems_from_validation(exc: ValidationError, file: str, lines: dict[Loc, int]) -> list[Problem]:

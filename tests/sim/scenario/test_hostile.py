@@ -79,3 +79,21 @@ def test_unsafe_tags_and_garbage_are_refused_not_run():
     assert "invalid YAML" in _one_problem("name: !!python/object/apply:os.system ['echo hi']\n")
     assert "invalid YAML: unacceptable character #x0000" in _one_problem("\x00\x01\x02")
     assert "expected a mapping of scenario keys, got a list" in _one_problem("- 1\n- 2\n")
+
+
+def test_a_missing_type_names_the_allowed_values_and_the_key_probably_meant(tmp_path):
+    d = scenario_dict()
+    d["sensors"][0]["kind"] = d["sensors"][0].pop("type")
+    d["actors"][0]["motion"]["typo"] = d["actors"][0]["motion"].pop("type")
+    d["actors"][1]["motion"].pop("type")
+    with pytest.raises(ScenarioError) as e:
+        load_scenario(write_scenario(tmp_path, d))
+    lines = {p.path: p.message for p in e.value.problems}
+    assert lines["sensors[0]"] == (
+        "a 'type' key is required here (one of: camera, lidar, rfid, thermal, beam); "
+        "did you mean 'type: camera' instead of 'kind: camera'?"
+    )
+    assert lines["actors[0].motion"].endswith("did you mean 'type: waypoints' instead of 'typo: waypoints'?")
+    assert (
+        lines["actors[1].motion"] == "a 'type' key is required here (one of: waypoints, patrol, stationary)"
+    )
