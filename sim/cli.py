@@ -83,6 +83,11 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("scenarios", type=Path, nargs="+")
     b.add_argument("--strategies", required=True, help="comma-separated strategy names, or 'all'")
     b.add_argument("--seeds", type=int, required=True, help="run seeds 1..N of every scenario")
+    b.add_argument(
+        "--duration",
+        type=_positive_float,
+        help="override every scenario's duration_s (later events do not happen)",
+    )
     b.add_argument("--out", type=Path, required=True, help="sweep directory")
     b.add_argument(
         "--workers", type=int, default=os.cpu_count() or 1, help="local worker processes (1: this process)"
@@ -103,6 +108,7 @@ def build_parser() -> argparse.ArgumentParser:
 # ----------------------------------------------------------------------------------------- commands
 def cmd_run(args) -> int:
     from sim.loading import load_scenario
+    from sim.run_summary import print_run_summary
     from sim.runner import UsageError, apply_overrides, run_scenario
     from sim.strategies import STRATEGIES
 
@@ -141,53 +147,8 @@ def cmd_run(args) -> int:
         print(f"whsim: interrupted; partial results in {out} (status: interrupted)", file=sys.stderr)
         return EXIT_INTERRUPTED
     if not args.quiet:
-        _print_run_summary(scenario, result.metrics, out, args.save_sensors)
+        print_run_summary(scenario, result.metrics, out, args.save_sensors)
     return EXIT_OK
-
-
-def _print_run_summary(scenario, m: dict, out: Path, save_sensors) -> None:
-    """What a run did and scored, and where its files are."""
-    print(
-        f"{scenario.name} (seed {scenario.seed}): {m['steps']} ticks, {m['sim_time_s']:g} s simulated in "
-        f"{m['wall_time_s']:.2f} s ({m['realtime_factor']:g}× real time)"
-    )
-    print(
-        f"  actors {m['world']['actors']}, replans {m['world']['replans']}, "
-        f"gridlock overlaps {m['world']['overlap_events']}, strategy {m['strategy']}"
-    )
-    if m.get("sensors"):
-        n = sum(v["readings"] for v in m["sensors"].values())
-        dropped = sum(v["dropped"] for v in m["sensors"].values())
-        print(f"  sensors {len(m['sensors'])}: {n} readings, {dropped} dropped by faults")
-    if m.get("tracking"):
-        tr = m["tracking"]
-
-        def fmt(v, spec=".3f"):
-            return "—" if v is None else format(v, spec)
-
-        print("  tracking   MOTA    MOTP(m)  IDF1    HOTA    GOSPA(m)  RMSE(m)  IDSW  FP     FN")
-        print(
-            f"  {'all':<9}  {fmt(tr['mota'])}  {fmt(tr['motp_m']):<7}  {fmt(tr['idf1'])}   "
-            f"{fmt(tr['hota'])}   {fmt(tr['gospa'], '.2f'):<8}  {fmt(tr['rmse_m']):<7}  "
-            f"{tr['id_switches']:<4}  {tr['false_positives']:<5}  {tr['misses']}"
-        )
-        for c, v in tr["per_class"].items():
-            print(
-                f"  {c:<9}  {fmt(v['mota'])}  {fmt(v['motp_m']):<7}  {'':5}   {'':5}   {'':8}  {'':7}  "
-                f"{v['id_switches']:<4}  {v['false_positives']:<5}  {v['misses']}"
-            )
-    print(f"  run directory: {out}/  (ground_truth.csv, metrics.json, scenario.resolved.yaml)")
-    if save_sensors:
-        print(f"  sensor data: {out}/sensors/")
-    print(
-        f"  plots: {out}/plots/trajectories.png"
-        + (f", {out}/plots/metrics.png" if m.get("tracking") else "")
-        + (f", {out}/plots/bev.png" if m.get("bev") else "")
-    )
-    if m.get("bev"):
-        b = m["bev"]
-        gc, thr = (("—" if v is None else f"{v:.3f}") for v in (b["iou_graphcut"], b["iou_threshold"]))
-        print(f"  BEV map IoU: graph cut {gc}, threshold {thr}")
 
 
 def cmd_validate(args) -> int:
@@ -255,10 +216,10 @@ def cmd_strategies(args) -> int:
 
 def cmd_bench(args) -> int:
     from sim.bench.results import read_results
-    from sim.bench.sweep import run_sweep
+    from sim.bench.sweep import run_sweep, sweep_duration
     from sim.loading import load_scenario
     from sim.output.paths import folder_name
-    from sim.runner import UsageError
+    from sim.runner import UsageError, apply_overrides
     from sim.scenario.suggest import did_you_mean
     from sim.strategies import STRATEGIES
 
@@ -279,6 +240,8 @@ def cmd_bench(args) -> int:
     scenarios = []
     for path in args.scenarios:
         sc = load_scenario(path)  # every file checked before anything runs
+        if args.duration is not None:
+            sc = apply_overrides(sc, str(path), duration=args.duration)
         if folder_name(sc.name) in {folder_name(n) for _, n in scenarios}:
             raise UsageError(f"{path}: scenario name '{sc.name}' is already in this sweep")
         scenarios.append((str(path), sc.name))
@@ -290,8 +253,12 @@ def cmd_bench(args) -> int:
     if args.resume:
         try:
             read_results(out / "results.csv")
+            before = sweep_duration(out)
         except ValueError as e:
             raise UsageError(f"--resume: {e}") from None
+        if before != args.duration:
+            ran = "the files' own durations" if before is None else f"--duration {before:g}"
+            raise UsageError(f"--resume: the sweep in {out} ran with {ran}; resume it with the same")
     progress = not args.quiet and sys.stderr.isatty()
     result = run_sweep(
         scenarios,
@@ -302,6 +269,7 @@ def cmd_bench(args) -> int:
         scheduler=args.scheduler,
         resume=args.resume,
         progress=progress,
+        duration_s=args.duration,
     )
     if not args.quiet:
         ok = sum(r["status"] == "ok" for r in result.rows)

@@ -42,6 +42,7 @@ class Job:
     scenario_name: str
     seed: int
     strategies: tuple[str, ...]
+    duration_s: float | None = None  # shorter than the file's own: later faults and spawns do not happen
 
 
 def run_dir(out: Path, scenario_name: str, seed: int, strategy: str) -> Path:
@@ -75,7 +76,8 @@ def run_job(job: Job, out: str) -> list[dict]:
     from sim.runner import UsageError, apply_overrides, run_scenario
 
     try:
-        scenario = apply_overrides(load_scenario(job.scenario_path), job.scenario_path, seed=job.seed)
+        scenario = load_scenario(job.scenario_path)
+        scenario = apply_overrides(scenario, job.scenario_path, seed=job.seed, duration=job.duration_s)
         recording = Recording.record(scenario)
     except Exception as e:  # the whole job fails: every run reports why
         return error_rows(job, f"simulation failed: {type(e).__name__}: {e}".splitlines()[0])

@@ -44,14 +44,21 @@ def _fmt(m, lo, hi, digits):
     return f"{m:.{digits}f} [{lo:.{digits}f}, {hi:.{digits}f}]"
 
 
-def summary_markdown(rows: list[dict], scenarios: list[str], strategies: list[str], n_seeds: int) -> str:
+def summary_markdown(
+    rows: list[dict],
+    scenarios: list[str],
+    strategies: list[str],
+    n_seeds: int,
+    duration_s: float | None = None,
+) -> str:
+    runs = f"{duration_s:g} s runs (`--duration`), " if duration_s is not None else ""
     lines = [
         "# whsim bench summary",
         "",
-        f"{n_seeds} seeds per scenario; each cell is the mean over seeds with its 95 % Student-t confidence "
-        "interval. **Bold**: the best of the column (NEES in bounds: the nearest to 0.95; the idealised "
-        "`oracle` is not ranked). Runtime is the "
-        "strategy's own wall time (perception, tracking, scoring, files) on a shared recording.",
+        runs + f"{n_seeds} seeds per scenario; each cell is the mean over seeds with its 95 % Student-t "
+        "confidence interval. **Bold**: the best of the column (NEES in bounds: the nearest to 0.95; the "
+        "idealised `oracle` is not ranked). Runtime is the strategy's own wall time (perception, tracking, "
+        "scoring, files) on a shared recording.",
         "",
     ]
     for sc in scenarios:
@@ -153,5 +160,5 @@ def _bev_table(rows, sc: str, strategies: list[str]) -> list[str]:
     return lines + [f"| {s} | {_fmt(*g, 3)} | {_fmt(*t, 3)} |" for s, g, t in bev]
 
 
-def write_summary(path: Path, rows, scenarios, strategies, n_seeds) -> None:
-    atomic_write_text(path, summary_markdown(rows, scenarios, strategies, n_seeds))
+def write_summary(path: Path, rows, scenarios, strategies, n_seeds, duration_s=None) -> None:
+    atomic_write_text(path, summary_markdown(rows, scenarios, strategies, n_seeds, duration_s))

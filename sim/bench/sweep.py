@@ -3,6 +3,7 @@ write results.csv after every job, then summary.md and the figures."""
 
 from __future__ import annotations
 
+import json
 import sys
 from concurrent.futures import as_completed
 from dataclasses import dataclass
@@ -12,6 +13,7 @@ from sim.bench.executors import executor_for
 from sim.bench.jobs import Job, error_rows, run_job
 from sim.bench.results import FINISHED, read_results, write_results
 from sim.bench.summary import write_summary
+from sim.output.atomic import atomic_write_text
 
 
 @dataclass(frozen=True)
@@ -19,6 +21,20 @@ class SweepResult:
     rows: list[dict]
     ran: int  # runs executed by this invocation
     failed: list[dict]
+
+
+SWEEP_FILE = "sweep.json"  # the sweep's settings that results.csv does not hold, checked on --resume
+
+
+def sweep_duration(out: Path) -> float | None:
+    """The `--duration` an earlier sweep in `out` ran with (None: the files' own)."""
+    path = Path(out) / SWEEP_FILE
+    if not path.is_file():
+        return None
+    try:
+        return json.loads(path.read_text())["duration_s"]
+    except (ValueError, KeyError, TypeError):
+        raise ValueError(f"{path}: not a whsim bench settings file") from None
 
 
 def seeds_for(n: int) -> list[int]:
@@ -37,10 +53,12 @@ def run_sweep(
     resume: bool = False,
     progress: bool = False,
     log=sys.stderr,
+    duration_s: float | None = None,
 ) -> SweepResult:
-    """`scenarios`: (path, name) pairs, already validated."""
+    """`scenarios`: (path, name) pairs, already validated; `duration_s` overrides every file's."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
+    atomic_write_text(out / SWEEP_FILE, json.dumps({"duration_s": duration_s}) + "\n")
     seeds = seeds_for(n_seeds)
     names = [name for _, name in scenarios]
     order = {
@@ -58,7 +76,7 @@ def run_sweep(
         for seed in seeds:
             todo = tuple(s for s in strategies if (name, seed, s) not in done)
             if todo:
-                jobs.append(Job(str(path), name, seed, todo))
+                jobs.append(Job(str(path), name, seed, todo, duration_s))
     rows = dict(done)
     total = sum(len(j.strategies) for j in jobs)
     bar = None
@@ -90,7 +108,7 @@ def run_sweep(
         bar.close()
     all_rows = [r for k, r in sorted(rows.items(), key=lambda kv: order.get(kv[0], 1e18))]
     write_results(out / "results.csv", all_rows, order)
-    write_summary(out / "summary.md", all_rows, names, strategies, n_seeds)
+    write_summary(out / "summary.md", all_rows, names, strategies, n_seeds, duration_s)
     from sim.bench.figures import write_figures
 
     write_figures(out, all_rows, names, strategies, seeds[0])

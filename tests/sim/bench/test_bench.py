@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import math
 
 import numpy as np
@@ -142,3 +143,21 @@ def test_confidence_interval_and_wilcoxon_against_hand_values_and_scipy():
     y = x + rng.normal(0.05, 0.1, 9)
     assert wilcoxon_p(x, y) == pytest.approx(stats.wilcoxon(x, y).pvalue)
     assert wilcoxon_p(a, a) == 1.0 and math.isnan(wilcoxon_p([np.nan], [1.0]))
+
+
+def test_bench_duration_shortens_every_run_and_resume_keeps_it(tmp_path, capsys):
+    from sim import cli
+    from tests.conftest import scenario_dict, write_scenario
+
+    d = scenario_dict(duration_s=30)
+    d["actors"][1]["spawn_s"] = 20  # after the shortened end: simply never spawns
+    path, out = write_scenario(tmp_path, d), tmp_path / "b"
+    args = ["bench", str(path), "--strategies", "oracle", "--seeds", "1", "--out", str(out), "--workers", "1"]
+    assert cli.main([*args, "--duration", "2", "--quiet"]) == 0
+    metrics = json.loads((out / "runs" / "small" / "seed1" / "oracle" / "metrics.json").read_text())
+    assert metrics["sim_time_s"] == 2.0 and metrics["world"]["actors"] == 2
+    assert (out / "summary.md").read_text().splitlines()[2].startswith("2 s runs (`--duration`), 1 seeds")
+    capsys.readouterr()
+    assert cli.main([*args, "--resume", "--quiet"]) == 2  # not the duration it ran with
+    assert "ran with --duration 2; resume it with the same" in capsys.readouterr().err
+    assert cli.main([*args, "--duration", "2", "--resume", "--quiet"]) == 0

@@ -1,0 +1,50 @@
+"""The summary `whsim run` prints when a run ends: what ran, its scores, where its files are."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+def print_run_summary(scenario, m: dict, out: Path, save_sensors) -> None:
+    """What a run did and scored, and where its files are."""
+    print(
+        f"{scenario.name} (seed {scenario.seed}): {m['steps']} ticks, {m['sim_time_s']:g} s simulated in "
+        f"{m['wall_time_s']:.2f} s ({m['realtime_factor']:g}× real time)"
+    )
+    print(
+        f"  actors {m['world']['actors']}, replans {m['world']['replans']}, "
+        f"gridlock overlaps {m['world']['overlap_events']}, strategy {m['strategy']}"
+    )
+    if m.get("sensors"):
+        n = sum(v["readings"] for v in m["sensors"].values())
+        dropped = sum(v["dropped"] for v in m["sensors"].values())
+        print(f"  sensors {len(m['sensors'])}: {n} readings, {dropped} dropped by faults")
+    if m.get("tracking"):
+        tr = m["tracking"]
+
+        def fmt(v, spec=".3f"):
+            return "—" if v is None else format(v, spec)
+
+        print("  tracking   MOTA    MOTP(m)  IDF1    HOTA    GOSPA(m)  RMSE(m)  IDSW  FP     FN")
+        print(
+            f"  {'all':<9}  {fmt(tr['mota'])}  {fmt(tr['motp_m']):<7}  {fmt(tr['idf1'])}   "
+            f"{fmt(tr['hota'])}   {fmt(tr['gospa'], '.2f'):<8}  {fmt(tr['rmse_m']):<7}  "
+            f"{tr['id_switches']:<4}  {tr['false_positives']:<5}  {tr['misses']}"
+        )
+        for c, v in tr["per_class"].items():
+            print(
+                f"  {c:<9}  {fmt(v['mota'])}  {fmt(v['motp_m']):<7}  {'':5}   {'':5}   {'':8}  {'':7}  "
+                f"{v['id_switches']:<4}  {v['false_positives']:<5}  {v['misses']}"
+            )
+    print(f"  run directory: {out}/  (ground_truth.csv, metrics.json, scenario.resolved.yaml)")
+    if save_sensors:
+        print(f"  sensor data: {out}/sensors/")
+    print(
+        f"  plots: {out}/plots/trajectories.png"
+        + (f", {out}/plots/metrics.png" if m.get("tracking") else "")
+        + (f", {out}/plots/bev.png" if m.get("bev") else "")
+    )
+    if m.get("bev"):
+        b = m["bev"]
+        gc, thr = (("—" if v is None else f"{v:.3f}") for v in (b["iou_graphcut"], b["iou_threshold"]))
+        print(f"  BEV map IoU: graph cut {gc}, threshold {thr}")
