@@ -9,7 +9,7 @@ from concurrent.futures import as_completed
 from dataclasses import dataclass
 from pathlib import Path
 
-from sim.bench.executors import executor_for
+from sim.bench.executors import InlineExecutor, executor_for
 from sim.bench.jobs import Job, error_rows, run_job
 from sim.bench.results import FINISHED, read_results, write_results
 from sim.bench.summary import write_summary
@@ -85,25 +85,34 @@ def run_sweep(
 
         bar = tqdm(total=total, unit="run", file=sys.stderr, dynamic_ncols=True, leave=False)
     failed = []
+
+    def finished(job: Job, new: list[dict]) -> None:
+        """A job's rows: kept, reported if failed, and results.csv rewritten at once (an interrupted
+        sweep keeps every finished run, and `--resume` runs only the rest)."""
+        for r in new:
+            rows[(r["scenario"], int(r["seed"]), r["strategy"])] = r
+            if r["status"] == "error":
+                failed.append(r)
+                print(
+                    f"whsim bench: {r['scenario']} seed {r['seed']} {r['strategy']}: {r['error']}", file=log
+                )
+        write_results(out / "results.csv", list(rows.values()), order)
+        if bar is not None:
+            bar.update(len(job.strategies))
+
     with executor_for(workers, scheduler) as ex:
-        futures = {ex.submit(run_job, job, str(out)): job for job in jobs}
-        for fut in as_completed(futures):
-            job = futures[fut]
-            try:
-                new = fut.result()
-            except Exception as e:  # the worker itself died (e.g. out of memory): every run of the job failed
-                new = error_rows(job, f"worker failed: {type(e).__name__}: {e}".splitlines()[0])
-            for r in new:
-                rows[(r["scenario"], int(r["seed"]), r["strategy"])] = r
-                if r["status"] == "error":
-                    failed.append(r)
-                    print(
-                        f"whsim bench: {r['scenario']} seed {r['seed']} {r['strategy']}: {r['error']}",
-                        file=log,
-                    )
-            write_results(out / "results.csv", list(rows.values()), order)
-            if bar is not None:
-                bar.update(len(job.strategies))
+        if isinstance(ex, InlineExecutor):  # one job at a time in this process, each recorded as it ends
+            for job in jobs:
+                finished(job, run_job(job, str(out)))
+        else:
+            futures = {ex.submit(run_job, job, str(out)): job for job in jobs}
+            for fut in as_completed(futures):
+                job = futures[fut]
+                try:
+                    new = fut.result()
+                except Exception as e:  # the worker itself died (e.g. out of memory): every run failed
+                    new = error_rows(job, f"worker failed: {type(e).__name__}: {e}".splitlines()[0])
+                finished(job, new)
     if bar is not None:
         bar.close()
     all_rows = [r for k, r in sorted(rows.items(), key=lambda kv: order.get(kv[0], 1e18))]

@@ -161,3 +161,25 @@ def test_bench_duration_shortens_every_run_and_resume_keeps_it(tmp_path, capsys)
     assert cli.main([*args, "--resume", "--quiet"]) == 2  # not the duration it ran with
     assert "ran with --duration 2; resume it with the same" in capsys.readouterr().err
     assert cli.main([*args, "--duration", "2", "--resume", "--quiet"]) == 0
+
+
+def test_an_interrupted_inline_sweep_keeps_its_finished_runs(tmp_path, monkeypatch):
+    """Regression: `--workers 1` ran every job inside submit(), so an interrupt lost all finished runs."""
+    import sim.bench.sweep
+
+    real = sim.bench.sweep.run_job
+    ran = []
+
+    def interrupted_on_the_second_job(job, out):
+        if ran:
+            raise KeyboardInterrupt
+        ran.append(job.seed)
+        return real(job, out)
+
+    monkeypatch.setattr(sim.bench.sweep, "run_job", interrupted_on_the_second_job)
+    sc, out = _scenario(tmp_path), tmp_path / "b"
+    with pytest.raises(KeyboardInterrupt):
+        run_sweep(sc, ["oracle"], 2, out, workers=1)
+    assert [(r["seed"], r["status"]) for r in _rows(out / "results.csv")] == [("1", "ok")]
+    monkeypatch.setattr(sim.bench.sweep, "run_job", real)
+    assert run_sweep(sc, ["oracle"], 2, out, workers=1, resume=True).ran == 1
