@@ -3,15 +3,28 @@
 from __future__ import annotations
 
 import argparse
+import csv
 import json
 import os
 import signal
 import sys
 import threading
 import traceback
+import zipfile
 from pathlib import Path
 
 EXIT_OK, EXIT_INTERNAL, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+# What reading a truncated CSV, a damaged npz or unreadable files raises while redrawing a run's figures.
+DAMAGED_FILE_ERRORS = (
+    ValueError,
+    TypeError,
+    KeyError,
+    IndexError,
+    OSError,
+    EOFError,
+    zipfile.BadZipFile,
+    csv.Error,
+)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -177,13 +190,34 @@ def cmd_plot(args) -> int:
     from sim.runner import UsageError
 
     run = args.run_dir
-    for name in ("scenario.resolved.yaml", "ground_truth.csv"):
+    for name in ("scenario.resolved.yaml", "ground_truth.csv", "metrics.json"):
         if not (run / name).is_file():
             raise UsageError(f"{run}: not a run directory (no {name})")
+    try:
+        json.loads((run / "metrics.json").read_text(encoding="utf-8"))
+    except (ValueError, OSError) as e:
+        raise UsageError(f"{run}/metrics.json: damaged ({e})") from None
+    if (run / "plots").exists() and not (run / "plots").is_dir():
+        raise UsageError(f"{run}/plots: exists and is not a directory")
     scenario = load_scenario(run / "scenario.resolved.yaml", check_physics=False)
     if args.step is not None and not 0 <= args.step <= scenario.n_ticks:
         raise UsageError(f"--step: {args.step} is outside this run's ticks 0..{scenario.n_ticks}")
-    for path in render_plots(run, scenario=scenario, step=args.step):
+    try:
+        paths = render_plots(run, scenario=scenario, step=args.step)
+    except (
+        ValueError,
+        TypeError,
+        KeyError,
+        IndexError,
+        OSError,
+        EOFError,
+        zipfile.BadZipFile,
+        csv.Error,
+    ) as e:
+        # The run's files are the input here: a truncated CSV or a damaged npz is the user's to fix.
+        why = f"{type(e).__name__}: {e}".splitlines()[0]
+        raise UsageError(f"{run}: damaged run files, the figures cannot be redrawn ({why})") from None
+    for path in paths:
         print(path)
     return EXIT_OK
 

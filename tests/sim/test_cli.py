@@ -358,3 +358,31 @@ def test_sigterm_ends_a_run_like_ctrl_c(tmp_path):
     m = json.loads((out / "metrics.json").read_text())
     assert m["status"] == "interrupted" and 0 < m["steps"] < 1200
     assert not [p for p in out.rglob("*") if ".tmp" in p.name], "temporary files left behind"
+
+
+def test_plot_on_damaged_run_files_exits_2_with_one_line(tmp_path, scenario_file):
+    import shutil
+
+    run = tmp_path / "run"
+    assert whsim("run", scenario_file, "--out", run, "--quiet", "--strategy", "oracle").returncode == 0
+
+    def damaged(name, damage):
+        copy = tmp_path / name
+        shutil.copytree(run, copy)
+        damage(copy)
+        return whsim("plot", copy)
+
+    cases = {
+        "truncated": lambda d: (d / "ground_truth.csv").write_text(
+            (run / "ground_truth.csv").read_text()[:3000]
+        ),
+        "series": lambda d: (d / "metrics_timeseries.csv").write_text("t,gospa\n0.0\n"),
+        "npz": lambda d: (d / "bev_snapshot.npz").write_bytes(b"not a zip"),
+        "plots": lambda d: (shutil.rmtree(d / "plots"), (d / "plots").write_text("x")),
+        "metrics": lambda d: (d / "metrics.json").write_text("{"),
+        "no-metrics": lambda d: (d / "metrics.json").unlink(),
+    }
+    for name, damage in cases.items():
+        r = damaged(name, damage)
+        assert r.returncode == 2, (name, r.stderr)
+        assert len(r.stderr.strip().splitlines()) == 1 and "Traceback" not in r.stderr, (name, r.stderr)
