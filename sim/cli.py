@@ -225,14 +225,10 @@ def cmd_plot(args) -> int:
 def cmd_strategies(args) -> int:
     """Each strategy: its summary, the sensors it needs, its front-ends and its fuser."""
     from sim.pipeline.frontends import FRONTENDS
+    from sim.pipeline.fusers import FUSER_SUMMARIES
     from sim.sensor_kinds import SENSOR_KINDS
     from sim.strategies import STRATEGIES
 
-    fusers = {
-        "central": "central (one tracker, measurements in timestamp order)",
-        "track-to-track": "track-to-track (one tracker per group, covariance intersection)",
-        "none": "none",
-    }
     for s in STRATEGIES.values():
         print(f"{s.name}  {s.summary}")
         if s.fuser == "none":
@@ -244,7 +240,7 @@ def cmd_strategies(args) -> int:
         groups = "; ".join(f"{g}: {'+'.join(fs)}" for g, fs in s.groups)
         print(f"    needs      {needs or 'nothing (idealised)'}")
         print(f"    front-ends {fronts}")
-        print(f"    fuser      {fusers[s.fuser]}" + (f" — groups {groups}" if groups else ""))
+        print(f"    fuser      {FUSER_SUMMARIES[s.fuser]}" + (f" — groups {groups}" if groups else ""))
     return EXIT_OK
 
 

@@ -22,4 +22,6 @@ def parse_scenario(
     text: str, name: str = "<scenario>", *, check_physics: bool = True, sets: Sequence[str] = ()
 ) -> Scenario:
     """The same from a YAML document in memory."""
-    return _parse(text, name, check=_physics if check_physics else None, sets=sets)
+    shortened = any(s.split("=", 1)[0].strip() == "duration_s" for s in sets)
+    check = (lambda sc: _physics(sc, shortened=shortened)) if check_physics else None
+    return _parse(text, name, check=check, sets=sets)

@@ -22,7 +22,7 @@ from sim.simulation import Simulation
 from sim.sinks import SensorSink, TrackingSink, TruthSink
 from sim.strategies import STRATEGIES
 from sim.world.actor_spec import actor_spec
-from sim.world.feasibility import check_physics
+from sim.world.feasibility import check_physics, events_after_end
 
 METRICS_SCHEMA = "whsim.metrics/1"
 
@@ -61,7 +61,8 @@ def apply_overrides(scenario: Scenario, source: str, *, seed=None, strategy=None
         raise ScenarioError(
             problems_from_validation(e, f"{source} (with command-line overrides)", {})
         ) from None
-    issues = check_physics(resolved)
+    # The file was checked at load, so a late spawn or fault here comes from a shortened duration.
+    issues = check_physics(resolved, shortened=True)
     if issues:
         where = f"{source} (with command-line overrides)"
         raise ScenarioError([Problem(where, None, format_path(loc), msg) for loc, msg in issues])
@@ -164,6 +165,11 @@ def _start_run(scenario: Scenario, out: Path, overwrite: bool, log) -> tuple[lis
     for stale in (out / "bev_snapshot.npz", out / "plots" / "bev.png"):  # from an earlier run, if any
         stale.unlink(missing_ok=True)
     notes: list[str] = []
+    late = events_after_end(scenario)
+    if late:
+        what = ", ".join(f"{format_path(loc)} {when}" for loc, when in late)
+        notes.append(f"this run ends at {scenario.duration_s:g} s, so these events do not happen: {what}")
+        print(f"whsim: note: {notes[-1]}", file=log)
     atomic_write_text(
         out / "scenario.resolved.yaml",
         yaml.safe_dump(resolved_document(scenario), sort_keys=False, allow_unicode=True),

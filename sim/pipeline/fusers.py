@@ -121,3 +121,8 @@ class TrackToTrackFuser:
 # A fuser is built from (the scenario's pipeline settings, the strategy's front-ends present in the
 # scenario, the tag registry, the strategy) and answers positions / ranges / tracks / stats.
 FUSERS = {"central": CentralFuser, "track-to-track": TrackToTrackFuser}
+FUSER_SUMMARIES = {
+    "central": "central (one tracker, measurements in timestamp order)",
+    "track-to-track": "track-to-track (one tracker per group, covariance intersection)",
+    "none": "none",
+}

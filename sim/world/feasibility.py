@@ -41,10 +41,11 @@ def _where_blocked(nav: NavMap, racks: tuple[Rect, ...], p, spec: ActorSpec) -> 
     return None
 
 
-def check_physics(sc: Scenario) -> list[Issue]:
+def check_physics(sc: Scenario, *, shortened: bool = False) -> list[Issue]:
     """Every physics problem of the scenario, by section; actors are checked only on a sane layout.
 
-    Faults and spawns after `duration_s` are allowed: a shortened run simply does not reach them."""
+    A spawn or fault at or after `duration_s` is an error in a file, unless the duration was `shortened`
+    from the command line: then the run simply does not reach it (`events_after_end` says which)."""
     world = build_static_world(sc.layout, np.random.default_rng(0))
     issues = _layout(sc, world)
     if issues:
@@ -54,7 +55,30 @@ def check_physics(sc: Scenario) -> list[Issue]:
     for i, (actor, spec) in enumerate(zip(sc.actors, actor_specs(sc.actors), strict=True)):
         issues += _actor(sc, world, nav, ("actors", i), actor, spec)
     sensor_issues, sensor_ids = _sensors(sc)
-    return issues + sensor_issues + _faults(sc, sensor_ids) + _pipeline(sc)
+    late = (
+        []
+        if shortened
+        else [
+            (loc, f"{what} is not before duration_s ({sc.duration_s:g} s)")
+            for loc, what in events_after_end(sc)
+        ]
+    )
+    return issues + late + sensor_issues + _faults(sc, sensor_ids) + _pipeline(sc)
+
+
+def events_after_end(sc: Scenario) -> list[tuple[tuple[str | int, ...], str]]:
+    """(field path, "N s") of every spawn and fault starting at or after the end of the run."""
+    out = [
+        (("actors", i, "spawn_s"), f"{a.spawn_s:g} s")
+        for i, a in enumerate(sc.actors)
+        if a.spawn_s >= sc.duration_s
+    ]
+    out += [
+        (("faults", i, "start_s"), f"{f.start_s:g} s")
+        for i, f in enumerate(sc.faults)
+        if f.start_s >= sc.duration_s
+    ]
+    return out
 
 
 def _inside(sc: Scenario, p) -> bool:

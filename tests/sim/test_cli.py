@@ -127,7 +127,11 @@ def test_a_shortened_run_never_reaches_later_spawns(tmp_path, capsys):
     assert cli.main(["run", str(path), "--duration", "2", "--out", str(out), "--quiet"]) == 0
     ids = {line.split(",")[1] for line in (out / "ground_truth.csv").read_text().splitlines()[1:]}
     assert ids == {"fl1"}
-    assert json.loads((out / "metrics.json").read_text())["sensors"]["cam"]["dropped"] == 0
+    m = json.loads((out / "metrics.json").read_text())
+    assert m["sensors"]["cam"]["dropped"] == 0
+    assert m["notes"] == [
+        "this run ends at 2 s, so these events do not happen: actors[1].spawn_s 10 s, faults[0].start_s 8 s"
+    ]
     args = ["run", str(path), "--set", "duration_s=1", "--out", str(out), "--overwrite", "--quiet"]
     assert cli.main(args) == 0
 

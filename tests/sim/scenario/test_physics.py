@@ -97,13 +97,19 @@ def test_rack_block_outside_the_building_and_dock_off_the_wall(tmp_path):
     assert any("layout.docks[0].position: [10, 6] is not on the perimeter wall" in m for m in msgs)
 
 
-def test_a_spawn_and_a_fault_after_the_end_are_allowed(tmp_path):
-    """A run shorter than the file's events is not a mistake: they simply do not happen."""
+def test_events_past_the_files_own_end_are_errors_but_a_shortened_run_skips_them(tmp_path):
+    """In a file, a spawn or fault after its own duration_s is a mistake; shortening the run from the
+    command line is not: those events simply do not happen."""
     d = scenario_dict()
     d["actors"][1]["spawn_s"] = 30
     d["faults"] = [{"sensor": "cam", "type": "dropout", "start_s": 25, "end_s": 28}]
-    sc = load_scenario(write_scenario(tmp_path, d))
-    assert sc.actors[1].spawn_s == 30 and sc.faults[0].start_s == 25
+    msgs = errors(tmp_path, d)
+    assert any("actors[1].spawn_s: 30 s is not before duration_s (20 s)" in m for m in msgs)
+    assert any("faults[0].start_s: 25 s is not before duration_s (20 s)" in m for m in msgs)
+    d["duration_s"] = 40
+    path = write_scenario(tmp_path, d)
+    sc = load_scenario(path, sets=["duration_s=10"])
+    assert sc.duration_s == 10 and sc.actors[1].spawn_s == 30
 
 
 def test_lines_are_reported_for_physics_errors(tmp_path):
