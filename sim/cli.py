@@ -204,16 +204,7 @@ def cmd_plot(args) -> int:
         raise UsageError(f"--step: {args.step} is outside this run's ticks 0..{scenario.n_ticks}")
     try:
         paths = render_plots(run, scenario=scenario, step=args.step)
-    except (
-        ValueError,
-        TypeError,
-        KeyError,
-        IndexError,
-        OSError,
-        EOFError,
-        zipfile.BadZipFile,
-        csv.Error,
-    ) as e:
+    except DAMAGED_FILE_ERRORS as e:
         # The run's files are the input here: a truncated CSV or a damaged npz is the user's to fix.
         why = f"{type(e).__name__}: {e}".splitlines()[0]
         raise UsageError(f"{run}: damaged run files, the figures cannot be redrawn ({why})") from None
