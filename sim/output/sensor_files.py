@@ -12,10 +12,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt
 import numpy as np
 import open3d as o3d
 
@@ -28,6 +24,11 @@ DEPTH_RANGE_M = (0.0, 40.0)
 
 
 def _png(path: Path, image: np.ndarray, **kw) -> None:
+    import matplotlib  # imported on first use: the sensor-kind table imports this module at start-up
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
     buf = io.BytesIO()
     plt.imsave(buf, image, format="png", **kw)
     atomic_write_bytes(path, buf.getvalue())

@@ -51,9 +51,16 @@ def frontends_for(strategy: str, scenario: Scenario) -> tuple[str, ...]:
 
 
 class Pipeline:
-    def __init__(self, strategy: Strategy, scenario: Scenario, rng: np.random.Generator, static: StaticWorld):
-        """`static` is the site: layout and stored pallets (what a site map and the WMS know)."""
-        present = frontends_for(strategy.name, scenario)
+    def __init__(
+        self,
+        strategy: Strategy,
+        present: tuple[str, ...],
+        scenario: Scenario,
+        rng: np.random.Generator,
+        static,
+    ):
+        """`present`: the strategy's front-ends this scenario has sensors for (`frontends_for`); `static`
+        is the site: layout and stored pallets (what a site map and the WMS know)."""
         ctx = FrontEndContext(scenario, static, rng)
         self.frontends = {}  # sensor id → (front-end name, front-end)
         for sensor in scenario.sensors:
@@ -113,5 +120,5 @@ def _rows(pm: PositionMeasurements) -> list[Detection]:
 def make_pipeline(
     strategy: str, scenario: Scenario, rng: np.random.Generator, static: StaticWorld
 ) -> Pipeline:
-    frontends_for(strategy, scenario)
-    return Pipeline(STRATEGIES[strategy], scenario, rng, static)
+    present = frontends_for(strategy, scenario)  # raises StrategyUnavailable
+    return Pipeline(STRATEGIES[strategy], present, scenario, rng, static)
