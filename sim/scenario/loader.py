@@ -34,6 +34,7 @@ class Problem:
     line: int | None
     path: str
     message: str
+    loc: tuple = ()  # the field path as parts, for placing the problem (the text above is for people)
 
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}" if self.line else self.file
@@ -201,7 +202,7 @@ def problems_from_validation(exc: ValidationError, file: str, lines: dict[Loc, i
     out = []
     for err in exc.errors():
         path, owner, tp = _resolve(tuple(err["loc"]))  # for an unknown key, owner is its parent model
-        out.append(Problem(file, _line_for(lines, path), format_path(path), _explain(err, owner, tp)))
+        out.append(Problem(file, _line_for(lines, path), format_path(path), _explain(err, owner, tp), path))
     return out
 
 
@@ -286,13 +287,9 @@ def parse_scenario(
     except ValidationError as e:
         problems = problems_from_validation(e, name, lines)
         raise ScenarioError(
-            [_place(name, lines, set_at, _loc_of(p), p.message) if set_at else p for p in problems]
+            [_place(name, lines, set_at, p.loc, p.message) if set_at else p for p in problems]
         ) from None
     issues = check(scenario) if check is not None else []
     if issues:
         raise ScenarioError([_place(name, lines, set_at, loc, msg) for loc, msg in issues])
     return scenario
-
-
-def _loc_of(problem: Problem) -> Loc:
-    return overrides.parse_path(problem.path) if problem.path else ()
