@@ -95,7 +95,13 @@ def build_parser() -> argparse.ArgumentParser:
     b = sub.add_parser("bench", parents=[common], help="compare strategies across scenarios and seeds")
     b.add_argument("scenarios", type=Path, nargs="+")
     b.add_argument("--strategies", required=True, help="comma-separated strategy names, or 'all'")
-    b.add_argument("--seeds", type=int, required=True, help="run seeds 1..N of every scenario")
+    b.add_argument("--seeds", type=int, required=True, help="how many seeds of every scenario to run")
+    b.add_argument(
+        "--first-seed",
+        type=int,
+        default=1,
+        help="seeds FIRST..FIRST+N-1 (default 1; tune on seeds >= 11, report on 1-5)",
+    )
     b.add_argument(
         "--duration",
         type=_positive_float,
@@ -237,7 +243,7 @@ def cmd_strategies(args) -> int:
 
 def cmd_bench(args) -> int:
     from sim.bench.results import read_results
-    from sim.bench.sweep import run_sweep, sweep_duration
+    from sim.bench.sweep import run_sweep, sweep_settings
     from sim.loading import load_scenario
     from sim.output.paths import folder_name
     from sim.runner import UsageError, apply_overrides
@@ -256,6 +262,8 @@ def cmd_bench(args) -> int:
         raise UsageError("--strategies: give each strategy once")
     if args.seeds < 1:
         raise UsageError(f"--seeds: must be at least 1, got {args.seeds}")
+    if args.first_seed < 0:
+        raise UsageError(f"--first-seed: must be 0 or more, got {args.first_seed}")
     if args.workers < 1:
         raise UsageError(f"--workers: must be at least 1, got {args.workers}")
     scenarios = []
@@ -274,12 +282,18 @@ def cmd_bench(args) -> int:
     if args.resume:
         try:
             read_results(out / "results.csv")
-            before = sweep_duration(out)
+            before = sweep_settings(out)
         except ValueError as e:
             raise UsageError(f"--resume: {e}") from None
-        if before != args.duration:
-            ran = "the files' own durations" if before is None else f"--duration {before:g}"
+        if before["duration_s"] != args.duration:
+            d = before["duration_s"]
+            ran = "the files' own durations" if d is None else f"--duration {d:g}"
             raise UsageError(f"--resume: the sweep in {out} ran with {ran}; resume it with the same")
+        if before["first_seed"] != args.first_seed:
+            raise UsageError(
+                f"--resume: the sweep in {out} ran with --first-seed {before['first_seed']}; "
+                "resume it with the same"
+            )
     progress = not args.quiet and sys.stderr.isatty()
     result = run_sweep(
         scenarios,
@@ -291,6 +305,7 @@ def cmd_bench(args) -> int:
         resume=args.resume,
         progress=progress,
         duration_s=args.duration,
+        first_seed=args.first_seed,
     )
     if not args.quiet:
         ok = sum(r["status"] == "ok" for r in result.rows)

@@ -48,14 +48,14 @@ def summary_markdown(
     rows: list[dict],
     scenarios: list[str],
     strategies: list[str],
-    n_seeds: int,
+    seeds: list[int],
     duration_s: float | None = None,
 ) -> str:
     runs = f"{duration_s:g} s runs (`--duration`), " if duration_s is not None else ""
     lines = [
         "# whsim bench summary",
         "",
-        runs + f"{n_seeds} seeds per scenario; each cell is the mean over seeds with its 95 % Student-t "
+        runs + f"{len(seeds)} seeds per scenario ({_seed_range(seeds)}); each cell is the mean over seeds with its 95 % Student-t "
         "confidence interval. **Bold**: the best of the column (NEES in bounds: the nearest to 0.95; the "
         "idealised `oracle` is not ranked). Runtime is the strategy's own wall time (perception, tracking, "
         "scoring, files) on a shared recording.",
@@ -160,5 +160,9 @@ def _bev_table(rows, sc: str, strategies: list[str]) -> list[str]:
     return lines + [f"| {s} | {_fmt(*g, 3)} | {_fmt(*t, 3)} |" for s, g, t in bev]
 
 
-def write_summary(path: Path, rows, scenarios, strategies, n_seeds, duration_s=None) -> None:
-    atomic_write_text(path, summary_markdown(rows, scenarios, strategies, n_seeds, duration_s))
+def write_summary(path: Path, rows, scenarios, strategies, seeds, duration_s=None) -> None:
+    atomic_write_text(path, summary_markdown(rows, scenarios, strategies, seeds, duration_s))
+
+
+def _seed_range(seeds: list[int]) -> str:
+    return f"seed {seeds[0]}" if len(seeds) == 1 else f"seeds {seeds[0]}–{seeds[-1]}"

@@ -26,20 +26,23 @@ class SweepResult:
 SWEEP_FILE = "sweep.json"  # the sweep's settings that results.csv does not hold, checked on --resume
 
 
-def sweep_duration(out: Path) -> float | None:
-    """The `--duration` an earlier sweep in `out` ran with (None: the files' own)."""
+def sweep_settings(out: Path) -> dict:
+    """The settings an earlier sweep in `out` ran with: `duration_s` (None: the files' own) and
+    `first_seed` (sweeps written before `--first-seed` existed started at 1)."""
     path = Path(out) / SWEEP_FILE
     if not path.is_file():
-        return None
+        return {"duration_s": None, "first_seed": 1}
     try:
-        return json.loads(path.read_text())["duration_s"]
-    except (ValueError, KeyError, TypeError):
+        data = json.loads(path.read_text())
+        return {"duration_s": data["duration_s"], "first_seed": int(data.get("first_seed", 1))}
+    except (ValueError, KeyError, TypeError, AttributeError):
         raise ValueError(f"{path}: not a whsim bench settings file") from None
 
 
-def seeds_for(n: int) -> list[int]:
-    """Seeds 1…N: `whsim run SCENARIO --seed k --strategy S` reproduces any row of the sweep."""
-    return list(range(1, n + 1))
+def seeds_for(n: int, first: int = 1) -> list[int]:
+    """Seeds first…first+N−1: `whsim run SCENARIO --seed k --strategy S` reproduces any row. Tuning uses
+    seeds ≥ 11 (`--first-seed 11`), reported figures seeds 1–5, so the two never overlap."""
+    return list(range(first, first + n))
 
 
 def run_sweep(
@@ -54,12 +57,13 @@ def run_sweep(
     progress: bool = False,
     log=sys.stderr,
     duration_s: float | None = None,
+    first_seed: int = 1,
 ) -> SweepResult:
     """`scenarios`: (path, name) pairs, already validated; `duration_s` overrides every file's."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    atomic_write_text(out / SWEEP_FILE, json.dumps({"duration_s": duration_s}) + "\n")
-    seeds = seeds_for(n_seeds)
+    atomic_write_text(out / SWEEP_FILE, json.dumps({"duration_s": duration_s, "first_seed": first_seed}) + "\n")
+    seeds = seeds_for(n_seeds, first_seed)
     names = [name for _, name in scenarios]
     order = {
         (name, seed, s): k
@@ -117,7 +121,7 @@ def run_sweep(
         bar.close()
     all_rows = [r for k, r in sorted(rows.items(), key=lambda kv: order.get(kv[0], 1e18))]
     write_results(out / "results.csv", all_rows, order)
-    write_summary(out / "summary.md", all_rows, names, strategies, n_seeds, duration_s)
+    write_summary(out / "summary.md", all_rows, names, strategies, seeds, duration_s)
     from sim.bench.figures import write_figures
 
     write_figures(out, all_rows, names, strategies, seeds[0])

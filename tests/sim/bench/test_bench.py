@@ -156,11 +156,28 @@ def test_bench_duration_shortens_every_run_and_resume_keeps_it(tmp_path, capsys)
     assert cli.main([*args, "--duration", "2", "--quiet"]) == 0
     metrics = json.loads((out / "runs" / "small" / "seed1" / "oracle" / "metrics.json").read_text())
     assert metrics["sim_time_s"] == 2.0 and metrics["world"]["actors"] == 2
-    assert (out / "summary.md").read_text().splitlines()[2].startswith("2 s runs (`--duration`), 1 seeds")
+    assert (out / "summary.md").read_text().splitlines()[2].startswith("2 s runs (`--duration`), 1 seeds per scenario (seed 1)")
     capsys.readouterr()
     assert cli.main([*args, "--resume", "--quiet"]) == 2  # not the duration it ran with
     assert "ran with --duration 2; resume it with the same" in capsys.readouterr().err
     assert cli.main([*args, "--duration", "2", "--resume", "--quiet"]) == 0
+
+
+def test_first_seed_moves_the_seeds_and_resume_keeps_it(tmp_path, capsys):
+    """Tuning seeds (≥ 11) and reporting seeds (1–5) never overlap: `--first-seed` picks where seeds start."""
+    from sim import cli
+    from tests.conftest import scenario_dict, write_scenario
+
+    path, out = write_scenario(tmp_path, scenario_dict(duration_s=2)), tmp_path / "b"
+    args = ["bench", str(path), "--strategies", "oracle", "--seeds", "2", "--out", str(out), "--workers", "1"]
+    assert cli.main([*args, "--first-seed", "11", "--quiet"]) == 0
+    assert [r["seed"] for r in _rows(out / "results.csv")] == ["11", "12"]
+    assert sorted(p.name for p in (out / "runs" / "small").iterdir()) == ["seed11", "seed12"]
+    assert "2 seeds per scenario (seeds 11–12)" in (out / "summary.md").read_text()
+    capsys.readouterr()
+    assert cli.main([*args, "--resume", "--quiet"]) == 2
+    assert "ran with --first-seed 11; resume it with the same" in capsys.readouterr().err
+    assert cli.main([*args, "--first-seed", "-1", "--quiet"]) == 2
 
 
 def test_an_interrupted_inline_sweep_keeps_its_finished_runs(tmp_path, monkeypatch):
