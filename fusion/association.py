@@ -45,14 +45,27 @@ def gnn(d2: np.ndarray, gate: float) -> tuple[np.ndarray, np.ndarray]:
     return rows[ok], cols[ok]
 
 
+def staged_gnn(d2: np.ndarray, gate: float, first: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """GNN in two stages: the tracks `first` (a mask, e.g. the confirmed ones) take their measurements
+    before the others may, so a tentative track never wins a measurement from a confirmed one."""
+    a = np.flatnonzero(first)
+    b = np.flatnonzero(~first)
+    ra, ca = gnn(d2[a], gate)
+    left = np.setdiff1d(np.arange(d2.shape[1]), ca)
+    rb, cb = gnn(d2[np.ix_(b, left)], gate)
+    return np.concatenate([a[ra], b[rb]]), np.concatenate([ca, left[cb]])
+
+
 @dataclass(frozen=True)
 class GnnAssociator:
-    """Position measurements to tracks: χ² gate at `gate_probability`, then global nearest neighbour."""
+    """Position measurements to tracks: χ² gate at `gate_probability`, then global nearest neighbour,
+    confirmed tracks first when a priority mask is given (`staged_gnn`)."""
 
     gate_probability: float = GATE_PROBABILITY
 
-    def associate(self, x: np.ndarray, P: np.ndarray, z: np.ndarray, R: np.ndarray):
+    def associate(self, x: np.ndarray, P: np.ndarray, z: np.ndarray, R: np.ndarray, first=None):
         """(track rows, measurement columns, all squared distances (tracks, measurements))."""
         d2 = position_distances(x, P, z, R)
-        rows, cols = gnn(d2, gate_threshold(2, self.gate_probability))
+        gate = gate_threshold(2, self.gate_probability)
+        rows, cols = gnn(d2, gate) if first is None else staged_gnn(d2, gate, np.asarray(first, bool))
         return rows, cols, d2

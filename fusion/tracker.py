@@ -38,6 +38,8 @@ class TrackerConfig:
     max_position_std_m: float = 4.0  # MissDeleter.max_position_std_m
     init_velocity_std_mps: float = 2.0  # MofNInitiator.init_velocity_std_mps
     gate_probability: float = 0.99  # GnnAssociator and the range / bearing gates
+    confirmed_first: bool = True  # confirmed tracks take their measurements before tentative ones
+    birth_gate_probability: float = 0.999  # a measurement this close to a confirmed track starts none
     swap_window_s: float = 2.0  # TagBinder.swap_window_s
     filter: str = "imm"  # "imm" (CV + stationary), "numpy" (batched CV), "filterpy" (reference, per track)
 
@@ -141,7 +143,8 @@ class Tracker:
         tr = self.tracks
         rows, cols = np.zeros(0, int), np.zeros(0, int)
         if len(tr) and len(z):
-            rows, cols, d2 = self.associator.associate(self.bank.x, self.bank.P, z, R)
+            first = tr.confirmed if self.config.confirmed_first else None
+            rows, cols, d2 = self.associator.associate(self.bank.x, self.bank.P, z, R, first)
             if rows.size:
                 self._count_nis(d2[rows, cols])
                 self.bank.update(rows, z[cols], R[cols])
@@ -154,9 +157,20 @@ class Tracker:
         counted = np.flatnonzero(hit | seen)
         tr.record(counted, hit[counted])
         new = np.setdiff1d(np.arange(len(z)), cols)
+        if len(tr) and len(z):
+            new = new[~self._near_confirmed(d2, new)]
         self._start(z[new], R[new], [cls[c] for c in new])
         self._manage()
         return rows, cols
+
+    def _near_confirmed(self, d2: np.ndarray, cols: np.ndarray) -> np.ndarray:
+        """Which measurements `cols` lie inside a confirmed track's birth gate: they start no track (a
+        second return of a tracked body, or the tracked body itself just outside its association gate)."""
+        p = self.config.birth_gate_probability
+        confirmed = self.tracks.confirmed
+        if p <= 0 or not confirmed.any() or not cols.size:
+            return np.zeros(cols.size, bool)
+        return (d2[np.ix_(confirmed, cols)] <= gate_threshold(2, p)).any(0)
 
     def _count_nis(self, nis: np.ndarray) -> None:
         """νᵀ S⁻¹ ν with S = H P Hᵀ + R of the applied updates: the tracker's consistency."""

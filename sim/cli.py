@@ -242,8 +242,7 @@ def cmd_strategies(args) -> int:
 
 
 def cmd_bench(args) -> int:
-    from sim.bench.results import read_results
-    from sim.bench.sweep import run_sweep, sweep_settings
+    from sim.bench.sweep import check_resumable, run_sweep
     from sim.loading import load_scenario
     from sim.output.paths import folder_name
     from sim.runner import UsageError, apply_overrides
@@ -281,19 +280,9 @@ def cmd_bench(args) -> int:
         raise UsageError(f"--out: {out} is not empty; pass --resume to continue the sweep in it")
     if args.resume:
         try:
-            read_results(out / "results.csv")
-            before = sweep_settings(out)
+            check_resumable(out, args.duration, args.first_seed)
         except ValueError as e:
             raise UsageError(f"--resume: {e}") from None
-        if before["duration_s"] != args.duration:
-            d = before["duration_s"]
-            ran = "the files' own durations" if d is None else f"--duration {d:g}"
-            raise UsageError(f"--resume: the sweep in {out} ran with {ran}; resume it with the same")
-        if before["first_seed"] != args.first_seed:
-            raise UsageError(
-                f"--resume: the sweep in {out} ran with --first-seed {before['first_seed']}; "
-                "resume it with the same"
-            )
     progress = not args.quiet and sys.stderr.isatty()
     result = run_sweep(
         scenarios,

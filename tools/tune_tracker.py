@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import hashlib
-import io
 import json
 import sys
 import tempfile
@@ -65,7 +64,9 @@ def record(path: str, seed: int, strategy: str, duration, cache: Path) -> Path:
     from sim.pipeline.pipeline import make_pipeline
     from sim.recording import Recording
 
-    target = cache / f"{Path(path).stem}_s{seed}_{strategy}_{_upstream_hash(path, seed, strategy, duration)}.pkl"
+    target = (
+        cache / f"{Path(path).stem}_s{seed}_{strategy}_{_upstream_hash(path, seed, strategy, duration)}.pkl"
+    )
     if target.exists():
         return target
     sc = _scenario(path, seed, strategy, duration)
@@ -102,6 +103,7 @@ class _Cached:
 
     def __init__(self, scenario, strategy: str, steps):
         from sim.pipeline.fusers import FUSERS
+        from sim.pipeline.measurement_models import Centring
         from sim.pipeline.pipeline import Pipeline, frontends_for
         from sim.strategies import STRATEGIES
 
@@ -109,6 +111,7 @@ class _Cached:
         tag_class = {tag: a.kind for a in scenario.actors for tag in a.tags}
         self.inner = Pipeline.__new__(Pipeline)
         self.inner.bev, self.inner.tag_class = None, tag_class
+        self.inner.centring = Centring(scenario)
         self.inner.fuser = FUSERS[s.fuser](scenario.pipeline, frontends_for(strategy, scenario), tag_class, s)
         self.bev = None
         self.outputs = {step.tick: outs for step, outs in steps}
@@ -186,7 +189,7 @@ def main(argv=None) -> int:
         by.setdefault(r["scenario"], []).append(r)
     print(f"{'scenario':16s} " + " ".join(f"{c[:10]:>10s}" for c in COLUMNS) + "  started  ooseq")
     for name, rs in by.items():
-        for r in rs + [None]:
+        for r in [*rs, None]:
             vals = rs if r is None else [r]
             label = f"{name} mean" if r is None else f"{name} s{r['seed']}"
             cells = []

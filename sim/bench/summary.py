@@ -55,10 +55,11 @@ def summary_markdown(
     lines = [
         "# whsim bench summary",
         "",
-        runs + f"{len(seeds)} seeds per scenario ({_seed_range(seeds)}); each cell is the mean over seeds with its 95 % Student-t "
-        "confidence interval. **Bold**: the best of the column (NEES in bounds: the nearest to 0.95; the "
-        "idealised `oracle` is not ranked). Runtime is the strategy's own wall time (perception, tracking, "
-        "scoring, files) on a shared recording.",
+        runs
+        + f"{len(seeds)} seeds per scenario ({_seed_range(seeds)}); each cell is the mean over seeds with "
+        "its 95 % Student-t confidence interval. **Bold**: the best of the column (NEES in bounds: the "
+        "nearest to 0.95; the idealised `oracle` is not ranked). Runtime is the strategy's own wall time "
+        "(perception, tracking, scoring, files) on a shared recording.",
         "",
     ]
     for sc in scenarios:

@@ -45,6 +45,30 @@ def seeds_for(n: int, first: int = 1) -> list[int]:
     return list(range(first, first + n))
 
 
+def check_resumable(out: Path, duration_s: float | None, first_seed: int) -> None:
+    """ValueError unless the sweep in `out` can be resumed with these settings (its own)."""
+    read_results(Path(out) / "results.csv")
+    before = sweep_settings(out)
+    if before["duration_s"] != duration_s:
+        d = before["duration_s"]
+        ran = "the files' own durations" if d is None else f"--duration {d:g}"
+        raise ValueError(f"the sweep in {out} ran with {ran}; resume it with the same")
+    if before["first_seed"] != first_seed:
+        raise ValueError(
+            f"the sweep in {out} ran with --first-seed {before['first_seed']}; resume it with the same"
+        )
+
+
+def _finished_runs(out: Path, order: dict) -> dict[tuple, dict]:
+    """The runs of an earlier sweep in `out` that finished and belong to this one."""
+    done = {}
+    for r in read_results(out / "results.csv"):
+        key = (r["scenario"], int(r["seed"]), r["strategy"])
+        if r["status"] in FINISHED and key in order:
+            done[key] = r
+    return done
+
+
 def run_sweep(
     scenarios: list[tuple[str, str]],
     strategies: list[str],
@@ -62,19 +86,16 @@ def run_sweep(
     """`scenarios`: (path, name) pairs, already validated; `duration_s` overrides every file's."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    atomic_write_text(out / SWEEP_FILE, json.dumps({"duration_s": duration_s, "first_seed": first_seed}) + "\n")
+    atomic_write_text(
+        out / SWEEP_FILE, json.dumps({"duration_s": duration_s, "first_seed": first_seed}) + "\n"
+    )
     seeds = seeds_for(n_seeds, first_seed)
     names = [name for _, name in scenarios]
     order = {
         (name, seed, s): k
         for k, (name, seed, s) in enumerate((n, seed, s) for n in names for seed in seeds for s in strategies)
     }
-    done: dict[tuple, dict] = {}
-    if resume:
-        for r in read_results(out / "results.csv"):
-            key = (r["scenario"], int(r["seed"]), r["strategy"])
-            if r["status"] in FINISHED and key in order:
-                done[key] = r
+    done = _finished_runs(out, order) if resume else {}
     jobs = []
     for path, name in scenarios:
         for seed in seeds:

@@ -21,6 +21,8 @@ def tracker_for(settings, rfid_only: bool) -> Tracker:
             max_position_std_m=s.rfid_only_max_position_std_m if rfid_only else s.max_position_std_m,
             init_velocity_std_mps=s.init_velocity_std_mps,
             gate_probability=s.gate_probability,
+            confirmed_first=s.confirmed_first,
+            birth_gate_probability=s.birth_gate_probability,
             swap_window_s=s.swap_window_s,
             filter=settings.filter,
         )

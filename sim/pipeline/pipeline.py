@@ -11,6 +11,7 @@ import numpy as np
 from fusion.measurements import PositionMeasurements
 from sim.pipeline.frontends import FRONTENDS, FrontEndContext
 from sim.pipeline.fusers import FUSERS
+from sim.pipeline.measurement_models import Centring
 from sim.scenario.models import Scenario
 from sim.sensor_kinds import SENSOR_KINDS
 from sim.strategies import STRATEGIES, Strategy
@@ -73,6 +74,7 @@ class Pipeline:
         self.bev = ctx.bev_map if any(FRONTENDS[n].bev for n in present) else None
         self.fuser = FUSERS[strategy.fuser](scenario.pipeline, present, ctx.tag_class, strategy)
         self.tag_class = ctx.tag_class
+        self.centring = Centring(scenario)
 
     def process(self, step) -> list[Detection]:
         """Feed the step's readings (timestamp order) to the fuser; return the detections made."""
@@ -89,8 +91,9 @@ class Pipeline:
     def _use(self, name: str, sensor_id: str, t: float, o) -> list[Detection]:
         rows: list[Detection] = []
         if o.positions is not None:
-            self.fuser.positions(name, o.positions, o.covered)
-            rows = _rows(o.positions)
+            pm = self.centring(sensor_id, o.positions)
+            self.fuser.positions(name, pm, o.covered)
+            rows = _rows(pm)
         if o.ranges is not None:
             self.fuser.ranges(name, o.ranges, o.zone)
             rm = o.ranges

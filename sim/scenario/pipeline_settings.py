@@ -57,6 +57,17 @@ class TrackerSettings(_Block):
         lt=1,
         description="χ² gate: the probability a true measurement falls inside",
     )
+    confirmed_first: bool = Field(
+        default=_TRACKER.confirmed_first,
+        description="confirmed tracks take their measurements before tentative ones may",
+    )
+    birth_gate_probability: float = Field(
+        default=_TRACKER.birth_gate_probability,
+        ge=0,
+        lt=1,
+        description="a measurement inside a confirmed track's χ² gate at this probability starts no track "
+        "(0: off)",
+    )
     swap_window_s: float = Field(
         default=_TRACKER.swap_window_s,
         ge=0,
@@ -204,6 +215,11 @@ class PipelineSettings(_Block):
         default="imm",
         description="track filter: IMM of constant velocity and near-stationary (batched), constant velocity "
         "(batched numpy), or the same constant velocity run per track by filterpy (the reference)",
+    )
+    measurement_model: Literal["fitted", "reported"] = Field(
+        default="fitted",
+        description="detections moved to body centres and widened by the line-of-sight models fitted on "
+        "simulated data (tools/calibrate_measurements.py), or used as the front-ends report them",
     )
     tracker: TrackerSettings = Field(default_factory=TrackerSettings)
     bev_map: BevMapSettings = Field(default_factory=BevMapSettings)

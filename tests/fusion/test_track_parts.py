@@ -93,7 +93,7 @@ def test_a_replaced_associator_is_the_one_used():
     class NeverAssociate:
         calls = 0
 
-        def associate(self, x, P, z, R):
+        def associate(self, x, P, z, R, first=None):
             NeverAssociate.calls += 1
             return np.zeros(0, int), np.zeros(0, int), np.zeros((len(x), len(z)))
 
@@ -141,3 +141,36 @@ def test_update_ranges_returns_applied_count_and_unbound_reads():
     tr = Tracker()
     out = tr.update_ranges(0.0, np.zeros((1, 3)), np.array([2.0]), np.array([0.3]), ["X"])
     assert out == (0, [0])
+
+
+def test_staged_gnn_lets_confirmed_tracks_choose_first():
+    """Joint GNN gives the middle measurement to the tentative track (least total cost); staged, the
+    confirmed track keeps it and the tentative one takes what is left (brute force over both orders)."""
+    from fusion.association import gnn, staged_gnn
+
+    d2 = np.array([[1.0, 3.0], [0.5, 8.0]])  # row 0 confirmed, row 1 tentative
+    gate = 9.21
+    assert [tuple(v) for v in gnn(d2, gate)] == [(0, 1), (1, 0)]  # 3 + 0.5 < 1 + 8
+    rows, cols = staged_gnn(d2, gate, np.array([True, False]))
+    assert sorted(zip(rows.tolist(), cols.tolist(), strict=True)) == [(0, 0), (1, 1)]
+    # With the tentative track's only option gone it stays unassigned rather than stealing.
+    rows, cols = staged_gnn(np.array([[1.0], [0.5]]), gate, np.array([True, False]))
+    assert (rows.tolist(), cols.tolist()) == ([0], [0])
+
+
+def test_a_measurement_inside_a_confirmed_tracks_birth_gate_starts_no_track():
+    """Just outside the 99 % association gate but inside the 99.9 % birth gate: no duplicate track."""
+
+    def confirmed_tracker(birth_p):
+        tr = Tracker(TrackerConfig(filter="numpy", birth_gate_probability=birth_p))
+        for k in range(4):
+            tr.update_positions(0.1 * k, np.array([[5.0, 5.0]]), R_POS)
+        assert tr.tracks.confirmed.all()
+        return tr
+
+    for birth_p, started in ((0.999, 1), (0.0, 2)):
+        tr = confirmed_tracker(birth_p)
+        s = np.sqrt(tr.bank.P[0, 0, 0] + 0.1**2)
+        d = s * np.sqrt(0.5 * (gate_threshold(2, 0.99) + gate_threshold(2, 0.999)))  # between the gates
+        tr.update_positions(0.3 + 1e-9, np.array([[5.0 + d, 5.0]]), R_POS)
+        assert tr.stats.tracks_started == started

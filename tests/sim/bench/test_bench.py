@@ -156,7 +156,12 @@ def test_bench_duration_shortens_every_run_and_resume_keeps_it(tmp_path, capsys)
     assert cli.main([*args, "--duration", "2", "--quiet"]) == 0
     metrics = json.loads((out / "runs" / "small" / "seed1" / "oracle" / "metrics.json").read_text())
     assert metrics["sim_time_s"] == 2.0 and metrics["world"]["actors"] == 2
-    assert (out / "summary.md").read_text().splitlines()[2].startswith("2 s runs (`--duration`), 1 seeds per scenario (seed 1)")
+    assert (
+        (out / "summary.md")
+        .read_text()
+        .splitlines()[2]
+        .startswith("2 s runs (`--duration`), 1 seeds per scenario (seed 1)")
+    )
     capsys.readouterr()
     assert cli.main([*args, "--resume", "--quiet"]) == 2  # not the duration it ran with
     assert "ran with --duration 2; resume it with the same" in capsys.readouterr().err

@@ -1,0 +1,20 @@
+"""Detections moved to body centres along the sensor's line of sight (closed forms)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from fusion.line_of_sight import LineOfSightModel, to_centres
+
+
+def test_centre_lies_beyond_the_near_face_and_spread_is_added_in_the_line_of_sight_frame():
+    m = LineOfSightModel(bias_along_m=0.3, add_var_along_m2=0.04, add_var_across_m2=0.01)
+    z = np.array([[3.0, 4.0], [0.0, -2.0]])  # 5 m along (0.6, 0.8); 2 m along (0, -1)
+    R = np.stack([np.eye(2) * 0.01] * 2)
+    zc, Rc = to_centres(z, R, np.zeros(2), [m, LineOfSightModel()])
+    np.testing.assert_allclose(zc, [[3.18, 4.24], [0.0, -2.0]])
+    u, n = np.array([0.6, 0.8]), np.array([-0.8, 0.6])
+    np.testing.assert_allclose(Rc[0], np.eye(2) * 0.01 + 0.04 * np.outer(u, u) + 0.01 * np.outer(n, n))
+    np.testing.assert_allclose(Rc[1], R[1])
+    # Variance along and across read back as the reported plus the added.
+    assert np.isclose(u @ Rc[0] @ u, 0.05) and np.isclose(n @ Rc[0] @ n, 0.02)

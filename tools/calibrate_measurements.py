@@ -1,0 +1,133 @@
+"""Fit the detection measurement models: per (source, reported class), how far the detected point sits from
+the body's centre along the sensor's line of sight (a body seen from one side is measured at its near
+face) and the spread along and across that line, from simulated runs on tuning seeds.
+
+    python tools/calibrate_measurements.py scenarios/default.yaml scenarios/busy.yaml --seeds 11-14 \
+        [--write sim/pipeline/measurement_models.json]
+
+Detections are matched to the nearest true centre within `--match-m` (2 m) at the tick they arrive; only
+sensors without a latency fault are used (their detections describe the moment of their tick). The
+front-ends' outputs come from `tools/tune_tracker.py`'s cache. Printed per group: detections matched, the
+normalised squared error eᵀR⁻¹e against the front-end's own covariance (2 when consistent) and after the
+fitted model, the bias along the line of sight (positive: the true centre lies beyond the detection) and
+the spreads.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections import defaultdict
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import tune_tracker
+
+MIN_MATCHES = 30  # fewer matched detections than this: no model for the group (too few to fit)
+
+
+def _samples(path: str, seed: int, strategy: str, match_m: float, cache: Path):
+    """(source, class, e_along, e_across, R_along, R_across, d²_reported) per matched detection."""
+    import cloudpickle
+
+    sc = tune_tracker._scenario(path, seed, strategy, None)
+    late = {f.sensor for f in sc.faults if f.type == "latency"}
+    where = {s.id: np.asarray(s.position[:2], float) for s in sc.sensors if hasattr(s, "position")}
+    data = cloudpickle.loads(tune_tracker.record(path, seed, strategy, None, cache).read_bytes())
+    out = []
+    for step, outs in data["steps"]:
+        g = step.truth.xyz[:, :2]
+        for _, sid, _, o in outs:
+            pm = o.positions
+            if pm is None or not len(pm) or sid not in where or sid in late or not len(g):
+                continue
+            d = np.linalg.norm(pm.z[:, None] - g[None], axis=2)
+            j = d.argmin(1)
+            ok = d[np.arange(len(pm)), j] <= match_m
+            for k in np.flatnonzero(ok):
+                u = pm.z[k] - where[sid]
+                u /= max(np.linalg.norm(u), 1e-9)
+                n = np.array([-u[1], u[0]])
+                e = g[j[k]] - pm.z[k]
+                R = pm.R[k]
+                out.append(
+                    (pm.source, pm.cls[k], e @ u, e @ n, u @ R @ u, n @ R @ n, e @ np.linalg.solve(R, e))
+                )
+    return out
+
+
+def added_variance(e: np.ndarray, r: np.ndarray) -> float:
+    """The variance q ≥ 0 to add to the reported variances r so that mean(e² / (r + q)) = 1 (bisection;
+    the mean falls as q grows). 0 when the reported variances already cover the errors."""
+    if np.mean(e * e / r) <= 1:
+        return 0.0
+    lo, hi = 0.0, float(np.mean(e * e)) * 4 + 1e-6
+    for _ in range(60):
+        q = (lo + hi) / 2
+        lo, hi = (q, hi) if np.mean(e * e / (r + q)) > 1 else (lo, q)
+    return hi
+
+
+def fit(rows) -> dict:
+    """Per (source, class): bias along the line of sight (median) and the variances to add along and
+    across it so that each axis' normalised squared error averages 1 (2 for the pair)."""
+    groups = defaultdict(list)
+    for r in rows:
+        groups[(r[0], r[1])].append(r[2:])
+    models = {}
+    for (source, cls), v in sorted(groups.items()):
+        a = np.array(v)
+        if len(a) < MIN_MATCHES:
+            continue
+        bias = float(np.median(a[:, 0]))
+        q_along = added_variance(a[:, 0] - bias, a[:, 2])
+        q_across = added_variance(a[:, 1], a[:, 3])
+        models[f"{source}/{cls}"] = {
+            "matched": len(a),
+            "bias_along_m": round(bias, 3),
+            "add_var_along_m2": round(q_along, 4),
+            "add_var_across_m2": round(q_across, 4),
+            "nse_reported": round(float(np.mean(a[:, 4])), 2),
+        }
+    return models
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("scenarios", nargs="+")
+    p.add_argument("--seeds", default="11-14")
+    p.add_argument("--strategy", default="central")
+    p.add_argument("--match-m", type=float, default=2.0)
+    p.add_argument("--cache", default=str(tune_tracker.ROOT / ".cache" / "tune"))
+    p.add_argument("--write", help="write the fitted models to this JSON file")
+    a = p.parse_args(argv)
+    seeds = tune_tracker._seeds(a.seeds)
+    if min(seeds) < 11:
+        p.error("fit on seeds ≥ 11; seeds 1–10 are for reporting")
+    rows = []
+    for path in a.scenarios:
+        for seed in seeds:
+            rows += _samples(path, seed, a.strategy, a.match_m, Path(a.cache))
+    models = fit(rows)
+    print(f"{'group':22s} {'n':>6s} {'nse':>6s} {'bias':>6s} {'+var_al':>8s} {'+var_ac':>8s}")
+    for k, m in models.items():
+        print(
+            f"{k:22s} {m['matched']:6d} {m['nse_reported']:6.2f} {m['bias_along_m']:6.2f} "
+            f"{m['add_var_along_m2']:8.4f} {m['add_var_across_m2']:8.4f}"
+        )
+    if a.write:
+        doc = {
+            "fitted_with": "python tools/calibrate_measurements.py "
+            + " ".join(a.scenarios)
+            + f" --seeds {a.seeds} --match-m {a.match_m:g}",
+            "models": models,
+        }
+        Path(a.write).write_text(json.dumps(doc, indent=1) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
