@@ -104,7 +104,7 @@ class _Cached:
     def __init__(self, scenario, strategy: str, steps):
         from sim.pipeline.fusers import FUSERS
         from sim.pipeline.measurement_models import Centring
-        from sim.pipeline.pipeline import Pipeline, frontends_for
+        from sim.pipeline.pipeline import Pipeline, frontends_for, reorder_window
         from sim.strategies import STRATEGIES
 
         s = STRATEGIES[strategy]
@@ -112,7 +112,9 @@ class _Cached:
         self.inner = Pipeline.__new__(Pipeline)
         self.inner.bev, self.inner.tag_class = None, tag_class
         self.inner.centring = Centring(scenario)
-        self.inner.fuser = FUSERS[s.fuser](scenario.pipeline, frontends_for(strategy, scenario), tag_class, s)
+        present = frontends_for(strategy, scenario)
+        window = reorder_window(scenario)
+        self.inner.fuser = FUSERS[s.fuser](scenario.pipeline, present, tag_class, s, window_s=window)
         self.bev = None
         self.outputs = {step.tick: outs for step, outs in steps}
 

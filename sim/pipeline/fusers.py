@@ -4,6 +4,9 @@ at each output time by covariance intersection (`fusion.track_fusion`)."""
 
 from __future__ import annotations
 
+import copy
+
+from fusion.reorder import ReorderBuffer
 from fusion.rfid_initiation import RfidInitiator
 from fusion.track import TrackState
 from fusion.track_fusion import fuse_track_lists
@@ -39,6 +42,14 @@ class LocalTracker:
         self.tag_class = tag_class
         self.initiator = RfidInitiator(settings.rfid.multilateration_window_s, zone_starts=rfid_only)
 
+    def __deepcopy__(self, memo):
+        """A snapshot for the reorder buffer: the tracker and the RFID initiator's memory; the settings
+        and the tag registry are shared (they never change)."""
+        new = copy.copy(self)
+        new.tracker = copy.deepcopy(self.tracker, memo)
+        new.initiator = copy.deepcopy(self.initiator, memo)
+        return new
+
     def positions(self, pm, covered) -> None:
         self.tracker.update_positions(pm.t, pm.z, pm.R, list(pm.cls), covered=covered)
 
@@ -59,23 +70,53 @@ class LocalTracker:
         }
 
 
+class Ordered:
+    """A local tracker behind a reorder buffer: measurements applied in timestamp order within the
+    window, however late they arrive (`fusion.reorder`)."""
+
+    def __init__(self, local: LocalTracker, window_s: float):
+        self.buffer = ReorderBuffer(local, window_s)
+
+    @property
+    def local(self) -> LocalTracker:
+        return self.buffer.state
+
+    @property
+    def tracker(self) -> Tracker:
+        return self.buffer.state.tracker
+
+    def positions(self, pm, covered) -> None:
+        self.buffer.submit(pm.t, "positions", pm, covered)
+
+    def ranges(self, rm, zone) -> None:
+        self.buffer.submit(rm.t, "ranges", rm, zone)
+
+    def stats(self) -> dict:
+        s = self.local.stats()
+        s["out_of_sequence_dropped"] += self.buffer.too_late
+        return s | {
+            "out_of_sequence_reordered": self.buffer.late_applied,
+            "reorder_window_s": self.buffer.window_s,
+        }
+
+
 class CentralFuser:
     """Every front-end into one tracker."""
 
-    def __init__(self, settings, present: tuple[str, ...], tag_class: dict[str, str], strategy=None):
-        self.local = LocalTracker(settings, present, tag_class)
+    def __init__(self, settings, present, tag_class, strategy=None, window_s: float = 0.0):
+        self.ordered = Ordered(LocalTracker(settings, present, tag_class), window_s)
 
     def positions(self, frontend: str, pm, covered) -> None:
-        self.local.positions(pm, covered)
+        self.ordered.positions(pm, covered)
 
     def ranges(self, frontend: str, rm, zone) -> None:
-        self.local.ranges(rm, zone)
+        self.ordered.ranges(rm, zone)
 
     def tracks(self, t: float) -> list[TrackState]:
-        return self.local.tracker.states(at=t)
+        return self.ordered.tracker.states(at=t)
 
     def stats(self) -> dict:
-        return self.local.stats() | {"tag_swaps": self.local.tracker.stats.tag_swaps}
+        return self.ordered.stats() | {"tag_swaps": self.ordered.tracker.stats.tag_swaps}
 
 
 class TrackToTrackFuser:
@@ -86,11 +127,13 @@ class TrackToTrackFuser:
     present; a further feeder whose group is absent (beams without a thermal camera) joins the first group
     built, rather than being lost."""
 
-    def __init__(self, settings, present: tuple[str, ...], tag_class: dict[str, str], strategy):
+    def __init__(self, settings, present, tag_class, strategy, window_s: float = 0.0):
         groups = strategy.groups
         built = [(name, feeders) for name, feeders in groups if feeders[0] in present]
         self.local = {
-            name: LocalTracker(settings, tuple(f for f in feeders if f in present), tag_class)
+            name: Ordered(
+                LocalTracker(settings, tuple(f for f in feeders if f in present), tag_class), window_s
+            )
             for name, feeders in built
         }
         self.route = {f: name for name, feeders in reversed(groups) for f in feeders if f in present}
@@ -110,18 +153,19 @@ class TrackToTrackFuser:
         return self._global.setdefault(key, len(self._global) + 1)
 
     def tracks(self, t: float) -> list[TrackState]:
-        lists = [(name, lt.tracker.states(confirmed_only=True, at=t)) for name, lt in self.local.items()]
+        lists = [(name, o.tracker.states(confirmed_only=True, at=t)) for name, o in self.local.items()]
         return [
             TrackState(self._gid((name, s.id)), t, s.x, s.P, s.status, s.cls, s.tag)
             for name, s in fuse_track_lists(lists, self.gate_probability)
         ]
 
     def stats(self) -> dict:
-        return {name: lt.stats() for name, lt in self.local.items()}
+        return {name: o.stats() for name, o in self.local.items()}
 
 
 # A fuser is built from (the scenario's pipeline settings, the strategy's front-ends present in the
-# scenario, the tag registry, the strategy) and answers positions / ranges / tracks / stats.
+# scenario, the tag registry, the strategy, window_s=the reorder window) and answers positions / ranges /
+# tracks / stats.
 FUSERS = {"central": CentralFuser, "track-to-track": TrackToTrackFuser}
 FUSER_SUMMARIES = {
     "central": "central (one tracker, measurements in timestamp order)",

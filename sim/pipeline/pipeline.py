@@ -51,6 +51,16 @@ def frontends_for(strategy: str, scenario: Scenario) -> tuple[str, ...]:
     return have
 
 
+def reorder_window(scenario: Scenario) -> float:
+    """How late a measurement may arrive and still be applied in its place: the setting, or the largest
+    latency the scenario configures plus one tick (readings are delivered on ticks)."""
+    window = scenario.pipeline.tracker.reorder_window_s
+    if window is not None:
+        return window
+    latencies = [f.latency_s for f in scenario.faults if f.type == "latency"]
+    return max(latencies) + scenario.dt_s if latencies else 0.0
+
+
 class Pipeline:
     def __init__(
         self,
@@ -72,7 +82,9 @@ class Pipeline:
             (n, FRONTENDS[n].build(None, ctx)) for n in present if FRONTENDS[n].sensor_type is None
         ]
         self.bev = ctx.bev_map if any(FRONTENDS[n].bev for n in present) else None
-        self.fuser = FUSERS[strategy.fuser](scenario.pipeline, present, ctx.tag_class, strategy)
+        self.fuser = FUSERS[strategy.fuser](
+            scenario.pipeline, present, ctx.tag_class, strategy, window_s=reorder_window(scenario)
+        )
         self.tag_class = ctx.tag_class
         self.centring = Centring(scenario)
 

@@ -68,6 +68,14 @@ class TrackerSettings(_Block):
         description="a measurement inside a confirmed track's χ² gate at this probability starts no track "
         "(0: off)",
     )
+    reorder_window_s: float | None = Field(
+        default=None,
+        ge=0,
+        le=60,
+        description="late measurements up to this old are applied in time order (tracks corrected as they "
+        "arrive); older ones are dropped and counted. Default: the largest latency the scenario configures "
+        "plus one tick (0 without latency)",
+    )
     swap_window_s: float = Field(
         default=_TRACKER.swap_window_s,
         ge=0,
