@@ -37,6 +37,8 @@ class Blob:
     covariance: np.ndarray  # (2, 2)
     peak_c: float  # the largest value inside (temperature for thermal blobs)
     pixels: int
+    width_m: float = float("nan")  # the blob's width on the floor at its contact point
+    height_m: float = float("nan")  # how tall a body standing at the contact point would be to reach its top
 
 
 def floor_point(camera: PinholeCamera, u: float, v: float) -> np.ndarray | None:
@@ -93,7 +95,8 @@ def floor_blobs(
         p = floor_point(camera, u_bottom + 0.0, v_bottom + 0.5)  # the lower edge of the bottom pixel
         if p is None:
             continue
-        if max_height_m is not None and _height_at(camera, p, vs[sel].min() - 0.5, u_bottom) > max_height_m:
+        height = _height_at(camera, p, vs[sel].min() - 0.5, u_bottom)
+        if max_height_m is not None and height > max_height_m:
             continue  # standing there, it would be taller than anything that moves: a misplaced fragment
         # Footprint of the pixel uncertainty: numerical Jacobian of the floor point w.r.t. (u, v).
         du = floor_point(camera, u_bottom + 1.0, v_bottom + 0.5)
@@ -110,5 +113,5 @@ def floor_blobs(
         half = min(width_m / 2, max_half_depth_m)
         centre = p[:2] + ray * half
         cov = cov + np.outer(ray, ray) * (half / 2) ** 2 + np.eye(2) * 0.05**2
-        out.append(Blob(centre, cov, float(peaks[k - 1]), int(sizes[k])))
+        out.append(Blob(centre, cov, float(peaks[k - 1]), int(sizes[k]), width_m, height))
     return out

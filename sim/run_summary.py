@@ -36,6 +36,12 @@ def print_run_summary(scenario, m: dict, out: Path, save_sensors) -> None:
                 f"  {c:<9}  {fmt(v['mota'])}  {fmt(v['motp_m']):<7}  {'':5}   {'':5}   {'':8}  {'':7}  "
                 f"{v['id_switches']:<4}  {v['false_positives']:<5}  {v['misses']}"
             )
+        if tr.get("coverage_ceiling") is not None:
+            print(
+                f"  coverage ceiling {fmt(tr['coverage_ceiling'])} (truth frames with a detection within "
+                f"{m['evaluation']['gate_m']:g} m), MOTA / ceiling {fmt(tr['mota_over_ceiling'])}, "
+                f"identity accuracy {fmt(tr.get('identity_accuracy'))}"
+            )
     print(f"  run directory: {out}/  (ground_truth.csv, metrics.json, scenario.resolved.yaml)")
     if save_sensors:
         print(f"  sensor data: {out}/sensors/")

@@ -17,6 +17,7 @@ import numpy as np
 
 from fusion.metrics import (
     AP_THRESHOLDS_M,
+    GATE_M,
     ClearMot,
     Frame,
     IdF1,
@@ -51,6 +52,9 @@ class RunScorer:
         self.det: dict[str, dict] = defaultdict(
             lambda: {"scores": [], "tp": {t: [] for t in AP_THRESHOLDS_M}, "n_truth": 0}
         )
+        self.recently_seen: set = set()  # truth ids with a detection within GATE_M since the last output
+        self.ceiling_frames, self.ceiling_covered = 0, 0  # truth frames, and those with such a detection
+        self.nse: dict = defaultdict(lambda: [0.0, 0])  # (source, true class) → [Σ eᵀR⁻¹e, count]
         self.series = AtomicStream(Path(out) / "metrics_timeseries.csv")
         self.series.write(TIMESERIES_COLUMNS + "\n")
 
@@ -58,6 +62,9 @@ class RunScorer:
     def tracks(self, t: float, truth: TruthFrame, states) -> None:
         confirmed = [s for s in states if s.status == "confirmed"]
         est = np.array([s.x for s in confirmed], float).reshape(-1, 4)
+        self.ceiling_frames += len(truth)
+        self.ceiling_covered += sum(i in self.recently_seen for i in truth.ids)
+        self.recently_seen.clear()
         frame = Frame(list(truth.ids), truth.xyz[:, :2], [s.id for s in confirmed], est[:, :2])
         matches = self.mot.update(frame)
         self.idf.update(frame)
@@ -105,11 +112,30 @@ class RunScorer:
         for source, ds in by_source.items():
             acc = self.det[source]
             z = np.array([d.z for d in ds])
+            self._coverage_and_consistency(truth, source, z, np.array([d.R for d in ds]))
             scores = np.array([d.score for d in ds])
             acc["scores"] += scores.tolist()
             acc["n_truth"] += len(truth)
             for thr in AP_THRESHOLDS_M:
                 acc["tp"][thr] += match_detections(truth.xyz[:, :2], z, scores, thr).tolist()
+
+    def _coverage_and_consistency(self, truth: TruthFrame, source: str, z, R) -> None:
+        """Which truths a detection came within GATE_M of (the tracker's ceiling), and each detection's
+        normalised squared error eᵀR⁻¹e against its nearest truth (2 on average when R tells the truth)."""
+        if not len(truth):
+            return
+        d = np.linalg.norm(z[:, None] - truth.xyz[None, :, :2], axis=2)
+        near = d <= GATE_M
+        self.recently_seen.update(truth.ids[j] for j in np.flatnonzero(near.any(0)))
+        j = d.argmin(1)
+        ok = near[np.arange(len(z)), j]
+        if ok.any():
+            e = truth.xyz[j[ok], :2] - z[ok]
+            v = np.einsum("ni,ni->n", e, np.linalg.solve(R[ok], e[..., None])[..., 0])
+            for cid, x in zip(truth.class_ids[j[ok]], v, strict=True):
+                acc = self.nse[(source, CLASS_NAMES[int(cid)])]
+                acc[0] += float(x)
+                acc[1] += 1
 
     # ----------------------------------------------------------------------------------------- result
     def close(self) -> None:
@@ -145,6 +171,10 @@ class RunScorer:
             "nees_mean": self.nees_sum / self.n_nees if self.n_nees else None,
             "nees_in_bounds": self.nees_in / self.n_nees if self.n_nees else None,
             "identity_accuracy": self.tag_correct / self.tag_checks if self.tag_checks else None,
+            "coverage_ceiling": self.ceiling_covered / self.ceiling_frames if self.ceiling_frames else None,
+            "mota_over_ceiling": mot["mota"] / (self.ceiling_covered / self.ceiling_frames)
+            if self.ceiling_covered
+            else None,
             "per_class": {},
         }
         mapping = self.idf.mapping()
@@ -172,7 +202,8 @@ class RunScorer:
                 aps.append(ap)
                 if thr == 1.0:
                     p, r = p_, r_
-            detection[source] = {"precision": p, "recall": r, "ap": float(np.mean(aps))}
+            nse = {c: v[0] / v[1] for (src, c), v in sorted(self.nse.items()) if src == source and v[1]}
+            detection[source] = {"precision": p, "recall": r, "ap": float(np.mean(aps)), "nse": nse}
         return {
             "tracking": _round(tracking),
             "evaluation": evaluation_settings(),

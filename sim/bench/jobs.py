@@ -29,6 +29,9 @@ METRIC_COLUMNS = (
     "velocity_rmse_mps",
     "nees_mean",
     "nees_in_bounds",
+    "identity_accuracy",
+    "coverage_ceiling",
+    "mota_over_ceiling",
     "bev_iou_graphcut",
     "bev_iou_threshold",
 )

@@ -19,6 +19,9 @@ HEADLINE = (
     ("gospa", "GOSPA (m)", "min"),
     ("rmse_m", "RMSE (m)", "min"),
     ("nees_in_bounds", "NEES in bounds", 0.95),  # a consistent filter: 95 % inside its 95 % interval
+    ("identity_accuracy", "identity acc.", "max"),
+    ("coverage_ceiling", "coverage ceiling", "max"),
+    ("mota_over_ceiling", "MOTA / ceiling", "max"),
     ("runtime_s", "runtime (s)", "min"),
 )
 PAIRED = (("mota", "MOTA"), ("hota", "HOTA"), ("gospa", "GOSPA"))

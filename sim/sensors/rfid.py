@@ -1,13 +1,14 @@
 """UHF RFID reader (SPEC §8): passive-tag link budget, read probability, Gen2 read-rate cap, RSSI, phase.
 
 Forward link (reader → tag) decides whether a tag powers up:
-    P_tag = P_tx + G_reader(θ) + G_tag − L_pol − PL(d) − n_racks · L_rack,  read iff P_tag + X ≥ S_tag
+    P̄_tag = P_tx + G_reader(θ) + G_tag − L_pol − PL(d) − n_racks · L_rack,  read iff P̄_tag + X ≥ S_tag
 with log-distance path loss PL(d) = 20 log10(4π d0 / λ) + 10 n log10(d / d0) and log-normal shadowing
 X ~ N(0, σ²) (Rappaport, *Wireless Communications*, §4.9–4.10; UHF RFID indoor n ≈ 1.8–2.2, σ ≈ 5–9 dB).
 The read probability is therefore Φ((P̄_tag − S_tag) / σ): ≈ 0.9 at 5 m and 0.8 at 7 m on boresight
 with the defaults (SPEC §8: reliable range 3–7 m), with a long tail beyond. The reverse link
 (backscatter) sees the same channel twice:
-    RSSI = P_tx + 2 G_reader + 2 G_tag − 2 (L_pol + PL + X + racks) − L_mod.
+    RSSI = P_tx + 2 (P̄_tag − P_tx + X) − L_mod,
+with X the same shadowing sample that powered the tag (reads are biased towards favourable fades).
 Phase is 4πd/λ mod 2π plus noise. A reader fires `rate_hz` inventory rounds a second with at most
 `max_reads_per_s / rate_hz` slots each; with n tags in the field, slotted-ALOHA efficiency
 (1 − 1/n)^(n−1) leaves fewer successful reads (EPC Gen2 Q algorithm ≈ 1/e for large n).
@@ -134,8 +135,10 @@ class RfidReader(Sensor):
             efficiency = (1 - 1 / n) ** (n - 1) if n > 1 else 1.0
             k = min(n, max(1, int(self.slots * efficiency)))
             powered = np.sort(self.rng.choice(powered, size=k, replace=False))
-        loss = mean_p[powered] - self.tx_dbm - shadow[powered]  # one-way channel, gains included
-        rssi = self.tx_dbm + 2 * loss - MODULATION_LOSS_DB
+        # One-way channel gain (antenna gains, losses and this read's shadowing), seen twice by the
+        # backscatter. The shadowing that powered the tag is the same sample: it raises the RSSI too.
+        gain = mean_p[powered] - self.tx_dbm + shadow[powered]
+        rssi = self.tx_dbm + 2 * gain - MODULATION_LOSS_DB
         phase = (
             4 * math.pi * d[powered] / self.wavelength
             + self.rng.standard_normal(len(powered)) * PHASE_NOISE_RAD

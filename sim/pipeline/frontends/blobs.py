@@ -6,6 +6,7 @@ import numpy as np
 
 from fusion.measurements import PositionMeasurements
 from perception.camera_model import PinholeCamera
+from perception.class_priors import DEFAULT_PRIORS
 
 
 def camera_of(frame) -> PinholeCamera:
@@ -16,11 +17,19 @@ def camera_of(frame) -> PinholeCamera:
 
 
 def blob_measurements(frame, source: str, blobs, full_score_px: int) -> PositionMeasurements:
-    """Blobs (perception.floor_blobs) as floor positions, class unknown, scored by their pixel count."""
+    """Blobs (perception.floor_blobs) as floor positions, scored by their pixel count, classed by the
+    height and floor width of the body they would be (the class priors' rules, width² as the footprint)."""
     z = np.array([b.position for b in blobs], float).reshape(-1, 2)
     R = np.array([b.covariance for b in blobs], float).reshape(-1, 2, 2)
     score = np.array([min(1.0, b.pixels / full_score_px) for b in blobs], float)
-    return PositionMeasurements(frame.t, frame.sensor_id, source, z, R, ("unknown",) * len(blobs), score)
+    cls = tuple(blob_class(b) for b in blobs)
+    return PositionMeasurements(frame.t, frame.sensor_id, source, z, R, cls, score)
+
+
+def blob_class(b) -> str:
+    if not (np.isfinite(b.height_m) and np.isfinite(b.width_m)):
+        return "unknown"
+    return DEFAULT_PRIORS.classify(b.height_m, b.width_m**2)
 
 
 def in_view(camera: PinholeCamera):
