@@ -45,15 +45,21 @@ def gnn(d2: np.ndarray, gate: float) -> tuple[np.ndarray, np.ndarray]:
     return rows[ok], cols[ok]
 
 
-def staged_gnn(d2: np.ndarray, gate: float, first: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """GNN in two stages: the tracks `first` (a mask, e.g. the confirmed ones) take their measurements
-    before the others may, so a tentative track never wins a measurement from a confirmed one."""
-    a = np.flatnonzero(first)
-    b = np.flatnonzero(~first)
-    ra, ca = gnn(d2[a], gate)
-    left = np.setdiff1d(np.arange(d2.shape[1]), ca)
-    rb, cb = gnn(d2[np.ix_(b, left)], gate)
-    return np.concatenate([a[ra], b[rb]]), np.concatenate([ca, left[cb]])
+def staged_gnn(d2: np.ndarray, gate: float, priority: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """GNN in stages: tracks of a lower `priority` level (per track; a mask counts True as first) take
+    their measurements before the next level may, so a tentative track never wins a measurement from a
+    confirmed one."""
+    priority = np.asarray(priority)
+    levels = (~priority).astype(int) if priority.dtype == bool else priority
+    left = np.arange(d2.shape[1])
+    rows, cols = [], []
+    for level in np.unique(levels):
+        a = np.flatnonzero(levels == level)
+        r, c = gnn(d2[np.ix_(a, left)], gate)
+        rows.append(a[r])
+        cols.append(left[c])
+        left = np.setdiff1d(left, left[c])
+    return np.concatenate(rows), np.concatenate(cols)
 
 
 @dataclass(frozen=True)
@@ -67,5 +73,5 @@ class GnnAssociator:
         """(track rows, measurement columns, all squared distances (tracks, measurements))."""
         d2 = position_distances(x, P, z, R)
         gate = gate_threshold(2, self.gate_probability)
-        rows, cols = gnn(d2, gate) if first is None else staged_gnn(d2, gate, np.asarray(first, bool))
+        rows, cols = gnn(d2, gate) if first is None else staged_gnn(d2, gate, first)
         return rows, cols, d2

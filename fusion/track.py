@@ -24,7 +24,8 @@ class TrackTable:
     """Identity and life of every track, one row each, in the filter bank's order.
 
     `history` holds the last `window` scans that counted for a track (1 hit, 0 miss, −1 not yet), newest
-    last; `misses` the consecutive misses. Only scans that could have seen a track count for it."""
+    last; `misses` the consecutive misses. Only scans that could have seen a track count for it. A *lost*
+    track is a confirmed one that stopped being seen: not reported, coasting, re-acquired by a hit."""
 
     def __init__(self, window: int):
         self.window = window
@@ -32,6 +33,8 @@ class TrackTable:
         self.cls: list[str] = []
         self.tag: list[str | None] = []
         self.confirmed = np.zeros(0, bool)
+        self.lost = np.zeros(0, bool)  # confirmed, not seen for too long: coasting unreported
+        self.lost_at = np.zeros(0)  # when it was lost (s)
         self.history = np.full((0, window), -1, np.int8)
         self.misses = np.zeros(0, np.int64)
 
@@ -45,6 +48,8 @@ class TrackTable:
         self.cls += cls
         self.tag += [None] * n
         self.confirmed = np.concatenate([self.confirmed, np.zeros(n, bool)])
+        self.lost = np.concatenate([self.lost, np.zeros(n, bool)])
+        self.lost_at = np.concatenate([self.lost_at, np.zeros(n)])
         first = np.full((n, self.window), -1, np.int8)
         first[:, -1] = 1
         self.history = np.concatenate([self.history, first])
@@ -56,6 +61,7 @@ class TrackTable:
         hit = np.broadcast_to(np.asarray(hit, bool), rows.shape)
         self.history[rows] = np.column_stack([self.history[rows, 1:], hit.astype(np.int8)])
         self.misses[rows] = np.where(hit, 0, self.misses[rows] + 1)
+        self.lost[rows[hit]] = False  # re-acquired: same id, same tag
 
     def hits(self) -> np.ndarray:
         return (self.history == 1).sum(1)
@@ -74,3 +80,4 @@ class TrackTable:
             self.history[mask],
             self.misses[mask],
         )
+        self.lost, self.lost_at = self.lost[mask], self.lost_at[mask]

@@ -43,15 +43,27 @@ class MofNInitiator:
 
 @dataclass(frozen=True)
 class MissDeleter:
-    """A confirmed track is deleted after `after_misses` consecutive counted misses; any track once its
-    position σ passes `max_position_std_m` (it has coasted unseen too long to be anywhere in particular)."""
+    """A confirmed track is *lost* after `after_misses` consecutive counted misses or once its position σ
+    passes `max_position_std_m` (it has coasted unseen too long to be anywhere in particular): it is no
+    longer reported but keeps coasting for `keep_lost_s`, so that a measurement can re-acquire it under
+    its id and tag; then it is deleted, as is any lost track whose σ passes twice the limit. A tentative
+    track past the σ limit is deleted at once. `keep_lost_s` 0: deleted when lost."""
 
     after_misses: int = 6
     max_position_std_m: float = 4.0
+    keep_lost_s: float = 0.0
 
-    def lost(self, P: np.ndarray) -> np.ndarray:
+    def unseen(self, P: np.ndarray) -> np.ndarray:
+        """Tracks too uncertain to be reported."""
         return position_std(P) > self.max_position_std_m
 
-    def review(self, table: TrackTable, P: np.ndarray) -> np.ndarray:
-        """Mask of tracks to delete (confirmed status as it was before this scan's confirmations)."""
-        return (table.confirmed & (table.misses >= self.after_misses)) | self.lost(P)
+    def review(self, table: TrackTable, P: np.ndarray, t: float) -> tuple[np.ndarray, np.ndarray]:
+        """(lose, delete) masks (confirmed status as it was before this scan's confirmations)."""
+        std = position_std(P)
+        active = table.confirmed & ~table.lost
+        lose = active & ((table.misses >= self.after_misses) | (std > self.max_position_std_m))
+        expired = table.lost & ((t - table.lost_at > self.keep_lost_s) | (std > 2 * self.max_position_std_m))
+        delete = expired | (~table.confirmed & (std > self.max_position_std_m))
+        if self.keep_lost_s <= 0:
+            delete, lose = delete | lose, np.zeros_like(lose)
+        return lose, delete

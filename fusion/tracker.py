@@ -18,7 +18,7 @@ import numpy as np
 
 from fusion.association import GnnAssociator, gate_threshold, gnn
 from fusion.filter_bank import BANKS, FilterBank
-from fusion.identity import TagBinder
+from fusion.identity import LikelihoodBinder, TagBinder
 from fusion.kalman import bearing_model, predict, range_model
 from fusion.metrics import nees_bounds
 from fusion.motion import PROCESS_NOISE
@@ -35,12 +35,16 @@ class TrackerConfig:
     confirm_hits: int = 3  # MofNInitiator.hits
     confirm_window: int = 5  # MofNInitiator.window
     delete_after_misses: int = 6  # MissDeleter.after_misses
+    keep_lost_s: float = 5.0  # MissDeleter.keep_lost_s
     max_position_std_m: float = 4.0  # MissDeleter.max_position_std_m
     init_velocity_std_mps: float = 2.0  # MofNInitiator.init_velocity_std_mps
     gate_probability: float = 0.99  # GnnAssociator and the range / bearing gates
     confirmed_first: bool = True  # confirmed tracks take their measurements before tentative ones
     birth_gate_probability: float = 0.999  # a measurement this close to a confirmed track starts none
     swap_window_s: float = 2.0  # TagBinder.swap_window_s
+    identity: str = "likelihood"  # "likelihood" (LikelihoodBinder) or "gate" (TagBinder)
+    identity_memory_s: float = 10.0  # LikelihoodBinder.memory_s
+    identity_min_evidence: float = 1.0  # LikelihoodBinder.min_evidence
     filter: str = "imm"  # "imm" (CV + stationary), "numpy" (batched CV), "filterpy" (reference, per track)
 
 
@@ -73,8 +77,12 @@ class Tracker:
         self.q = dict(PROCESS_NOISE, **(process_noise or {}))
         self.associator = associator or GnnAssociator(c.gate_probability)
         self.initiator = initiator or MofNInitiator(c.confirm_hits, c.confirm_window, c.init_velocity_std_mps)
-        self.deleter = deleter or MissDeleter(c.delete_after_misses, c.max_position_std_m)
-        self.identity = identity or TagBinder(c.swap_window_s)
+        self.deleter = deleter or MissDeleter(c.delete_after_misses, c.max_position_std_m, c.keep_lost_s)
+        self.identity = identity or (
+            LikelihoodBinder(c.identity_memory_s, c.identity_min_evidence)
+            if c.identity == "likelihood"
+            else TagBinder(c.swap_window_s)
+        )
         self.tracks = TrackTable(self.initiator.window)
         self.bank: FilterBank = BANKS[c.filter]()
         self.time = -np.inf
@@ -85,14 +93,14 @@ class Tracker:
     def states(self, confirmed_only: bool = False, at: float | None = None) -> list[TrackState]:
         """Snapshots of the tracks, predicted to time `at` when given (the tracks themselves do not move).
 
-        A track the deleter counts as lost is not reported: the next scan deletes it, and while no scan
-        comes (every sensor of the tracker silent) it is lost, not there."""
+        A lost track is not reported, nor one too uncertain to be (while no scan comes, every sensor of
+        the tracker silent, a track can pass the deleter's σ limit between reviews)."""
         tr = self.tracks
         x, P, t = self.bank.x, self.bank.P, self.time
         if at is not None and len(tr) and at > self.time:
             x, P = predict(x, P, at - self.time, self._q())
             t = at
-        lost = self.deleter.lost(P)
+        lost = tr.lost | self.deleter.unseen(P)
         return [
             TrackState(
                 tr.ids[k],
@@ -143,7 +151,10 @@ class Tracker:
         tr = self.tracks
         rows, cols = np.zeros(0, int), np.zeros(0, int)
         if len(tr) and len(z):
-            first = tr.confirmed if self.config.confirmed_first else None
+            # Priority: tracks being followed, then lost ones (re-acquired under their id), then tentative.
+            first = (
+                np.where(tr.confirmed, np.where(tr.lost, 1, 0), 2) if self.config.confirmed_first else None
+            )
             rows, cols, d2 = self.associator.associate(self.bank.x, self.bank.P, z, R, first)
             if rows.size:
                 self._count_nis(d2[rows, cols])
@@ -167,7 +178,7 @@ class Tracker:
         """Which measurements `cols` lie inside a confirmed track's birth gate: they start no track (a
         second return of a tracked body, or the tracked body itself just outside its association gate)."""
         p = self.config.birth_gate_probability
-        confirmed = self.tracks.confirmed
+        confirmed = self.tracks.confirmed & ~self.tracks.lost
         if p <= 0 or not confirmed.any() or not cols.size:
             return np.zeros(cols.size, bool)
         return (d2[np.ix_(confirmed, cols)] <= gate_threshold(2, p)).any(0)
@@ -218,10 +229,13 @@ class Tracker:
         ranges, sigma = np.asarray(ranges, float), np.asarray(sigma, float)
         gate = gate_threshold(1, self.config.gate_probability)
 
-        def d2(rows: np.ndarray, k: int) -> np.ndarray:
-            return self._range_d2(rows, anchors[k], ranges[k], sigma[k])
+        def fit(rows: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+            return self._range_fit(rows, anchors[k], ranges[k], sigma[k])
 
-        rows, keep, unbound = self.identity.assign(tr, tags, d2, gate)
+        def d2(rows: np.ndarray, k: int) -> np.ndarray:
+            return fit(rows, k)[0]
+
+        rows, keep, unbound = self.identity.assign(tr, t, tags, fit, gate)
         if not rows:
             return 0, unbound
         # One batched EKF step per distinct track (a track read twice in one call takes its reads in turn).
@@ -262,14 +276,15 @@ class Tracker:
         self.tracks.tag[-1] = tag
         return self.tracks.ids[-1]
 
-    def _range_d2(self, rows: np.ndarray, anchor, rng_m: float, sigma: float) -> np.ndarray:
-        """Squared Mahalanobis distance of one range measurement to each of the tracks `rows`."""
+    def _range_fit(self, rows: np.ndarray, anchor, rng_m: float, sigma: float):
+        """Squared Mahalanobis distance of one range measurement to each of the tracks `rows`, and the
+        innovation variances S = J P Jᵀ + σ²."""
         hx, jac = range_model(np.repeat(np.asarray(anchor, float)[None], rows.size, 0))
         x, P = self.bank.x[rows], self.bank.P[rows]
         nu = rng_m - hx(x)[:, 0]
         J = jac(x)
         s = np.einsum("nij,njk,nlk->nil", J, P, J)[:, 0, 0] + sigma**2
-        return nu * nu / s
+        return nu * nu / s, s
 
     # ------------------------------------------------------------------------------------ track life
     def _start(self, z: np.ndarray, R: np.ndarray, cls: list[str]) -> None:
@@ -284,7 +299,10 @@ class Tracker:
     def _manage(self) -> None:
         tr = self.tracks
         confirm, drop = self.initiator.review(tr)
-        delete = self.deleter.review(tr, self.bank.P) | drop
+        lose, delete = self.deleter.review(tr, self.bank.P, self.time)
+        delete |= drop
+        tr.lost_at[lose & ~tr.lost] = self.time
+        tr.lost |= lose
         tr.confirmed = tr.confirmed | confirm
         if delete.any():
             self.stats.tracks_deleted += int(delete.sum())

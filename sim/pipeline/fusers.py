@@ -21,12 +21,16 @@ def tracker_for(settings, rfid_only: bool) -> Tracker:
             confirm_hits=s.confirm_hits,
             confirm_window=s.confirm_window,
             delete_after_misses=s.delete_after_misses,
+            keep_lost_s=s.keep_lost_s,
             max_position_std_m=s.rfid_only_max_position_std_m if rfid_only else s.max_position_std_m,
             init_velocity_std_mps=s.init_velocity_std_mps,
             gate_probability=s.gate_probability,
             confirmed_first=s.confirmed_first,
             birth_gate_probability=s.birth_gate_probability,
             swap_window_s=s.swap_window_s,
+            identity=s.identity,
+            identity_memory_s=s.identity_memory_s,
+            identity_min_evidence=s.identity_min_evidence,
             filter=settings.filter,
         )
     )
@@ -65,7 +69,7 @@ class LocalTracker:
             "nis_in_bounds": s.nis_in_bounds / s.nis_count if s.nis_count else None,
             "scans": s.scans,
             "out_of_sequence_dropped": s.out_of_sequence_dropped,
-            "tracks_started": s.tracks_started,
+            "tracks_started": int(s.tracks_started),
             "tracks_deleted": s.tracks_deleted,
         }
 

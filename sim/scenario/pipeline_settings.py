@@ -39,6 +39,12 @@ class TrackerSettings(_Block):
         le=10_000,
         description="a confirmed track is deleted after this many consecutive misses where it was in view",
     )
+    keep_lost_s: float = Field(
+        default=_TRACKER.keep_lost_s,
+        ge=0,
+        le=3600,
+        description="a lost track coasts unreported this long, to be re-acquired under its id and tag",
+    )
     max_position_std_m: float = Field(
         default=2.0, gt=0, le=1000, description="a track coasting unseen is dropped past this σ (≈ 2–3 s)"
     )
@@ -75,6 +81,23 @@ class TrackerSettings(_Block):
         description="late measurements up to this old are applied in time order (tracks corrected as they "
         "arrive); older ones are dropped and counted. Default: the largest latency the scenario configures "
         "plus one tick (0 without latency)",
+    )
+    identity: Literal["likelihood", "gate"] = Field(
+        default="likelihood",
+        description="tags bound to tracks by read likelihoods accumulated over a fading window and "
+        "revised (likelihood), or to the only confirmed track in a read's gate, for the track's life (gate)",
+    )
+    identity_memory_s: float = Field(
+        default=_TRACKER.identity_memory_s,
+        gt=0,
+        le=3600,
+        description="likelihood identity: evidence fades with this time constant",
+    )
+    identity_min_evidence: float = Field(
+        default=_TRACKER.identity_min_evidence,
+        ge=0,
+        le=100,
+        description="likelihood identity: nats of evidence a tag needs to bind to a track (1 ≈ 2.7 : 1 odds)",
     )
     swap_window_s: float = Field(
         default=_TRACKER.swap_window_s,

@@ -53,7 +53,9 @@ def test_table_initiator_and_deleter_match_the_plain_rules_on_every_short_life()
         counted = np.flatnonzero(events != "-")
         table.record(counted, events[counted] == "h")
         confirm, drop = init.review(table)
-        delete = deleter.review(table, P[: len(alive)]) | drop
+        lose, delete = deleter.review(table, P[: len(alive)], float(step))
+        assert not lose.any()  # keep_lost_s 0: a lost track is deleted at once
+        delete |= drop
         table.confirmed |= confirm
         for row, i in enumerate(alive):
             if step < len(expected[i]):
@@ -66,7 +68,37 @@ def test_deleter_drops_tracks_whose_position_sigma_passed_the_limit():
     P = np.zeros((3, 4, 4))
     P[:, 0, 0], P[:, 1, 1] = [1.0, 4.0, 9.0], [1.0, 4.0, 9.0]
     assert np.allclose(position_std(P), [1, 2, 3])
-    assert MissDeleter(6, 2.5).lost(P).tolist() == [False, False, True]
+    assert MissDeleter(6, 2.5).unseen(P).tolist() == [False, False, True]
+
+
+def test_a_lost_track_coasts_unreported_and_is_reacquired_under_its_id():
+    """A walker followed, then hidden (its scans count as misses), then seen again nearby: the same track
+    id comes back when the tracker keeps lost tracks, a new one when it does not."""
+
+    def run(keep_lost_s):
+        tr = Tracker(TrackerConfig(filter="numpy", keep_lost_s=keep_lost_s, delete_after_misses=3))
+        reported = []
+        for k in range(40):
+            t = 0.1 * k
+            z = np.array([[1.0 + 0.5 * t, 2.0]])
+            hidden = 10 <= k < 20
+            tr.update_positions(t, z[:0] if hidden else z, R_POS)
+            reported.append([s.id for s in tr.states(confirmed_only=True)])
+        return tr, reported
+
+    tr, reported = run(keep_lost_s=3.0)
+    assert reported[9] == [1] and reported[15] == [] and reported[-1] == [1]  # lost, then back as 1
+    assert tr.stats.tracks_started == 1
+    tr, reported = run(keep_lost_s=0.0)
+    assert reported[9] == [1] and reported[-1] == [2]
+    # Lost longer than keep_lost_s: deleted, and what comes back is a new track.
+    lost = MissDeleter(3, 4.0, keep_lost_s=1.0)
+    table = TrackTable(5)
+    table.append([7], ["worker"])
+    table.confirmed[:], table.lost[:], table.lost_at[:] = True, True, 2.0
+    P = np.zeros((1, 4, 4))
+    assert lost.review(table, P, 2.9)[1].tolist() == [False]
+    assert lost.review(table, P, 3.1)[1].tolist() == [True]
 
 
 def test_gnn_associator_is_the_best_gated_assignment_by_brute_force():
@@ -109,10 +141,10 @@ def test_tag_binder_binds_only_an_unambiguous_confirmed_track_and_swaps_back_a_c
     table.confirmed[:] = [True, True, False, True]
     binder = TagBinder(swap_window_s=2.0)
 
-    def d2_one(rows, k):  # read 0 fits row 0 only (row 2 is tentative); read 1 fits rows 1 and 3
-        return np.array([[0.5, 50.0, 0.1, 50.0], [50.0, 0.5, 0.1, 0.5]])[k][rows]
+    def fit(rows, k):  # read 0 fits row 0 only (row 2 is tentative); read 1 fits rows 1 and 3
+        return np.array([[0.5, 50.0, 0.1, 50.0], [50.0, 0.5, 0.1, 0.5]])[k][rows], np.ones(len(rows))
 
-    rows, keep, unbound = binder.assign(table, ["A", "B"], d2_one, gate=6.63)
+    rows, keep, unbound = binder.assign(table, 0.0, ["A", "B"], fit, gate=6.63)
     assert (rows, keep, unbound) == ([0], [0], [1]) and table.tag == ["A", None, None, None]
     table.tag[1] = "B"
     # A deliberate wrong binding: each tag's reads now fit the other's track, within the window.
@@ -123,6 +155,33 @@ def test_tag_binder_binds_only_an_unambiguous_confirmed_track_and_swaps_back_a_c
     binder.disagreement(table, 10.0, "B", np.array([1]))
     binder.disagreement(table, 13.0, "A", np.array([0]))  # too far apart in time: no swap
     assert binder.swaps == 1
+
+
+def test_likelihood_binder_recovers_from_a_deliberate_wrong_binding():
+    """Two confirmed tracks 6 m apart, tag A read at track 1's range from an anchor at the origin. A
+    binding of A to track 2 made by hand is revised once the reads' evidence exceeds the minimum, and the
+    evidence needed is what the closed form says: reads add ln N(0; 0, s) + ln 15 nats each."""
+    from fusion.identity import LikelihoodBinder
+
+    table = TrackTable(5)
+    table.append([1, 2], ["worker"] * 2)
+    table.confirmed[:] = True
+    binder = LikelihoodBinder(memory_s=1e9, min_evidence=3.0, null_range_m=15.0, clip=4.0)
+    table.tag[1] = "A"  # wrong on purpose
+    s = 1.0
+
+    def fit(rows, k):  # track 1 (row 0) at the read's range, track 2 (row 1) 6 σ off
+        return np.array([0.0, 36.0])[rows], np.full(len(rows), s)
+
+    per_read = -0.5 * np.log(2 * np.pi * s) + np.log(15.0)  # ≈ 1.79 nats
+    needed = int(np.ceil(3.0 / per_read))  # 2 reads
+    for k in range(needed):
+        binder.assign(table, float(k), ["A"], fit, gate=6.63)
+        expected = ["A", None] if per_read * (k + 1) >= 3.0 else [None, "A"]
+        assert table.tag == expected, (k, table.tag)
+    assert binder.swaps == 1
+    rows, keep, unbound = binder.assign(table, 10.0, ["A", "B"], fit, gate=6.63)
+    assert (rows, keep, unbound) == ([0], [0], [1])  # B has evidence for track 1 too, but A holds it
 
 
 def test_bearings_work_with_the_default_imm_filter():

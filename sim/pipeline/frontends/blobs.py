@@ -32,18 +32,25 @@ def blob_class(b) -> str:
     return DEFAULT_PRIORS.classify(b.height_m, b.width_m**2)
 
 
-def in_view(camera: PinholeCamera):
-    """Floor points (n, 2) → whether they project inside the image in front of the camera."""
+def in_view(camera: PinholeCamera, floor_mask: np.ndarray | None = None):
+    """Floor points (n, 2) → whether they project inside the image in front of the camera and, given the
+    site map's `floor_mask`, onto floor the empty building shows (not behind a rack: a body standing
+    there has its feet hidden, and the blob detector cannot place it, so not seeing it is no miss)."""
 
     def covered(xy: np.ndarray) -> np.ndarray:
         uv, depth = camera.project(np.column_stack([xy, np.zeros(len(xy))]))
-        return (
+        inside = (
             (depth > 0)
             & (uv[:, 0] >= 0)
             & (uv[:, 0] < camera.width)
             & (uv[:, 1] >= 0)
             & (uv[:, 1] < camera.height)
         )
+        if floor_mask is not None and inside.any():
+            u = uv[inside, 0].astype(int)
+            v = uv[inside, 1].astype(int)
+            inside[inside] = floor_mask[v, u]
+        return inside
 
     return covered
 

@@ -29,7 +29,9 @@ class CameraFrontEnd:
             blob_measurements(frame, "camera", blobs, self.settings.full_score_pixels), self.racks
         )
         soft = self.background.soft_mask(self.settings.bev_foreground_k)
-        return FrontEndOutput(positions=pm, covered=in_view(cam), image_layer=(cam, soft, self.floor))
+        return FrontEndOutput(
+            positions=pm, covered=in_view(cam, self.floor), image_layer=(cam, soft, self.floor)
+        )
 
 
 KIND = register(

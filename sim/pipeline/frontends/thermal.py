@@ -23,7 +23,9 @@ class ThermalFrontEnd:
         pm = on_free_floor(
             blob_measurements(frame, "thermal", blobs, self.settings.full_score_pixels), self.racks
         )
-        return FrontEndOutput(positions=pm, covered=in_view(cam), image_layer=(cam, warm, self.floor))
+        return FrontEndOutput(
+            positions=pm, covered=in_view(cam, self.floor), image_layer=(cam, warm, self.floor)
+        )
 
 
 KIND = register(
