@@ -38,9 +38,11 @@ class TrackerConfig:
     keep_lost_s: float = 5.0  # MissDeleter.keep_lost_s
     max_position_std_m: float = 4.0  # MissDeleter.max_position_std_m
     init_velocity_std_mps: float = 2.0  # MofNInitiator.init_velocity_std_mps
-    gate_probability: float = 0.99  # GnnAssociator and the range / bearing gates
+    # GnnAssociator and the range / bearing gates: 99.9 %, as detection errors are heavier-tailed than
+    # Gaussian (tuned on seeds 11–14 of default, busy, sensor_failure: 0.99 → 0.999 MOTA +0.02–0.03)
+    gate_probability: float = 0.999
     confirmed_first: bool = True  # confirmed tracks take their measurements before tentative ones
-    birth_gate_probability: float = 0.999  # a measurement this close to a confirmed track starts none
+    birth_gate_probability: float = 0.9999  # a measurement this close to a confirmed track starts none
     swap_window_s: float = 2.0  # TagBinder.swap_window_s
     identity: str = "likelihood"  # "likelihood" (LikelihoodBinder) or "gate" (TagBinder)
     identity_memory_s: float = 10.0  # LikelihoodBinder.memory_s

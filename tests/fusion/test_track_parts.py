@@ -221,7 +221,7 @@ def test_a_measurement_inside_a_confirmed_tracks_birth_gate_starts_no_track():
     """Just outside the 99 % association gate but inside the 99.9 % birth gate: no duplicate track."""
 
     def confirmed_tracker(birth_p):
-        tr = Tracker(TrackerConfig(filter="numpy", birth_gate_probability=birth_p))
+        tr = Tracker(TrackerConfig(filter="numpy", gate_probability=0.99, birth_gate_probability=birth_p))
         for k in range(4):
             tr.update_positions(0.1 * k, np.array([[5.0, 5.0]]), R_POS)
         assert tr.tracks.confirmed.all()
