@@ -12,12 +12,15 @@ import numpy as np
 
 @dataclass(frozen=True)
 class LineOfSightModel:
-    """Centre = detection + `bias_along_m` along the line of sight from the sensor; covariance = reported
-    + `add_var_along_m2` along that line + `add_var_across_m2` across it."""
+    """Centre = detection + `bias_along_m` along the line of sight from the sensor; covariance = the
+    reported one with its spread along that line scaled by `scale_along` and across it by `scale_across`
+    (variances; correlation kept), plus `add_var_along_m2` along and `add_var_across_m2` across."""
 
     bias_along_m: float = 0.0
     add_var_along_m2: float = 0.0
     add_var_across_m2: float = 0.0
+    scale_along: float = 1.0
+    scale_across: float = 1.0
 
 
 def to_centres(
@@ -30,8 +33,12 @@ def to_centres(
     bias = np.array([m.bias_along_m for m in models])
     qa = np.array([m.add_var_along_m2 for m in models])
     qc = np.array([m.add_var_across_m2 for m in models])
+    d = np.sqrt(np.array([(m.scale_along, m.scale_across) for m in models]))  # (m, 2)
     u = z - np.asarray(sensor_xy, float)[None]
     u /= np.maximum(np.linalg.norm(u, axis=1, keepdims=True), 1e-9)
     n = np.column_stack([-u[:, 1], u[:, 0]])
-    uu, nn = np.einsum("ni,nj->nij", u, u), np.einsum("ni,nj->nij", n, n)
-    return z + bias[:, None] * u, R + qa[:, None, None] * uu + qc[:, None, None] * nn
+    U = np.stack([u, n], axis=2)  # columns: along, across
+    los = np.einsum("nji,njk,nkl->nil", U, R, U) * d[:, :, None] * d[:, None, :]
+    los[:, 0, 0] += qa
+    los[:, 1, 1] += qc
+    return z + bias[:, None] * u, np.einsum("nij,njk,nlk->nil", U, los, U)

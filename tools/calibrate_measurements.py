@@ -5,8 +5,9 @@ face) and the spread along and across that line, from simulated runs on tuning s
     python tools/calibrate_measurements.py scenarios/default.yaml scenarios/busy.yaml --seeds 11-14 \
         [--write sim/pipeline/measurement_models.json]
 
-Detections are matched to the nearest true centre within `--match-m` (2 m) at the tick they arrive; only
-sensors without a latency fault are used (their detections describe the moment of their tick). The
+Detections are matched to the nearest true centre within `--match-m` (1.5 m) at the tick they arrive,
+misclassified ones included (the tracker meets them too; `--class-consistent` drops them); only sensors
+without a latency fault are used (their detections describe the moment of their tick). The
 front-ends' outputs come from `tools/tune_tracker.py`'s cache. Printed per group: detections matched, the
 normalised squared error eᵀR⁻¹e against the front-end's own covariance (2 when consistent) and after the
 fitted model, the bias along the line of sight (positive: the true centre lies beyond the detection) and
@@ -26,10 +27,12 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import tune_tracker
 
+from sim.world.kinds import CLASS_NAMES
+
 MIN_MATCHES = 30  # fewer matched detections than this: no model for the group (too few to fit)
 
 
-def _samples(path: str, seed: int, strategy: str, match_m: float, cache: Path):
+def _samples(path: str, seed: int, strategy: str, match_m: float, cache: Path, all_matches: bool):
     """(source, class, e_along, e_across, R_along, R_across, d²_reported) per matched detection."""
     import cloudpickle
 
@@ -47,7 +50,10 @@ def _samples(path: str, seed: int, strategy: str, match_m: float, cache: Path):
             d = np.linalg.norm(pm.z[:, None] - g[None], axis=2)
             j = d.argmin(1)
             ok = d[np.arange(len(pm)), j] <= match_m
+            true_cls = [CLASS_NAMES[int(c)] for c in step.truth.class_ids[j]]
             for k in np.flatnonzero(ok):
+                if not all_matches and pm.cls[k] not in ("unknown", true_cls[k]):
+                    continue  # misclassified: the model of its reported class is not about this body
                 u = pm.z[k] - where[sid]
                 u /= max(np.linalg.norm(u), 1e-9)
                 n = np.array([-u[1], u[0]])
@@ -71,7 +77,7 @@ def added_variance(e: np.ndarray, r: np.ndarray) -> float:
     return hi
 
 
-def fit(rows) -> dict:
+def fit(rows, scale: bool = False) -> dict:
     """Per (source, class): bias along the line of sight (median) and the variances to add along and
     across it so that each axis' normalised squared error averages 1 (2 for the pair)."""
     groups = defaultdict(list)
@@ -83,13 +89,21 @@ def fit(rows) -> dict:
         if len(a) < MIN_MATCHES:
             continue
         bias = float(np.median(a[:, 0]))
-        q_along = added_variance(a[:, 0] - bias, a[:, 2])
-        q_across = added_variance(a[:, 1], a[:, 3])
+        if scale:
+            k_along = float(np.mean((a[:, 0] - bias) ** 2 / a[:, 2]))
+            k_across = float(np.mean(a[:, 1] ** 2 / a[:, 3]))
+            q_along = q_across = 0.0
+        else:
+            k_along = k_across = 1.0
+            q_along = added_variance(a[:, 0] - bias, a[:, 2])
+            q_across = added_variance(a[:, 1], a[:, 3])
         models[f"{source}/{cls}"] = {
             "matched": len(a),
             "bias_along_m": round(bias, 3),
             "add_var_along_m2": round(q_along, 4),
             "add_var_across_m2": round(q_across, 4),
+            "scale_along": round(k_along, 3),
+            "scale_across": round(k_across, 3),
             "nse_reported": round(float(np.mean(a[:, 4])), 2),
         }
     return models
@@ -100,8 +114,18 @@ def main(argv=None) -> int:
     p.add_argument("scenarios", nargs="+")
     p.add_argument("--seeds", default="11-14")
     p.add_argument("--strategy", default="central")
-    p.add_argument("--match-m", type=float, default=2.0)
+    p.add_argument("--match-m", type=float, default=1.5)
     p.add_argument("--cache", default=str(tune_tracker.ROOT / ".cache" / "tune"))
+    p.add_argument(
+        "--scale",
+        action="store_true",
+        help="fit scale factors of the reported spread instead of added variances (tracked worse)",
+    )
+    p.add_argument(
+        "--class-consistent",
+        action="store_true",
+        help="fit only on detections whose reported class is the matched body's (tracked worse)",
+    )
     p.add_argument("--write", help="write the fitted models to this JSON file")
     a = p.parse_args(argv)
     seeds = tune_tracker._seeds(a.seeds)
@@ -110,8 +134,8 @@ def main(argv=None) -> int:
     rows = []
     for path in a.scenarios:
         for seed in seeds:
-            rows += _samples(path, seed, a.strategy, a.match_m, Path(a.cache))
-    models = fit(rows)
+            rows += _samples(path, seed, a.strategy, a.match_m, Path(a.cache), not a.class_consistent)
+    models = fit(rows, a.scale)
     print(f"{'group':22s} {'n':>6s} {'nse':>6s} {'bias':>6s} {'+var_al':>8s} {'+var_ac':>8s}")
     for k, m in models.items():
         print(
@@ -122,7 +146,9 @@ def main(argv=None) -> int:
         doc = {
             "fitted_with": "python tools/calibrate_measurements.py "
             + " ".join(a.scenarios)
-            + f" --seeds {a.seeds} --match-m {a.match_m:g}",
+            + f" --seeds {a.seeds} --match-m {a.match_m:g}"
+            + (" --scale" if a.scale else "")
+            + (" --class-consistent" if a.class_consistent else ""),
             "models": models,
         }
         Path(a.write).write_text(json.dumps(doc, indent=1) + "\n")

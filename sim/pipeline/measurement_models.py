@@ -21,7 +21,7 @@ _FIELDS = tuple(f.name for f in dataclasses.fields(LineOfSightModel))
 def fitted_models() -> dict[str, LineOfSightModel]:
     """'source/class' → model, as fitted (groups with too few matches have none: used as reported)."""
     doc = json.loads(MODELS_FILE.read_text(encoding="utf-8"))
-    return {k: LineOfSightModel(**{f: v[f] for f in _FIELDS}) for k, v in doc["models"].items()}
+    return {k: LineOfSightModel(**{f: v[f] for f in _FIELDS if f in v}) for k, v in doc["models"].items()}
 
 
 class Centring:

@@ -18,3 +18,15 @@ def test_centre_lies_beyond_the_near_face_and_spread_is_added_in_the_line_of_sig
     np.testing.assert_allclose(Rc[1], R[1])
     # Variance along and across read back as the reported plus the added.
     assert np.isclose(u @ Rc[0] @ u, 0.05) and np.isclose(n @ Rc[0] @ n, 0.02)
+
+
+def test_scaling_the_spread_along_and_across_keeps_the_correlation():
+    """R in the line-of-sight frame [[a, c], [c, b]] becomes [[ka·a, √(ka kc)·c], [√(ka kc)·c, kc·b]]."""
+    u, n = np.array([0.6, 0.8]), np.array([-0.8, 0.6])
+    U = np.column_stack([u, n])
+    los = np.array([[0.09, 0.02], [0.02, 0.01]])
+    R = U @ los @ U.T
+    m = LineOfSightModel(scale_along=4.0, scale_across=0.25)
+    _, Rc = to_centres(np.array([[3.0, 4.0]]), R[None], np.zeros(2), [m])
+    expected = np.array([[0.36, 0.02], [0.02, 0.0025]])
+    np.testing.assert_allclose(U.T @ Rc[0] @ U, expected, atol=1e-12)
