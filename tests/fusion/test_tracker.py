@@ -133,3 +133,31 @@ def test_line_crossing_is_a_position_spread_along_the_beam():
     pm = LineCrossing(1.0, "beam", np.array([4.0, 0.0]), np.array([4.0, 3.0])).as_position()
     assert np.allclose(pm.z, [[4.0, 1.5]])
     assert np.isclose(pm.R[0, 1, 1], 9 / 12 + 0.01) and np.isclose(pm.R[0, 0, 0], 0.09)
+
+
+def test_a_close_crossing_keeps_both_identities():
+    """Two walkers crossing in an X at 1.2 m/s (±29° headings), 0.5 m apart at the crossing (shoulder to
+    shoulder, t = 5 s), seen at 10 Hz with 0.1 m noise and 10 % misses: each track id ends on the walker
+    it started on, for every one of ten fixed seeds. (At 0.3 m, 3 σ of the noise, GNN holds 18 of 20.)"""
+    from fusion.tracker import Tracker, TrackerConfig
+
+    a = 0.5
+    v = 1.2 * np.array([[np.cos(a), np.sin(a)], [np.cos(a), -np.sin(a)]])
+    start = np.array([[0.0, 0.0], [0.5, 2 * 5 * v[0, 1]]])  # relative motion is along y: passes 0.5 m apart
+    times = 0.1 * np.arange(100)
+    paths = start[None] + v[None] * times[:, None, None]  # (t, walker, 2)
+    assert abs(np.linalg.norm(paths[:, 0] - paths[:, 1], axis=1).min() - 0.5) < 1e-9
+    for seed in range(10):
+        rng = np.random.default_rng(seed)
+        tr = Tracker(TrackerConfig())
+        first = last = None
+        for t, truth in zip(times, paths, strict=True):
+            seen = rng.random(2) > 0.1
+            z = truth[seen] + rng.normal(0, 0.1, (int(seen.sum()), 2))
+            tr.update_positions(t, z, np.eye(2) * 0.1**2)
+            states = [s for s in tr.states() if s.status == "confirmed"]
+            if len(states) == 2:
+                owner = {s.id: int(np.argmin(np.linalg.norm(truth - s.x[:2], axis=1))) for s in states}
+                first = first or owner
+                last = owner
+        assert first is not None and first == last, (seed, first, last)
