@@ -1,7 +1,8 @@
 """Reading a scenario's YAML within limits, checked on the composed node graph before any value is built,
 so a hostile file is refused in milliseconds: too large, nested too deep, an alias "bomb" that would
-expand to millions of values, a recursive alias, a scalar too long, or a number with more digits than any
-scenario value has (Python refuses to convert integers past 4300 digits)."""
+expand to millions of values, a recursive alias, a scalar too long, a number with more digits than any
+scenario value has (Python refuses to convert integers past 4300 digits), or a key given twice in one
+mapping (YAML keeps the last one silently)."""
 
 from __future__ import annotations
 
@@ -65,6 +66,8 @@ def _measure(node, memo: dict, depth: int) -> tuple[int, int]:
             _check_scalar(node)
             memo[key] = (1, 1)
         else:
+            if isinstance(node, yaml.MappingNode):
+                _check_keys(node)
             kids = (
                 [n for pair in node.value for n in pair] if isinstance(node, yaml.MappingNode) else node.value
             )
@@ -84,6 +87,20 @@ def _measure(node, memo: dict, depth: int) -> tuple[int, int]:
     if depth + memo[key][1] - 1 > MAX_DEPTH:
         raise YamlLimitError(_line(node), f"nested more than {MAX_DEPTH} levels deep")
     return memo[key]
+
+
+def _check_keys(node: yaml.MappingNode) -> None:
+    """A key given twice in one mapping: YAML would keep the last silently, hiding a typo or a paste."""
+    seen: dict[str, int] = {}
+    for key, _ in node.value:
+        if isinstance(key, yaml.ScalarNode) and key.tag != "tag:yaml.org,2002:merge":
+            if key.value in seen:
+                raise YamlLimitError(
+                    _line(key),
+                    f"key '{key.value}' is given twice in one mapping (first on line {seen[key.value]}); "
+                    "only one may stay",
+                )
+            seen[key.value] = _line(key)
 
 
 def _check_scalar(node) -> None:

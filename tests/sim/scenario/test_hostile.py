@@ -42,6 +42,10 @@ def test_an_alias_bomb_is_refused_before_it_expands():
         ("seed: " + "9" * 5000 + "\n", "a number written with 5,000 characters; at most 64"),
         ("name: '" + "x" * 20_000 + "'\n", "a value of 20,000 characters; at most 10,000"),
         ("x" * (safe_yaml.MAX_CHARS + 1), "characters; a scenario file may have at most"),
+        (
+            "name: a\nseed: 1\nname: b\n",
+            "h.yaml:3: key 'name' is given twice in one mapping (first on line 1)",
+        ),
     ],
 )
 def test_limits_are_one_line_problems(text, needle):
