@@ -242,6 +242,7 @@ def cmd_strategies(args) -> int:
 
 
 def cmd_bench(args) -> int:
+    from sim.bench.executors import SchedulerUnavailable
     from sim.bench.sweep import check_resumable, run_sweep
     from sim.loading import load_scenario
     from sim.output.paths import folder_name
@@ -284,18 +285,21 @@ def cmd_bench(args) -> int:
         except ValueError as e:
             raise UsageError(f"--resume: {e}") from None
     progress = not args.quiet and sys.stderr.isatty()
-    result = run_sweep(
-        scenarios,
-        names,
-        args.seeds,
-        out,
-        workers=args.workers,
-        scheduler=args.scheduler,
-        resume=args.resume,
-        progress=progress,
-        duration_s=args.duration,
-        first_seed=args.first_seed,
-    )
+    try:
+        result = run_sweep(
+            scenarios,
+            names,
+            args.seeds,
+            out,
+            workers=args.workers,
+            scheduler=args.scheduler,
+            resume=args.resume,
+            progress=progress,
+            duration_s=args.duration,
+            first_seed=args.first_seed,
+        )
+    except SchedulerUnavailable as e:
+        raise UsageError(str(e)) from None
     if not args.quiet:
         ok = sum(r["status"] == "ok" for r in result.rows)
         print(

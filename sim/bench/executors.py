@@ -27,12 +27,23 @@ class InlineExecutor(Executor):
         return f
 
 
+CONNECT_TIMEOUT_S = 20  # how long `--scheduler` waits for the Dask scheduler before giving up
+
+
+class SchedulerUnavailable(ValueError):
+    """The Dask scheduler address cannot be used: malformed, or nothing answered within the timeout."""
+
+
 @contextmanager
-def executor_for(workers: int, scheduler: str | None = None):
+def executor_for(workers: int, scheduler: str | None = None, timeout_s: float | None = None):
     if scheduler:
         from distributed import Client
 
-        client = Client(scheduler, timeout=30)
+        try:
+            client = Client(scheduler, timeout=timeout_s or CONNECT_TIMEOUT_S)
+        except (OSError, ValueError, TypeError) as e:
+            reason = str(e).splitlines()[0] if str(e) else type(e).__name__
+            raise SchedulerUnavailable(f"--scheduler {scheduler}: {reason}") from None
         try:
             yield client.get_executor()
         finally:

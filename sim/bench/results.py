@@ -29,6 +29,9 @@ def write_results(path: Path, rows: list[dict], order: dict) -> None:
 
 
 def read_results(path: Path) -> list[dict]:
+    """The rows of an earlier sweep ([] when there is none); ValueError for anything else in its place."""
+    if Path(path).exists() and not Path(path).is_file():
+        raise ValueError(f"{path}: exists and is not a regular file")
     if not Path(path).is_file():
         return []
     with open(path, newline="", encoding="utf-8") as f:

@@ -85,10 +85,6 @@ def run_sweep(
 ) -> SweepResult:
     """`scenarios`: (path, name) pairs, already validated; `duration_s` overrides every file's."""
     out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    atomic_write_text(
-        out / SWEEP_FILE, json.dumps({"duration_s": duration_s, "first_seed": first_seed}) + "\n"
-    )
     seeds = seeds_for(n_seeds, first_seed)
     names = [name for _, name in scenarios]
     order = {
@@ -125,7 +121,11 @@ def run_sweep(
         if bar is not None:
             bar.update(len(job.strategies))
 
-    with executor_for(workers, scheduler) as ex:
+    with executor_for(workers, scheduler) as ex:  # a scheduler that cannot be reached: nothing written
+        out.mkdir(parents=True, exist_ok=True)
+        atomic_write_text(
+            out / SWEEP_FILE, json.dumps({"duration_s": duration_s, "first_seed": first_seed}) + "\n"
+        )
         if isinstance(ex, InlineExecutor):  # one job at a time in this process, each recorded as it ends
             for job in jobs:
                 finished(job, run_job(job, str(out)))

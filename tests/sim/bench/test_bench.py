@@ -205,3 +205,36 @@ def test_an_interrupted_inline_sweep_keeps_its_finished_runs(tmp_path, monkeypat
     assert [(r["seed"], r["status"]) for r in _rows(out / "results.csv")] == [("1", "ok")]
     monkeypatch.setattr(sim.bench.sweep, "run_job", real)
     assert run_sweep(sc, ["oracle"], 2, out, workers=1, resume=True).ran == 1
+
+
+def test_a_scheduler_that_cannot_be_used_is_a_usage_error_and_nothing_is_written(
+    tmp_path, capsys, monkeypatch
+):
+    """Regression: a malformed or unreachable --scheduler was an internal error (exit 1) after the sweep
+    directory had been created."""
+    import sim.bench.executors
+    from sim import cli
+    from tests.conftest import scenario_dict, write_scenario
+
+    monkeypatch.setattr(sim.bench.executors, "CONNECT_TIMEOUT_S", 1)
+    path = write_scenario(tmp_path, scenario_dict(duration_s=2))
+    for address, why in (("garbage", "missing port number"), ("tcp://127.0.0.1:1", "Timed out")):
+        out = tmp_path / "b"
+        args = ["bench", str(path), "--strategies", "oracle", "--seeds", "1", "--out", str(out)]
+        assert cli.main([*args, "--scheduler", address, "--quiet"]) == 2
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and err[0].startswith(f"whsim: --scheduler {address}: ") and why in err[0]
+        assert not out.exists()
+
+
+def test_resume_refuses_a_results_csv_that_is_not_a_file_before_simulating(tmp_path, capsys):
+    from sim import cli
+    from tests.conftest import scenario_dict, write_scenario
+
+    path, out = write_scenario(tmp_path, scenario_dict(duration_s=2)), tmp_path / "b"
+    (out / "results.csv").mkdir(parents=True)
+    args = ["bench", str(path), "--strategies", "oracle", "--seeds", "1", "--out", str(out), "--resume"]
+    assert cli.main([*args, "--quiet"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == [f"whsim: --resume: {out / 'results.csv'}: exists and is not a regular file"]
+    assert not (out / "runs").exists()
