@@ -143,10 +143,12 @@ def _rack_overlaps(sc: Scenario, world) -> list[Issue]:
 
 
 def _actor_ids(sc: Scenario) -> list[Issue]:
-    """Duplicate actor ids and tags worn by two actors."""
+    """Duplicate actor ids, tags worn by two actors, and actor tags of the form the racks give their
+    pallets (`PREFIX-NNNN`): a reader could not tell the two apart."""
     issues: list[Issue] = []
     seen: dict[str, int] = {}
     tags: dict[str, int] = {}
+    prefixes = {b.pallet_tag_prefix for b in sc.layout.racks if b.pallet_tag_prefix}
     for i, actor in enumerate(sc.actors):
         if actor.id in seen:
             issues.append(
@@ -157,6 +159,14 @@ def _actor_ids(sc: Scenario) -> list[Issue]:
             if t in tags and tags[t] != i:
                 issues.append((("actors", i, "tags"), f"tag '{t}' is already on actors[{tags[t]}]"))
             tags.setdefault(t, i)
+            prefix, _, number = t.rpartition("-")
+            if prefix in prefixes and number.isdigit():
+                issues.append(
+                    (
+                        ("actors", i, "tags"),
+                        f"tag '{t}' has the form of a pallet tag ('{prefix}-NNNN', layout.racks)",
+                    )
+                )
     return issues
 
 

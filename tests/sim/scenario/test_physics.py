@@ -136,3 +136,13 @@ def test_an_image_sensor_at_floor_height_is_refused(tmp_path):
     assert any(
         "sensors[0].position: [19, 11, 0] is 0 m up; an image sensor must be mounted" in m for m in msgs
     )
+
+
+def test_an_actor_tag_of_the_pallet_tag_form_is_refused(tmp_path):
+    d = scenario_dict()
+    d["layout"]["racks"][0]["pallet_tag_prefix"] = "P"
+    d["actors"][0]["tags"] = ["P-0003"]
+    (msg,) = errors(tmp_path, d)
+    assert "actors[0].tags: tag 'P-0003' has the form of a pallet tag ('P-NNNN', layout.racks)" in msg
+    d["actors"][0]["tags"] = ["P-X3", "Q-0003"]  # not the form: fine
+    assert load_scenario(write_scenario(tmp_path, d)).actors[0].tags == ["P-X3", "Q-0003"]
