@@ -21,6 +21,9 @@ from sim.world.layout import StaticWorld
 CLASS_COLOURS = {"forklift": "tab:orange", "agv": "tab:blue", "worker": "tab:green"}
 
 
+MAX_LEGEND_ENTRIES = 40
+
+
 def _rect(ax, r, **style) -> None:
     ax.add_patch(Rectangle((r.x0, r.y0), r.x1 - r.x0, r.y1 - r.y0, **style))
 
@@ -202,7 +205,13 @@ def plot_trajectories(
         f"(dot = start, box = {when})",
         fontsize=10,
     )
-    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=7, frameon=False)
+    handles, labels = ax.get_legend_handles_labels()
+    if len(labels) > MAX_LEGEND_ENTRIES:  # hundreds of actors: a legend taller than the figure helps no one
+        more = len(labels) - MAX_LEGEND_ENTRIES + 1
+        handles, labels = handles[: MAX_LEGEND_ENTRIES - 1], labels[: MAX_LEGEND_ENTRIES - 1]
+        handles.append(plt.Line2D([], [], ls="none"))
+        labels.append(f"… and {more} more")
+    ax.legend(handles, labels, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=7, frameon=False)
     fig.tight_layout()
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=150)

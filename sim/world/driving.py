@@ -22,8 +22,11 @@ def project(a) -> tuple[int, float]:
     """(segment, arc length) of the actor's nearest point on its path, searched near its current segment."""
     path, ax, ay = a.path, a.x, a.y
     last = len(path) - 1
-    best, best_d2, best_u = a.seg, math.inf, 0.0
-    for k in range(a.seg, a.seg + 3 if a.seg + 3 < last else last):
+    if last < 1:  # a path of one point (already at the goal): nothing to follow
+        return 0, 0.0
+    seg = min(a.seg, last - 1)
+    best, best_d2, best_u = seg, math.inf, 0.0
+    for k in range(seg, min(seg + 3, last)):
         (x0, y0), (x1, y1) = path[k], path[k + 1]
         dx, dy = x1 - x0, y1 - y0
         ll = dx * dx + dy * dy
