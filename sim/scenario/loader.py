@@ -181,7 +181,10 @@ def _explain(err: dict, owner: type[BaseModel] | None, tp: Any) -> str:
     msg = err["msg"]
     if msg.startswith("Value error, "):
         msg = msg[len("Value error, ") :]
-    return f"{msg[0].lower()}{msg[1:]} (got {_short(given)})" if "input" in err else msg
+    # A whole mapping or list given is the section the check was about, not a value worth echoing.
+    echo = "input" in err and not isinstance(given, (dict, list))
+    msg = f"{msg[0].lower()}{msg[1:]}"
+    return f"{msg} (got {_short(given)})" if echo else msg
 
 
 def _missing_type(given: Any, tags: list[str]) -> str:

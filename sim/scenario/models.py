@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from sim.scenario.pipeline_settings import PipelineSettings
 
@@ -86,7 +86,7 @@ class HeatSource(Model):
 class Layout(Model):
     size_m: Vec2 = Field(description="building length along x and width along y, m")
     height_m: PositiveFloat = Field(default=10.0, le=60)
-    wall_thickness_m: PositiveFloat = 0.2
+    wall_thickness_m: PositiveFloat = Field(0.2, le=2.0)  # a fire wall is ≈ 0.3 m; 2 m is a bunker
     racks: list[RackBlock] = Field(default_factory=list)
     walls: list[Wall] = Field(default_factory=list)
     docks: list[Dock] = Field(default_factory=list)
@@ -291,13 +291,16 @@ class Scenario(Model):
     faults: list[Fault] = Field(default_factory=list, max_length=1000)
     pipeline: PipelineSettings = Field(default_factory=PipelineSettings)
 
-    @model_validator(mode="after")
-    def _ticks(self) -> Scenario:
-        if self.duration_s / self.dt_s > MAX_TICKS:
+    @field_validator("dt_s")
+    @classmethod
+    def _ticks(cls, dt_s: float, info: ValidationInfo) -> float:
+        duration = info.data.get("duration_s")
+        if duration is not None and duration / dt_s > MAX_TICKS:
             raise ValueError(
-                f"duration_s / dt_s = {self.duration_s / self.dt_s:.0f} ticks, more than {MAX_TICKS}"
+                f"duration_s / dt_s = {duration / dt_s:,.0f} ticks; at most {MAX_TICKS:,} "
+                "(a longer dt_s or a shorter duration_s)"
             )
-        return self
+        return dt_s
 
     @property
     def n_ticks(self) -> int:

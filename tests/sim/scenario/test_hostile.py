@@ -101,3 +101,20 @@ def test_a_missing_type_names_the_allowed_values_and_the_key_probably_meant(tmp_
     assert (
         lines["actors[1].motion"] == "a 'type' key is required here (one of: waypoints, patrol, stationary)"
     )
+
+
+def test_scale_limits_name_their_field_and_echo_no_section(tmp_path):
+    """Regressions: dt_s = 1e-9 gave the tick-limit error with no field path and the whole scenario
+    echoed; a 10⁶ m wall thickness was accepted and filled the memory building the navigation map."""
+    path = write_scenario(tmp_path, scenario_dict())
+    with pytest.raises(ScenarioError) as e:
+        load_scenario(path, sets=["dt_s=0.000000001"])
+    (problem,) = e.value.problems
+    assert str(problem).endswith(
+        "dt_s: duration_s / dt_s = 20,000,000,000 ticks; at most 10,000,000 (a longer dt_s or a shorter "
+        "duration_s) (got 1e-09)"
+    )
+    assert "layout" not in str(problem)
+    with pytest.raises(ScenarioError) as e:
+        load_scenario(path, sets=["layout.wall_thickness_m=1000000"])
+    assert "layout.wall_thickness_m: input should be less than or equal to 2 (got 1000000)" in str(e.value)
