@@ -27,7 +27,14 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
-UPSTREAM = ("perception", "sim/world", "sim/sensors", "sim/pipeline/frontends", "sim/pipeline/site_map.py")
+UPSTREAM = (
+    "perception",
+    "sim/world",
+    "sim/sensors",
+    "sim/scenario",
+    "sim/pipeline/frontends",
+    "sim/pipeline/site_map.py",
+)
 COLUMNS = ("mota", "idf1", "hota", "nees_in_bounds", "identity_accuracy", "gospa", "id_switches")
 
 

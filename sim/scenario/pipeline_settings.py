@@ -208,11 +208,20 @@ class LinkSettings(_Block):
     tag_height_m: float | None = Field(
         default=None, ge=0, le=10, description="height of a tag above the floor"
     )
+    tag_sensitivity_dbm: float | None = Field(
+        default=None, ge=-40, le=0, description="forward power a tag needs to answer"
+    )
 
 
 class RfidSettings(_Block):
     """The RFID front-end: RSSI ranging under a link model, RFID-only initiation."""
 
+    selection_aware_ranging: bool = Field(
+        default=False,
+        description="range by maximum likelihood knowing that only tags powered by a favourable fade "
+        "answer (halves the bias of far reads, but bound fewer tags on seeds 11-12); false: invert the "
+        "mean link model (biased short for far tags)",
+    )
     multilateration_window_s: float = Field(
         default=1.0,
         gt=0,

@@ -25,6 +25,7 @@ def link_model(spec, settings) -> LinkModel:
         tag_height_m=simulated.TAG_HEIGHT_M,
         half_power_deg=simulated.HALF_POWER_DEG,
         min_sigma_m=settings.min_range_std_m,
+        tag_sensitivity_dbm=simulated.TAG_SENSITIVITY_DBM if settings.selection_aware_ranging else None,
     )
     overrides = {k: v for k, v in settings.link.model_dump().items() if v is not None}
     return dataclasses.replace(own, **overrides)
