@@ -38,8 +38,9 @@ TIMESERIES_COLUMNS = "t,gospa,gospa_localisation,gospa_missed,gospa_false,n_trut
 
 
 class RunScorer:
-    def __init__(self, out: Path, period_s: float):
-        self.period_s = period_s
+    def __init__(self, out: Path, period_s: float, identities: bool = True):
+        """`identities`: whether the strategy reads tags at all (without, identity accuracy is None)."""
+        self.period_s, self.identities = period_s, identities
         self.mot, self.idf = ClearMot(), IdF1()
         self.truth_class: dict = {}  # truth id → class name
         self.cls_count = {c: {"truth": 0, "matched": 0, "fp": 0, "dist": 0.0} for c in TRACKED_CLASSES}
@@ -170,7 +171,9 @@ class RunScorer:
             "velocity_rmse_mps": float(np.sqrt(self.vel_se / self.n_err)) if self.n_err else None,
             "nees_mean": self.nees_sum / self.n_nees if self.n_nees else None,
             "nees_in_bounds": self.nees_in / self.n_nees if self.n_nees else None,
-            "identity_accuracy": self.tag_correct / self.tag_checks if self.tag_checks else None,
+            "identity_accuracy": self.tag_correct / self.tag_checks
+            if self.tag_checks and self.identities
+            else None,
             "coverage_ceiling": self.ceiling_covered / self.ceiling_frames if self.ceiling_frames else None,
             "mota_over_ceiling": mot["mota"] / (self.ceiling_covered / self.ceiling_frames)
             if self.ceiling_covered

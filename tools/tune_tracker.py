@@ -109,6 +109,7 @@ class _Cached:
     """The `Pipeline` interface over cached front-end outputs: a fresh fuser, the same detection rows."""
 
     def __init__(self, scenario, strategy: str, steps):
+        from sim.pipeline.frontends import FRONTENDS
         from sim.pipeline.fusers import FUSERS
         from sim.pipeline.measurement_models import Centring
         from sim.pipeline.pipeline import Pipeline, frontends_for, reorder_window
@@ -123,6 +124,7 @@ class _Cached:
         window = reorder_window(scenario)
         self.inner.fuser = FUSERS[s.fuser](scenario.pipeline, present, tag_class, s, window_s=window)
         self.bev = None
+        self.reads_identities = any(FRONTENDS[n].identities for n in present)
         self.outputs = {step.tick: outs for step, outs in steps}
 
     def process(self, step):

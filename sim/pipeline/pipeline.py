@@ -86,6 +86,7 @@ class Pipeline:
             scenario.pipeline, present, ctx.tag_class, strategy, window_s=reorder_window(scenario)
         )
         self.tag_class = ctx.tag_class
+        self.reads_identities = any(FRONTENDS[n].identities for n in present)
         self.centring = Centring(scenario)
 
     def process(self, step) -> list[Detection]:

@@ -96,6 +96,7 @@ class FrontEndKind:
     summary: str
     build: Callable[..., object]  # (sensor spec, FrontEndContext) → front-end with .process(reading)
     sufficient: bool = True  # can carry a strategy alone (a beam only says something crossed a line)
+    identities: bool = False  # reads who is who (tags): the strategy's identity accuracy means something
 
 
 FRONTENDS: dict[str, FrontEndKind] = {}

@@ -57,6 +57,12 @@ class RfidFrontEnd:
 
 KIND = register(
     FrontEndKind(
-        "rfid", "rfid", RfidReads, False, "RSSI ranges of tagged actors (EKF), identities", RfidFrontEnd
+        "rfid",
+        "rfid",
+        RfidReads,
+        False,
+        "RSSI ranges of tagged actors (EKF), identities",
+        RfidFrontEnd,
+        identities=True,
     )
 )
