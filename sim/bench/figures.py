@@ -26,9 +26,19 @@ def _save(fig, path: Path) -> None:
     atomic_write_bytes(path, buf.getvalue())
 
 
+BARS_PER_ROW = 5
+
+
 def bar_figure(path: Path, rows, scenario: str, strategies: list[str]) -> None:
-    fig, axes = plt.subplots(1, len(HEADLINE), figsize=(3.0 * len(HEADLINE), 3.6), constrained_layout=True)
-    for ax, (col, heading, _) in zip(axes, HEADLINE, strict=True):
+    ncols = min(BARS_PER_ROW, len(HEADLINE))
+    nrows = math.ceil(len(HEADLINE) / ncols)
+    fig, grid = plt.subplots(
+        nrows, ncols, figsize=(3.0 * ncols, 3.4 * nrows), constrained_layout=True, squeeze=False
+    )
+    axes = grid.ravel()
+    for ax in axes[len(HEADLINE) :]:
+        ax.set_visible(False)
+    for ax, (col, heading, _) in zip(axes, HEADLINE, strict=False):
         m, err = [], [[], []]
         for s in strategies:
             mean, lo, hi = mean_ci(list(seed_values(rows, scenario, s, col).values()))
