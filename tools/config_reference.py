@@ -23,7 +23,8 @@ used is written to its `scenario.resolved.yaml`.
 Which part reads which block:
 
 - `tracker` — every tracker of the strategy (`fusion.tracker.Tracker` and its parts: `GnnAssociator`,
-  `MofNInitiator`, `MissDeleter`, `TagBinder`).
+  `MofNInitiator`, `MissDeleter`, `LikelihoodBinder` or `TagBinder`), and the reorder buffer in front of
+  it (`fusion.reorder.ReorderBuffer`).
 - `bev_map` — the site's merged BEV map (`perception.bev_map.BevMap`): merge, graph cut, α-expansion.
 - `camera`, `thermal`, `lidar`, `rfid`, `oracle` — the front-ends of those sensor kinds
   (`sim/pipeline/frontends/`); `lidar` configures `perception.lidar_detector.LidarDetector`, `rfid.link`
@@ -57,7 +58,8 @@ def rows(model: type[BaseModel], prefix: str) -> list[str]:
             out += rows(ann, path)
             continue
         default = field.get_default(call_default_factory=True)
-        shown = "simulator's" if default is None else f"`{default}`"
+        derived = "Default:" in (field.description or "")
+        shown = ("derived" if derived else "simulator's") if default is None else f"`{default}`"
         doc = (field.description or "").replace("|", "\\|")
         out.append(f"| `{path}` | {shown} | {_allowed(field)} | {doc} |")
     return out

@@ -37,7 +37,8 @@ class TrackerSettings(_Block):
         default=_TRACKER.delete_after_misses,
         ge=1,
         le=10_000,
-        description="a confirmed track is deleted after this many consecutive misses where it was in view",
+        description="a confirmed track is lost (no longer reported) after this many consecutive misses where "
+        "its sensor could see it",
     )
     keep_lost_s: float = Field(
         default=_TRACKER.keep_lost_s,
@@ -46,7 +47,10 @@ class TrackerSettings(_Block):
         description="a lost track coasts unreported this long, to be re-acquired under its id and tag",
     )
     max_position_std_m: float = Field(
-        default=2.0, gt=0, le=1000, description="a track coasting unseen is dropped past this σ (≈ 2–3 s)"
+        default=2.0,
+        gt=0,
+        le=1000,
+        description="a track coasting unseen is lost past this σ (≈ 2–3 s), deleted past twice it",
     )
     rfid_only_max_position_std_m: float = Field(
         default=8.0, gt=0, le=1000, description="the same for a tracker fed by RFID reads alone (coarse)"
@@ -103,7 +107,7 @@ class TrackerSettings(_Block):
         default=_TRACKER.swap_window_s,
         ge=0,
         le=3600,
-        description="two tags whose reads fit each other's track within this swap",
+        description="gate identity: two tags whose reads fit each other's track within this swap",
     )
 
     @model_validator(mode="after")
