@@ -5,6 +5,7 @@ Every problem becomes one line `FILE:LINE: field.path: what was given; what is a
 
 from __future__ import annotations
 
+import copy
 import difflib
 import os
 import stat
@@ -278,6 +279,34 @@ def _place(name: str, lines: dict[Loc, int], sets: dict[Loc, str], loc: Loc, mes
     return Problem(name, _line_for(lines, loc), format_path(loc), message)
 
 
+def _physics_despite(data: dict, bad: list[Loc], check: Check | None) -> list[tuple[Loc, str]]:
+    """The whole-scenario problems of a file that failed the schema, so that a file's problems come in
+    one round: each bad field is removed (left to its default) and the rest checked. None when a problem
+    cannot be set aside that way (a required field missing, a list item of the wrong kind) or the rest
+    still fails; problems in or around a removed field are not repeated."""
+    if check is None:
+        return []
+    repaired = copy.deepcopy(data)
+    for loc in bad:
+        if not loc or not isinstance(loc[-1], str):
+            return []
+        node = repaired
+        try:
+            for part in loc[:-1]:
+                node = node[part]
+        except (KeyError, IndexError, TypeError):
+            return []
+        if not isinstance(node, dict) or loc[-1] not in node:
+            return []
+        del node[loc[-1]]
+    try:
+        scenario = Scenario.model_validate(repaired)
+    except ValidationError:
+        return []
+    near = [loc[: max(1, len(loc) - 1)] for loc in bad]  # the removed field's own block
+    return [(loc, msg) for loc, msg in check(scenario) if not any(loc[: len(n)] == n for n in near)]
+
+
 def parse_scenario(
     text: str, name: str = "<scenario>", *, check: Check | None = None, sets: Sequence[str] = ()
 ) -> Scenario:
@@ -289,9 +318,9 @@ def parse_scenario(
         scenario = Scenario.model_validate(data)
     except ValidationError as e:
         problems = problems_from_validation(e, name, lines)
-        raise ScenarioError(
-            [_place(name, lines, set_at, p.loc, p.message) if set_at else p for p in problems]
-        ) from None
+        placed = [_place(name, lines, set_at, p.loc, p.message) if set_at else p for p in problems]
+        more = _physics_despite(data, [p.loc for p in problems], check)
+        raise ScenarioError(placed + [_place(name, lines, set_at, loc, msg) for loc, msg in more]) from None
     issues = check(scenario) if check is not None else []
     if issues:
         raise ScenarioError([_place(name, lines, set_at, loc, msg) for loc, msg in issues])

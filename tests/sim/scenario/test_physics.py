@@ -146,3 +146,20 @@ def test_an_actor_tag_of_the_pallet_tag_form_is_refused(tmp_path):
     assert "actors[0].tags: tag 'P-0003' has the form of a pallet tag ('P-NNNN', layout.racks)" in msg
     d["actors"][0]["tags"] = ["P-X3", "Q-0003"]  # not the form: fine
     assert load_scenario(write_scenario(tmp_path, d)).actors[0].tags == ["P-X3", "Q-0003"]
+
+
+def test_schema_and_physics_problems_come_in_one_round(tmp_path):
+    """Regression: a thermal rate of 9 Hz (above 8.7) hid a waypoint inside a rack row until it was fixed."""
+    d = scenario_dict(actors=[actor([[2, 5.3], [6, 3.5]])])
+    d["sensors"].append(
+        {"id": "ir", "type": "thermal", "position": [19, 1, 4], "look_at": [10, 6, 0], "rate_hz": 9}
+    )
+    msgs = errors(tmp_path, d)
+    assert len(msgs) == 2
+    assert "sensors[2].rate_hz: input should be less than or equal to 8.7 (got 9)" in msgs[0]
+    assert "actors[0].motion.points[1]: [6, 3.5] is inside a rack row" in msgs[1]
+    assert all(m.startswith(str(tmp_path)) and ".yaml:" in m for m in msgs)  # each with its file line
+    # A problem that cannot be set aside (a required field missing) still gives the schema's list alone.
+    del d["sensors"][2]["position"]
+    msgs = errors(tmp_path, d)
+    assert len(msgs) == 2 and "required field is missing" in msgs[0] and "rack" not in " ".join(msgs)
