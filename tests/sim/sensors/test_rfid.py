@@ -11,6 +11,16 @@ HALL = {"size_m": [30, 20], "height_m": 6}
 Z = 3.3  # two-sided 99.9 % normal quantile for binomial checks
 
 
+# A high read-rate cap, so that only the link budget decides (the cap has its own test).
+UNCAPPED_READER = {
+    "id": "r",
+    "type": "rfid",
+    "position": [1, 10, 1],
+    "boresight": [1, 0, 0],
+    "max_reads_per_s": 2000,
+}
+
+
 def _tagged_workers(points):
     return [
         {"id": f"w{k}", "kind": "worker", "tags": [f"T{k}"], "motion": {"type": "stationary", "position": p}}
@@ -28,16 +38,11 @@ def _fractions(reads, tags, n):
 
 def test_read_probability_follows_the_model_over_distance():
     xs = [3.0, 5.0, 7.0, 10.0, 15.0, 22.0]
-    # A high read-rate cap, so that only the link budget decides (the cap has its own test).
-    reader = {
-        "id": "r",
-        "type": "rfid",
-        "position": [1, 10, 1],
-        "boresight": [1, 0, 0],
-        "max_reads_per_s": 2000,
-    }
     sim = sim_of(
-        HALL, _tagged_workers([[x, 10 + (-1) ** k * 0.6] for k, x in enumerate(xs)]), [reader], duration=60
+        HALL,
+        _tagged_workers([[x, 10 + (-1) ** k * 0.6] for k, x in enumerate(xs)]),
+        [UNCAPPED_READER],
+        duration=60,
     )
     reads = run_readings(sim)
     n = len(reads)
@@ -60,14 +65,7 @@ def test_rssi_of_reads_carries_the_fade_that_powered_the_tag():
     from sim.sensors.rfid import MODULATION_LOSS_DB, SHADOWING_DB, TAG_SENSITIVITY_DBM
 
     xs = [4.0, 12.0, 20.0]
-    reader = {
-        "id": "r",
-        "type": "rfid",
-        "position": [1, 10, 1],
-        "boresight": [1, 0, 0],
-        "max_reads_per_s": 2000,
-    }
-    sim = sim_of(HALL, _tagged_workers([[x, 10.0] for x in xs]), [reader], duration=60)
+    sim = sim_of(HALL, _tagged_workers([[x, 10.0] for x in xs]), [UNCAPPED_READER], duration=60)
     reads = run_readings(sim)
     r: RfidReader = sim.sensors.by_id["r"]
     mean_p, _ = r.mean_tag_power_dbm(np.array([[x, 10.0, TAG_HEIGHT_M] for x in xs]), np.zeros(3, int))
