@@ -66,9 +66,7 @@ class TrackingSink:
     def __init__(self, out: Path, pipeline, dt_s: float, n_ticks: int):
         self.out, self.pipeline = out, pipeline
         self.track_out = TrackingWriter(out, dt_s)
-        self.scorer = RunScorer(
-            out, TRACK_OUTPUT_PERIOD_S, identities=getattr(pipeline, "reads_identities", True)
-        )
+        self.scorer = RunScorer(out, TRACK_OUTPUT_PERIOD_S, identities=pipeline.reads_identities)
         self.bev_scorer = (
             BevScorer(pipeline.bev.grid, pipeline.bev.rack) if pipeline.bev is not None else None
         )
