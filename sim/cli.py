@@ -13,6 +13,8 @@ import traceback
 import zipfile
 from pathlib import Path
 
+from sim.learning import commands as learning
+
 EXIT_OK, EXIT_INTERNAL, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 # What reading a truncated CSV, a damaged npz or unreadable files raises while redrawing a run's figures.
 DAMAGED_FILE_ERRORS = (
@@ -121,6 +123,7 @@ def build_parser() -> argparse.ArgumentParser:
     pf.add_argument("--json", action="store_true", help="print JSON instead of a table")
     pf.add_argument("--only", help="run one figure (by key)")
     pf.add_argument("--repeats", type=int, default=5, help="best of this many repetitions per figure")
+    learning.add_parsers(sub, common, _seed)
     return p
 
 
@@ -342,6 +345,8 @@ COMMANDS = {
     "strategies": cmd_strategies,
     "bench": cmd_bench,
     "perf": cmd_perf,
+    "dataset": learning.cmd_dataset,
+    "train": learning.cmd_train,
 }
 
 

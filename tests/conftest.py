@@ -57,6 +57,15 @@ def scenario_dict(**changes) -> dict:
     return d
 
 
+LIDAR = {"id": "lidar", "type": "lidar", "preset": "vlp16", "position": [18.5, 5.3, 3]}  # east end of the aisle
+
+
+def with_lidar(data: dict) -> dict:
+    """The scenario with a VLP-16 looking down the aisle (the range-sensor strategies need one)."""
+    data["sensors"] = [*data["sensors"], dict(LIDAR)]
+    return data
+
+
 def write_scenario(tmp_path: Path, data: dict | str, name: str = "s.yaml") -> Path:
     path = tmp_path / name
     path.write_text(data if isinstance(data, str) else yaml.safe_dump(data, sort_keys=False))

@@ -1,0 +1,1 @@
+"""Training data and training commands for the learned perception modules (`whsim dataset`, `whsim train`)."""

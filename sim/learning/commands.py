@@ -1,0 +1,153 @@
+"""`whsim dataset` and `whsim train`: training data from the simulator and training runs (SPEC §5)."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+
+MODELS = ("pointnet",)
+
+
+def add_parsers(sub, common, seed_type) -> None:
+    d = sub.add_parser("dataset", parents=[common], help="render labelled training data from random scenes")
+    d.add_argument("model", choices=MODELS)
+    d.add_argument("--scenes", type=int, required=True, help="training scenes (held-out: --heldout more)")
+    d.add_argument("--heldout", type=int, help="held-out scenes from seeds training never uses (default N/4)")
+    d.add_argument(
+        "--out", type=Path, required=True, help="dataset directory (a rerun keeps finished scenes)"
+    )
+    d.add_argument("--seed", type=seed_type, default=0, help="first training scene seed (default 0)")
+    d.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    t = sub.add_parser("train", parents=[common], help="train a model on a `whsim dataset` directory")
+    t.add_argument("model", choices=MODELS)
+    t.add_argument("--data", type=Path, required=True, help="directory written by `whsim dataset`")
+    t.add_argument("--out", type=Path, required=True, help="weights file to write (.pt)")
+    t.add_argument("--epochs", type=int, help="passes of --steps-per-epoch batches (default 14)")
+    t.add_argument("--steps-per-epoch", type=int, help="batches per epoch (default 500)")
+    t.add_argument("--device", choices=("cpu", "cuda"), default="cpu")
+    t.add_argument("--seed", type=seed_type, default=0, help="seed of the sampling and the initial weights")
+    t.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
+def _progress(args, total: int, unit: str):
+    if args.quiet or not sys.stderr.isatty():
+        return None
+    from tqdm import tqdm
+
+    return tqdm(total=total, unit=unit, file=sys.stderr, dynamic_ncols=True, leave=False)
+
+
+def cmd_dataset(args) -> int:
+    from sim.learning.pointnet_dataset import write_dataset
+    from sim.runner import UsageError
+
+    if args.scenes < 1:
+        raise UsageError(f"--scenes: must be at least 1, got {args.scenes}")
+    heldout = max(1, args.scenes // 4) if args.heldout is None else args.heldout
+    if heldout < 1:
+        raise UsageError(f"--heldout: must be at least 1, got {heldout}")
+    if args.out.exists() and not args.out.is_dir():
+        raise UsageError(f"--out: {args.out} exists and is not a directory")
+    bar = _progress(args, args.scenes + heldout, "scene")
+    try:
+        manifest = write_dataset(args.out, args.scenes, args.seed, heldout, bar.update if bar else None)
+    finally:
+        if bar:
+            bar.close()
+    if not args.quiet:
+        for split, info in manifest["splits"].items():
+            lo, hi = info["scene_seeds"]
+            print(f"{split}: scenes {lo}..{hi}, {info['points']:,} labelled points")
+        print(f"dataset: {args.out}/dataset.json")
+    return 0
+
+
+def cmd_train(args) -> int:
+    from sim.runner import UsageError
+
+    if (args.epochs is not None and args.epochs < 1) or (
+        args.steps_per_epoch is not None and args.steps_per_epoch < 1
+    ):
+        raise UsageError("--epochs and --steps-per-epoch: must be at least 1")
+    from sim.learning.pointnet_dataset import load_scans, split_files
+
+    files = {s: split_files(args.data, s) for s in ("train", "heldout")}
+    for split, found in files.items():
+        if not found:
+            raise UsageError(
+                f"--data: {args.data}/{split}/ holds no scene-*.npz (make it with `whsim dataset`)"
+            )
+    import torch
+
+    if args.device == "cuda" and not torch.cuda.is_available():
+        raise UsageError(f"--device cuda: no CUDA device here (torch {torch.__version__})")
+    if args.out.parent and not args.out.parent.is_dir():
+        raise UsageError(f"--out: folder {args.out.parent} does not exist")
+    try:
+        scans = {s: [x for f in found for x in load_scans(f)] for s, found in files.items()}
+    except (OSError, ValueError, KeyError) as e:
+        raise UsageError(f"--data: damaged dataset file ({type(e).__name__}: {e})") from None
+    return _train(args, scans)
+
+
+def _train(args, scans) -> int:
+    from dataclasses import asdict, replace
+
+    from perception.classes import CLASS_NAMES
+    from perception.pointnet import save_weights
+    from perception.pointnet_training import TrainConfig, train_pointnet
+    from sim.output.atomic import atomic_write_text
+
+    config = replace(TrainConfig(), seed=args.seed)
+    if args.epochs is not None:
+        config = replace(config, epochs=args.epochs)
+    if args.steps_per_epoch is not None:
+        config = replace(config, steps_per_epoch=args.steps_per_epoch)
+    bar = _progress(args, config.epochs * config.steps_per_epoch, "batch")
+
+    def on_epoch(s):
+        ious = " ".join(f"{CLASS_NAMES[c]} {v:.2f}" for c, v in s.per_class_iou.items())
+        line = (
+            f"epoch {s.epoch}/{config.epochs}: loss {s.loss:.3f}, held-out mIoU {s.miou:.3f} ({ious}), "
+            f"{s.seconds:.0f} s"
+        )
+        (bar.write if bar else print)(line, file=sys.stderr)
+
+    t0 = time.perf_counter()
+    try:
+        model, history = train_pointnet(
+            scans["train"], scans["heldout"], config, args.device,
+            on_step=(lambda *_: bar.update(1)) if bar else None, on_epoch=on_epoch,
+        )  # fmt: skip
+    finally:
+        if bar:
+            bar.close()
+    final = history[-1]
+    meta = {
+        "tile_m": config.tile_m,
+        "command": f"whsim train pointnet --data {args.data} --out {args.out} --epochs {config.epochs} "
+        f"--steps-per-epoch {config.steps_per_epoch} --device {args.device} --seed {args.seed}",
+        "data": json.loads((args.data / "dataset.json").read_text())
+        if (args.data / "dataset.json").is_file()
+        else None,
+        "train": {k: v for k, v in asdict(config).items() if k != "model"},
+        "training_s": round(time.perf_counter() - t0, 1),
+        "heldout": {
+            "scans": len(scans["heldout"]),
+            "miou": final.miou,
+            "per_class_iou": {CLASS_NAMES[c]: v for c, v in final.per_class_iou.items()},
+        },
+    }
+    tmp = args.out.with_name(args.out.name + ".tmp")
+    save_weights(model, tmp, meta)
+    tmp.replace(args.out)
+    atomic_write_text(args.out.with_suffix(".json"), json.dumps(meta, indent=2) + "\n")
+    if not args.quiet:
+        print(
+            f"{args.out}: held-out mIoU {final.miou:.3f} after {meta['training_s']:.0f} s; card data in "
+            f"{args.out.with_suffix('.json')}"
+        )
+    return 0

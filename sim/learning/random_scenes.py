@@ -1,0 +1,111 @@
+"""Randomised warehouse scenes for training data: building size, rack blocks, traffic and sensor mounts all
+drawn from one generator, so a scene seed fixes a layout and two seed ranges never share one."""
+
+from __future__ import annotations
+
+import numpy as np
+import yaml
+
+from sim.loading import parse_scenario
+from sim.scenario.loader import ScenarioError
+from sim.scenario.models import Scenario
+
+MAX_TRIES = 50
+
+
+def _u(rng: np.random.Generator, lo: float, hi: float) -> float:
+    return round(float(rng.uniform(lo, hi)), 2)
+
+
+def _racks(rng: np.random.Generator, L: float, W: float) -> tuple[list[dict], list[float], float]:
+    """One or two rack blocks (a cross aisle between), and the y of every aisle's centre line."""
+    ox, oy = _u(rng, 3, 5), _u(rng, 2.5, 4)
+    depth, spacing = _u(rng, 0.9, 1.4), 0.0
+    spacing = round(depth + _u(rng, 2.4, 3.4), 2)
+    bay = _u(rng, 2.2, 3.0)
+    levels, level_h = int(rng.integers(2, 7)), _u(rng, 1.2, 2.0)
+    rows = max(1, int((W - oy - 3) // spacing))
+    bays = max(2, int((L - ox - 4) // bay))
+    split = bays >= 8 and rng.random() < 0.5
+    common = dict(
+        rows=rows, row_spacing_m=spacing, bay_length_m=bay, depth_m=depth, levels=levels,
+        level_height_m=level_h, pallet_fill=_u(rng, 0.3, 0.9),
+    )  # fmt: skip
+    if split:
+        first = bays // 2 - 1
+        blocks = [
+            dict(origin=[ox, oy], bays=first, **common),
+            dict(origin=[round(ox + (first + 1.5) * bay, 2), oy], bays=bays - first - 2, **common),
+        ]
+    else:
+        blocks = [dict(origin=[ox, oy], bays=bays, **common)]
+    aisles = [oy / 2] + [oy + r * spacing + depth + (spacing - depth) / 2 for r in range(rows - 1)]
+    top = oy + (rows - 1) * spacing + depth
+    aisles.append((top + W) / 2)
+    return blocks, aisles, levels * level_h
+
+
+def _sensors(
+    rng: np.random.Generator, L: float, aisles: list[float], n_lidar: int, n_depth: int, rate: float
+):
+    out = []
+    for k in range(n_lidar):
+        pos = [_u(rng, 1.5, L - 1.5), round(float(rng.choice(aisles)), 2), _u(rng, 2.5, 6.0)]
+        out.append(
+            dict(
+                id=f"lidar{k}", type="lidar", preset="vlp16", position=pos, rate_hz=rate,
+                yaw_deg=_u(rng, -180, 180), range_noise_m=_u(rng, 0.01, 0.03), dropout=_u(rng, 0.0, 0.15),
+            )
+        )  # fmt: skip
+    for k in range(n_depth):
+        x, y = _u(rng, 1.5, L - 1.5), round(float(rng.choice(aisles)), 2)
+        ahead = _u(rng, 3, 8) * (1 if rng.random() < 0.5 else -1)
+        look = [round(min(max(x + ahead, 0.5), L - 0.5), 2), y, 0.0]
+        out.append(
+            dict(
+                id=f"depth{k}", type="lidar", preset="depth_cam", position=[x, y, _u(rng, 2.0, 4.5)],
+                look_at=look, rate_hz=rate, dropout=_u(rng, 0.0, 0.15),
+            )
+        )  # fmt: skip
+    return out
+
+
+def _actors(rng: np.random.Generator) -> list[dict]:
+    counts = {
+        "forklift": int(rng.integers(1, 5)),
+        "agv": int(rng.integers(1, 5)),
+        "worker": int(rng.integers(2, 9)),
+    }
+    return [
+        {"id": f"{kind}{k}", "kind": kind, "motion": {"type": "patrol"}}
+        for kind, n in counts.items()
+        for k in range(n)
+    ]
+
+
+def random_scene(seed: int, *, duration_s: float = 40.0, scan_every_s: float = 4.0) -> Scenario:
+    """A valid scenario for scene `seed`: random layout, traffic, 2 spinning LiDARs and 2 depth cameras
+    scanning every `scan_every_s`. Draws again (from the same generator) until the physics checks pass."""
+    rng = np.random.default_rng(np.random.SeedSequence([seed, 0x504E]))
+    for _ in range(MAX_TRIES):
+        L, W = _u(rng, 24, 56), _u(rng, 16, 36)
+        racks, aisles, rack_top = _racks(rng, L, W)
+        data = {
+            "name": f"scene-{seed}",
+            "seed": int(seed),
+            "duration_s": duration_s,
+            "dt_s": 0.1,
+            "layout": {
+                "size_m": [L, W],
+                "height_m": round(max(rack_top + 1.5, _u(rng, 6, 12)), 2),
+                "racks": racks,
+                "docks": [{"position": [0, round(W / 2, 2)], "width_m": 3}],
+            },
+            "actors": _actors(rng),
+            "sensors": _sensors(rng, L, aisles, 2, 2, 1.0 / scan_every_s),
+        }
+        try:
+            return parse_scenario(yaml.safe_dump(data), f"scene-{seed}")
+        except ScenarioError:
+            continue
+    raise RuntimeError(f"scene {seed}: no valid random layout in {MAX_TRIES} draws")

@@ -1,0 +1,76 @@
+"""`whsim dataset` and `whsim train` end to end on a tiny dataset, and their refusals of bad input."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from perception.pointnet import load_weights
+from tests.conftest import scenario_dict, with_lidar, write_scenario
+from tests.sim.test_cli import whsim
+
+
+@pytest.fixture(scope="module")
+def tiny_dataset(tmp_path_factory):
+    out = tmp_path_factory.mktemp("data")
+    r = whsim("dataset", "pointnet", "--scenes", 1, "--heldout", 1, "--out", out, "--seed", 40)
+    assert r.returncode == 0, r.stderr
+    return out
+
+
+def test_dataset_writes_both_splits_and_a_manifest(tiny_dataset):
+    manifest = json.loads((tiny_dataset / "dataset.json").read_text())
+    assert manifest["splits"]["train"]["scene_seeds"] == [40, 40]
+    assert manifest["splits"]["heldout"]["scene_seeds"][0] >= 1_000_000
+    assert len(list((tiny_dataset / "train").glob("*.npz"))) == 1
+
+
+def test_train_writes_loadable_weights_that_a_run_uses(tiny_dataset, tmp_path):
+    weights = tmp_path / "w.pt"
+    r = whsim("train", "pointnet", "--data", tiny_dataset, "--out", weights, "--epochs", 1,
+              "--steps-per-epoch", 2, "--quiet")  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    _, meta = load_weights(weights)
+    assert meta["train"]["epochs"] == 1 and 0 <= meta["heldout"]["miou"] <= 1
+    assert json.loads(weights.with_suffix(".json").read_text())["tile_m"] == meta["tile_m"]
+    scenario = write_scenario(tmp_path, with_lidar(scenario_dict(duration_s=2)))
+    out = tmp_path / "run"
+    r = whsim("run", scenario, "--strategy", "pointnet", "--set", f"pipeline.pointnet.weights={weights}",
+              "--out", out, "--quiet")  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    seg = json.loads((out / "metrics.json").read_text())["segmentation"]
+    assert 0 <= seg["miou"] <= 1 and seg["points"] > 0
+
+
+@pytest.mark.parametrize(
+    "args, needle",
+    [
+        (("--data", "{tmp}/nothing"), "holds no scene-*.npz"),
+        (("--data", "{data}", "--device", "cuda"), "--device cuda"),
+        (("--data", "{data}", "--epochs", "0"), "--epochs"),
+        (("--data", "{data}", "--out", "{tmp}/no/such/w.pt"), "does not exist"),
+    ],
+)
+def test_train_refuses_bad_input_with_one_line(tiny_dataset, tmp_path, args, needle):
+    import torch
+
+    if needle == "--device cuda" and torch.cuda.is_available():
+        pytest.skip("this machine has CUDA")
+    fill = {"tmp": tmp_path, "data": tiny_dataset}
+    args = [a.format(**fill) for a in args]
+    if "--out" not in args:
+        args += ["--out", str(tmp_path / "w.pt")]
+    r = whsim("train", "pointnet", *args, "--quiet")
+    assert r.returncode == 2
+    assert needle in r.stderr and len(r.stderr.strip().splitlines()) == 1
+
+
+def test_a_weights_file_that_is_not_one_is_a_usage_error(tmp_path):
+    bad = tmp_path / "bad.pt"
+    bad.write_text("hello")
+    scenario = write_scenario(tmp_path, with_lidar(scenario_dict(duration_s=1)))
+    r = whsim("run", scenario, "--strategy", "pointnet", "--set", f"pipeline.pointnet.weights={bad}",
+              "--out", tmp_path / "run", "--quiet")  # fmt: skip
+    assert r.returncode == 2
+    assert "pipeline.pointnet.weights" in r.stderr and "bad.pt" in r.stderr
