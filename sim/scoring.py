@@ -197,16 +197,23 @@ class RunScorer:
             }
         detection = {}
         for source, acc in self.det.items():
-            aps, p, r = [], None, None
+            aps, p, r, by_thr = [], None, None, {}
             for thr in AP_THRESHOLDS_M:
                 ap, p_, r_ = average_precision(
                     np.array(acc["scores"]), np.array(acc["tp"][thr]), acc["n_truth"]
                 )
                 aps.append(ap)
+                by_thr[f"{thr:g}"] = ap
                 if thr == 1.0:
                     p, r = p_, r_
             nse = {c: v[0] / v[1] for (src, c), v in sorted(self.nse.items()) if src == source and v[1]}
-            detection[source] = {"precision": p, "recall": r, "ap": float(np.mean(aps)), "nse": nse}
+            detection[source] = {
+                "precision": p,
+                "recall": r,
+                "ap": float(np.mean(aps)),
+                "ap_at_m": by_thr,  # AP at each centre-distance threshold (m)
+                "nse": nse,
+            }
         return {
             "tracking": _round(tracking),
             "evaluation": evaluation_settings(),

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import numpy as np
 
+from perception.classes import N_CLASSES
+from perception.segmentation_metrics import confusion, segmentation_scores
 from sim.bev_scoring import BevScorer
 from sim.output.bev_snapshot import save_snapshot
 from sim.output.ground_truth import GroundTruthWriter
@@ -73,12 +75,15 @@ class TrackingSink:
         self.output_every = max(1, round(TRACK_OUTPUT_PERIOD_S / dt_s))
         self.semantic_every = self.output_every * round(SEMANTIC_PERIOD_S / TRACK_OUTPUT_PERIOD_S)
         self.snapshot_tick = (n_ticks // 2) // self.output_every * self.output_every  # half-way, on output
+        self.segmentation = np.zeros((N_CLASSES, N_CLASSES), np.int64)  # truth × predicted points
         self.recent: list[np.ndarray] = []  # position detections since the last output tick, for the snapshot
 
     def emit(self, step, timer) -> None:
         t0 = time.perf_counter()
         detections = self.pipeline.process(step)
         timer.add("pipeline", time.perf_counter() - t0)
+        for cloud, labels in self.pipeline.segmented:  # scored against the ray caster's labels
+            self.segmentation += confusion(cloud.truth_class, labels, N_CLASSES)
         self.track_out.detections(detections)
         t0 = time.perf_counter()
         self.scorer.detections(step.truth, detections)
@@ -121,4 +126,6 @@ class TrackingSink:
         scores = self.scorer.result(self.out)
         if self.bev_scorer is not None and self.bev_scorer.steps:
             scores["bev"] = self.bev_scorer.result()
+        if self.segmentation.any():
+            scores["segmentation"] = segmentation_scores(self.segmentation)
         return scores

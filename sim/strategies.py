@@ -48,9 +48,17 @@ for _s in (
     ),
     Strategy("lidar", "LiDAR BEV evidence, graph cut, connected components", ("lidar",)),
     Strategy(
+        "pointnet", "LiDAR and depth clouds segmented by PointNet, bodies from centre votes", ("pointnet",)
+    ),
+    Strategy(
         "central",
         "camera, LiDAR, thermal, RFID and beam measurements into one tracker in timestamp order",
         ALL_SENSORS,
+    ),
+    Strategy(
+        "central-pointnet",
+        "as central, with PointNet in place of the pillar detector for LiDAR and depth clouds",
+        ("camera", "pointnet", "thermal", "rfid", "beam"),
     ),
     Strategy(
         "t2t-ci",

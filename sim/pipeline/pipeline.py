@@ -88,17 +88,22 @@ class Pipeline:
         self.tag_class = ctx.tag_class
         self.reads_identities = any(FRONTENDS[n].identities for n in present)
         self.centring = Centring(scenario)
+        self.segmented: list[tuple[object, np.ndarray]] = []  # (cloud, class per point) of the last step
 
     def process(self, step) -> list[Detection]:
         """Feed the step's readings (timestamp order) to the fuser; return the detections made."""
         out: list[Detection] = []
+        self.segmented = []
         for name, fe in self.ticked:
             if fe.due(step.tick):
                 out += self._use(name, "", step.t, fe.process(step.truth))
         for r in sorted(step.readings, key=lambda r: r.t):
             entry = self.frontends.get(r.sensor_id)
             if entry is not None:
-                out += self._use(entry[0], r.sensor_id, r.t, entry[1].process(r))
+                o = entry[1].process(r)
+                if o.point_labels is not None:
+                    self.segmented.append((r, o.point_labels))
+                out += self._use(entry[0], r.sensor_id, r.t, o)
         return out
 
     def _use(self, name: str, sensor_id: str, t: float, o) -> list[Detection]:

@@ -15,9 +15,11 @@ from fusion.rfid_ranging import LinkModel
 from fusion.tracker import TrackerConfig
 from perception.bev_map import BevMapConfig
 from perception.lidar_detector import LidarDetectorConfig
+from perception.point_instances import PointInstanceConfig
 
 _TRACKER, _BEV, _LIDAR = TrackerConfig(), BevMapConfig(), LidarDetectorConfig()
 _LINK = LinkModel()
+_BODIES = PointInstanceConfig()
 
 
 class _Block(BaseModel):
@@ -193,6 +195,32 @@ class LidarSettings(_Block):
     )
 
 
+class PointNetSettings(_Block):
+    """The PointNet front-end (LiDAR and depth cameras): segmentation, then bodies from centre votes."""
+
+    weights: str | None = Field(
+        default=None,
+        max_length=4096,
+        description="weights file from `whsim train pointnet`; unset: the shipped ones",
+    )
+    device: Literal["cpu", "cuda"] = Field(default="cpu", description="where the network runs")
+    passes: int = Field(
+        default=1, ge=1, le=2, description="2: a second tiling shifted half a tile, averaged (twice the cost)"
+    )
+    radius_m: float = Field(
+        default=_BODIES.radius_m, gt=0, le=5, description="votes closer than this belong to one body"
+    )
+    min_points: int = Field(
+        default=_BODIES.min_points, ge=1, le=100_000, description="bodies with fewer points are dropped"
+    )
+    min_confidence: float = Field(
+        default=_BODIES.min_confidence, ge=0, le=1, description="less sure points do not vote"
+    )
+    min_sigma_m: float = Field(
+        default=_BODIES.min_sigma_m, gt=0, le=10, description="floor of a body centre's σ"
+    )
+
+
 class LinkSettings(_Block):
     """What the RFID estimator believes about the radio link; unset values are the simulator's own."""
 
@@ -270,5 +298,6 @@ class PipelineSettings(_Block):
     camera: CameraSettings = Field(default_factory=CameraSettings)
     thermal: ThermalSettings = Field(default_factory=ThermalSettings)
     lidar: LidarSettings = Field(default_factory=LidarSettings)
+    pointnet: PointNetSettings = Field(default_factory=PointNetSettings)
     rfid: RfidSettings = Field(default_factory=RfidSettings)
     oracle: OracleSettings = Field(default_factory=OracleSettings)

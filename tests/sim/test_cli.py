@@ -160,11 +160,13 @@ def test_strategies_lists_every_spec_strategy_with_needs_parts_and_fuser(capsys)
         "thermal",
         "camera",
         "lidar",
+        "pointnet",
         "central",
+        "central-pointnet",
         "t2t-ci",
     ]
     assert "IDEALISED" in heads[1]  # the oracle says what it is
-    central = lines[lines.index(heads[6]) + 1 : lines.index(heads[7])]
+    central = lines[lines.index(heads[7]) + 1 : lines.index(heads[8])]
     assert central[0].split(None, 1) == ["needs", "a camera or a LiDAR or a thermal camera or an RFID reader"]
     assert central[1].startswith("    front-ends camera (") and "beam (line crossings)" in central[1]
     assert central[2].startswith("    fuser      central")

@@ -35,6 +35,7 @@ class FrontEndOutput:
     zone: Callable | None = None  # slant range → (z, R): where this reader alone places a tag
     image_layer: tuple[PinholeCamera, np.ndarray, np.ndarray] | None = None  # camera, mask, floor mask
     evidence_layer: tuple[Evidence, np.ndarray | None] | None = None  # evidence, highest return
+    point_labels: np.ndarray | None = None  # a segmented cloud: class id per point (scored, not fused)
 
 
 @dataclass

@@ -1,0 +1,78 @@
+"""PointNet front-end for range sensors (LiDAR sweeps and depth-camera clouds): each scan segmented by the
+tiled PointNet (`perception.point_segmenter`), its tracked-class points grouped by their centre votes into
+bodies (`perception.point_instances`); BEV evidence from the points labelled forklift, AGV or worker."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import numpy as np
+
+from fusion.measurements import PositionMeasurements
+from perception.bev import lidar_pillars
+from perception.classes import CLASS_NAMES, TRACKED
+from perception.evidence import lidar_evidence
+from perception.lidar_detector import cells_seen
+from perception.point_instances import PointInstanceConfig, group_votes
+from perception.weights import POINTNET
+from sim.pipeline.frontends.base import FrontEndContext, FrontEndKind, FrontEndOutput, register
+from sim.sensors.readings import PointCloud
+
+FULL_SCORE_POINTS = 30  # a body this many points strong scores 1
+
+
+@lru_cache(maxsize=4)
+def _segmenter(path: str, device: str, passes: int):
+    """One loaded network per weights file and device, shared by every sensor of a run (and of a process)."""
+    from perception.point_segmenter import PointSegmenter  # torch loads only when a strategy needs it
+    from perception.pointnet import WeightsError
+    from sim.runner import UsageError
+
+    try:
+        return PointSegmenter.from_file(path, device=device, passes=passes)
+    except (WeightsError, OSError) as e:
+        raise UsageError(f"pipeline.pointnet.weights: {e}") from None
+
+
+class PointNetFrontEnd:
+    def __init__(self, spec, ctx: FrontEndContext):
+        s = ctx.settings.pointnet
+        self.segmenter = _segmenter(s.weights or str(POINTNET), s.device, s.passes)
+        self.config = PointInstanceConfig(s.radius_m, s.min_points, s.min_confidence, s.min_sigma_m)
+        self.depth_camera = getattr(spec, "preset", "vlp16") == "depth_cam"
+        self.grid, self.static = ctx.bev_map.grid, ctx.bev_map.static
+        self.last_labels: np.ndarray | None = None
+
+    def process(self, pc: PointCloud) -> FrontEndOutput:
+        seg = self.segmenter.segment(pc.points, pc.pose[:3, 3], pc.intensity, self.depth_camera)
+        bodies = group_votes(pc.points, seg.labels, seg.confidence, seg.votes, self.config)
+        pm = PositionMeasurements(
+            pc.t,
+            pc.sensor_id,
+            "pointnet",
+            bodies.centre,
+            bodies.covariance,
+            tuple(CLASS_NAMES[int(c)] for c in bodies.cls),
+            np.minimum(1.0, bodies.n_points / FULL_SCORE_POINTS),
+        )
+        pillars = lidar_pillars(self.grid, pc.points, pc.intensity)
+        tracked = lidar_pillars(self.grid, pc.points[np.isin(seg.labels, TRACKED)]).count
+        evidence = lidar_evidence(pillars, tracked, self.static)
+        return FrontEndOutput(
+            positions=pm,
+            covered=cells_seen(self.grid, evidence.known),
+            evidence_layer=(evidence, pillars.z_max),
+            point_labels=seg.labels,
+        )
+
+
+KIND = register(
+    FrontEndKind(
+        "pointnet",
+        "lidar",
+        PointCloud,
+        True,
+        "PointNet segmentation of each cloud, bodies from centre votes (LiDAR, depth camera)",
+        PointNetFrontEnd,
+    )
+)
