@@ -23,10 +23,15 @@ from perception.classes import TRACKED
 class PointInstanceConfig:
     """Grouping and acceptance of bodies."""
 
-    radius_m: float = 0.3  # votes closer than this are joined
+    # Defaults chosen on `default` seeds 11-12 with the shipped weights (docs/models/pointnet.md): votes
+    # of one forklift scatter ±0.7 m, so a tighter radius splits it; votes place bodies no better than
+    # their points' mean, so the centre is the points'.
+    radius_m: float = 1.5  # votes closer than this are joined
     min_points: int = 4  # smaller groups are dropped (stray labels)
-    min_confidence: float = 0.5  # points labelled less surely than this do not vote
-    min_sigma_m: float = 0.1  # floor of a centre's σ (the votes' own error on the training data)
+    min_confidence: float = 0.8  # points labelled less surely than this do not vote
+    min_sigma_m: float = 0.1  # floor of a centre's σ
+    group_by: str = "votes"  # join points whose "votes" or whose floor positions ("points") are close
+    centre_by: str = "points"  # a body's centre: the mean of its "votes", or of its "points"
 
 
 @dataclass(frozen=True)
@@ -60,7 +65,8 @@ def group_votes(
     if len(on) < c.min_points:
         return empty
     v = np.asarray(votes, float)[on]
-    pairs = cKDTree(v).query_pairs(c.radius_m, output_type="ndarray")
+    xy = np.asarray(points, float)[on, :2]
+    pairs = cKDTree(v if c.group_by == "votes" else xy).query_pairs(c.radius_m, output_type="ndarray")
     graph = coo_matrix((np.ones(len(pairs)), (pairs[:, 0], pairs[:, 1])), shape=(len(on), len(on)))
     _, group = connected_components(graph, directed=False)
     n = np.bincount(group)
@@ -69,7 +75,8 @@ def group_votes(
         return empty
     renumber = np.cumsum(keep) - 1
     sel = keep[group]
-    g, v, pts, lab = renumber[group[sel]], v[sel], np.asarray(points, float)[on[sel]], labels[on[sel]]
+    g, pts, lab = renumber[group[sel]], np.asarray(points, float)[on[sel]], labels[on[sel]]
+    v = v[sel] if c.centre_by == "votes" else pts[:, :2]
     k = int(keep.sum())
     count = np.bincount(g, minlength=k).astype(float)
     votes_of = np.bincount(g * n_classes + lab, minlength=k * n_classes).reshape(k, n_classes)

@@ -17,16 +17,8 @@ from sim.learning import commands as learning
 
 EXIT_OK, EXIT_INTERNAL, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 # What reading a truncated CSV, a damaged npz or unreadable files raises while redrawing a run's figures.
-DAMAGED_FILE_ERRORS = (
-    ValueError,
-    TypeError,
-    KeyError,
-    IndexError,
-    OSError,
-    EOFError,
-    zipfile.BadZipFile,
-    csv.Error,
-)
+DAMAGED_FILE_ERRORS = (ValueError, TypeError, KeyError, IndexError, OSError, EOFError)
+DAMAGED_FILE_ERRORS += (zipfile.BadZipFile, csv.Error)
 
 
 class _Parser(argparse.ArgumentParser):

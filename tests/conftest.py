@@ -57,7 +57,12 @@ def scenario_dict(**changes) -> dict:
     return d
 
 
-LIDAR = {"id": "lidar", "type": "lidar", "preset": "vlp16", "position": [18.5, 5.3, 3]}  # east end of the aisle
+LIDAR = {
+    "id": "lidar",
+    "type": "lidar",
+    "preset": "vlp16",
+    "position": [18.5, 5.3, 3],
+}  # east end of the aisle
 
 
 def with_lidar(data: dict) -> dict:

@@ -126,6 +126,7 @@ class _Cached:
         self.bev = None
         self.reads_identities = any(FRONTENDS[n].identities for n in present)
         self.outputs = {step.tick: outs for step, outs in steps}
+        self.segmented: list = []  # clouds are not re-segmented in a replay: no segmentation score
 
     def process(self, step):
         rows = []

@@ -51,5 +51,15 @@ def executor_for(workers: int, scheduler: str | None = None, timeout_s: float | 
     elif workers == 1:
         yield InlineExecutor()
     else:
-        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as ex:
+        ctx = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(workers, mp_context=ctx, initializer=_one_thread_each) as ex:
             yield ex
+
+
+def _one_thread_each() -> None:
+    """Worker processes share the cores: each runs its numerical libraries (torch's PointNet, BLAS) on one
+    thread, or their thread pools spin against each other (a 3 s test step took 126 s that way)."""
+    import os
+
+    for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+        os.environ.setdefault(var, "1")

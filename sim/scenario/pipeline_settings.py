@@ -219,6 +219,12 @@ class PointNetSettings(_Block):
     min_sigma_m: float = Field(
         default=_BODIES.min_sigma_m, gt=0, le=10, description="floor of a body centre's σ"
     )
+    group_by: Literal["votes", "points"] = Field(
+        default=_BODIES.group_by, description="join points whose centre votes, or whose positions, are close"
+    )
+    centre_by: Literal["votes", "points"] = Field(
+        default=_BODIES.centre_by, description="a body's centre: the mean of its votes, or of its points"
+    )
 
 
 class LinkSettings(_Block):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pickle
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -141,10 +142,16 @@ def test_votes_group_into_bodies_with_their_class_centre_and_axis():
     points = np.vstack([face, worker, floor])
     labels = np.r_[np.full(80, 4), np.full(30, 6), np.zeros(200, int)]
     votes = np.vstack([rng.normal([5, 5], 0.05, (80, 2)), rng.normal([5, 6.2], 0.05, (30, 2)), floor[:, :2]])
-    bodies = group_votes(points, labels, np.ones(len(points)), votes, PointInstanceConfig(radius_m=0.3))
+    config = PointInstanceConfig(radius_m=0.3, centre_by="votes")
+    bodies = group_votes(points, labels, np.ones(len(points)), votes, config)
     assert sorted(bodies.cls.tolist()) == [4, 6]
     fl = int(np.flatnonzero(bodies.cls == 4)[0])
-    assert np.allclose(bodies.centre[fl], [5, 5], atol=0.05)  # the centre, not the face at y = 4.5
+    assert np.allclose(bodies.centre[fl], [5, 5], atol=0.05)  # the votes' centre, not the face at y = 4.5
+    by_points = group_votes(points, labels, np.ones(len(points)), votes, replace(config, centre_by="points"))
+    assert np.allclose(by_points.centre[by_points.cls == 4], face[:, :2].mean(0))
+    # Grouped by position instead, with a radius under the 1.2 m gap, the bodies stay apart as well.
+    apart = group_votes(points, labels, np.ones(len(points)), votes, replace(config, group_by="points"))
+    assert sorted(apart.cls.tolist()) == [4, 6]
     assert bodies.n_points[fl] == 80
     # Footprint axis against numpy's eigen-decomposition of the same points.
     w, v = np.linalg.eigh(np.cov(face[:, :2].T))

@@ -24,10 +24,17 @@ FULL_SCORE_POINTS = 30  # a body this many points strong scores 1
 @lru_cache(maxsize=4)
 def _segmenter(path: str, device: str, passes: int):
     """One loaded network per weights file and device, shared by every sensor of a run (and of a process)."""
+    import torch
+
     from perception.point_segmenter import PointSegmenter  # torch loads only when a strategy needs it
     from perception.pointnet import WeightsError
     from sim.runner import UsageError
 
+    if device == "cuda" and not torch.cuda.is_available():
+        raise UsageError(
+            f"pipeline.pointnet.device: 'cuda', but this machine has no CUDA device "
+            f"(torch {torch.__version__})"
+        )
     try:
         return PointSegmenter.from_file(path, device=device, passes=passes)
     except (WeightsError, OSError) as e:
@@ -38,14 +45,21 @@ class PointNetFrontEnd:
     def __init__(self, spec, ctx: FrontEndContext):
         s = ctx.settings.pointnet
         self.segmenter = _segmenter(s.weights or str(POINTNET), s.device, s.passes)
-        self.config = PointInstanceConfig(s.radius_m, s.min_points, s.min_confidence, s.min_sigma_m)
+        self.config = PointInstanceConfig(
+            s.radius_m, s.min_points, s.min_confidence, s.min_sigma_m, s.group_by, s.centre_by
+        )
         self.depth_camera = getattr(spec, "preset", "vlp16") == "depth_cam"
         self.grid, self.static = ctx.bev_map.grid, ctx.bev_map.static
         self.last_labels: np.ndarray | None = None
 
     def process(self, pc: PointCloud) -> FrontEndOutput:
         seg = self.segmenter.segment(pc.points, pc.pose[:3, 3], pc.intensity, self.depth_camera)
-        bodies = group_votes(pc.points, seg.labels, seg.confidence, seg.votes, self.config)
+        # The site map is known (as the pillar detector knows it): a body's point inside a rack row or a
+        # wall is a misread rack, pallet or wall — PointNet's commonest error on sparse VLP-16 returns.
+        on_floor = ~_static_at(self.grid, self.static, pc.points)
+        tracked = np.isin(seg.labels, TRACKED) & on_floor
+        confidence = np.where(tracked, seg.confidence, 0.0)
+        bodies = group_votes(pc.points, seg.labels, confidence, seg.votes, self.config)
         pm = PositionMeasurements(
             pc.t,
             pc.sensor_id,
@@ -56,14 +70,22 @@ class PointNetFrontEnd:
             np.minimum(1.0, bodies.n_points / FULL_SCORE_POINTS),
         )
         pillars = lidar_pillars(self.grid, pc.points, pc.intensity)
-        tracked = lidar_pillars(self.grid, pc.points[np.isin(seg.labels, TRACKED)]).count
-        evidence = lidar_evidence(pillars, tracked, self.static)
+        evidence = lidar_evidence(pillars, lidar_pillars(self.grid, pc.points[tracked]).count, self.static)
         return FrontEndOutput(
             positions=pm,
             covered=cells_seen(self.grid, evidence.known),
             evidence_layer=(evidence, pillars.z_max),
             point_labels=seg.labels,
         )
+
+
+def _static_at(grid, static: np.ndarray, points: np.ndarray) -> np.ndarray:
+    """Whether each point's floor cell is in the site's static map (outside the grid: static)."""
+    ij = grid.world_to_cell(points[:, :2])
+    inside = grid.inside(ij)
+    out = np.ones(len(points), bool)
+    out[inside] = static[ij[inside, 0], ij[inside, 1]]
+    return out
 
 
 KIND = register(

@@ -66,6 +66,17 @@ def test_train_refuses_bad_input_with_one_line(tiny_dataset, tmp_path, args, nee
     assert needle in r.stderr and len(r.stderr.strip().splitlines()) == 1
 
 
+def test_a_run_asking_for_cuda_without_it_is_a_usage_error(tmp_path):
+    import torch
+
+    if torch.cuda.is_available():
+        pytest.skip("this machine has CUDA")
+    scenario = write_scenario(tmp_path, with_lidar(scenario_dict(duration_s=1)))
+    r = whsim("run", scenario, "--strategy", "pointnet", "--set", "pipeline.pointnet.device=cuda",
+              "--out", tmp_path / "run", "--quiet")  # fmt: skip
+    assert r.returncode == 2 and "pipeline.pointnet.device" in r.stderr
+
+
 def test_a_weights_file_that_is_not_one_is_a_usage_error(tmp_path):
     bad = tmp_path / "bad.pt"
     bad.write_text("hello")
