@@ -48,7 +48,9 @@ for _s in (
     ),
     Strategy("lidar", "LiDAR BEV evidence, graph cut, connected components", ("lidar",)),
     Strategy(
-        "pointnet", "LiDAR and depth clouds segmented by PointNet, bodies from centre votes", ("pointnet",)
+        "pointnet",
+        "LiDAR and depth clouds segmented by PointNet, bodies grouped by their centre votes",
+        ("pointnet",),
     ),
     Strategy(
         "central",

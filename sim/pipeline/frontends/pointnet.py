@@ -1,6 +1,6 @@
 """PointNet front-end for range sensors (LiDAR sweeps and depth-camera clouds): each scan segmented by the
-tiled PointNet (`perception.point_segmenter`), its tracked-class points grouped by their centre votes into
-bodies (`perception.point_instances`); BEV evidence from the points labelled forklift, AGV or worker."""
+tiled PointNet (`perception.point_segmenter`), its forklift, AGV and worker points off the site map grouped
+by their centre votes into bodies (`perception.point_instances`); BEV evidence from those points."""
 
 from __future__ import annotations
 
@@ -94,7 +94,7 @@ KIND = register(
         "lidar",
         PointCloud,
         True,
-        "PointNet segmentation of each cloud, bodies from centre votes (LiDAR, depth camera)",
+        "PointNet segmentation of each cloud, bodies grouped by their centre votes (LiDAR, depth camera)",
         PointNetFrontEnd,
     )
 )
