@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+TRACKED_NAMES = ("forklift", "agv", "worker")
+
 
 def print_run_summary(scenario, m: dict, out: Path, save_sensors) -> None:
     """What a run did and scored, and where its files are."""
@@ -54,3 +56,9 @@ def print_run_summary(scenario, m: dict, out: Path, save_sensors) -> None:
         b = m["bev"]
         gc, thr = (("—" if v is None else f"{v:.3f}") for v in (b["iou_graphcut"], b["iou_threshold"]))
         print(f"  BEV map IoU: graph cut {gc}, threshold {thr}")
+    if m.get("segmentation"):
+        s = m["segmentation"]
+        bodies = ", ".join(
+            f"{c} {s['per_class_iou'][c]:.2f}" for c in TRACKED_NAMES if c in s["per_class_iou"]
+        )
+        print(f"  point segmentation mIoU {s['miou']:.3f} over {s['points']:,} points ({bodies})")

@@ -37,8 +37,9 @@ def test_train_writes_loadable_weights_that_a_run_uses(tiny_dataset, tmp_path):
     scenario = write_scenario(tmp_path, with_lidar(scenario_dict(duration_s=2)))
     out = tmp_path / "run"
     r = whsim("run", scenario, "--strategy", "pointnet", "--set", f"pipeline.pointnet.weights={weights}",
-              "--out", out, "--quiet")  # fmt: skip
+              "--out", out)  # fmt: skip
     assert r.returncode == 0, r.stderr
+    assert "point segmentation mIoU" in r.stdout  # the summary says how the clouds were segmented
     seg = json.loads((out / "metrics.json").read_text())["segmentation"]
     assert 0 <= seg["miou"] <= 1 and seg["points"] > 0
 
