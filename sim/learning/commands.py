@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 import time
+import zipfile
 from pathlib import Path
 
 MODELS = ("pointnet",)
@@ -86,10 +87,21 @@ def cmd_train(args) -> int:
         raise UsageError(f"--device cuda: no CUDA device here (torch {torch.__version__})")
     if args.out.parent and not args.out.parent.is_dir():
         raise UsageError(f"--out: folder {args.out.parent} does not exist")
-    try:
-        scans = {s: [x for f in found for x in load_scans(f)] for s, found in files.items()}
-    except (OSError, ValueError, KeyError) as e:
-        raise UsageError(f"--data: damaged dataset file ({type(e).__name__}: {e})") from None
+    if args.out.is_dir():
+        raise UsageError(
+            f"--out: {args.out} is a directory; give the weights file to write, e.g. {args.out}/w.pt"
+        )
+    scans: dict[str, list] = {s: [] for s in files}
+    for split, found in files.items():
+        for f in found:
+            try:
+                scans[split] += load_scans(f)
+            except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as e:
+                why = f"{type(e).__name__}: {e}".splitlines()[0]
+                raise UsageError(
+                    f"--data: {f}: damaged dataset file ({why}); delete it and rerun `whsim dataset` "
+                    "to render it again"
+                ) from None
     return _train(args, scans)
 
 

@@ -51,6 +51,7 @@ def test_train_writes_loadable_weights_that_a_run_uses(tiny_dataset, tmp_path):
         (("--data", "{data}", "--device", "cuda"), "--device cuda"),
         (("--data", "{data}", "--epochs", "0"), "--epochs"),
         (("--data", "{data}", "--out", "{tmp}/no/such/w.pt"), "does not exist"),
+        (("--data", "{data}", "--out", "{tmp}"), "is a directory"),
     ],
 )
 def test_train_refuses_bad_input_with_one_line(tiny_dataset, tmp_path, args, needle):
@@ -65,6 +66,17 @@ def test_train_refuses_bad_input_with_one_line(tiny_dataset, tmp_path, args, nee
     r = whsim("train", "pointnet", *args, "--quiet")
     assert r.returncode == 2
     assert needle in r.stderr and len(r.stderr.strip().splitlines()) == 1
+
+
+def test_a_damaged_dataset_file_is_a_usage_error(tiny_dataset, tmp_path):
+    import shutil
+
+    data = tmp_path / "data"
+    shutil.copytree(tiny_dataset, data)
+    victim = next((data / "train").glob("*.npz"))
+    victim.write_bytes(victim.read_bytes()[:1000])  # a copy cut short
+    r = whsim("train", "pointnet", "--data", data, "--out", tmp_path / "w.pt", "--quiet")
+    assert r.returncode == 2 and "damaged dataset file" in r.stderr
 
 
 def test_a_run_asking_for_cuda_without_it_is_a_usage_error(tmp_path):
