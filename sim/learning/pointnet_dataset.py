@@ -9,6 +9,7 @@ Training and held-out scenes come from disjoint seed ranges, so the held-out lay
 from __future__ import annotations
 
 import json
+import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -129,15 +130,25 @@ def write_dataset(
         points = 0
         for s in seeds:
             path = folder / f"scene-{s:07d}.npz"
-            if not path.is_file():
+            n = _points_in(path)
+            if n is None:  # not there yet, or damaged (a disk filled up, a copy cut short): render it
                 save_scans(path, render_scene(s))
-            with np.load(path, allow_pickle=False) as z:
-                points += len(z["cls"])
+                n = _points_in(path)
+            points += n
             if progress:
                 progress(1)
         manifest["splits"][split] = {"scene_seeds": [seeds[0], seeds[-1]] if seeds else [], "points": points}
     atomic_write_bytes(out / "dataset.json", json.dumps(manifest, indent=2).encode())
     return manifest
+
+
+def _points_in(path: Path) -> int | None:
+    """How many labelled points a finished scene file holds; None when it is missing or unreadable."""
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            return len(z["cls"])
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
+        return None
 
 
 def split_files(data: Path, split: str) -> list[Path]:

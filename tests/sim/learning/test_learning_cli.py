@@ -79,6 +79,20 @@ def test_a_damaged_dataset_file_is_a_usage_error(tiny_dataset, tmp_path):
     assert r.returncode == 2 and "damaged dataset file" in r.stderr
 
 
+def test_dataset_renders_again_a_scene_file_that_is_damaged(tmp_path):
+    out = tmp_path / "d"
+    assert (
+        whsim("dataset", "pointnet", "--scenes", 1, "--heldout", 1, "--out", out, "--quiet").returncode == 0
+    )
+    victim = next((out / "train").glob("*.npz"))
+    good = victim.read_bytes()
+    victim.write_bytes(good[:1000])
+    assert (
+        whsim("dataset", "pointnet", "--scenes", 1, "--heldout", 1, "--out", out, "--quiet").returncode == 0
+    )
+    assert victim.read_bytes() == good
+
+
 def test_a_run_asking_for_cuda_without_it_is_a_usage_error(tmp_path):
     import torch
 
