@@ -40,6 +40,14 @@ class BevGrid:
         ij = np.asarray(ij)
         return (ij[:, 0] >= 0) & (ij[:, 0] < self.shape[0]) & (ij[:, 1] >= 0) & (ij[:, 1] < self.shape[1])
 
+    def at(self, mask: np.ndarray, xy: np.ndarray, outside: bool = False) -> np.ndarray:
+        """A boolean cell mask (nx, ny) read at floor points (n, 2); `outside` for points off the grid."""
+        ij = self.world_to_cell(xy)
+        ok = self.inside(ij)
+        out = np.full(len(ij), outside, bool)
+        out[ok] = mask[ij[ok, 0], ij[ok, 1]]
+        return out
+
     def centres(self) -> tuple[np.ndarray, np.ndarray]:
         """Cell-centre coordinate arrays (x of each row, y of each column)."""
         x = self.origin[0] + (np.arange(self.shape[0]) + 0.5) * self.resolution

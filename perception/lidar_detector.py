@@ -65,11 +65,4 @@ class LidarDetector:
 def cells_seen(grid: BevGrid, known: np.ndarray):
     """A function of floor points (n, 2) → whether the scan saw their cells (outside the grid: no)."""
 
-    def seen(xy: np.ndarray) -> np.ndarray:
-        ij = grid.world_to_cell(xy)
-        ok = grid.inside(ij)
-        out = np.zeros(len(xy), bool)
-        out[ok] = known[ij[ok, 0], ij[ok, 1]]
-        return out
-
-    return seen
+    return lambda xy: grid.at(known, xy)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from perception.classes import CLASS_NAMES
+
 
 def confusion(truth: np.ndarray, pred: np.ndarray, n_classes: int) -> np.ndarray:
     """(n_classes, n_classes) counts, rows truth, columns prediction."""
@@ -28,8 +30,6 @@ def mean_iou(conf: np.ndarray) -> float:
 
 def segmentation_scores(conf: np.ndarray) -> dict:
     """`{miou, per_class_iou: {name: iou}, points}` of a confusion matrix over the shared classes."""
-    from perception.classes import CLASS_NAMES
-
     ious = per_class_iou(conf)
     return {
         "miou": mean_iou(conf),

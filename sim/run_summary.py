@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-TRACKED_NAMES = ("forklift", "agv", "worker")
+from perception.classes import CLASS_NAMES, TRACKED
+
+TRACKED_NAMES = tuple(CLASS_NAMES[c] for c in TRACKED)
 
 
 def print_run_summary(scenario, m: dict, out: Path, save_sensors) -> None:

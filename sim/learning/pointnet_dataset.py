@@ -132,8 +132,9 @@ def write_dataset(
             path = folder / f"scene-{s:07d}.npz"
             n = _points_in(path)
             if n is None:  # not there yet, or damaged (a disk filled up, a copy cut short): render it
-                save_scans(path, render_scene(s))
-                n = _points_in(path)
+                scans = render_scene(s)
+                save_scans(path, scans)
+                n = sum(len(x.points) for x in scans)
             points += n
             if progress:
                 progress(1)

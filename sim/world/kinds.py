@@ -14,8 +14,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-CLASS_IDS = {"floor": 0, "wall": 1, "rack": 2, "pallet": 3, "forklift": 4, "agv": 5, "worker": 6, "other": 7}
-CLASS_NAMES = {v: k for k, v in CLASS_IDS.items()}
+from perception.classes import CLASS_NAMES as SEMANTIC_CLASSES
+
+CLASS_IDS = {name: k for k, name in enumerate(SEMANTIC_CLASSES)}  # SPEC §3 ids, one source in perception
+CLASS_NAMES = dict(enumerate(SEMANTIC_CLASSES))
 
 
 @dataclass(frozen=True)

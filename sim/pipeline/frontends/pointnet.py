@@ -50,13 +50,12 @@ class PointNetFrontEnd:
         )
         self.depth_camera = getattr(spec, "preset", "vlp16") == "depth_cam"
         self.grid, self.static = ctx.bev_map.grid, ctx.bev_map.static
-        self.last_labels: np.ndarray | None = None
 
     def process(self, pc: PointCloud) -> FrontEndOutput:
         seg = self.segmenter.segment(pc.points, pc.pose[:3, 3], pc.intensity, self.depth_camera)
         # The site map is known (as the pillar detector knows it): a body's point inside a rack row or a
         # wall is a misread rack, pallet or wall — PointNet's commonest error on sparse VLP-16 returns.
-        on_floor = ~_static_at(self.grid, self.static, pc.points)
+        on_floor = ~self.grid.at(self.static, pc.points[:, :2], outside=True)
         tracked = np.isin(seg.labels, TRACKED) & on_floor
         confidence = np.where(tracked, seg.confidence, 0.0)
         bodies = group_votes(pc.points, seg.labels, confidence, seg.votes, self.config)
@@ -77,15 +76,6 @@ class PointNetFrontEnd:
             evidence_layer=(evidence, pillars.z_max),
             point_labels=seg.labels,
         )
-
-
-def _static_at(grid, static: np.ndarray, points: np.ndarray) -> np.ndarray:
-    """Whether each point's floor cell is in the site's static map (outside the grid: static)."""
-    ij = grid.world_to_cell(points[:, :2])
-    inside = grid.inside(ij)
-    out = np.ones(len(points), bool)
-    out[inside] = static[ij[inside, 0], ij[inside, 1]]
-    return out
 
 
 KIND = register(

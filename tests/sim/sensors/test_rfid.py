@@ -114,13 +114,7 @@ def test_a_rack_row_between_reader_and_tag_lowers_the_read_rate():
 
 
 def test_phase_follows_distance_and_reads_are_capped():
-    reader = {
-        "id": "r",
-        "type": "rfid",
-        "position": [1, 10, 1],
-        "boresight": [1, 0, 0],
-        "max_reads_per_s": 40,
-    }
+    reader = {**UNCAPPED_READER, "max_reads_per_s": 40}  # capped this time
     actors = _tagged_workers([[2 + 0.5 * k, 7 + (k % 5) * 1.5] for k in range(20)])
     sim = sim_of(HALL, actors, [reader], duration=10)
     reads = run_readings(sim)
