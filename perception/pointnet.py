@@ -14,13 +14,15 @@ of any sizes and the whole scan runs as a handful of dense matrix products.
 from __future__ import annotations
 
 import itertools
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 
 import torch
 from torch import nn
 
+from perception import weights_io
 from perception.classes import N_CLASSES
+from perception.weights_io import WeightsError, save_weights  # noqa: F401  (this model's API)
 
 N_FEATURES = 6  # tile-local x, y; height above the floor; intensity; range; sensor kind (see point_tiles)
 
@@ -93,39 +95,6 @@ class PointNetSeg(nn.Module):
         return self.classes(h), self.votes(h)
 
 
-def save_weights(model: PointNetSeg, path: str | Path, meta: dict | None = None) -> None:
-    """Weights, the config that shapes them and free-form metadata, as plain tensors and lists."""
-    state = {
-        "state_dict": model.state_dict(),
-        "config": {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(model.config).items()},
-        "meta": meta or {},
-    }
-    torch.save(state, path)
-
-
-class WeightsError(ValueError):
-    """A weights file that is not a PointNet state dict saved by `save_weights`."""
-
-
 def load_weights(path: str | Path, device: str = "cpu") -> tuple[PointNetSeg, dict]:
     """The model (in eval mode) and its metadata; only tensors and plain values are unpickled."""
-    try:
-        state = torch.load(path, map_location=device, weights_only=True)
-    except Exception as e:  # torch raises several types for a file that is not a safe checkpoint
-        raise WeightsError(f"{path}: not a weights file that loads safely ({type(e).__name__})") from None
-    if not isinstance(state, dict) or not {"state_dict", "config"} <= state.keys():
-        raise WeightsError(f"{path}: not a PointNet weights file (expected state_dict and config)")
-    try:
-        cfg = state["config"]
-        config = PointNetConfig(
-            **{k: tuple(v) if isinstance(v, list) else v for k, v in cfg.items() if k in _CONFIG_KEYS}
-        )
-        model = PointNetSeg(config).to(device)
-        model.load_state_dict(state["state_dict"])
-    except (TypeError, RuntimeError, ValueError, AttributeError) as e:
-        raise WeightsError(f"{path}: weights do not fit a PointNet ({str(e).splitlines()[0]})") from None
-    model.eval()
-    return model, dict(state.get("meta") or {})
-
-
-_CONFIG_KEYS = set(PointNetConfig.__dataclass_fields__)
+    return weights_io.load_weights(path, PointNetSeg, PointNetConfig, "PointNet", device)

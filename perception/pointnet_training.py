@@ -21,6 +21,7 @@ from perception.classes import N_CLASSES, TRACKED
 from perception.point_segmenter import PointSegmenter
 from perception.point_tiles import point_features, tile_points
 from perception.pointnet import PointNetConfig, PointNetSeg
+from perception.schedules import one_cycle
 from perception.segmentation_metrics import confusion, mean_iou, per_class_iou
 
 
@@ -159,7 +160,7 @@ def train_pointnet(
     model = PointNetSeg(config.model).to(device)
     opt = torch.optim.Adam(model.parameters(), lr=config.learning_rate)
     total = config.epochs * config.steps_per_epoch
-    sched = torch.optim.lr_scheduler.OneCycleLR(opt, config.learning_rate, total_steps=total, pct_start=0.1)
+    sched = one_cycle(opt, config.learning_rate, total)
     weights = torch.tensor(class_weights(train), dtype=torch.float32, device=device)
     ce = nn.CrossEntropyLoss(weight=weights)
     sampler = TileSampler(train, config, rng)
