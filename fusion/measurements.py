@@ -22,6 +22,8 @@ class PositionMeasurements:
     R: np.ndarray  # (m, 2, 2)
     cls: tuple[str, ...]  # class per measurement ("unknown" when the source cannot tell)
     score: np.ndarray  # (m,) detection confidence 0..1
+    v: np.ndarray | None = None  # (m, 2) velocities, from sources that measure them (the 3D-CNN)
+    Rv: np.ndarray | None = None  # (m, 2, 2) their covariances
 
     def __len__(self) -> int:
         return len(self.z)

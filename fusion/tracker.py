@@ -62,6 +62,13 @@ class TrackerStats:
     nis_in_bounds: int = 0  # ... inside the two-sided 95 % χ²(2) interval
 
 
+_H_VELOCITY = np.array([[0.0, 0.0, 1.0, 0.0], [0.0, 0.0, 0.0, 1.0]])
+VELOCITY = (  # hx and Jacobian of a measured velocity, for the bank's extended update
+    lambda x: x[:, 2:4],
+    lambda x: np.broadcast_to(_H_VELOCITY, (len(x), 2, 4)),
+)
+
+
 class Tracker:
     """Tracks from 2D position, range (tagged) and bearing measurements; parts default from `config`."""
 
@@ -139,11 +146,15 @@ class Tracker:
         R: np.ndarray,
         cls: list[str] | None = None,
         covered: Callable[[np.ndarray], np.ndarray] | None = None,
+        v: np.ndarray | None = None,
+        Rv: np.ndarray | None = None,
     ) -> tuple[np.ndarray, np.ndarray]:
         """One scan of 2D position measurements z (m, 2) with covariances R (m, 2, 2) taken at t.
 
         `covered(xy)` says which track positions the sensor could see (only those count a miss);
-        returns the (track index, measurement index) pairs that were associated."""
+        `v`, `Rv`: measured velocities (m, 2) and their covariances, from sources that have them: applied
+        after the position (independent errors) and given to the tracks they start.
+        Returns the (track index, measurement index) pairs that were associated."""
         if not self._advance(t):
             return np.zeros(0, int), np.zeros(0, int)
         self.stats.scans += 1
@@ -161,6 +172,8 @@ class Tracker:
             if rows.size:
                 self._count_nis(d2[rows, cols])
                 self.bank.update(rows, z[cols], R[cols])
+                if v is not None:
+                    self.bank.ekf(rows, np.asarray(v, float)[cols], np.asarray(Rv, float)[cols], *VELOCITY)
                 for r, c in zip(rows, cols, strict=True):
                     if tr.cls[r] == "unknown" and cls[c] != "unknown":
                         tr.cls[r] = cls[c]
@@ -172,7 +185,8 @@ class Tracker:
         new = np.setdiff1d(np.arange(len(z)), cols)
         if len(tr) and len(z):
             new = new[~self._near_confirmed(d2, new)]
-        self._start(z[new], R[new], [cls[c] for c in new])
+        vel = None if v is None else (np.asarray(v, float)[new], np.asarray(Rv, float)[new])
+        self._start(z[new], R[new], [cls[c] for c in new], vel)
         self._manage()
         return rows, cols
 
@@ -289,10 +303,13 @@ class Tracker:
         return nu * nu / s, s
 
     # ------------------------------------------------------------------------------------ track life
-    def _start(self, z: np.ndarray, R: np.ndarray, cls: list[str]) -> None:
+    def _start(self, z: np.ndarray, R: np.ndarray, cls: list[str], vel=None) -> None:
+        """New tentative tracks at z; at rest unless `vel` = (velocities, covariances) is measured."""
         if not len(z):
             return
         x, P = self.initiator.initial_state(z, R)
+        if vel is not None:
+            x[:, 2:], P[:, 2:, 2:] = vel
         self.bank.append(x, P)
         self.tracks.append(list(range(self._next_id, self._next_id + len(z))), list(cls))
         self._next_id += len(z)
