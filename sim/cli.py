@@ -228,7 +228,10 @@ def cmd_strategies(args) -> int:
         kinds = [FRONTENDS[f] for f in s.frontends]
         needs = " or ".join(SENSOR_KINDS[k.sensor_type].noun for k in kinds if k.sensor_type and k.sufficient)
         needs = needs or "nothing (idealised)"
-        fronts = ", ".join(f"{f} ({FRONTENDS[f].summary})" for f in s.frontends)
+        fronts = ", ".join(
+            f"{f} ({FRONTENDS[f].summary}{'; BEV evidence only' if f in s.evidence_only else ''})"
+            for f in s.frontends
+        )
         groups = "; ".join(f"{g}: {'+'.join(fs)}" for g, fs in s.groups)
         print(f"    needs      {needs or 'nothing (idealised)'}")
         print(f"    front-ends {fronts}")

@@ -11,17 +11,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 ALL_SENSORS = ("camera", "lidar", "thermal", "rfid", "beam")
+BEV_SENSORS = ("camera", "lidar", "thermal")  # the front-ends whose evidence the 3D-CNN reads
 
 
 @dataclass(frozen=True)
 class Strategy:
-    """`frontends` in the order they are listed; `groups` ((name, feeders), …) for `track-to-track`."""
+    """`frontends` in the order they are listed; `groups` ((name, feeders), …) for `track-to-track`;
+    `evidence_only`: front-ends that feed the BEV map but whose detections the fuser never sees."""
 
     name: str
     summary: str
     frontends: tuple[str, ...] = ()
-    fuser: str = "central"  # "central" | "track-to-track" | "none"
+    fuser: str = "central"  # "central" | "track-to-track" | "greedy" | "none"
     groups: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    evidence_only: tuple[str, ...] = ()
 
 
 STRATEGIES: dict[str, Strategy] = {}
@@ -61,6 +64,19 @@ for _s in (
         "central-pointnet",
         "as central, with PointNet in place of the pillar detector for LiDAR and depth clouds",
         ("camera", "pointnet", "thermal", "rfid", "beam"),
+    ),
+    Strategy(
+        "cnn3d",
+        "3D-CNN over the last five BEV frames of cameras, LiDAR and thermal; CenterPoint's greedy tracker",
+        ("cnn3d", "camera", "lidar", "thermal"),
+        fuser="greedy",
+        evidence_only=BEV_SENSORS,
+    ),
+    Strategy(
+        "cnn3d-kf",
+        "as central, with the 3D-CNN's boxes and velocities in place of camera, LiDAR and thermal detections",
+        ("cnn3d", "camera", "lidar", "thermal", "rfid", "beam"),
+        evidence_only=BEV_SENSORS,
     ),
     Strategy(
         "t2t-ci",

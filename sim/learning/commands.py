@@ -8,32 +8,36 @@ import time
 import zipfile
 from pathlib import Path
 
-MODELS = ("pointnet",)
+MODELS = ("pointnet", "cnn3d")
 
 
 def add_parsers(sub, common, seed_type) -> None:
     d = sub.add_parser("dataset", parents=[common], help="render labelled training data from random scenes")
     d.add_argument("model", choices=MODELS)
-    d.add_argument("--scenes", type=int, required=True, help="training scenes (held-out: --heldout more)")
+    d.add_argument(
+        "--scenes", type=int, required=True, help="training scenes or sequences (held-out: --heldout more)"
+    )
     d.add_argument("--heldout", type=int, help="held-out scenes from seeds training never uses (default N/4)")
     d.add_argument(
         "--out", type=Path, required=True, help="dataset directory (a rerun keeps finished scenes)"
     )
     d.add_argument("--seed", type=seed_type, default=0, help="first training scene seed (default 0)")
+    d.add_argument("--workers", type=int, default=1, help="processes recording cnn3d sequences (default 1)")
+    d.add_argument("--duration", type=float, default=30.0, help="seconds per cnn3d sequence (default 30)")
     d.add_argument("--quiet", action="store_true", help="no progress bar")
 
     t = sub.add_parser("train", parents=[common], help="train a model on a `whsim dataset` directory")
     t.add_argument("model", choices=MODELS)
     t.add_argument("--data", type=Path, required=True, help="directory written by `whsim dataset`")
     t.add_argument("--out", type=Path, required=True, help="weights file to write (.pt)")
-    t.add_argument("--epochs", type=int, help="passes of --steps-per-epoch batches (default 14)")
-    t.add_argument("--steps-per-epoch", type=int, help="batches per epoch (default 500)")
+    t.add_argument("--epochs", type=int, help="passes of --steps-per-epoch batches (default: the model's)")
+    t.add_argument("--steps-per-epoch", type=int, help="batches per epoch (default: the model's)")
     t.add_argument("--device", choices=("cpu", "cuda"), default="cpu")
     t.add_argument("--seed", type=seed_type, default=0, help="seed of the sampling and the initial weights")
     t.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
-def _progress(args, total: int, unit: str):
+def progress_bar(args, total: int, unit: str):
     if args.quiet or not sys.stderr.isatty():
         return None
     from tqdm import tqdm
@@ -45,6 +49,11 @@ def cmd_dataset(args) -> int:
     from sim.learning.pointnet_dataset import write_dataset
     from sim.runner import UsageError
 
+    if args.model == "cnn3d":
+        from sim.learning.cnn3d_commands import cmd_dataset_cnn3d
+
+        return cmd_dataset_cnn3d(args)
+
     if args.scenes < 1:
         raise UsageError(f"--scenes: must be at least 1, got {args.scenes}")
     heldout = max(1, args.scenes // 4) if args.heldout is None else args.heldout
@@ -52,7 +61,7 @@ def cmd_dataset(args) -> int:
         raise UsageError(f"--heldout: must be at least 1, got {heldout}")
     if args.out.exists() and not args.out.is_dir():
         raise UsageError(f"--out: {args.out} exists and is not a directory")
-    bar = _progress(args, args.scenes + heldout, "scene")
+    bar = progress_bar(args, args.scenes + heldout, "scene")
     try:
         manifest = write_dataset(args.out, args.scenes, args.seed, heldout, bar.update if bar else None)
     finally:
@@ -66,21 +75,14 @@ def cmd_dataset(args) -> int:
     return 0
 
 
-def cmd_train(args) -> int:
+def check_train_args(args) -> None:
+    """The checks every model's training shares: counts, device, output path."""
     from sim.runner import UsageError
 
     if (args.epochs is not None and args.epochs < 1) or (
         args.steps_per_epoch is not None and args.steps_per_epoch < 1
     ):
         raise UsageError("--epochs and --steps-per-epoch: must be at least 1")
-    from sim.learning.pointnet_dataset import load_scans, split_files
-
-    files = {s: split_files(args.data, s) for s in ("train", "heldout")}
-    for split, found in files.items():
-        if not found:
-            raise UsageError(
-                f"--data: {args.data}/{split}/ holds no scene-*.npz (make it with `whsim dataset`)"
-            )
     import torch
 
     if args.device == "cuda" and not torch.cuda.is_available():
@@ -91,17 +93,42 @@ def cmd_train(args) -> int:
         raise UsageError(
             f"--out: {args.out} is a directory; give the weights file to write, e.g. {args.out}/w.pt"
         )
+
+
+def damaged(path, e: Exception):
+    """The usage error for a dataset file that cannot be read."""
+    from sim.runner import UsageError
+
+    why = f"{type(e).__name__}: {e}".splitlines()[0]
+    return UsageError(
+        f"--data: {path}: damaged dataset file ({why}); delete it and rerun `whsim dataset` to render it "
+        "again"
+    )
+
+
+def cmd_train(args) -> int:
+    from sim.runner import UsageError
+
+    if args.model == "cnn3d":
+        from sim.learning.cnn3d_commands import cmd_train_cnn3d
+
+        return cmd_train_cnn3d(args)
+    from sim.learning.pointnet_dataset import load_scans, split_files
+
+    files = {s: split_files(args.data, s) for s in ("train", "heldout")}
+    for split, found in files.items():
+        if not found:
+            raise UsageError(
+                f"--data: {args.data}/{split}/ holds no scene-*.npz (make it with `whsim dataset`)"
+            )
+    check_train_args(args)
     scans: dict[str, list] = {s: [] for s in files}
     for split, found in files.items():
         for f in found:
             try:
                 scans[split] += load_scans(f)
             except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as e:
-                why = f"{type(e).__name__}: {e}".splitlines()[0]
-                raise UsageError(
-                    f"--data: {f}: damaged dataset file ({why}); delete it and rerun `whsim dataset` "
-                    "to render it again"
-                ) from None
+                raise damaged(f, e) from None
     return _train(args, scans)
 
 
@@ -118,7 +145,7 @@ def _train(args, scans) -> int:
         config = replace(config, epochs=args.epochs)
     if args.steps_per_epoch is not None:
         config = replace(config, steps_per_epoch=args.steps_per_epoch)
-    bar = _progress(args, config.epochs * config.steps_per_epoch, "batch")
+    bar = progress_bar(args, config.epochs * config.steps_per_epoch, "batch")
 
     def on_epoch(s):
         ious = " ".join(f"{CLASS_NAMES[c]} {v:.2f}" for c, v in s.per_class_iou.items())

@@ -109,3 +109,71 @@ def random_scene(seed: int, *, duration_s: float = 40.0, scan_every_s: float = 4
         except ScenarioError:
             continue
     raise RuntimeError(f"scene {seed}: no valid random layout in {MAX_TRIES} draws")
+
+
+def _bev_sensors(rng: np.random.Generator, L: float, W: float, aisles: list[float]) -> list[dict]:
+    """Fixed cameras high in the corners and on the walls looking inwards, thermal cameras on the walls
+    looking across, and a spinning LiDAR in an aisle — the mounts of the shipped sites, drawn at random."""
+
+    def wall_point() -> tuple[float, float]:
+        side = int(rng.integers(4))
+        a = _u(rng, 1, (L if side < 2 else W) - 1)
+        return [(a, 1.0), (a, round(W - 1.0, 2)), (1.0, a), (round(L - 1.0, 2), a)][side]
+
+    def inward(x: float, y: float, reach: float) -> list[float]:
+        tx, ty = _u(rng, 0.25 * L, 0.75 * L), _u(rng, 0.25 * W, 0.75 * W)
+        d = max(float(np.hypot(tx - x, ty - y)), 1e-6)
+        k = min(1.0, reach / d)
+        return [round(x + k * (tx - x), 2), round(y + k * (ty - y), 2), 0.0]
+
+    out = []
+    e, n = round(L - 1.0, 2), round(W - 1.0, 2)
+    corners = [(1.0, 1.0), (e, 1.0), (1.0, n), (e, n)]
+    for k in range(int(rng.integers(1, 4))):
+        x, y = corners[int(rng.integers(4))] if rng.random() < 0.6 else wall_point()
+        out.append(
+            dict(
+                id=f"cam{k}", type="camera", position=[x, y, _u(rng, 4.5, 8.5)], look_at=inward(x, y, 18),
+                resolution=[320, 240], hfov_deg=_u(rng, 70, 95), rate_hz=10,
+            )
+        )  # fmt: skip
+    for k in range(int(rng.integers(0, 3))):
+        x, y = wall_point()
+        out.append(
+            dict(
+                id=f"ir{k}", type="thermal", position=[x, y, _u(rng, 6.5, 9.0)], look_at=inward(x, y, 11),
+                resolution=[160, 120], hfov_deg=57, rate_hz=8.7,
+            )
+        )  # fmt: skip
+    for k in range(int(rng.integers(0, 3))):
+        pos = [_u(rng, 0.3 * L, 0.7 * L), round(float(rng.choice(aisles)), 2), _u(rng, 3.0, 5.0)]
+        out.append(dict(id=f"lidar{k}", type="lidar", preset="vlp16", position=pos, rate_hz=10))
+    return out
+
+
+def random_site(seed: int, *, duration_s: float = 30.0) -> Scenario:
+    """A valid scenario for sequence `seed` of the BEV detector's data: random layout and traffic watched
+    by 1–3 cameras, 0–2 thermal cameras and 0–2 LiDARs, all at their usual rates."""
+    rng = np.random.default_rng(np.random.SeedSequence([seed, 0x3DC]))
+    for _ in range(MAX_TRIES):
+        L, W = _u(rng, 28, 48), _u(rng, 18, 30)
+        racks, aisles, rack_top = _racks(rng, L, W)
+        data = {
+            "name": f"site-{seed}",
+            "seed": int(seed),
+            "duration_s": duration_s,
+            "dt_s": 0.1,
+            "layout": {
+                "size_m": [L, W],
+                "height_m": round(max(rack_top + 1.5, _u(rng, 8, 11)), 2),
+                "racks": racks,
+                "docks": [{"position": [L, round(W / 2, 2)], "width_m": 3}],
+            },
+            "actors": _actors(rng),
+            "sensors": _bev_sensors(rng, L, W, aisles),
+        }
+        try:
+            return parse_scenario(yaml.safe_dump(data), f"site-{seed}")
+        except ScenarioError:
+            continue
+    raise RuntimeError(f"site {seed}: no valid random layout in {MAX_TRIES} draws")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import copy
 
+from fusion.greedy_tracker import GreedyTracker, GreedyTrackerConfig
 from fusion.reorder import ReorderBuffer
 from fusion.rfid_initiation import RfidInitiator
 from fusion.track import TrackState
@@ -55,7 +56,7 @@ class LocalTracker:
         return new
 
     def positions(self, pm, covered) -> None:
-        self.tracker.update_positions(pm.t, pm.z, pm.R, list(pm.cls), covered=covered)
+        self.tracker.update_positions(pm.t, pm.z, pm.R, list(pm.cls), covered=covered, v=pm.v, Rv=pm.Rv)
 
     def ranges(self, rm, zone) -> None:
         _, unbound = self.tracker.update_ranges(rm.t, rm.anchors, rm.ranges, rm.sigma, list(rm.tags))
@@ -167,12 +168,68 @@ class TrackToTrackFuser:
         return {name: o.stats() for name, o in self.local.items()}
 
 
+class GreedyFuser:
+    """CenterPoint's greedy tracker over detections that carry velocities (`fusion.greedy_tracker`);
+    measurements without velocities (and ranges) are not its input and are ignored."""
+
+    def __init__(self, settings, present, tag_class, strategy=None, window_s: float = 0.0):
+        g = settings.greedy_tracker
+        self.tracker = GreedyTracker(
+            GreedyTrackerConfig(
+                max_distance_m={"forklift": g.forklift_gate_m, "agv": g.agv_gate_m, "worker": g.worker_gate_m,
+                                "unknown": g.worker_gate_m},
+                max_coast_s=g.max_coast_s,
+                birth_score=g.birth_score,
+                confirm_hits=g.confirm_hits,
+                same_class=g.same_class,
+            )
+        )  # fmt: skip
+
+    def positions(self, frontend: str, pm, covered) -> None:
+        if pm.v is not None:
+            self.tracker.update(pm.t, pm.z, pm.v, pm.R, pm.Rv, list(pm.cls), pm.score)
+
+    def ranges(self, frontend: str, rm, zone) -> None:
+        pass
+
+    def tracks(self, t: float) -> list[TrackState]:
+        return self.tracker.states(at=t)
+
+    def stats(self) -> dict:
+        return {"tracks_started": self.tracker.started}
+
+
+class NullFuser:
+    """Takes everything and keeps nothing: a pipeline that only feeds the BEV map (training data)."""
+
+    def __init__(self, settings, present, tag_class, strategy=None, window_s: float = 0.0):
+        pass
+
+    def positions(self, frontend: str, pm, covered) -> None:
+        pass
+
+    def ranges(self, frontend: str, rm, zone) -> None:
+        pass
+
+    def tracks(self, t: float) -> list[TrackState]:
+        return []
+
+    def stats(self) -> dict:
+        return {}
+
+
 # A fuser is built from (the scenario's pipeline settings, the strategy's front-ends present in the
 # scenario, the tag registry, the strategy, window_s=the reorder window) and answers positions / ranges /
 # tracks / stats.
-FUSERS = {"central": CentralFuser, "track-to-track": TrackToTrackFuser}
+FUSERS = {
+    "central": CentralFuser,
+    "track-to-track": TrackToTrackFuser,
+    "greedy": GreedyFuser,
+    "none": NullFuser,
+}
 FUSER_SUMMARIES = {
     "central": "central (one tracker, measurements in timestamp order)",
     "track-to-track": "track-to-track (one tracker per group, covariance intersection)",
+    "greedy": "greedy (CenterPoint: detections matched by their back-projected centres)",
     "none": "none",
 }

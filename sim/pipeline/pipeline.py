@@ -78,9 +78,10 @@ class Pipeline:
             for name in present:
                 if FRONTENDS[name].sensor_type == sensor.type:
                     self.frontends[sensor.id] = (name, FRONTENDS[name].build(sensor, ctx))
-        self.ticked = [
-            (n, FRONTENDS[n].build(None, ctx)) for n in present if FRONTENDS[n].sensor_type is None
-        ]
+        ticked = [(n, FRONTENDS[n].build(None, ctx)) for n in present if FRONTENDS[n].sensor_type is None]
+        self.ticked = [(n, fe) for n, fe in ticked if not FRONTENDS[n].reads_map]
+        self.mapped = [(n, fe) for n, fe in ticked if FRONTENDS[n].reads_map]  # after the readings
+        self.evidence_only = set(strategy.evidence_only)
         self.bev = ctx.bev_map if any(FRONTENDS[n].bev for n in present) else None
         self.fuser = FUSERS[strategy.fuser](
             scenario.pipeline, present, ctx.tag_class, strategy, window_s=reorder_window(scenario)
@@ -104,11 +105,14 @@ class Pipeline:
                 if o.point_labels is not None:
                     self.segmented.append((r, o.point_labels))
                 out += self._use(entry[0], r.sensor_id, r.t, o)
+        for name, fe in self.mapped:
+            if fe.due(step.tick):
+                out += self._use(name, "", step.t, fe.process_map(step.t))
         return out
 
     def _use(self, name: str, sensor_id: str, t: float, o) -> list[Detection]:
         rows: list[Detection] = []
-        if o.positions is not None:
+        if o.positions is not None and name not in self.evidence_only:
             pm = self.centring(sensor_id, o.positions)
             self.fuser.positions(name, pm, o.covered)
             rows = _rows(pm)

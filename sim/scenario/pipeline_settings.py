@@ -11,6 +11,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from fusion.greedy_tracker import GreedyTrackerConfig
 from fusion.rfid_ranging import LinkModel
 from fusion.tracker import TrackerConfig
 from perception.bev_map import BevMapConfig
@@ -20,6 +21,7 @@ from perception.point_instances import PointInstanceConfig
 _TRACKER, _BEV, _LIDAR = TrackerConfig(), BevMapConfig(), LidarDetectorConfig()
 _LINK = LinkModel()
 _BODIES = PointInstanceConfig()
+_GREEDY = GreedyTrackerConfig()
 
 
 class _Block(BaseModel):
@@ -227,6 +229,49 @@ class PointNetSettings(_Block):
     )
 
 
+class Cnn3dSettings(_Block):
+    """The 3D-CNN front-end: boxes with velocities from the last five BEV frames of every sensor."""
+
+    weights: str | None = Field(
+        default=None,
+        max_length=4096,
+        description="weights file from `whsim train cnn3d`; unset: the shipped ones",
+    )
+    device: Literal["cpu", "cuda"] = Field(default="cpu", description="where the network runs")
+    threshold: float = Field(
+        default=0.3, gt=0, lt=1, description="heatmap peaks scoring less are not detections"
+    )
+
+
+class GreedyTrackerSettings(_Block):
+    """CenterPoint's greedy tracker (the `cnn3d` strategy): gates on back-projected centres, track life."""
+
+    forklift_gate_m: float = Field(
+        default=_GREEDY.max_distance_m["forklift"],
+        gt=0,
+        le=20,
+        description="largest match distance, forklifts",
+    )
+    agv_gate_m: float = Field(
+        default=_GREEDY.max_distance_m["agv"], gt=0, le=20, description="largest match distance, AGVs"
+    )
+    worker_gate_m: float = Field(
+        default=_GREEDY.max_distance_m["worker"], gt=0, le=20, description="largest match distance, workers"
+    )
+    max_coast_s: float = Field(
+        default=_GREEDY.max_coast_s, ge=0, le=60, description="an unmatched track is dropped after this long"
+    )
+    birth_score: float = Field(
+        default=_GREEDY.birth_score, ge=0, le=1, description="detections scoring less start no track"
+    )
+    confirm_hits: int = Field(
+        default=_GREEDY.confirm_hits, ge=1, le=100, description="matched frames before a track is confirmed"
+    )
+    same_class: bool = Field(
+        default=_GREEDY.same_class, description="a detection only continues a track of its own class"
+    )
+
+
 class LinkSettings(_Block):
     """What the RFID estimator believes about the radio link; unset values are the simulator's own."""
 
@@ -305,5 +350,7 @@ class PipelineSettings(_Block):
     thermal: ThermalSettings = Field(default_factory=ThermalSettings)
     lidar: LidarSettings = Field(default_factory=LidarSettings)
     pointnet: PointNetSettings = Field(default_factory=PointNetSettings)
+    cnn3d: Cnn3dSettings = Field(default_factory=Cnn3dSettings)
+    greedy_tracker: GreedyTrackerSettings = Field(default_factory=GreedyTrackerSettings)
     rfid: RfidSettings = Field(default_factory=RfidSettings)
     oracle: OracleSettings = Field(default_factory=OracleSettings)

@@ -87,8 +87,8 @@ def site_bev_map(size_m, static: StaticWorld, config: BevMapConfig | None = None
 
 @dataclass(frozen=True)
 class FrontEndKind:
-    """A registered front-end: its name, the sensor `type` it reads (None: fed the truth each tick), the
-    reading type, whether it feeds the BEV map, and how to build one for a sensor."""
+    """A registered front-end: its name, the sensor `type` it reads (None: ticked — fed the truth, or the
+    BEV map when `reads_map`), the reading type, whether it feeds the BEV map, and how to build one."""
 
     name: str
     sensor_type: str | None
@@ -98,6 +98,7 @@ class FrontEndKind:
     build: Callable[..., object]  # (sensor spec, FrontEndContext) → front-end with .process(reading)
     sufficient: bool = True  # can carry a strategy alone (a beam only says something crossed a line)
     identities: bool = False  # reads who is who (tags): the strategy's identity accuracy means something
+    reads_map: bool = False  # reads the site's BEV map (`process_map(t)`) after the step's readings
 
 
 FRONTENDS: dict[str, FrontEndKind] = {}

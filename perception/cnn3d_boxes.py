@@ -1,0 +1,109 @@
+"""Boxes on the 3D-CNN's output grid: training targets from true boxes, and detections from its output.
+
+The output grid is the BEV grid coarsened by the network's stride. A box is encoded at the cell holding its
+centre (CenterNet, Zhou et al. 2019; CenterPoint, Yin et al. 2021): a Gaussian bump on its class's heatmap,
+and at that cell its sub-cell offset, log length and width, yaw as (sin, cos) and velocity. Decoding keeps
+the cells that are the maximum of their 3 × 3 neighbourhood over all classes (a max-pool NMS) above a
+score threshold, and reads the regressions there.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import ndimage
+
+from perception.bev import BevGrid
+from perception.cnn3d import N_REGRESSION, OFFSET, SIZE, VELOCITY, YAW
+
+
+@dataclass(frozen=True)
+class Boxes:
+    """Floor boxes: centre, class index (into the heatmaps), length and width, yaw, velocity, score."""
+
+    xy: np.ndarray  # (n, 2) m
+    cls: np.ndarray  # (n,) int
+    size: np.ndarray  # (n, 2) length, width (m)
+    yaw: np.ndarray  # (n,) rad, counter-clockwise from +x
+    vel: np.ndarray  # (n, 2) m/s
+    score: np.ndarray  # (n,) 0..1 (1 for truth)
+
+    def __len__(self) -> int:
+        return len(self.xy)
+
+    @classmethod
+    def empty(cls) -> Boxes:
+        return cls(
+            np.zeros((0, 2)), np.zeros(0, int), np.zeros((0, 2)), np.zeros(0), np.zeros((0, 2)), np.zeros(0)
+        )
+
+    def take(self, keep: np.ndarray) -> Boxes:
+        return Boxes(
+            self.xy[keep], self.cls[keep], self.size[keep], self.yaw[keep], self.vel[keep], self.score[keep]
+        )
+
+
+def output_grid(grid: BevGrid, stride: int) -> BevGrid:
+    """The network's output grid: same origin, cells `stride` times larger (the shape rounds up)."""
+    shape = (-(-grid.shape[0] // stride), -(-grid.shape[1] // stride))
+    return BevGrid(grid.origin, grid.resolution * stride, shape)
+
+
+def bump_sigma(size: np.ndarray, cell_m: float) -> np.ndarray:
+    """Heatmap bump σ in cells: a quarter of the box's geometric mean side, at least 0.8 cell."""
+    return np.maximum(0.8, 0.25 * np.sqrt(size[:, 0] * size[:, 1]) / cell_m)
+
+
+def encode(boxes: Boxes, out: BevGrid, n_classes: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(heatmap (K, nx, ny), regression (8, nx, ny), mask (nx, ny)) of true boxes on the output grid;
+    boxes off the grid are left out. Where two centres share a cell the later box's regression wins."""
+    heat = np.zeros((n_classes, *out.shape), np.float32)
+    reg = np.zeros((N_REGRESSION, *out.shape), np.float32)
+    mask = np.zeros(out.shape, bool)
+    f = (np.asarray(boxes.xy, float) - np.asarray(out.origin)) / out.resolution
+    ij = np.floor(f).astype(np.int64)
+    ok = out.inside(ij)
+    sigma = bump_sigma(np.asarray(boxes.size, float), out.resolution)
+    xs, ys = np.arange(out.shape[0]) + 0.5, np.arange(out.shape[1]) + 0.5
+    for k in np.flatnonzero(ok):
+        i, j, s = ij[k, 0], ij[k, 1], sigma[k]
+        r = int(np.ceil(3 * s))
+        i0, i1, j0, j1 = (
+            max(i - r, 0),
+            min(i + r + 1, out.shape[0]),
+            max(j - r, 0),
+            min(j + r + 1, out.shape[1]),
+        )
+        # The bump is centred on the peak cell's centre, so the peak cell reads exactly 1.
+        g = np.exp(-((xs[i0:i1, None] - i - 0.5) ** 2 + (ys[None, j0:j1] - j - 0.5) ** 2) / (2 * s * s))
+        c = int(boxes.cls[k])
+        np.maximum(heat[c, i0:i1, j0:j1], g, out=heat[c, i0:i1, j0:j1])
+        reg[OFFSET, i, j] = f[k] - ij[k]
+        reg[SIZE, i, j] = np.log(boxes.size[k])
+        reg[YAW, i, j] = np.sin(boxes.yaw[k]), np.cos(boxes.yaw[k])
+        reg[VELOCITY, i, j] = boxes.vel[k]
+        mask[i, j] = True
+    return heat, reg, mask
+
+
+def decode(
+    heat: np.ndarray, reg: np.ndarray, out: BevGrid, threshold: float = 0.1, max_boxes: int = 100
+) -> Boxes:
+    """Boxes from heatmap probabilities (K, nx, ny) and regressions (8, nx, ny): the cells that hold the
+    maximum over classes of their 3 × 3 neighbourhood, at least `threshold`, best `max_boxes` first."""
+    best = heat.max(0)
+    peak = (best >= threshold) & (best == ndimage.maximum_filter(best, size=3, mode="constant"))
+    i, j = np.nonzero(peak)
+    order = np.argsort(-best[i, j], kind="stable")[:max_boxes]
+    i, j = i[order], j[order]
+    r = reg[:, i, j]
+    xy = np.asarray(out.origin) + (np.stack([i, j], 1) + r[OFFSET].T) * out.resolution
+    return Boxes(
+        xy,
+        heat[:, i, j].argmax(0),
+        np.exp(np.clip(r[SIZE].T, -3.0, 3.0)),
+        np.arctan2(r[YAW][0], r[YAW][1]),
+        r[VELOCITY].T.copy(),
+        best[i, j],
+    )

@@ -1,0 +1,122 @@
+"""`whsim dataset cnn3d` and `whsim train cnn3d`."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+import zipfile
+
+from sim.learning.commands import check_train_args, damaged, progress_bar
+
+
+def cmd_dataset_cnn3d(args) -> int:
+    from sim.learning.cnn3d_dataset import write_dataset
+    from sim.runner import UsageError
+
+    if args.scenes < 1:
+        raise UsageError(f"--scenes: must be at least 1, got {args.scenes}")
+    heldout = max(1, args.scenes // 4) if args.heldout is None else args.heldout
+    if heldout < 1:
+        raise UsageError(f"--heldout: must be at least 1, got {heldout}")
+    if not 1 <= args.workers <= 64:
+        raise UsageError(f"--workers: must be 1 to 64, got {args.workers}")
+    if not 1.0 <= args.duration <= 3600.0:
+        raise UsageError(f"--duration: must be 1 to 3600 s, got {args.duration:g}")
+    if args.out.exists() and not args.out.is_dir():
+        raise UsageError(f"--out: {args.out} exists and is not a directory")
+    bar = progress_bar(args, args.scenes + heldout, "sequence")
+    try:
+        manifest = write_dataset(
+            args.out,
+            args.scenes,
+            args.seed,
+            heldout,
+            args.duration,
+            args.workers,
+            bar.update if bar else None,
+        )
+    finally:
+        if bar:
+            bar.close()
+    if not args.quiet:
+        for split, info in manifest["splits"].items():
+            lo, hi = info["site_seeds"]
+            print(f"{split}: sites {lo}..{hi}, {info['frames']:,} frames")
+        print(f"dataset: {args.out}/dataset.json")
+    return 0
+
+
+def load_split(data, split: str) -> list:
+    from sim.learning.cnn3d_dataset import load_sequence
+    from sim.runner import UsageError
+
+    files = sorted((data / split).glob("site-*.npz"))
+    if not files:
+        raise UsageError(f"--data: {data}/{split}/ holds no site-*.npz (make it with `whsim dataset cnn3d`)")
+    out = []
+    for f in files:
+        try:
+            out.append(load_sequence(f))
+        except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as e:
+            raise damaged(f, e) from None
+    return out
+
+
+def cmd_train_cnn3d(args) -> int:
+    from dataclasses import asdict, replace
+
+    from perception.cnn3d_training import TrainConfig, train_cnn3d
+    from perception.weights_io import save_weights
+    from sim.learning.cnn3d_eval import evaluate_sequences
+    from sim.output.atomic import atomic_write_text
+
+    check_train_args(args)
+    train, heldout = load_split(args.data, "train"), load_split(args.data, "heldout")
+    config = replace(TrainConfig(), seed=args.seed)
+    if args.epochs is not None:
+        config = replace(config, epochs=args.epochs)
+    if args.steps_per_epoch is not None:
+        config = replace(config, steps_per_epoch=args.steps_per_epoch)
+    bar = progress_bar(args, config.epochs * config.steps_per_epoch, "batch")
+
+    def on_epoch(s):
+        line = (
+            f"epoch {s.epoch}/{config.epochs}: loss {s.loss:.3f}, held-out AP@1m {s.ap_seen:.3f} (seen) "
+            f"{s.ap_all:.3f} (all), velocity RMSE {s.velocity_rmse:.2f} m/s, {s.seconds:.0f} s"
+        )
+        (bar.write if bar else print)(line, file=sys.stderr)
+
+    t0 = time.perf_counter()
+    try:
+        model, history = train_cnn3d(
+            train, config, args.device,
+            evaluate=lambda m, final: evaluate_sequences(
+                m, heldout, 1 if final else config.eval_every_frames, args.device
+            ),
+            on_step=(lambda *_: bar.update(1)) if bar else None, on_epoch=on_epoch,
+        )  # fmt: skip
+    finally:
+        if bar:
+            bar.close()
+    figures = history[-1].figures
+    meta = {
+        "command": f"whsim train cnn3d --data {args.data} --out {args.out} --epochs {config.epochs} "
+        f"--steps-per-epoch {config.steps_per_epoch} --device {args.device} --seed {args.seed}",
+        "data": json.loads((args.data / "dataset.json").read_text())
+        if (args.data / "dataset.json").is_file()
+        else None,
+        "train": {k: v for k, v in asdict(config).items() if k != "model"},
+        "training_s": round(time.perf_counter() - t0, 1),
+        "heldout": figures,
+    }
+    tmp = args.out.with_name(args.out.name + ".tmp")
+    save_weights(model, tmp, meta)
+    tmp.replace(args.out)
+    atomic_write_text(args.out.with_suffix(".json"), json.dumps(meta, indent=2) + "\n")
+    if not args.quiet:
+        print(
+            f"{args.out}: held-out AP@1m {figures['ap_seen']:.3f} over seen actors after "
+            f"{meta['training_s']:.0f} s; card data in {args.out.with_suffix('.json')}"
+        )
+    return 0

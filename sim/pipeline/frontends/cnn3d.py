@@ -1,0 +1,104 @@
+"""3D-CNN front-end: every 0.1 s, the site's BEV map (fed by the camera, LiDAR and thermal front-ends)
+becomes one frame (`perception.bev_frames`); the last five go through the 3D-CNN detector
+(`perception.cnn3d_detector`), whose boxes — with velocity and the network's measured covariances — are
+this front-end's detections."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import numpy as np
+
+from fusion.measurements import PositionMeasurements
+from perception.bev_frames import FrameStack, bev_frame
+from perception.bev_map import BevMap
+from perception.weights import CNN3D
+from sim.pipeline.frontends.base import FrontEndContext, FrontEndKind, FrontEndOutput, register
+
+FRAME_PERIOD_S = 0.1  # the BEV map's step; the network was trained on frames this far apart
+SENSOR_GROUP = {"camera": "camera", "thermal": "thermal", "lidar": "range"}  # scenario type → frame group
+
+
+def sensor_groups(scenario) -> dict[str, str]:
+    """Sensor id → frame group of every sensor that feeds the BEV map."""
+    return {s.id: SENSOR_GROUP[s.type] for s in scenario.sensors if s.type in SENSOR_GROUP}
+
+
+def site_frame(bev: BevMap, t: float, groups: dict[str, str]) -> np.ndarray:
+    """The frame (C, nx, ny) of the map's layers at t, leaving out those older than its `max_age_s`."""
+    fresh = [
+        (groups[sid], ev, height)
+        for sid, (t0, ev, height) in bev.layers.items()
+        if sid in groups and t - t0 <= bev.config.max_age_s
+    ]
+    return bev_frame(fresh, bev.static)
+
+
+@lru_cache(maxsize=4)
+def _model(path: str, device: str):
+    """One loaded network per weights file and device, shared by every run of a process."""
+    import torch
+
+    from perception.cnn3d_detector import load_cnn3d  # torch loads only when a strategy needs it
+    from perception.weights_io import WeightsError
+    from sim.runner import UsageError
+
+    if device == "cuda" and not torch.cuda.is_available():
+        raise UsageError(
+            f"pipeline.cnn3d.device: 'cuda', but this machine has no CUDA device (torch {torch.__version__})"
+        )
+    try:
+        return load_cnn3d(path, device)
+    except (WeightsError, OSError) as e:
+        raise UsageError(f"pipeline.cnn3d.weights: {e}") from None
+
+
+class Cnn3dFrontEnd:
+    def __init__(self, spec, ctx: FrontEndContext):
+        from perception.cnn3d import HEAD_CLASSES
+        from perception.cnn3d_detector import BoxCovariances, BoxDetector
+
+        s = ctx.settings.cnn3d
+        model, meta = _model(s.weights or str(CNN3D), s.device)
+        self.bev = ctx.bev_map
+        self.detector = BoxDetector(
+            model, self.bev.grid, s.threshold, s.device, BoxCovariances.from_meta(meta)
+        )
+        self.groups = sensor_groups(ctx.scenario)
+        self.every = max(1, round(FRAME_PERIOD_S / ctx.scenario.dt_s))
+        self.stack = FrameStack(model.config.frames)
+        self.names = HEAD_CLASSES
+
+    def due(self, tick: int) -> bool:
+        return tick % self.every == 0
+
+    def process_map(self, t: float) -> FrontEndOutput:
+        self.stack.push(site_frame(self.bev, t, self.groups))
+        boxes = self.detector.detect(self.stack.stacked())
+        cov = self.detector.covariances
+        pm = PositionMeasurements(
+            t,
+            "cnn3d",
+            "cnn3d",
+            boxes.xy,
+            cov.position(boxes.cls),
+            tuple(self.names[int(c)] for c in boxes.cls),
+            boxes.score,
+            v=boxes.vel,
+            Rv=cov.velocity(len(boxes)),
+        )
+        return FrontEndOutput(positions=pm)
+
+
+KIND = register(
+    FrontEndKind(
+        "cnn3d",
+        None,
+        None,
+        False,
+        "3D-CNN over the last five BEV frames of every sensor: boxes with velocity",
+        Cnn3dFrontEnd,
+        sufficient=False,  # it reads the map the camera, LiDAR and thermal front-ends feed: one is needed
+        reads_map=True,
+    )
+)

@@ -1,0 +1,198 @@
+"""The 3D-CNN detector: frames, network geometry, box encoding and decoding, losses, training crops."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from perception.bev import BevGrid
+from perception.bev_frames import FRAME_CHANNELS, LOGODDS_SCALE, FrameStack, bev_frame
+from perception.cnn3d import Cnn3dConfig, Cnn3dDetector
+from perception.cnn3d_boxes import Boxes, decode, encode, output_grid
+from perception.cnn3d_detector import load_cnn3d
+from perception.cnn3d_training import BoxSequence, CropSampler, TrainConfig, focal_loss
+from perception.evidence import Evidence
+from perception.weights_io import WeightsError, save_weights
+
+
+@pytest.fixture(autouse=True)
+def one_thread():
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
+def _ev(logodds, known):
+    return Evidence(np.asarray(logodds, float), np.asarray(known, bool))
+
+
+def test_frame_sums_each_sensor_group_and_blanks_the_static_map():
+    static = np.zeros((3, 2), bool)
+    static[0, 0] = True
+    cam_a = _ev(np.full((3, 2), 1.5), np.ones((3, 2)))
+    cam_b = _ev(-np.eye(3, 2), np.eye(3, 2))  # saw only the diagonal, as free floor
+    height = np.full((3, 2), np.nan)
+    height[2, 1] = 1.8
+    lidar = _ev(np.full((3, 2), 2.4), np.ones((3, 2)))
+    f = bev_frame([("camera", cam_a, None), ("camera", cam_b, None), ("range", lidar, height)], static)
+    c = {n: k for k, n in enumerate(FRAME_CHANNELS)}
+    assert f[c["camera_logodds"], 1, 1] == pytest.approx((1.5 - 1.0) / LOGODDS_SCALE)
+    assert f[c["camera_logodds"], 2, 0] == pytest.approx(1.5 / LOGODDS_SCALE)
+    assert f[c["camera_views"], 1, 1] == pytest.approx(1.0)  # two cameras saw it: 2 / 2
+    assert f[c["camera_views"], 2, 0] == pytest.approx(0.5)
+    assert f[c["range_height"], 2, 1] == pytest.approx(1.8 / 3.0) and f[c["range_height"], 1, 1] == 0
+    assert f[c["thermal_logodds"]].sum() == 0
+    assert (f[:7, 0, 0] == 0).all() and f[c["static"], 0, 0] == 1 and f[c["static"]].sum() == 1
+
+
+def test_frame_stack_is_oldest_first_and_pads_with_the_first_frame():
+    stack = FrameStack(5)
+    for k in range(3):
+        stack.push(np.full((8, 2, 2), k, np.float32))
+    x = stack.stacked()
+    assert x.shape == (8, 5, 2, 2)
+    assert list(x[0, :, 0, 0]) == [0, 0, 0, 1, 2]
+    for k in range(3, 7):
+        stack.push(np.full((8, 2, 2), k, np.float32))
+    assert list(stack.stacked()[0, :, 0, 0]) == [2, 3, 4, 5, 6]
+
+
+def test_a_shift_of_the_input_moves_the_heatmap_by_the_same_distance():
+    """Convolutions commute with translation: shifting the frames by 2k cells (k output cells) shifts the
+    outputs by k cells, away from the borders where the zero padding differs. The inner level's stride
+    makes that exact for shifts of whole inner cells (4 input cells)."""
+    torch.manual_seed(0)
+    model = Cnn3dDetector().eval()
+    rng = np.random.default_rng(0)
+    x = np.zeros((1, 8, 5, 64, 48), np.float32)
+    x[..., 16:40, 12:30] = rng.normal(size=(1, 8, 5, 24, 18))
+    shifted = np.roll(x, (8, 4), axis=(3, 4))  # 4 and 2 output cells
+    with torch.no_grad():
+        h0, r0 = model(torch.from_numpy(x))
+        h1, r1 = model(torch.from_numpy(shifted))
+    assert h0.shape == (1, 3, 32, 24)
+    np.testing.assert_allclose(h1[0, :, 4 + 4 : 4 + 24, 2 + 4 : 2 + 18], h0[0, :, 4:24, 4:18], atol=1e-5)
+    np.testing.assert_allclose(r1[0, :, 4 + 4 : 4 + 24, 2 + 4 : 2 + 18], r0[0, :, 4:24, 4:18], atol=1e-5)
+
+
+def test_odd_grids_give_the_output_grid_shape():
+    model = Cnn3dDetector().eval()
+    with torch.no_grad():
+        h, r = model(torch.zeros(1, 8, 5, 201, 125))
+    out = output_grid(BevGrid((0, 0), 0.2, (201, 125)), 2)
+    assert h.shape[-2:] == r.shape[-2:] == out.shape == (101, 63)
+
+
+def test_the_temporal_stem_needs_five_frames():
+    with pytest.raises(ValueError, match="5 frames"):
+        Cnn3dDetector(Cnn3dConfig(frames=4))
+
+
+def _planted() -> Boxes:
+    return Boxes(
+        np.array([[3.13, 4.41], [8.9, 2.05], [6.0, 9.37]]),
+        np.array([0, 2, 1]),
+        np.array([[2.6, 1.2], [0.5, 0.5], [1.0, 0.7]]),
+        np.array([0.3, -2.0, 3.0]),
+        np.array([[1.5, -0.2], [0.0, 1.1], [-0.9, 0.0]]),
+        np.ones(3),
+    )
+
+
+def test_decoding_the_encoded_targets_recovers_the_planted_boxes_exactly():
+    out = BevGrid((0.0, 0.0), 0.4, (30, 30))
+    boxes = _planted()
+    heat, reg, mask = encode(boxes, out, 3)
+    assert mask.sum() == 3 and heat.max() == 1.0
+    got = decode(heat, reg, out, threshold=0.5)
+    assert len(got) == 3
+    order = [int(np.argmin(np.linalg.norm(got.xy - p, axis=1))) for p in boxes.xy]
+    np.testing.assert_allclose(got.xy[order], boxes.xy, atol=1e-5)
+    np.testing.assert_array_equal(got.cls[order], boxes.cls)
+    np.testing.assert_allclose(got.size[order], boxes.size, rtol=1e-5)
+    np.testing.assert_allclose(got.yaw[order], boxes.yaw, atol=1e-5)
+    np.testing.assert_allclose(got.vel[order], boxes.vel, atol=1e-6)
+    np.testing.assert_allclose(got.score, 1.0)
+
+
+def test_decoding_keeps_one_peak_per_neighbourhood_across_classes_and_the_threshold():
+    out = BevGrid((0.0, 0.0), 0.4, (10, 10))
+    heat = np.zeros((3, 10, 10), np.float32)
+    heat[0, 4, 4], heat[2, 5, 4] = 0.9, 0.6  # neighbours of different classes: one body
+    heat[1, 8, 1] = 0.2  # alone but under the threshold
+    got = decode(heat, np.zeros((8, 10, 10), np.float32), out, threshold=0.3)
+    assert len(got) == 1 and got.cls[0] == 0 and got.score[0] == pytest.approx(0.9)
+    np.testing.assert_allclose(got.xy[0], [1.6, 1.6])
+
+
+def test_focal_loss_matches_its_closed_form():
+    logits = torch.tensor([[[[0.0, 2.0], [-1.0, 1.0]]]])
+    target = torch.tensor([[[[1.0, 0.5], [0.0, 0.25]]]])
+    p = torch.sigmoid(logits).numpy().ravel()
+    t = target.numpy().ravel()
+    pos = -np.log(p[0]) * (1 - p[0]) ** 2
+    neg = sum(-np.log(1 - p[k]) * p[k] ** 2 * (1 - t[k]) ** 4 for k in (1, 2, 3))
+    assert float(focal_loss(logits, target)) == pytest.approx(pos + neg, rel=1e-5)
+
+
+def _sequence(n_frames: int = 8) -> BoxSequence:
+    """A body at (5.1, 3.3) m moving +x, drawn into the camera channel of every frame; seen from frame 2."""
+    grid = BevGrid((0.0, 0.0), 0.2, (60, 40))
+    frames = np.zeros((n_frames, 8, 60, 40), np.float16)
+    frames[:, 3, 24:27, 15:18] = 1.0  # cells around (5.1, 3.3)
+    k = np.arange(n_frames)
+    return BoxSequence(
+        grid,
+        frames,
+        k,
+        np.zeros(n_frames, int),
+        np.tile([5.1, 3.3], (n_frames, 1)),
+        np.tile([2.0, 1.0], (n_frames, 1)),
+        np.full(n_frames, 0.4),
+        np.tile([1.0, 0.5], (n_frames, 1)),
+        k >= 2,
+        np.zeros(n_frames, int),
+    )
+
+
+def test_seen_within_a_window_matches_a_brute_force_count():
+    seq = _sequence()
+    seen = seq.seen_within(3)
+    brute = [seq.seen[max(0, f - 2) : f + 1].any() for f in seq.frame]
+    np.testing.assert_array_equal(seen, brute)
+
+
+def test_augmented_crops_keep_targets_on_the_evidence_and_turn_velocities_with_the_grid():
+    """Whatever the crop, mirror and transpose, the target peak sits on the drawn body and the target
+    velocity is the true one turned with the grid (its length kept)."""
+    seq = _sequence()
+    config = TrainConfig(crop_cells=32, blank_group_probability=0.0, on_body_fraction=1.0)
+    sampler = CropSampler([seq], config, np.random.default_rng(3))
+    turned = set()
+    for _ in range(24):
+        x, heat, reg, mask = sampler.sample()
+        assert mask.sum() == 1
+        i, j = np.argwhere(mask)[0]
+        assert heat[0, i, j] == 1.0
+        drawn = x[3, -1] > 0.5  # the body's cells in the crop's newest frame
+        ci, cj = np.argwhere(drawn).mean(0)
+        assert abs(ci / 2 - (i + reg[0, i, j])) < 0.6 and abs(cj / 2 - (j + reg[1, i, j])) < 0.6
+        v = reg[6:8, i, j]
+        assert np.hypot(*v) == pytest.approx(np.hypot(1.0, 0.5), rel=1e-5)
+        assert sorted(np.abs(v).round(4)) == [0.5, 1.0]
+        turned.add(tuple(np.sign(v)))
+    assert len(turned) >= 3
+
+
+def test_weights_round_trip_and_a_foreign_file_is_refused(tmp_path):
+    model = Cnn3dDetector(Cnn3dConfig(width2d=16, head_width=8))
+    save_weights(model, tmp_path / "w.pt", {"heldout": {"ap_seen": 0.5}})
+    loaded, meta = load_cnn3d(tmp_path / "w.pt")
+    assert loaded.config.width2d == 16 and meta["heldout"]["ap_seen"] == 0.5
+    for a, b in zip(model.state_dict().values(), loaded.state_dict().values(), strict=True):
+        assert torch.equal(a, b)
+    (tmp_path / "bad.pt").write_bytes(b"not a checkpoint")
+    with pytest.raises(WeightsError, match=r"bad\.pt"):
+        load_cnn3d(tmp_path / "bad.pt")

@@ -1,0 +1,78 @@
+"""`whsim dataset cnn3d` and `whsim train cnn3d` end to end on a tiny dataset, and their refusals."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from perception.cnn3d_detector import load_cnn3d
+from sim.learning.cnn3d_dataset import load_sequence
+from tests.conftest import scenario_dict, write_scenario
+from tests.sim.test_cli import whsim
+
+
+@pytest.fixture(scope="module")
+def tiny_sequences(tmp_path_factory):
+    out = tmp_path_factory.mktemp("seqs")
+    r = whsim("dataset", "cnn3d", "--scenes", 1, "--heldout", 1, "--out", out, "--seed", 40, "--duration", 2,
+              "--quiet")  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    return out
+
+
+def test_dataset_records_frames_and_boxes_of_both_splits(tiny_sequences):
+    manifest = json.loads((tiny_sequences / "dataset.json").read_text())
+    assert manifest["kind"] == "cnn3d"
+    assert manifest["splits"]["train"]["site_seeds"] == [40, 40]
+    assert manifest["splits"]["heldout"]["site_seeds"][0] >= 1_000_000
+    seq = load_sequence(next((tiny_sequences / "train").glob("site-*.npz")))
+    assert seq.frames.shape[0] == manifest["splits"]["train"]["frames"] == 21  # 0 … 2 s every 0.1 s
+    assert seq.frames.shape[1] == 8 and seq.frames.shape[2:] == seq.grid.shape
+    assert len(seq.xy) and set(np.unique(seq.cls)) <= {0, 1, 2}
+    assert (seq.frames[:, 7] == seq.frames[0, 7]).all()  # the static map does not move
+    assert seq.seen.any()
+
+
+def test_train_writes_weights_with_held_out_figures_that_a_run_uses(tiny_sequences, tmp_path):
+    weights = tmp_path / "w.pt"
+    r = whsim("train", "cnn3d", "--data", tiny_sequences, "--out", weights, "--epochs", 1,
+              "--steps-per-epoch", 2, "--quiet")  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    _, meta = load_cnn3d(weights)
+    assert meta["train"]["epochs"] == 1 and 0 <= meta["heldout"]["ap_seen"] <= 1
+    assert json.loads(weights.with_suffix(".json").read_text())["heldout"] == meta["heldout"]
+    scenario = write_scenario(tmp_path, scenario_dict(duration_s=2))
+    for strategy in ("cnn3d", "cnn3d-kf"):
+        out = tmp_path / strategy
+        r = whsim("run", scenario, "--strategy", strategy, "--set", f"pipeline.cnn3d.weights={weights}",
+                  "--set", "pipeline.cnn3d.threshold=0.01", "--out", out)  # fmt: skip
+        assert r.returncode == 0, r.stderr
+        assert json.loads((out / "metrics.json").read_text())["strategy"] == strategy
+
+
+@pytest.mark.parametrize(
+    "args, needle",
+    [
+        (("--data", "{tmp}/nothing"), "holds no site-*.npz"),
+        (("--data", "{data}", "--epochs", "0"), "--epochs"),
+        (("--data", "{data}", "--out", "{tmp}"), "is a directory"),
+    ],
+)
+def test_train_refuses_bad_input_with_one_line(tiny_sequences, tmp_path, args, needle):
+    fill = {"tmp": tmp_path, "data": tiny_sequences}
+    args = [a.format(**fill) for a in args]
+    if "--out" not in args:
+        args += ["--out", str(tmp_path / "w.pt")]
+    r = whsim("train", "cnn3d", *args, "--quiet")
+    assert r.returncode == 2
+    assert needle in r.stderr and len(r.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize(
+    "args, needle", [(("--workers", "0"), "--workers"), (("--duration", "0"), "--duration")]
+)
+def test_dataset_refuses_bad_counts(tmp_path, args, needle):
+    r = whsim("dataset", "cnn3d", "--scenes", 1, "--out", tmp_path / "d", *args, "--quiet")
+    assert r.returncode == 2 and needle in r.stderr and len(r.stderr.strip().splitlines()) == 1
