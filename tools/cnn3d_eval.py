@@ -58,7 +58,8 @@ def main() -> None:
                 values[f"ap {c}"].append(v)
             for c, v in fig["sigma_m"].items():
                 values[f"sigma_m {c}"].append(v)
-            print(f"{scenario.name} seed {seed}: " + ", ".join(f"{k} {fig[k]:.3f}" for k in KEYS), flush=True)
+            shown = ", ".join(f"{k} {fig[k]:.3f}" for k in KEYS if fig[k] is not None)
+            print(f"{scenario.name} seed {seed}: {shown}", flush=True)
         for k, v in values.items():
             v = [x for x in v if x is not None and x == x]
             if v:
