@@ -55,9 +55,11 @@ class GreedyTracker:
         Rv: np.ndarray,
         cls: list[str],
         score: np.ndarray,
+        may_start: np.ndarray | None = None,
     ) -> tuple[np.ndarray, np.ndarray]:
         """One frame of detections (positions z, velocities v and their covariances) at time t; returns
-        the (track index, detection index) pairs matched (indices before tracks were dropped or added)."""
+        the (track index, detection index) pairs matched (indices before tracks were dropped or added).
+        `may_start` (bool per detection) overrides the `birth_score` rule for who may start a track."""
         z, v = np.asarray(z, float).reshape(-1, 2), np.asarray(v, float).reshape(-1, 2)
         dt = 0.0 if not np.isfinite(self.time) else max(t - self.time, 0.0)
         rows, cols = self._associate(z - v * dt, cls)
@@ -73,7 +75,9 @@ class GreedyTracker:
         keep = t - self.last <= self.config.max_coast_s
         self._keep(keep)
         new = np.setdiff1d(np.arange(len(z)), cols)
-        new = new[np.asarray(score, float)[new] >= self.config.birth_score]
+        if may_start is None:
+            may_start = np.asarray(score, float) >= self.config.birth_score
+        new = new[np.asarray(may_start, bool)[new]]
         self._start(t, z[new], v[new], np.asarray(R)[new], np.asarray(Rv)[new], [cls[k] for k in new])
         return rows, cols
 

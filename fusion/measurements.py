@@ -24,6 +24,9 @@ class PositionMeasurements:
     score: np.ndarray  # (m,) detection confidence 0..1
     v: np.ndarray | None = None  # (m, 2) velocities, from sources that measure them (the 3D-CNN)
     Rv: np.ndarray | None = None  # (m, 2, 2) their covariances
+    may_start: np.ndarray | None = (
+        None  # (m,) bool: which may start a track (None: all) — weak ones only continue
+    )
 
     def __len__(self) -> int:
         return len(self.z)

@@ -148,12 +148,14 @@ class Tracker:
         covered: Callable[[np.ndarray], np.ndarray] | None = None,
         v: np.ndarray | None = None,
         Rv: np.ndarray | None = None,
+        may_start: np.ndarray | None = None,
     ) -> tuple[np.ndarray, np.ndarray]:
         """One scan of 2D position measurements z (m, 2) with covariances R (m, 2, 2) taken at t.
 
         `covered(xy)` says which track positions the sensor could see (only those count a miss);
         `v`, `Rv`: measured velocities (m, 2) and their covariances, from sources that have them: applied
-        after the position (independent errors) and given to the tracks they start.
+        after the position (independent errors) and given to the tracks they start. `may_start` (m,) bool:
+        measurements that may start a track (a detector's confident ones); the others only update.
         Returns the (track index, measurement index) pairs that were associated."""
         if not self._advance(t):
             return np.zeros(0, int), np.zeros(0, int)
@@ -183,6 +185,8 @@ class Tracker:
         counted = np.flatnonzero(hit | seen)
         tr.record(counted, hit[counted])
         new = np.setdiff1d(np.arange(len(z)), cols)
+        if may_start is not None:
+            new = new[np.asarray(may_start, bool)[new]]
         if len(tr) and len(z):
             new = new[~self._near_confirmed(d2, new)]
         vel = None if v is None else (np.asarray(v, float)[new], np.asarray(Rv, float)[new])

@@ -56,7 +56,9 @@ class LocalTracker:
         return new
 
     def positions(self, pm, covered) -> None:
-        self.tracker.update_positions(pm.t, pm.z, pm.R, list(pm.cls), covered=covered, v=pm.v, Rv=pm.Rv)
+        self.tracker.update_positions(
+            pm.t, pm.z, pm.R, list(pm.cls), covered=covered, v=pm.v, Rv=pm.Rv, may_start=pm.may_start
+        )
 
     def ranges(self, rm, zone) -> None:
         _, unbound = self.tracker.update_ranges(rm.t, rm.anchors, rm.ranges, rm.sigma, list(rm.tags))
@@ -179,7 +181,6 @@ class GreedyFuser:
                 max_distance_m={"forklift": g.forklift_gate_m, "agv": g.agv_gate_m, "worker": g.worker_gate_m,
                                 "unknown": g.worker_gate_m},
                 max_coast_s=g.max_coast_s,
-                birth_score=g.birth_score,
                 confirm_hits=g.confirm_hits,
                 same_class=g.same_class,
             )
@@ -187,7 +188,7 @@ class GreedyFuser:
 
     def positions(self, frontend: str, pm, covered) -> None:
         if pm.v is not None:
-            self.tracker.update(pm.t, pm.z, pm.v, pm.R, pm.Rv, list(pm.cls), pm.score)
+            self.tracker.update(pm.t, pm.z, pm.v, pm.R, pm.Rv, list(pm.cls), pm.score, pm.may_start)
 
     def ranges(self, frontend: str, rm, zone) -> None:
         pass

@@ -239,7 +239,17 @@ class Cnn3dSettings(_Block):
     )
     device: Literal["cpu", "cuda"] = Field(default="cpu", description="where the network runs")
     threshold: float = Field(
-        default=0.3, gt=0, lt=1, description="heatmap peaks scoring less are not detections"
+        default=0.45, gt=0, lt=1, description="heatmap peaks scoring less are not detections"
+    )
+    birth_score: float = Field(
+        default=0.45, gt=0, le=1, description="detections scoring less continue tracks but start none"
+    )
+    velocity_sigma_scale: float = Field(
+        default=2.0,
+        ge=1,
+        le=100,
+        description="the velocity σ given to the tracker, times the held-out RMSE: consecutive stacks share "
+        "four of five frames, so their velocity errors are correlated, not independent as a filter assumes",
     )
 
 
@@ -260,9 +270,6 @@ class GreedyTrackerSettings(_Block):
     )
     max_coast_s: float = Field(
         default=_GREEDY.max_coast_s, ge=0, le=60, description="an unmatched track is dropped after this long"
-    )
-    birth_score: float = Field(
-        default=_GREEDY.birth_score, ge=0, le=1, description="detections scoring less start no track"
     )
     confirm_hits: int = Field(
         default=_GREEDY.confirm_hits, ge=1, le=100, description="matched frames before a track is confirmed"

@@ -65,6 +65,7 @@ class Cnn3dFrontEnd:
             model, self.bev.grid, s.threshold, s.device, BoxCovariances.from_meta(meta)
         )
         self.groups = sensor_groups(ctx.scenario)
+        self.birth_score, self.velocity_scale = s.birth_score, s.velocity_sigma_scale
         self.every = max(1, round(FRAME_PERIOD_S / ctx.scenario.dt_s))
         self.stack = FrameStack(model.config.frames)
         self.names = HEAD_CLASSES
@@ -85,7 +86,8 @@ class Cnn3dFrontEnd:
             tuple(self.names[int(c)] for c in boxes.cls),
             boxes.score,
             v=boxes.vel,
-            Rv=cov.velocity(len(boxes)),
+            Rv=cov.velocity(len(boxes)) * self.velocity_scale**2,
+            may_start=boxes.score >= self.birth_score,
         )
         return FrontEndOutput(positions=pm)
 
