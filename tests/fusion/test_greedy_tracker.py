@@ -116,3 +116,21 @@ def test_tracks_started_from_measured_velocities_move_at_once():
     (s,) = tr.states()
     np.testing.assert_allclose(s.x[2:], [1.2, 0.0])
     np.testing.assert_allclose(s.P[2:, 2:], RV)
+
+
+def test_weak_measurements_continue_tracks_but_start_none():
+    tr = Tracker(TrackerConfig(filter="numpy"))
+    z = np.array([[1.0, 1.0], [6.0, 6.0]])
+    tr.update_positions(0.0, z, np.repeat(R[None], 2, 0), ["agv", "agv"], may_start=np.array([True, False]))
+    (s,) = tr.states()
+    np.testing.assert_allclose(s.x[:2], [1.0, 1.0])
+    rows, cols = tr.update_positions(0.1, [[1.05, 1.0]], R[None], ["agv"], may_start=np.array([False]))
+    assert list(cols) == [0] and len(tr.states()) == 1  # the weak one updated the track
+
+
+def test_the_greedy_tracker_lets_may_start_override_its_birth_score():
+    tr = GreedyTracker(GreedyTrackerConfig(birth_score=0.9))
+    z, v = np.array([[0.0, 0.0], [5.0, 5.0]]), np.zeros((2, 2))
+    Rs, Rvs = np.repeat(R[None], 2, 0), np.repeat(RV[None], 2, 0)
+    tr.update(0.0, z, v, Rs, Rvs, ["worker", "worker"], np.array([0.5, 0.5]), np.array([False, True]))
+    assert tr.started == 1 and np.allclose(tr.states()[0].x[:2], [5.0, 5.0])
