@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import json
 import sys
 import time
 import zipfile
 
-from sim.learning.commands import check_train_args, damaged, progress_bar
+from sim.learning.commands import check_train_args, damaged, progress_bar, write_weights
 
 
 def cmd_dataset_cnn3d(args) -> int:
@@ -64,12 +63,10 @@ def load_split(data, split: str) -> list:
 
 
 def cmd_train_cnn3d(args) -> int:
-    from dataclasses import asdict, replace
+    from dataclasses import replace
 
     from perception.cnn3d_training import TrainConfig, train_cnn3d
-    from perception.weights_io import save_weights
     from sim.learning.cnn3d_eval import evaluate_sequences
-    from sim.output.atomic import atomic_write_text
 
     check_train_args(args)
     train, heldout = load_split(args.data, "train"), load_split(args.data, "heldout")
@@ -100,20 +97,7 @@ def cmd_train_cnn3d(args) -> int:
         if bar:
             bar.close()
     figures = history[-1].figures
-    meta = {
-        "command": f"whsim train cnn3d --data {args.data} --out {args.out} --epochs {config.epochs} "
-        f"--steps-per-epoch {config.steps_per_epoch} --device {args.device} --seed {args.seed}",
-        "data": json.loads((args.data / "dataset.json").read_text())
-        if (args.data / "dataset.json").is_file()
-        else None,
-        "train": {k: v for k, v in asdict(config).items() if k != "model"},
-        "training_s": round(time.perf_counter() - t0, 1),
-        "heldout": figures,
-    }
-    tmp = args.out.with_name(args.out.name + ".tmp")
-    save_weights(model, tmp, meta)
-    tmp.replace(args.out)
-    atomic_write_text(args.out.with_suffix(".json"), json.dumps(meta, indent=2) + "\n")
+    meta = write_weights(args, model, config, figures, {}, time.perf_counter() - t0)
     if not args.quiet:
         print(
             f"{args.out}: held-out AP@1m {figures['ap_seen']:.3f} over seen actors after "

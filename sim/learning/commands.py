@@ -106,6 +106,30 @@ def damaged(path, e: Exception):
     )
 
 
+def write_weights(args, model, config, heldout: dict, extra: dict, training_s: float) -> dict:
+    """The trained weights at --out (atomically) with their card data — the exact command, the dataset's
+    manifest, the training settings and time, the held-out figures — also written beside them as .json."""
+    from dataclasses import asdict
+
+    from perception.weights_io import save_weights
+    from sim.output.atomic import atomic_write_text
+
+    manifest = args.data / "dataset.json"
+    meta = extra | {
+        "command": f"whsim train {args.model} --data {args.data} --out {args.out} --epochs {config.epochs} "
+        f"--steps-per-epoch {config.steps_per_epoch} --device {args.device} --seed {args.seed}",
+        "data": json.loads(manifest.read_text()) if manifest.is_file() else None,
+        "train": {k: v for k, v in asdict(config).items() if k != "model"},
+        "training_s": round(training_s, 1),
+        "heldout": heldout,
+    }
+    tmp = args.out.with_name(args.out.name + ".tmp")
+    save_weights(model, tmp, meta)
+    tmp.replace(args.out)
+    atomic_write_text(args.out.with_suffix(".json"), json.dumps(meta, indent=2) + "\n")
+    return meta
+
+
 def cmd_train(args) -> int:
     from sim.runner import UsageError
 
@@ -133,12 +157,10 @@ def cmd_train(args) -> int:
 
 
 def _train(args, scans) -> int:
-    from dataclasses import asdict, replace
+    from dataclasses import replace
 
     from perception.classes import CLASS_NAMES
-    from perception.pointnet import save_weights
     from perception.pointnet_training import TrainConfig, train_pointnet
-    from sim.output.atomic import atomic_write_text
 
     config = replace(TrainConfig(), seed=args.seed)
     if args.epochs is not None:
@@ -165,25 +187,12 @@ def _train(args, scans) -> int:
         if bar:
             bar.close()
     final = history[-1]
-    meta = {
-        "tile_m": config.tile_m,
-        "command": f"whsim train pointnet --data {args.data} --out {args.out} --epochs {config.epochs} "
-        f"--steps-per-epoch {config.steps_per_epoch} --device {args.device} --seed {args.seed}",
-        "data": json.loads((args.data / "dataset.json").read_text())
-        if (args.data / "dataset.json").is_file()
-        else None,
-        "train": {k: v for k, v in asdict(config).items() if k != "model"},
-        "training_s": round(time.perf_counter() - t0, 1),
-        "heldout": {
-            "scans": len(scans["heldout"]),
-            "miou": final.miou,
-            "per_class_iou": {CLASS_NAMES[c]: v for c, v in final.per_class_iou.items()},
-        },
+    heldout = {
+        "scans": len(scans["heldout"]),
+        "miou": final.miou,
+        "per_class_iou": {CLASS_NAMES[c]: v for c, v in final.per_class_iou.items()},
     }
-    tmp = args.out.with_name(args.out.name + ".tmp")
-    save_weights(model, tmp, meta)
-    tmp.replace(args.out)
-    atomic_write_text(args.out.with_suffix(".json"), json.dumps(meta, indent=2) + "\n")
+    meta = write_weights(args, model, config, heldout, {"tile_m": config.tile_m}, time.perf_counter() - t0)
     if not args.quiet:
         print(
             f"{args.out}: held-out mIoU {final.miou:.3f} after {meta['training_s']:.0f} s; card data in "

@@ -83,32 +83,42 @@ def _actors(rng: np.random.Generator) -> list[dict]:
     ]
 
 
-def random_scene(seed: int, *, duration_s: float = 40.0, scan_every_s: float = 4.0) -> Scenario:
-    """A valid scenario for scene `seed`: random layout, traffic, 2 spinning LiDARs and 2 depth cameras
-    scanning every `scan_every_s`. Draws again (from the same generator) until the physics checks pass."""
-    rng = np.random.default_rng(np.random.SeedSequence([seed, 0x504E]))
+def _draw(kind: str, seed: int, salt: int, duration_s: float, size, height, dock_x, sensors) -> Scenario:
+    """Draw a layout (sides from `size`, roof from `height`), traffic and `sensors(rng, L, W, aisles)` from
+    one generator, again until the physics checks pass."""
+    rng = np.random.default_rng(np.random.SeedSequence([seed, salt]))
     for _ in range(MAX_TRIES):
-        L, W = _u(rng, 24, 56), _u(rng, 16, 36)
+        L, W = _u(rng, *size[0]), _u(rng, *size[1])
         racks, aisles, rack_top = _racks(rng, L, W)
         data = {
-            "name": f"scene-{seed}",
+            "name": f"{kind}-{seed}",
             "seed": int(seed),
             "duration_s": duration_s,
             "dt_s": 0.1,
             "layout": {
                 "size_m": [L, W],
-                "height_m": round(max(rack_top + 1.5, _u(rng, 6, 12)), 2),
+                "height_m": round(max(rack_top + 1.5, _u(rng, *height)), 2),
                 "racks": racks,
-                "docks": [{"position": [0, round(W / 2, 2)], "width_m": 3}],
+                "docks": [{"position": [dock_x(L), round(W / 2, 2)], "width_m": 3}],
             },
             "actors": _actors(rng),
-            "sensors": _sensors(rng, L, aisles, 2, 2, 1.0 / scan_every_s),
+            "sensors": sensors(rng, L, W, aisles),
         }
         try:
-            return parse_scenario(yaml.safe_dump(data), f"scene-{seed}")
+            return parse_scenario(yaml.safe_dump(data), f"{kind}-{seed}")
         except ScenarioError:
             continue
-    raise RuntimeError(f"scene {seed}: no valid random layout in {MAX_TRIES} draws")
+    raise RuntimeError(f"{kind} {seed}: no valid random layout in {MAX_TRIES} draws")
+
+
+def random_scene(seed: int, *, duration_s: float = 40.0, scan_every_s: float = 4.0) -> Scenario:
+    """A valid scenario for scene `seed`: random layout, traffic, 2 spinning LiDARs and 2 depth cameras
+    scanning every `scan_every_s`."""
+
+    def sensors(rng, L, W, aisles):
+        return _sensors(rng, L, aisles, 2, 2, 1.0 / scan_every_s)
+
+    return _draw("scene", seed, 0x504E, duration_s, ((24, 56), (16, 36)), (6, 12), lambda L: 0, sensors)
 
 
 def _bev_sensors(rng: np.random.Generator, L: float, W: float, aisles: list[float]) -> list[dict]:
@@ -154,26 +164,4 @@ def _bev_sensors(rng: np.random.Generator, L: float, W: float, aisles: list[floa
 def random_site(seed: int, *, duration_s: float = 30.0) -> Scenario:
     """A valid scenario for sequence `seed` of the BEV detector's data: random layout and traffic watched
     by 1–3 cameras, 0–2 thermal cameras and 0–2 LiDARs, all at their usual rates."""
-    rng = np.random.default_rng(np.random.SeedSequence([seed, 0x3DC]))
-    for _ in range(MAX_TRIES):
-        L, W = _u(rng, 28, 48), _u(rng, 18, 30)
-        racks, aisles, rack_top = _racks(rng, L, W)
-        data = {
-            "name": f"site-{seed}",
-            "seed": int(seed),
-            "duration_s": duration_s,
-            "dt_s": 0.1,
-            "layout": {
-                "size_m": [L, W],
-                "height_m": round(max(rack_top + 1.5, _u(rng, 8, 11)), 2),
-                "racks": racks,
-                "docks": [{"position": [L, round(W / 2, 2)], "width_m": 3}],
-            },
-            "actors": _actors(rng),
-            "sensors": _bev_sensors(rng, L, W, aisles),
-        }
-        try:
-            return parse_scenario(yaml.safe_dump(data), f"site-{seed}")
-        except ScenarioError:
-            continue
-    raise RuntimeError(f"site {seed}: no valid random layout in {MAX_TRIES} draws")
+    return _draw("site", seed, 0x3DC, duration_s, ((28, 48), (18, 30)), (8, 11), lambda L: L, _bev_sensors)

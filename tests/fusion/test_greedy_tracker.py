@@ -124,7 +124,7 @@ def test_weak_measurements_continue_tracks_but_start_none():
     tr.update_positions(0.0, z, np.repeat(R[None], 2, 0), ["agv", "agv"], may_start=np.array([True, False]))
     (s,) = tr.states()
     np.testing.assert_allclose(s.x[:2], [1.0, 1.0])
-    rows, cols = tr.update_positions(0.1, [[1.05, 1.0]], R[None], ["agv"], may_start=np.array([False]))
+    _, cols = tr.update_positions(0.1, [[1.05, 1.0]], R[None], ["agv"], may_start=np.array([False]))
     assert list(cols) == [0] and len(tr.states()) == 1  # the weak one updated the track
 
 

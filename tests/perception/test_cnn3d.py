@@ -15,13 +15,7 @@ from perception.cnn3d_training import BoxSequence, CropSampler, TrainConfig, foc
 from perception.evidence import Evidence
 from perception.weights_io import WeightsError, save_weights
 
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def _ev(logodds, known):

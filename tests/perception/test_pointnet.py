@@ -14,14 +14,7 @@ from perception.point_tiles import tile_points
 from perception.pointnet import PointNetConfig, PointNetSeg, WeightsError, load_weights, save_weights
 from perception.segmentation_metrics import confusion, mean_iou, per_class_iou
 
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    """Tiny tensors: one thread avoids OpenMP's spinning when other processes share the cores."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def _tiles(n: int, seed: int = 0):
