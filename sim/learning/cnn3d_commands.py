@@ -6,24 +6,18 @@ import sys
 import time
 import zipfile
 
-from sim.learning.commands import check_train_args, damaged, progress_bar, write_weights
+from sim.learning.commands import check_dataset_args, check_train_args, damaged, progress_bar, write_weights
 
 
 def cmd_dataset_cnn3d(args) -> int:
     from sim.learning.cnn3d_dataset import write_dataset
     from sim.runner import UsageError
 
-    if args.scenes < 1:
-        raise UsageError(f"--scenes: must be at least 1, got {args.scenes}")
-    heldout = max(1, args.scenes // 4) if args.heldout is None else args.heldout
-    if heldout < 1:
-        raise UsageError(f"--heldout: must be at least 1, got {heldout}")
+    heldout = check_dataset_args(args)
     if not 1 <= args.workers <= 64:
         raise UsageError(f"--workers: must be 1 to 64, got {args.workers}")
     if not 1.0 <= args.duration <= 3600.0:
         raise UsageError(f"--duration: must be 1 to 3600 s, got {args.duration:g}")
-    if args.out.exists() and not args.out.is_dir():
-        raise UsageError(f"--out: {args.out} exists and is not a directory")
     bar = progress_bar(args, args.scenes + heldout, "sequence")
     try:
         manifest = write_dataset(

@@ -45,14 +45,9 @@ def progress_bar(args, total: int, unit: str):
     return tqdm(total=total, unit=unit, file=sys.stderr, dynamic_ncols=True, leave=False)
 
 
-def cmd_dataset(args) -> int:
-    from sim.learning.pointnet_dataset import write_dataset
+def check_dataset_args(args) -> int:
+    """The checks every model's dataset shares; returns the number of held-out scenes (default N/4)."""
     from sim.runner import UsageError
-
-    if args.model == "cnn3d":
-        from sim.learning.cnn3d_commands import cmd_dataset_cnn3d
-
-        return cmd_dataset_cnn3d(args)
 
     if args.scenes < 1:
         raise UsageError(f"--scenes: must be at least 1, got {args.scenes}")
@@ -61,6 +56,17 @@ def cmd_dataset(args) -> int:
         raise UsageError(f"--heldout: must be at least 1, got {heldout}")
     if args.out.exists() and not args.out.is_dir():
         raise UsageError(f"--out: {args.out} exists and is not a directory")
+    return heldout
+
+
+def cmd_dataset(args) -> int:
+    from sim.learning.pointnet_dataset import write_dataset
+
+    if args.model == "cnn3d":
+        from sim.learning.cnn3d_commands import cmd_dataset_cnn3d
+
+        return cmd_dataset_cnn3d(args)
+    heldout = check_dataset_args(args)
     bar = progress_bar(args, args.scenes + heldout, "scene")
     try:
         manifest = write_dataset(args.out, args.scenes, args.seed, heldout, bar.update if bar else None)
