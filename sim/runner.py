@@ -13,6 +13,7 @@ import yaml
 from pydantic import ValidationError
 
 from sim.output.atomic import atomic_write_text
+from sim.pipeline.frontends import FRONTENDS
 from sim.pipeline.pipeline import StrategyUnavailable, frontends_for, make_pipeline
 from sim.plots.render import render_plots
 from sim.recording import Recording
@@ -158,9 +159,12 @@ def _start_run(scenario: Scenario, out: Path, overwrite: bool, log) -> tuple[lis
     tracking = info.fuser != "none"
     if tracking:
         try:
-            frontends_for(strategy, scenario)
+            present = frontends_for(strategy, scenario)
         except StrategyUnavailable as e:
             raise UsageError(str(e)) from None
+        for name in present:  # learned front-ends load their weights now: a bad file writes nothing
+            if FRONTENDS[name].preflight is not None:
+                FRONTENDS[name].preflight(scenario.pipeline)
     prepare_out_dir(out, overwrite)
     for stale in (out / "bev_snapshot.npz", out / "plots" / "bev.png"):  # from an earlier run, if any
         stale.unlink(missing_ok=True)

@@ -99,6 +99,7 @@ class FrontEndKind:
     sufficient: bool = True  # can carry a strategy alone (a beam only says something crossed a line)
     identities: bool = False  # reads who is who (tags): the strategy's identity accuracy means something
     reads_map: bool = False  # reads the site's BEV map (`process_map(t)`) after the step's readings
+    preflight: Callable[..., object] | None = None  # (pipeline settings): load what it needs, or UsageError
 
 
 FRONTENDS: dict[str, FrontEndKind] = {}

@@ -100,7 +100,10 @@ KIND = register(
         False,
         "3D-CNN over the last five BEV frames of every sensor: boxes with velocity",
         Cnn3dFrontEnd,
-        sufficient=False,  # it reads the map the camera, LiDAR and thermal front-ends feed: one is needed
+        sufficient=False,
+        preflight=lambda settings: _model(
+            settings.cnn3d.weights or str(CNN3D), settings.cnn3d.device
+        ),  # it reads the map the camera, LiDAR and thermal front-ends feed: one is needed
         reads_map=True,
     )
 )

@@ -86,5 +86,8 @@ KIND = register(
         True,
         "PointNet segmentation of each cloud, bodies grouped by their centre votes (LiDAR, depth camera)",
         PointNetFrontEnd,
+        preflight=lambda s: _segmenter(
+            s.pointnet.weights or str(POINTNET), s.pointnet.device, s.pointnet.passes
+        ),
     )
 )

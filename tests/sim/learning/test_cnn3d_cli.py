@@ -76,3 +76,24 @@ def test_train_refuses_bad_input_with_one_line(tiny_sequences, tmp_path, args, n
 def test_dataset_refuses_bad_counts(tmp_path, args, needle):
     r = whsim("dataset", "cnn3d", "--scenes", 1, "--out", tmp_path / "d", *args, "--quiet")
     assert r.returncode == 2 and needle in r.stderr and len(r.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("strategy, key", [("cnn3d-kf", "cnn3d"), ("pointnet", "pointnet")])
+def test_bad_weights_are_refused_before_anything_is_written(tmp_path, strategy, key):
+    """A missing or foreign weights file is exit 2 naming the setting; an earlier run's files in the
+    directory are untouched (they used to be half-replaced, with a temporary file left behind)."""
+    from tests.conftest import with_lidar
+
+    scenario = write_scenario(tmp_path, with_lidar(scenario_dict(duration_s=1)))
+    out = tmp_path / "run"
+    out.mkdir()
+    (out / "metrics.json").write_text("{}")
+    foreign = tmp_path / "foreign.pt"
+    foreign.write_bytes(b"not a checkpoint")
+    for weights in (tmp_path / "missing.pt", foreign):
+        r = whsim("run", scenario, "--strategy", strategy, "--set", f"pipeline.{key}.weights={weights}",
+                  "--out", out, "--overwrite", "--quiet")  # fmt: skip
+        assert r.returncode == 2 and f"pipeline.{key}.weights" in r.stderr
+        assert len(r.stderr.strip().splitlines()) == 1
+        assert sorted(p.name for p in out.iterdir()) == ["metrics.json"]
+        assert (out / "metrics.json").read_text() == "{}"
