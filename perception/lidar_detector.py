@@ -43,13 +43,17 @@ class LidarDetector:
         self.grid, self.static = grid, static
         self.config = config or LidarDetectorConfig()
 
+    def evidence(self, points: np.ndarray, intensity: np.ndarray | None = None):
+        """(evidence, pillars) of one scan of world-frame points (n, 3), before any segmentation."""
+        pts = np.asarray(points, float)
+        pillars = lidar_pillars(self.grid, pts, intensity)
+        high = lidar_pillars(self.grid, pts[pts[:, 2] > self.config.min_height_m]).count
+        return lidar_evidence(pillars, high, self.static), pillars
+
     def detect(self, points: np.ndarray, intensity: np.ndarray | None = None) -> ScanObjects:
         """Objects of one scan of world-frame points (n, 3)."""
         c = self.config
-        pts = np.asarray(points, float)
-        pillars = lidar_pillars(self.grid, pts, intensity)
-        high = lidar_pillars(self.grid, pts[pts[:, 2] > c.min_height_m]).count
-        ev = lidar_evidence(pillars, high, self.static)
+        ev, pillars = self.evidence(points, intensity)
         d0, d1 = unary_from_logodds(ev.logodds)
         fg = segment_binary(d0, d1, c.graph_cut_lambda)
         objects = components(

@@ -72,7 +72,7 @@ class Pipeline:
     ):
         """`present`: the strategy's front-ends this scenario has sensors for (`frontends_for`); `static`
         is the site: layout and stored pallets (what a site map and the WMS know)."""
-        ctx = FrontEndContext(scenario, static, rng)
+        ctx = FrontEndContext(scenario, static, rng, frozenset(strategy.evidence_only))
         self.frontends = {}  # sensor id → (front-end name, front-end)
         for sensor in scenario.sensors:
             for name in present:

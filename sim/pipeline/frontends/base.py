@@ -46,6 +46,7 @@ class FrontEndContext:
     scenario: Scenario
     static: StaticWorld
     rng: np.random.Generator  # the oracle's clutter and misses; real front-ends draw nothing
+    evidence_only: frozenset[str] = frozenset()  # front-ends the strategy uses for the BEV map alone
     tag_class: dict[str, str] = field(init=False)
 
     def __post_init__(self):

@@ -20,10 +20,15 @@ class CameraFrontEnd:
         # The background starts from the camera's view of the empty building (a reference frame taken at
         # installation), so actors present at start-up do not leave ghosts when they move off.
         self.background = BackgroundModel(background=ctx.site.reference_rgb(spec))
+        self.detects = "camera" not in ctx.evidence_only  # else the frame only feeds the BEV map
 
     def process(self, frame: CameraFrame) -> FrontEndOutput:
         cam = camera_of(frame)
         fg = self.background.apply(frame.rgb.astype(np.float32))
+        if not self.detects:
+            return FrontEndOutput(
+                image_layer=(cam, self.background.soft_mask(self.settings.bev_foreground_k), self.floor)
+            )
         blobs = floor_blobs(fg, cam, floor_mask=self.floor, min_pixels=self.settings.min_pixels)
         pm = on_free_floor(
             blob_measurements(frame, "camera", blobs, self.settings.full_score_pixels), self.racks

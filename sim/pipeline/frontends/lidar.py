@@ -16,8 +16,12 @@ class LidarFrontEnd:
         bev = ctx.bev_map
         config = LidarDetectorConfig(**ctx.settings.lidar.model_dump())
         self.detector = LidarDetector(bev.grid, bev.static, config)
+        self.detects = "lidar" not in ctx.evidence_only  # else the scan only feeds the BEV map
 
     def process(self, pc: PointCloud) -> FrontEndOutput:
+        if not self.detects:
+            ev, pillars = self.detector.evidence(pc.points, pc.intensity)
+            return FrontEndOutput(evidence_layer=(ev, pillars.z_max))
         scan = self.detector.detect(pc.points, pc.intensity)
         objs = scan.objects
         pm = PositionMeasurements(

@@ -15,10 +15,13 @@ class ThermalFrontEnd:
         self.settings = ctx.settings.thermal
         self.floor = ctx.site.floor_mask(spec)
         self.racks = ctx.racks
+        self.detects = "thermal" not in ctx.evidence_only  # else the frame only feeds the BEV map
 
     def process(self, frame: ThermalFrame) -> FrontEndOutput:
         cam = camera_of(frame)
         warm = warm_mask(frame.temperature_c)
+        if not self.detects:
+            return FrontEndOutput(image_layer=(cam, warm, self.floor))
         blobs = floor_blobs(warm, cam, frame.temperature_c, floor_mask=self.floor)
         pm = on_free_floor(
             blob_measurements(frame, "thermal", blobs, self.settings.full_score_pixels), self.racks
