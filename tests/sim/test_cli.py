@@ -163,6 +163,8 @@ def test_strategies_lists_every_spec_strategy_with_needs_parts_and_fuser(capsys)
         "pointnet",
         "central",
         "central-pointnet",
+        "cnn3d",
+        "cnn3d-kf",
         "t2t-ci",
     ]
     assert "IDEALISED" in heads[1]  # the oracle says what it is
@@ -171,6 +173,10 @@ def test_strategies_lists_every_spec_strategy_with_needs_parts_and_fuser(capsys)
     assert central[1].startswith("    front-ends camera (") and "beam (line crossings)" in central[1]
     assert central[2].startswith("    fuser      central")
     assert "groups camera: camera; lidar: lidar; thermal: thermal+beam; rfid: rfid" in lines[-1]
+    cnn3d = lines[lines.index(heads[9]) + 1 : lines.index(heads[10])]
+    assert cnn3d[0].split(None, 1) == ["needs", "a camera or a LiDAR or a thermal camera"]
+    assert "camera (background subtraction, blobs placed by contact points; BEV evidence only)" in cnn3d[1]
+    assert cnn3d[2].startswith("    fuser      greedy")
 
 
 def test_perf_json_reports_a_figure():

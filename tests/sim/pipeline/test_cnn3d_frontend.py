@@ -45,7 +45,7 @@ def test_shipped_weights_reach_their_stated_held_out_figures():
     """Two freshly recorded sites of the held-out range (layouts training never saw): AP at 1 m over the
     actors some sensor saw is within 0.1 of the figure the weights state for the whole held-out split."""
     model, meta = load_cnn3d(CNN3D)
-    seqs = [record(random_site(HELDOUT_SEED_BASE + k, duration_s=8.0)) for k in range(2)]
+    seqs = [record(random_site(HELDOUT_SEED_BASE + k, duration_s=6.0)) for k in range(2)]
     fig = evaluate_sequences(model, seqs, every=2)
     assert fig["ap_seen"] >= meta["heldout"]["ap_seen"] - 0.1
     assert fig["velocity_rmse_mps"] <= meta["heldout"]["velocity_rmse_mps"] + 0.2
@@ -55,7 +55,7 @@ def test_shipped_weights_reach_their_stated_held_out_figures():
 def test_strategies_track_from_the_networks_boxes_only(tmp_path, strategy, sources):
     """The camera and LiDAR front-ends feed the BEV map only: every detection the fuser saw is the
     network's (or a beam's), and the tracks follow the actors."""
-    data = with_lidar(scenario_dict(duration_s=6))
+    data = with_lidar(scenario_dict(duration_s=4))
     data["pipeline"] = {"strategy": strategy}
     result = run_scenario(parse_scenario(yaml.safe_dump(data), "small"), tmp_path / "run", progress=False)
     with open(tmp_path / "run" / "detections.csv", newline="") as f:
