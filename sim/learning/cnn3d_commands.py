@@ -6,7 +6,15 @@ import sys
 import time
 import zipfile
 
-from sim.learning.commands import check_dataset_args, check_train_args, damaged, progress_bar, write_weights
+from sim.learning.commands import (
+    check_dataset_args,
+    check_train_args,
+    damaged,
+    progress_bar,
+    report_dataset,
+    with_bar,
+    write_weights,
+)
 
 
 def cmd_dataset_cnn3d(args) -> int:
@@ -18,25 +26,15 @@ def cmd_dataset_cnn3d(args) -> int:
         raise UsageError(f"--workers: must be 1 to 64, got {args.workers}")
     if not 1.0 <= args.duration <= 3600.0:
         raise UsageError(f"--duration: must be 1 to 3600 s, got {args.duration:g}")
-    bar = progress_bar(args, args.scenes + heldout, "sequence")
-    try:
-        manifest = write_dataset(
-            args.out,
-            args.scenes,
-            args.seed,
-            heldout,
-            args.duration,
-            args.workers,
-            bar.update if bar else None,
-        )
-    finally:
-        if bar:
-            bar.close()
-    if not args.quiet:
-        for split, info in manifest["splits"].items():
-            lo, hi = info["site_seeds"]
-            print(f"{split}: sites {lo}..{hi}, {info['frames']:,} frames")
-        print(f"dataset: {args.out}/dataset.json")
+    manifest = with_bar(
+        args,
+        args.scenes + heldout,
+        "sequence",
+        lambda update: write_dataset(
+            args.out, args.scenes, args.seed, heldout, args.duration, args.workers, update
+        ),
+    )
+    report_dataset(args, manifest, "site_seeds", "sites", "frames", "frames")
     return 0
 
 

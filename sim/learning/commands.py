@@ -67,18 +67,34 @@ def cmd_dataset(args) -> int:
 
         return cmd_dataset_cnn3d(args)
     heldout = check_dataset_args(args)
-    bar = progress_bar(args, args.scenes + heldout, "scene")
+    manifest = with_bar(
+        args,
+        args.scenes + heldout,
+        "scene",
+        lambda update: write_dataset(args.out, args.scenes, args.seed, heldout, update),
+    )
+    report_dataset(args, manifest, "scene_seeds", "scenes", "points", "labelled points")
+    return 0
+
+
+def with_bar(args, total: int, unit: str, work):
+    """`work(update)` under a progress bar of `total` units (update is None without a bar)."""
+    bar = progress_bar(args, total, unit)
     try:
-        manifest = write_dataset(args.out, args.scenes, args.seed, heldout, bar.update if bar else None)
+        return work(bar.update if bar else None)
     finally:
         if bar:
             bar.close()
-    if not args.quiet:
-        for split, info in manifest["splits"].items():
-            lo, hi = info["scene_seeds"]
-            print(f"{split}: scenes {lo}..{hi}, {info['points']:,} labelled points")
-        print(f"dataset: {args.out}/dataset.json")
-    return 0
+
+
+def report_dataset(args, manifest: dict, seeds_key: str, noun: str, count_key: str, counted: str) -> None:
+    """One line per split (its seed range and size) and where the manifest is, unless --quiet."""
+    if args.quiet:
+        return
+    for split, info in manifest["splits"].items():
+        lo, hi = info[seeds_key]
+        print(f"{split}: {noun} {lo}..{hi}, {info[count_key]:,} {counted}")
+    print(f"dataset: {args.out}/dataset.json")
 
 
 def check_train_args(args) -> None:
