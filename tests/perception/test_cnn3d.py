@@ -190,3 +190,20 @@ def test_weights_round_trip_and_a_foreign_file_is_refused(tmp_path):
     (tmp_path / "bad.pt").write_bytes(b"not a checkpoint")
     with pytest.raises(WeightsError, match=r"bad\.pt"):
         load_cnn3d(tmp_path / "bad.pt")
+
+
+def test_training_repeats_exactly_from_its_seed():
+    from dataclasses import replace
+
+    from perception.cnn3d_training import train_cnn3d
+
+    config = TrainConfig(epochs=1, steps_per_epoch=2, batch=2, crop_cells=32)
+    config = replace(config, model=Cnn3dConfig(width2d=8, head_width=8))
+    a, _ = train_cnn3d([_sequence()], config)
+    b, _ = train_cnn3d([_sequence()], config)
+    c, _ = train_cnn3d([_sequence()], replace(config, seed=1))
+    same = [torch.equal(x, y) for x, y in zip(a.state_dict().values(), b.state_dict().values(), strict=True)]
+    assert all(same)
+    assert not all(
+        torch.equal(x, y) for x, y in zip(a.state_dict().values(), c.state_dict().values(), strict=True)
+    )
