@@ -16,6 +16,8 @@ import argparse
 from collections import defaultdict
 from pathlib import Path
 
+from tune_tracker import _seeds as seeds  # run from tools/, as calibrate_measurements.py does
+
 from perception.cnn3d_detector import load_cnn3d
 from perception.weights import CNN3D
 from sim.bench.stats import mean_ci
@@ -26,15 +28,10 @@ from sim.loading import load_scenario
 KEYS = ("ap_seen", "ap_all", "velocity_rmse_mps")
 
 
-def seeds(text: str) -> list[int]:
-    lo, _, hi = text.partition("-")
-    return list(range(int(lo), int(hi or lo) + 1))
-
-
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("scenarios", nargs="+", type=Path)
-    p.add_argument("--seeds", default="1-5", help="a seed or a range, e.g. 1-5")
+    p.add_argument("--seeds", default="1-5", help="seeds and ranges, e.g. 1-5 or 1,3,7-9")
     p.add_argument("--weights", type=Path, default=CNN3D)
     p.add_argument("--cache", type=Path, help="folder to keep (and reuse) the recorded sequences")
     args = p.parse_args()

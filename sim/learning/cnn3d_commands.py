@@ -12,6 +12,7 @@ from sim.learning.commands import (
     damaged,
     progress_bar,
     report_dataset,
+    train_config,
     with_bar,
     write_weights,
 )
@@ -55,18 +56,13 @@ def load_split(data, split: str) -> list:
 
 
 def cmd_train_cnn3d(args) -> int:
-    from dataclasses import replace
 
     from perception.cnn3d_training import TrainConfig, train_cnn3d
     from sim.learning.cnn3d_eval import evaluate_sequences
 
     check_train_args(args)
     train, heldout = load_split(args.data, "train"), load_split(args.data, "heldout")
-    config = replace(TrainConfig(), seed=args.seed)
-    if args.epochs is not None:
-        config = replace(config, epochs=args.epochs)
-    if args.steps_per_epoch is not None:
-        config = replace(config, steps_per_epoch=args.steps_per_epoch)
+    config = train_config(args, TrainConfig())
     bar = progress_bar(args, config.epochs * config.steps_per_epoch, "batch")
 
     def on_epoch(s):

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
+from scipy.spatial import cKDTree
 
 from perception.bev import BevGrid
 from perception.classes import TRACKED
@@ -47,26 +48,26 @@ def seen_in(frame: np.ndarray, grid: BevGrid, xy: np.ndarray, size: np.ndarray) 
         return np.zeros(len(xy), bool)
     centres = grid.cell_to_world(cells)
     reach = 0.5 * np.hypot(size[:, 0], size[:, 1]) + SEEN_MARGIN_M
-    from scipy.spatial import cKDTree
-
     counts = cKDTree(centres).query_ball_point(xy, reach, return_length=True)
     return np.asarray(counts) > 0
 
 
-def record(scenario, seed: int | None = None, progress: Callable[[int], None] | None = None) -> BoxSequence:
+def record(scenario, seed: int | None = None) -> BoxSequence:
     """Simulate `scenario` (with `seed`, or its own) and collect its frames and boxes."""
-    sim = Simulation(scenario)
-    step, _ = sim.reset(seed)
     types = {s.type for s in scenario.sensors}
     present = tuple(f for f in EVIDENCE.frontends if f in types)
+    if not present:
+        raise ValueError(f"{scenario.name}: no camera, LiDAR or thermal camera feeds the BEV map")
+    sim = Simulation(scenario)
+    step, _ = sim.reset(seed)
     pipe = Pipeline(EVIDENCE, present, scenario, np.random.default_rng(0), sim.world.static)
-    grid, groups = pipe.bev.grid if pipe.bev else None, sensor_groups(scenario)
+    grid, groups = pipe.bev.grid, sensor_groups(scenario)
     every = max(1, round(FRAME_PERIOD_S / scenario.dt_s))
     index = {a.id: k for k, a in enumerate(scenario.actors)}
     frames, rows, done = [], [], False
     while True:
         pipe.process(step)
-        if step.tick % every == 0 and pipe.bev is not None:
+        if step.tick % every == 0:
             f = site_frame(pipe.bev, step.t, groups)
             tr = step.truth
             keep = np.isin(tr.class_ids, TRACKED)
@@ -76,13 +77,9 @@ def record(scenario, seed: int | None = None, progress: Callable[[int], None] | 
             ids = np.array([index[i] for i, k in zip(tr.ids, keep, strict=True) if k], np.int64)
             rows.append((len(frames), cls, xy, size, tr.yaw[keep], tr.vel[keep], seen, ids))
             frames.append(f.astype(np.float16))
-        if progress:
-            progress(1)
         if done:
             break
         step, done, _ = sim.step()
-    if grid is None:
-        raise ValueError(f"{scenario.name}: no camera, LiDAR or thermal camera feeds the BEV map")
     return BoxSequence(
         grid,
         np.stack(frames),

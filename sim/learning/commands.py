@@ -128,6 +128,14 @@ def damaged(path, e: Exception):
     )
 
 
+def train_config(args, config):
+    """A trainer's config with the command line's seed, and its epochs and batches where given."""
+    from dataclasses import replace
+
+    given = {"epochs": args.epochs, "steps_per_epoch": args.steps_per_epoch}
+    return replace(config, seed=args.seed, **{k: v for k, v in given.items() if v is not None})
+
+
 def write_weights(args, model, config, heldout: dict, extra: dict, training_s: float) -> dict:
     """The trained weights at --out (atomically) with their card data — the exact command, the dataset's
     manifest, the training settings and time, the held-out figures — also written beside them as .json."""
@@ -179,16 +187,11 @@ def cmd_train(args) -> int:
 
 
 def _train(args, scans) -> int:
-    from dataclasses import replace
 
     from perception.classes import CLASS_NAMES
     from perception.pointnet_training import TrainConfig, train_pointnet
 
-    config = replace(TrainConfig(), seed=args.seed)
-    if args.epochs is not None:
-        config = replace(config, epochs=args.epochs)
-    if args.steps_per_epoch is not None:
-        config = replace(config, steps_per_epoch=args.steps_per_epoch)
+    config = train_config(args, TrainConfig())
     bar = progress_bar(args, config.epochs * config.steps_per_epoch, "batch")
 
     def on_epoch(s):
