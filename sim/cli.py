@@ -13,6 +13,7 @@ import traceback
 import zipfile
 from pathlib import Path
 
+from sim.coverage import commands as coverage
 from sim.learning import commands as learning
 
 EXIT_OK, EXIT_INTERNAL, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
@@ -116,6 +117,7 @@ def build_parser() -> argparse.ArgumentParser:
     pf.add_argument("--only", help="run one figure (by key)")
     pf.add_argument("--repeats", type=int, default=5, help="best of this many repetitions per figure")
     learning.add_parsers(sub, common, _seed)
+    coverage.add_parsers(sub, common, _seed)
     return p
 
 
@@ -215,27 +217,9 @@ def cmd_plot(args) -> int:
 
 
 def cmd_strategies(args) -> int:
-    """Each strategy: its summary, the sensors it needs, its front-ends and its fuser."""
-    from sim.pipeline.frontends import FRONTENDS
-    from sim.pipeline.fusers import FUSER_SUMMARIES
-    from sim.sensor_kinds import SENSOR_KINDS
-    from sim.strategies import STRATEGIES
+    from sim.strategies import print_strategies
 
-    for s in STRATEGIES.values():
-        print(f"{s.name}  {s.summary}")
-        if s.fuser == "none":
-            continue
-        kinds = [FRONTENDS[f] for f in s.frontends]
-        needs = " or ".join(SENSOR_KINDS[k.sensor_type].noun for k in kinds if k.sensor_type and k.sufficient)
-        needs = needs or "nothing (idealised)"
-        fronts = ", ".join(
-            f"{f} ({FRONTENDS[f].summary}{'; BEV evidence only' if f in s.evidence_only else ''})"
-            for f in s.frontends
-        )
-        groups = "; ".join(f"{g}: {'+'.join(fs)}" for g, fs in s.groups)
-        print(f"    needs      {needs or 'nothing (idealised)'}")
-        print(f"    front-ends {fronts}")
-        print(f"    fuser      {FUSER_SUMMARIES[s.fuser]}" + (f" — groups {groups}" if groups else ""))
+    print_strategies()
     return EXIT_OK
 
 
@@ -342,6 +326,8 @@ COMMANDS = {
     "perf": cmd_perf,
     "dataset": learning.cmd_dataset,
     "train": learning.cmd_train,
+    "coverage": coverage.cmd_coverage,
+    "place": coverage.cmd_place,
 }
 
 

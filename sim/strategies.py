@@ -93,3 +93,26 @@ for _s in (
     ),
 ):
     register(_s)
+
+
+def print_strategies() -> None:
+    """Each strategy: its summary, the sensors it needs, its front-ends and its fuser."""
+    from sim.pipeline.frontends import FRONTENDS
+    from sim.pipeline.fusers import FUSER_SUMMARIES
+    from sim.sensor_kinds import SENSOR_KINDS
+
+    for s in STRATEGIES.values():
+        print(f"{s.name}  {s.summary}")
+        if s.fuser == "none":
+            continue
+        kinds = [FRONTENDS[f] for f in s.frontends]
+        needs = " or ".join(SENSOR_KINDS[k.sensor_type].noun for k in kinds if k.sensor_type and k.sufficient)
+        needs = needs or "nothing (idealised)"
+        fronts = ", ".join(
+            f"{f} ({FRONTENDS[f].summary}{'; BEV evidence only' if f in s.evidence_only else ''})"
+            for f in s.frontends
+        )
+        groups = "; ".join(f"{g}: {'+'.join(fs)}" for g, fs in s.groups)
+        print(f"    needs      {needs or 'nothing (idealised)'}")
+        print(f"    front-ends {fronts}")
+        print(f"    fuser      {FUSER_SUMMARIES[s.fuser]}" + (f" — groups {groups}" if groups else ""))

@@ -1,0 +1,269 @@
+"""`whsim coverage` and `whsim place`: what a layout's sensors can see, and where to put them (SPEC §5)."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+MOUNT_CHOICES = ("walls", "ceiling", "rack-ends")
+DEFAULT_TRAFFIC_SEED = 11  # placement tunes on seeds ≥ 11; tracking figures are reported on seeds 1–5
+
+
+def add_parsers(sub, common, seed_type) -> None:
+    c = sub.add_parser("coverage", parents=[common], help="map which floor cells each sensor would detect")
+    c.add_argument("scenario", type=Path)
+    c.add_argument("--out", type=Path, help="output directory (default: runs/<scenario name>-coverage)")
+    c.add_argument("--seeds", type=int, default=1, help="traffic runs to weight by (default 1)")
+    c.add_argument("--first-seed", type=seed_type, help="first traffic seed (default: the scenario's)")
+    c.add_argument("--cell", type=float, default=0.2, help="floor cell size in metres (default 0.2)")
+    c.add_argument("--set", action="append", default=[], metavar="PATH=VALUE", help="as for run")
+    c.add_argument("--quiet", action="store_true", help="no summary")
+
+    p = sub.add_parser("place", parents=[common], help="choose sensor poses that cover the traffic")
+    p.add_argument("scenario", type=Path)
+    p.add_argument("--out", type=Path, required=True, help="scenario file to write (.yaml)")
+    p.add_argument(
+        "--budget",
+        help="sensors to place, e.g. camera=2,lidar=1,thermal=2,rfid=2,beam=1 (default: the file's)",
+    )
+    p.add_argument(
+        "--mounts",
+        default=",".join(MOUNT_CHOICES),
+        help="where sensors may go (default walls,ceiling,rack-ends)",
+    )
+    p.add_argument("--traffic-seeds", type=int, default=5, help="traffic runs to place for (default 5)")
+    p.add_argument(
+        "--first-traffic-seed", type=seed_type, default=DEFAULT_TRAFFIC_SEED, help="default 11 (tuning seeds)"
+    )
+    p.add_argument("--verify", type=int, metavar="N", help="bench both layouts over seeds 1..N and compare")
+    p.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="processes for --verify")
+    p.add_argument("--overwrite", action="store_true", help="replace an existing --out file")
+    p.add_argument("--quiet", action="store_true", help="no progress bar or summary")
+
+
+def _bar(args, total: int, unit: str):
+    if args.quiet or not sys.stderr.isatty():
+        return None
+    from tqdm import tqdm
+
+    return tqdm(total=total, unit=unit, file=sys.stderr, dynamic_ncols=True, leave=False)
+
+
+def _share_table(columns: list[tuple[str, dict]]) -> list[str]:
+    """Rows of traffic and floor shares (≥ 1, ≥ 2, positioning ≥ 1) for each summary in `columns`."""
+    head = f"{'':<26}" + "".join(f"{name:>14}" for name, _ in columns)
+    rows = [head]
+    for label, path in (
+        ("traffic, >= 1 sensor", ("any", "k1", "traffic")),
+        ("traffic, >= 2 sensors", ("any", "k2", "traffic")),
+        ("traffic, >= 1 positioning", ("position", "k1", "traffic")),
+        ("floor, >= 1 sensor", ("any", "k1", "floor")),
+        ("floor, >= 2 sensors", ("any", "k2", "floor")),
+    ):
+        cells = []
+        for _, s in columns:
+            v = s[path[0]][path[1]][path[2]]["all"]
+            cells.append(f"{v:>14.3f}" if v is not None else f"{'—':>14}")
+        rows.append(f"{label:<26}" + "".join(cells))
+    expected = [s.get("expected_detected") for _, s in columns]
+    rows.append(
+        f"{'traffic, expected detected':<26}"
+        + "".join(f"{v:>14.3f}" if v is not None else f"{'—':>14}" for v in expected)
+    )
+    return rows
+
+
+def cmd_coverage(args) -> int:
+    from sim.coverage.figure import plot_coverage
+    from sim.coverage.site_coverage import site_coverage
+    from sim.loading import load_scenario
+    from sim.output.atomic import atomic_write_text
+    from sim.output.paths import folder_name
+    from sim.runner import UsageError
+
+    if args.seeds < 0:
+        raise UsageError(f"--seeds: must be 0 or more, got {args.seeds}")
+    if not 0.05 <= args.cell <= 2.0:
+        raise UsageError(f"--cell: must be between 0.05 and 2 m, got {args.cell}")
+    scenario = load_scenario(args.scenario, sets=args.set)
+    out = args.out or Path("runs") / f"{folder_name(scenario.name)}-coverage"
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"--out: {out} exists and is not a directory")
+    first = scenario.seed if args.first_seed is None else args.first_seed
+    seeds = list(range(first, first + args.seeds))
+    static, cov = site_coverage(scenario, seeds, args.cell)
+    summary = {"schema": 1, "scenario": scenario.name, "traffic_seeds": seeds, **cov.summary()}
+    out.mkdir(parents=True, exist_ok=True)
+    atomic_write_text(out / "coverage.json", json.dumps(summary, indent=2) + "\n")
+    plot_coverage(out / "coverage.png", [(f"'{scenario.name}'", scenario, static, cov)])
+    if not args.quiet:
+        frames = f"{summary['traffic_frames']:,} actor-frames" if seeds else "no traffic runs"
+        print(
+            f"coverage of '{scenario.name}' ({args.cell:g} m cells; "
+            f"traffic of seeds {_range(seeds)}: {frames})"
+        )
+        print("\n".join(_share_table([("", summary)])))
+        print(f"{out}/coverage.json, {out}/coverage.png")
+    return 0
+
+
+def _range(seeds: list[int]) -> str:
+    if not seeds:
+        return "none"
+    return str(seeds[0]) if len(seeds) == 1 else f"{seeds[0]}..{seeds[-1]}"
+
+
+def parse_budget(text: str | None, scenario) -> dict[str, int]:
+    """`camera=2,lidar=1` → {"camera": 2, "lidar": 1}; None → the scenario's own placeable sensors."""
+    from sim.coverage.placement import PLACEABLE
+    from sim.runner import UsageError
+
+    if text is None:
+        own = {k: sum(s.type == k for s in scenario.sensors) for k in PLACEABLE}
+        budget = {k: n for k, n in own.items() if n}
+        if not budget:
+            raise UsageError("--budget: the scenario has no sensors to move; give one, e.g. camera=2,lidar=1")
+        return budget
+    budget: dict[str, int] = {}
+    for part in text.split(","):
+        kind, _, n = part.strip().partition("=")
+        kind = kind.strip()
+        if kind not in PLACEABLE:
+            raise UsageError(f"--budget: unknown sensor kind '{kind}' (allowed: {', '.join(PLACEABLE)})")
+        if kind in budget:
+            raise UsageError(f"--budget: '{kind}' is given twice")
+        try:
+            budget[kind] = int(n)
+        except ValueError:
+            raise UsageError(f"--budget: '{part.strip()}' is not KIND=COUNT") from None
+        if not 0 <= budget[kind] <= 20:
+            raise UsageError(f"--budget: {kind} count must be between 0 and 20, got {n}")
+    budget = {k: n for k, n in budget.items() if n}
+    if not budget:
+        raise UsageError("--budget: nothing to place")
+    return budget
+
+
+def _mounts(text: str) -> tuple[str, ...]:
+    from sim.runner import UsageError
+
+    where = tuple(m.strip() for m in text.split(",") if m.strip())
+    bad = [m for m in where if m not in MOUNT_CHOICES]
+    if bad or not where:
+        raise UsageError(
+            f"--mounts: '{text}' (allowed: a comma-separated choice of {', '.join(MOUNT_CHOICES)})"
+        )
+    return where
+
+
+def _check_place_args(args) -> None:
+    from sim.runner import UsageError
+
+    if args.out.suffix not in (".yaml", ".yml"):
+        raise UsageError(f"--out: {args.out} should be a .yaml file")
+    if args.out.exists() and not args.overwrite:
+        raise UsageError(f"--out: {args.out} exists; pass --overwrite to replace it")
+    if args.out.exists() and not args.out.is_file():
+        raise UsageError(f"--out: {args.out} exists and is not a file")
+    if not args.out.parent.is_dir():
+        raise UsageError(f"--out: folder {args.out.parent} does not exist")
+    if args.traffic_seeds < 1:
+        raise UsageError(f"--traffic-seeds: must be at least 1, got {args.traffic_seeds}")
+    if args.verify is not None and args.verify < 1:
+        raise UsageError(f"--verify: must be at least 1, got {args.verify}")
+    if args.workers < 1:
+        raise UsageError(f"--workers: must be at least 1, got {args.workers}")
+    if args.verify:
+        from sim.coverage.verify import verify_dir
+
+        d = verify_dir(args.out)
+        if d.exists() and (not d.is_dir() or (any(d.iterdir()) and not args.overwrite)):
+            raise UsageError(f"--verify: {d} exists; pass --overwrite to replace it")
+
+
+def cmd_place(args) -> int:
+    import yaml
+
+    from sim.coverage.figure import plot_coverage
+    from sim.coverage.placement import place, placed_coverage, placed_document
+    from sim.coverage.site_coverage import site_coverage
+    from sim.loading import load_scenario
+    from sim.output.atomic import atomic_write_text
+    from sim.scenario.loader import read_scenario_text
+    from sim.scenario.safe_yaml import compose, construct
+
+    _check_place_args(args)
+    where = _mounts(args.mounts)
+    scenario = load_scenario(args.scenario)
+    budget = parse_budget(args.budget, scenario)
+    seeds = list(range(args.first_traffic_seed, args.first_traffic_seed + args.traffic_seeds))
+    static, before = site_coverage(scenario, seeds)
+    bar = _bar(args, 0, "pose")
+
+    def progress(stage: str, done: int, total: int) -> None:
+        if bar is not None:
+            bar.total = total
+            bar.set_description(stage, refresh=False)
+            bar.update(done - bar.n)
+
+    try:
+        placed = place(scenario, static, before, budget, where, progress)
+    finally:
+        if bar is not None:
+            bar.close()
+    after = placed_coverage(before, placed, budget)
+    doc, dropped = placed_document(
+        construct(compose(read_scenario_text(args.scenario))), scenario, placed, budget
+    )
+    atomic_write_text(
+        args.out, yaml.safe_dump(_plain(doc), sort_keys=False, default_flow_style=None, width=110)
+    )
+    placed_scenario = load_scenario(args.out)  # the written file is a valid scenario, or this is a bug
+    report = {
+        "schema": 1,
+        "scenario": scenario.name,
+        "budget": budget,
+        "mounts": list(where),
+        "traffic_seeds": seeds,
+        "candidates": placed.n_candidates,
+        "objective": {"greedy": round(placed.greedy_value, 6), "final": round(placed.final_value, 6)},
+        "swaps": placed.swaps,
+        "before": before.summary(),
+        "after": after.summary(),
+    }
+    stem = args.out.with_suffix("")
+    atomic_write_text(stem.with_suffix(".json"), json.dumps(report, indent=2) + "\n")
+    plot_coverage(
+        stem.with_suffix(".png"),
+        [("as the file has them", scenario, static, before), ("placed", placed_scenario, static, after)],
+    )
+    if not args.quiet:
+        _print_place(args, report, dropped, stem)
+    if args.verify:
+        from sim.coverage.verify import verify_placement
+
+        return verify_placement(args, scenario, placed_scenario)
+    return 0
+
+
+def _plain(v):
+    """Tuples to lists, so the YAML has no Python tags."""
+    if isinstance(v, dict):
+        return {k: _plain(x) for k, x in v.items()}
+    if isinstance(v, (list, tuple)):
+        return [_plain(x) for x in v]
+    return v
+
+
+def _print_place(args, report: dict, dropped: list[str], stem: Path) -> None:
+    n = sum(report["candidates"].values())
+    print(
+        f"placed {', '.join(f'{c} {k}' for k, c in report['budget'].items())} among {n} candidate poses "
+        f"(traffic of seeds {_range(report['traffic_seeds'])}; {report['swaps']} swaps after greedy)"
+    )
+    print("\n".join(_share_table([("before", report["before"]), ("placed", report["after"])])))
+    if dropped:
+        print(f"faults of sensors no longer in the file were dropped: {', '.join(sorted(set(dropped)))}")
+    print(f"{args.out}, {stem.with_suffix('.png')}, {stem.with_suffix('.json')}")

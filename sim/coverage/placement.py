@@ -1,0 +1,179 @@
+"""`whsim place`: sensor poses for a budget of sensors, chosen to cover where the traffic goes.
+
+Every candidate pose of every budgeted kind is cast once (its cover over the floor grid); the search
+(`sim.coverage.search`) then works on those covers alone. Sensors of kinds outside the budget stay where
+the scenario has them and count as already installed. Weights: the actor-frames of the traffic runs,
+plus `FLOOR_WEIGHT` of the weight spread evenly over the free floor, so floor the sampled traffic missed
+is not worth nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim.coverage import candidates as cand
+from sim.coverage.search import Placement, greedy, local_search, value
+from sim.coverage.site_coverage import DETECTION_PROBABILITY, SiteCoverage
+from sim.coverage.visibility import TRACKED, Cover, Floor, sensor_cover
+from sim.scenario.models import Scenario
+from sim.sensor_kinds import SENSOR_KINDS
+from sim.sensors.geometry import static_mesh
+from sim.sensors.raycast import StaticScene
+from sim.world.layout import StaticWorld
+
+PLACEABLE = ("camera", "thermal", "lidar", "rfid", "beam")
+FLOOR_WEIGHT = 0.1
+_POSE_KEYS = {
+    "id",
+    "type",
+    "position",
+    "look_at",
+    "yaw_deg",
+    "pitch_deg",
+    "roll_deg",
+    "boresight",
+    "from",
+    "to",
+}
+
+
+@dataclass(frozen=True)
+class Placed:
+    """What the search chose and what it is worth."""
+
+    blocks: list[dict]  # the placed sensor blocks, ids included, in budget order
+    covers: tuple[Cover, ...]  # theirs
+    n_candidates: dict[str, int]
+    greedy_value: float
+    final_value: float
+    swaps: int
+
+
+def template(scenario: Scenario, kind: str) -> dict:
+    """The non-pose settings of the scenario's first sensor of `kind` (resolution, preset, rates…)."""
+    for s in scenario.sensors:
+        if s.type == kind:
+            return {k: v for k, v in s.model_dump(by_alias=True).items() if k not in _POSE_KEYS}
+    return {}
+
+
+def candidate_blocks(
+    scenario: Scenario, static: StaticWorld, kind: str, where: tuple[str, ...]
+) -> list[dict]:
+    """Sensor blocks (without id) of every candidate of `kind`, with the scenario's settings for it."""
+    base = template(scenario, kind)
+    if kind in ("camera", "thermal") or (kind == "lidar" and base.get("preset") == "depth_cam"):
+        poses = cand.aimed_poses(static, where)
+    elif kind == "lidar":
+        poses = cand.lidar_poses(static, where)
+    elif kind == "rfid":
+        poses = cand.rfid_poses(static, where)
+    else:
+        poses = cand.beam_segments(static)
+    return [{"type": kind, **base, **pose} for pose in poses]
+
+
+def _weights(cov_floor: Floor, traffic: np.ndarray) -> np.ndarray:
+    t = traffic / traffic.sum() if traffic.sum() else np.zeros_like(traffic)
+    free = np.broadcast_to(cov_floor.free, traffic.shape).astype(float)
+    floor = free / free.sum() if free.sum() else free
+    return ((1 - FLOOR_WEIGHT) * t + FLOOR_WEIGHT * floor).ravel() if traffic.sum() else floor.ravel()
+
+
+def placement_problem(
+    kinds: list[str],
+    cand_covers: list[Cover],
+    fixed: tuple[Cover, ...],
+    weights: np.ndarray,
+    budget: dict[str, int],
+) -> Placement:
+    """The search problem over element indices k · n_cells + c."""
+    index = {k: i for i, k in enumerate(kinds)}
+    return Placement(
+        weights=weights,
+        covers=[np.flatnonzero(c.seen.ravel()) for c in cand_covers],
+        kinds=np.array([index[c.kind] for c in cand_covers], int),
+        detect=np.array([[DETECTION_PROBABILITY.get(k, {}).get(c, 0.0) for c in TRACKED] for k in kinds]),
+        element_class=np.repeat(np.arange(len(TRACKED)), len(weights) // len(TRACKED)),
+        budget={index[k]: n for k, n in budget.items()},
+        fixed=[(index[c.kind], np.flatnonzero(c.seen.ravel())) for c in fixed],
+    )
+
+
+def _ids(scenario: Scenario, kind: str, n: int) -> list[str]:
+    """The scenario's ids of `kind` first (so its faults still name a sensor), then `<kind>_N`."""
+    old = [s.id for s in scenario.sensors if s.type == kind]
+    taken = {s.id for s in scenario.sensors}
+    out, k = old[:n], 1
+    while len(out) < n:
+        name = f"{kind}_{k}"
+        if name not in taken:
+            out.append(name)
+        k += 1
+    return out
+
+
+def place(
+    scenario: Scenario,
+    static: StaticWorld,
+    before: SiteCoverage,
+    budget: dict[str, int],
+    where: tuple[str, ...],
+    progress: Callable[[str, int, int], None] | None = None,
+) -> Placed:
+    """Choose poses for `budget` (kind → count); `before` is the scenario's own coverage and traffic."""
+    floor = before.floor
+    scene = StaticScene(static_mesh(static))
+    min_px = scenario.pipeline.camera.min_pixels
+    blocks = [b for kind in budget for b in candidate_blocks(scenario, static, kind, where)]
+    covers = []
+    for i, b in enumerate(blocks):
+        spec = SENSOR_KINDS[b["type"]].schema.model_validate({"id": f"candidate_{i}", **b})
+        covers.append(sensor_cover(spec, scene, static, floor, min_px))
+        if progress:
+            progress("casting candidates", i + 1, len(blocks))
+    fixed = tuple(c for c in before.covers if c.kind not in budget)
+    kinds = sorted({c.kind for c in covers} | {c.kind for c in fixed}, key=PLACEABLE.index)
+    problem = placement_problem(kinds, covers, fixed, _weights(floor, before.traffic), budget)
+    chosen = greedy(problem)
+    first = value(problem, chosen)
+    swaps = []
+    final = local_search(problem, chosen, progress=(lambda n: swaps.append(n)))
+    placed, chosen_covers = [], []
+    for kind in budget:
+        picked = [c for c in final if covers[c].kind == kind]
+        for sid, c in zip(_ids(scenario, kind, len(picked)), picked, strict=True):
+            placed.append({"id": sid, **blocks[c]})
+            chosen_covers.append(Cover(sid, kind, covers[c].seen))
+    counts = {k: sum(c.kind == k for c in covers) for k in budget}
+    return Placed(placed, tuple(chosen_covers), counts, first, value(problem, final), len(swaps))
+
+
+def placed_document(
+    doc: dict, scenario: Scenario, placed: Placed, budget: dict[str, int]
+) -> tuple[dict, list[str]]:
+    """The scenario file's document with the budgeted kinds' sensors replaced by the placed ones; also
+    the ids of faults dropped because their sensor is gone."""
+    keep = [s for s in doc.get("sensors", []) if s.get("type") not in budget]
+    ids = {b["id"] for b in placed.blocks} | {s.get("id") for s in keep}
+    faults = doc.get("faults", []) or []
+    dropped = [f.get("sensor") for f in faults if f.get("sensor") not in ids]
+    new = dict(doc)
+    new["name"] = f"{scenario.name}-placed"
+    budget_text = ", ".join(f"{n} {k}" for k, n in budget.items())
+    new["description"] = f"{scenario.description} — sensors placed by whsim place ({budget_text})".lstrip(
+        " —"
+    )
+    new["sensors"] = keep + placed.blocks
+    if faults:
+        new["faults"] = [f for f in faults if f.get("sensor") in ids]
+    return new, dropped
+
+
+def placed_coverage(before: SiteCoverage, placed: Placed, budget: dict[str, int]) -> SiteCoverage:
+    """The placed layout's coverage over the same floor and traffic."""
+    kept = tuple(c for c in before.covers if c.kind not in budget)
+    return SiteCoverage(before.floor, kept + placed.covers, before.traffic)
