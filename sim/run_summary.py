@@ -9,6 +9,15 @@ from perception.classes import CLASS_NAMES, TRACKED
 TRACKED_NAMES = tuple(CLASS_NAMES[c] for c in TRACKED)
 
 
+def predicted_coverage(scenario) -> tuple[float | None, float | None]:
+    """What the layout predicts for this run's own traffic (`whsim coverage`): the share of actor-frames
+    on a cell some positioning sensor covers, and the share expected to be detected."""
+    from sim.coverage.site_coverage import POSITION_KINDS, site_coverage
+
+    _, cov = site_coverage(scenario, [scenario.seed])
+    return cov.shares(1, POSITION_KINDS)["traffic"]["all"], cov.expected_detected()
+
+
 def print_run_summary(scenario, m: dict, out: Path, save_sensors) -> None:
     """What a run did and scored, and where its files are."""
     print(
@@ -45,6 +54,11 @@ def print_run_summary(scenario, m: dict, out: Path, save_sensors) -> None:
                 f"  coverage ceiling {fmt(tr['coverage_ceiling'])} (truth frames with a detection within "
                 f"{m['evaluation']['gate_m']:g} m), MOTA / ceiling {fmt(tr['mota_over_ceiling'])}, "
                 f"identity accuracy {fmt(tr.get('identity_accuracy'))}"
+            )
+            covered, expected = predicted_coverage(scenario)
+            print(
+                f"  predicted by the layout: {fmt(covered)} of truth frames on cells a positioning sensor "
+                f"covers, {fmt(expected)} expected detected (whsim coverage)"
             )
     print(f"  run directory: {out}/  (ground_truth.csv, metrics.json, scenario.resolved.yaml)")
     if save_sensors:

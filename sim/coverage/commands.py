@@ -214,12 +214,12 @@ def cmd_place(args) -> int:
         if bar is not None:
             bar.close()
     after = placed_coverage(before, placed, budget)
+    name = args.out.stem if args.out.stem != scenario.name else f"{scenario.name}_placed"
     doc, dropped = placed_document(
-        construct(compose(read_scenario_text(args.scenario))), scenario, placed, budget
+        construct(compose(read_scenario_text(args.scenario))), scenario, placed, budget, name
     )
-    atomic_write_text(
-        args.out, yaml.safe_dump(_plain(doc), sort_keys=False, default_flow_style=None, width=110)
-    )
+    text = yaml.safe_dump(_plain(doc), sort_keys=False, default_flow_style=None, width=110)
+    atomic_write_text(args.out, _header(args, name, scenario.name, budget, seeds) + text)
     placed_scenario = load_scenario(args.out)  # the written file is a valid scenario, or this is a bug
     report = {
         "schema": 1,
@@ -246,6 +246,18 @@ def cmd_place(args) -> int:
 
         return verify_placement(args, scenario, placed_scenario)
     return 0
+
+
+def _header(args, name: str, original: str, budget: dict[str, int], seeds: list[int]) -> str:
+    """The comment the written file opens with: what it is and the command that wrote it."""
+    spent = ",".join(f"{k}={n}" for k, n in budget.items())
+    return (
+        f"# {name} — '{original}' with its sensors placed by whsim place ({spent}; traffic of seeds "
+        f"{_range(seeds)}, mounts {args.mounts}).\n"
+        f"# Look at: whsim coverage on this file and on {args.scenario}; `--verify N` benches both.\n"
+        f"# Written by: whsim place {args.scenario} --budget {spent} --mounts {args.mounts} "
+        f"--traffic-seeds {args.traffic_seeds} --first-traffic-seed {args.first_traffic_seed}\n"
+    )
 
 
 def _plain(v):

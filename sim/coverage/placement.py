@@ -153,7 +153,7 @@ def place(
 
 
 def placed_document(
-    doc: dict, scenario: Scenario, placed: Placed, budget: dict[str, int]
+    doc: dict, scenario: Scenario, placed: Placed, budget: dict[str, int], name: str
 ) -> tuple[dict, list[str]]:
     """The scenario file's document with the budgeted kinds' sensors replaced by the placed ones; also
     the ids of faults dropped because their sensor is gone."""
@@ -162,7 +162,7 @@ def placed_document(
     faults = doc.get("faults", []) or []
     dropped = [f.get("sensor") for f in faults if f.get("sensor") not in ids]
     new = dict(doc)
-    new["name"] = f"{scenario.name}-placed"
+    new["name"] = name
     budget_text = ", ".join(f"{n} {k}" for k, n in budget.items())
     new["description"] = f"{scenario.description} — sensors placed by whsim place ({budget_text})".lstrip(
         " —"

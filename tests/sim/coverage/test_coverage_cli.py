@@ -1,0 +1,107 @@
+"""`whsim coverage` and `whsim place` end to end on a small hall, and their refusals of bad input."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from sim.coverage.verify import comparison_lines
+from sim.loading import load_scenario
+from tests.conftest import scenario_dict, write_scenario
+from tests.sim.test_cli import whsim
+
+CAMERA_2 = {"id": "cam2", "type": "camera", "position": [1, 1, 5], "look_at": [8, 6, 0]}
+
+
+@pytest.fixture
+def hall(tmp_path):
+    """SMALL with a second camera that has a dropout fault, 10 s long."""
+    d = scenario_dict(duration_s=10)
+    d["sensors"] = [*d["sensors"], CAMERA_2]
+    d["faults"] = [{"sensor": "cam2", "type": "dropout", "start_s": 2, "end_s": 4}]
+    return write_scenario(tmp_path, d)
+
+
+def test_coverage_writes_shares_and_a_map(hall, tmp_path):
+    out = tmp_path / "cov"
+    r = whsim("coverage", hall, "--out", out)
+    assert r.returncode == 0, r.stderr
+    s = json.loads((out / "coverage.json").read_text())
+    assert s["traffic_seeds"] == [3] and s["traffic_frames"] > 0
+    for scope in ("any", "position"):
+        k1, k2 = s[scope]["k1"], s[scope]["k2"]
+        for part in ("traffic", "floor"):
+            assert 0 <= k2[part]["all"] <= k1[part]["all"] <= 1
+    assert s["position"]["k1"]["traffic"]["all"] <= s["any"]["k1"]["traffic"]["all"]
+    assert s["per_kind"]["camera"]["floor"]["all"] <= s["position"]["k1"]["floor"]["all"]
+    assert set(s["sensors"]) == {"cam", "beam", "cam2"}
+    assert 0 < s["expected_detected"] <= s["position"]["k1"]["traffic"]["all"]
+    assert (out / "coverage.png").stat().st_size > 10_000
+    assert "traffic, >= 1 sensor" in r.stdout
+
+
+def test_place_writes_a_valid_scenario_that_keeps_ids_and_faults(hall, tmp_path):
+    out = tmp_path / "placed.yaml"
+    r = whsim(
+        "place", hall, "--budget", "camera=1", "--mounts", "ceiling", "--traffic-seeds", 1, "--out", out
+    )
+    assert r.returncode == 0, r.stderr
+    placed = load_scenario(out)
+    cams = [s for s in placed.sensors if s.type == "camera"]
+    assert [c.id for c in cams] == ["cam"]  # the first camera's id is reused; cam2 is gone
+    assert cams[0].position[2] == pytest.approx(placed.layout.height_m - 0.3)  # a ceiling mount
+    assert [s.id for s in placed.sensors if s.type == "beam"] == ["beam"]  # not in the budget: kept
+    assert placed.faults == [] and "cam2" in r.stdout  # its fault went with it, and the user is told
+    assert placed.name == "placed"  # the file's stem
+    assert out.read_text().startswith("# placed — 'small' with its sensors placed by whsim place (camera=1;")
+    report = json.loads(out.with_suffix(".json").read_text())
+    assert report["candidates"] == {"camera": 40}  # 4 × 2 ceiling points, 5 aims each
+    assert report["objective"]["final"] >= report["objective"]["greedy"] > 0
+    assert out.with_suffix(".png").stat().st_size > 10_000
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (
+            ["--budget", "sonar=1"],
+            "unknown sensor kind 'sonar' (allowed: camera, thermal, lidar, rfid, beam)",
+        ),
+        (["--budget", "camera=two"], "'camera=two' is not KIND=COUNT"),
+        (["--budget", "camera=1,camera=2"], "'camera' is given twice"),
+        (["--budget", "camera=0"], "nothing to place"),
+        (["--mounts", "roof"], "--mounts: 'roof'"),
+        (["--traffic-seeds", "0"], "--traffic-seeds: must be at least 1"),
+    ],
+)
+def test_place_refuses_bad_arguments_in_one_line(hall, tmp_path, args, message):
+    r = whsim("place", hall, "--out", tmp_path / "p.yaml", *args)
+    assert r.returncode == 2 and message in r.stderr and len(r.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "p.yaml").exists()
+
+
+def test_place_keeps_an_existing_file_unless_told(hall, tmp_path):
+    out = tmp_path / "p.yaml"
+    out.write_text("mine\n")
+    r = whsim("place", hall, "--out", out)
+    assert r.returncode == 2 and "--overwrite" in r.stderr and out.read_text() == "mine\n"
+    r = whsim("place", hall, "--out", tmp_path / "p.txt")
+    assert r.returncode == 2 and "should be a .yaml file" in r.stderr
+
+
+def test_verify_reports_the_paired_difference_with_its_interval():
+    rows = [
+        {"scenario": sc, "strategy": "central", "status": "ok", "seed": s, "mota": m, "idf1": 0.5,
+         "hota": 0.5, "coverage_ceiling": 0.7}
+        for sc, ms in (("a", [0.5, 0.6, 0.7]), ("a-placed", [0.7, 0.75, 0.9]))
+        for s, m in zip((1, 2, 3), ms, strict=True)
+    ]  # fmt: skip
+    mota = next(
+        line for line in comparison_lines(rows, "a", "a-placed", "central") if line.startswith("MOTA")
+    )
+    d = np.array([0.2, 0.15, 0.2])
+    half = 4.302653 * d.std(ddof=1) / np.sqrt(3)  # t(0.975, 2)
+    assert f"+{d.mean():.3f} [{d.mean() - half:.3f}, {d.mean() + half:.3f}]" in mota
+    assert "0.600 [" in mota and "0.783 [" in mota
