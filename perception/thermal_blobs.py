@@ -14,7 +14,10 @@ from perception.floor_blobs import Blob, floor_blobs, floor_point
 __all__ = ["Blob", "floor_point", "warm_blobs", "warm_mask"]
 
 
-def warm_mask(temperature_c: np.ndarray, delta_c: float = 6.0) -> np.ndarray:
+WARM_DELTA_C = 6.0  # warmer than the image's median by this much: a body (30–34 °C, engines 50–70 °C)
+
+
+def warm_mask(temperature_c: np.ndarray, delta_c: float = WARM_DELTA_C) -> np.ndarray:
     """Pixels warmer than the image's median by `delta_c`."""
     return temperature_c > float(np.median(temperature_c)) + delta_c
 
@@ -22,7 +25,7 @@ def warm_mask(temperature_c: np.ndarray, delta_c: float = 6.0) -> np.ndarray:
 def warm_blobs(
     temperature_c: np.ndarray,
     camera: PinholeCamera,
-    delta_c: float = 6.0,
+    delta_c: float = WARM_DELTA_C,
     floor_mask: np.ndarray | None = None,
     **kw,
 ) -> list[Blob]:

@@ -187,7 +187,7 @@ def cmd_place(args) -> int:
     import yaml
 
     from sim.coverage.figure import plot_coverage
-    from sim.coverage.placement import place, placed_coverage, placed_document
+    from sim.coverage.placement import SEARCH_CELL_M, place, placed_coverage, placed_document
     from sim.coverage.site_coverage import site_coverage
     from sim.loading import load_scenario
     from sim.output.atomic import atomic_write_text
@@ -200,6 +200,7 @@ def cmd_place(args) -> int:
     budget = parse_budget(args.budget, scenario)
     seeds = list(range(args.first_traffic_seed, args.first_traffic_seed + args.traffic_seeds))
     static, before = site_coverage(scenario, seeds)
+    _, coarse = site_coverage(scenario, seeds, SEARCH_CELL_M)
     bar = _bar(args, 0, "pose")
 
     def progress(stage: str, done: int, total: int) -> None:
@@ -209,11 +210,11 @@ def cmd_place(args) -> int:
             bar.update(done - bar.n)
 
     try:
-        placed = place(scenario, static, before, budget, where, progress)
+        placed = place(scenario, static, coarse, budget, where, progress)
     finally:
         if bar is not None:
             bar.close()
-    after = placed_coverage(before, placed, budget)
+    after = placed_coverage(before, placed, budget, scenario, static)
     name = args.out.stem if args.out.stem != scenario.name else f"{scenario.name}_placed"
     doc, dropped = placed_document(
         construct(compose(read_scenario_text(args.scenario))), scenario, placed, budget, name

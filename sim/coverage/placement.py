@@ -16,7 +16,7 @@ import numpy as np
 
 from sim.coverage import candidates as cand
 from sim.coverage.search import Placement, greedy, local_search, value
-from sim.coverage.site_coverage import DETECTION_PROBABILITY, SiteCoverage
+from sim.coverage.site_coverage import DETECTION_PROBABILITY, SiteCoverage, covers_of
 from sim.coverage.visibility import TRACKED, Cover, Floor, sensor_cover
 from sim.scenario.models import Scenario
 from sim.sensor_kinds import SENSOR_KINDS
@@ -26,6 +26,7 @@ from sim.world.layout import StaticWorld
 
 PLACEABLE = ("camera", "thermal", "lidar", "rfid", "beam")
 FLOOR_WEIGHT = 0.1
+SEARCH_CELL_M = 0.4  # the search's floor grid (the reports use the finer one of `whsim coverage`)
 _POSE_KEYS = {
     "id",
     "type",
@@ -45,7 +46,6 @@ class Placed:
     """What the search chose and what it is worth."""
 
     blocks: list[dict]  # the placed sensor blocks, ids included, in budget order
-    covers: tuple[Cover, ...]  # theirs
     n_candidates: dict[str, int]
     greedy_value: float
     final_value: float
@@ -124,7 +124,8 @@ def place(
     where: tuple[str, ...],
     progress: Callable[[str, int, int], None] | None = None,
 ) -> Placed:
-    """Choose poses for `budget` (kind → count); `before` is the scenario's own coverage and traffic."""
+    """Choose poses for `budget` (kind → count); `before` is the scenario's own coverage and traffic, on
+    the grid the search works on (`SEARCH_CELL_M` is plenty to rank mounts, and a quarter of the casts)."""
     floor = before.floor
     scene = StaticScene(static_mesh(static))
     min_px = scenario.pipeline.camera.min_pixels
@@ -142,14 +143,14 @@ def place(
     first = value(problem, chosen)
     swaps = []
     final = local_search(problem, chosen, progress=(lambda n: swaps.append(n)))
-    placed, chosen_covers = [], []
+    placed = []
     for kind in budget:
         picked = [c for c in final if covers[c].kind == kind]
-        for sid, c in zip(_ids(scenario, kind, len(picked)), picked, strict=True):
-            placed.append({"id": sid, **blocks[c]})
-            chosen_covers.append(Cover(sid, kind, covers[c].seen))
+        placed += [
+            {"id": sid, **blocks[c]} for sid, c in zip(_ids(scenario, kind, len(picked)), picked, strict=True)
+        ]
     counts = {k: sum(c.kind == k for c in covers) for k in budget}
-    return Placed(placed, tuple(chosen_covers), counts, first, value(problem, final), len(swaps))
+    return Placed(placed, counts, first, value(problem, final), len(swaps))
 
 
 def placed_document(
@@ -173,7 +174,11 @@ def placed_document(
     return new, dropped
 
 
-def placed_coverage(before: SiteCoverage, placed: Placed, budget: dict[str, int]) -> SiteCoverage:
-    """The placed layout's coverage over the same floor and traffic."""
+def placed_coverage(
+    before: SiteCoverage, placed: Placed, budget: dict[str, int], scenario: Scenario, static: StaticWorld
+) -> SiteCoverage:
+    """The placed layout's coverage over the same floor and traffic as `before`."""
     kept = tuple(c for c in before.covers if c.kind not in budget)
-    return SiteCoverage(before.floor, kept + placed.covers, before.traffic)
+    specs = [SENSOR_KINDS[b["type"]].schema.model_validate(b) for b in placed.blocks]
+    new = covers_of(specs, static, before.floor, scenario.pipeline.camera.min_pixels)
+    return SiteCoverage(before.floor, kept + new, before.traffic)

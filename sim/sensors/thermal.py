@@ -17,10 +17,22 @@ from sim.scenario.models import ThermalSensor as ThermalSpec
 from sim.sensors.base import Sensor, TickContext
 from sim.sensors.camera import camera_rotation
 from sim.sensors.ray_grid import PinholeGrid
-from sim.sensors.raycast import ACTOR_INSTANCE_BASE, StaticScene
+from sim.sensors.raycast import ACTOR_INSTANCE_BASE, Hits, StaticScene
 from sim.sensors.readings import ThermalFrame
 
 ABSOLUTE_ACCURACY_C = 5.0  # FLIR Lepton 3.5 datasheet: ±5 °C (high-gain mode)
+
+
+def static_temperature(hits: Hits, rays: np.ndarray, heat: list[HeatSource], ambient_c: float) -> np.ndarray:
+    """Per ray (n,): the temperature of what it hits when no actor is there — a heat source's within its
+    radius (a disc on the floor, or a ball where it has a height), the ambient temperature elsewhere."""
+    temp = np.full(len(hits.t), ambient_c, dtype=np.float32)
+    p = rays[:, :3] + rays[:, 3:] * np.where(hits.hit, hits.t, 0)[:, None]
+    for src in heat:
+        c = np.asarray(src.position, float)
+        d = np.linalg.norm(p[:, :2] - c[:2], axis=1) if len(c) == 2 else np.linalg.norm(p - c, axis=1)
+        temp[hits.hit & (d <= src.radius_m)] = src.temperature_c
+    return temp
 
 
 class ThermalCamera(Sensor):
@@ -38,13 +50,7 @@ class ThermalCamera(Sensor):
 
     def prepare(self, static: StaticScene) -> None:
         self.static_hits = h = static.cast(o3d.core.Tensor(self.grid.rays))
-        temp = np.full(len(h.t), self.ambient, dtype=np.float32)
-        p = self.grid.rays[:, :3] + self.grid.rays[:, 3:] * np.where(h.hit, h.t, 0)[:, None]
-        for src in self.heat:
-            c = np.asarray(src.position, float)
-            d = np.linalg.norm(p[:, :2] - c[:2], axis=1) if len(c) == 2 else np.linalg.norm(p - c, axis=1)
-            temp[h.hit & (d <= src.radius_m)] = src.temperature_c
-        self._static_temp = temp
+        self._static_temp = static_temperature(h, self.grid.rays, self.heat, self.ambient)
 
     def measure(self, ctx: TickContext, reported_pose: np.ndarray) -> ThermalFrame:
         w, h = self.model.width, self.model.height

@@ -105,3 +105,13 @@ def test_verify_reports_the_paired_difference_with_its_interval():
     half = 4.302653 * d.std(ddof=1) / np.sqrt(3)  # t(0.975, 2)
     assert f"+{d.mean():.3f} [{d.mean() - half:.3f}, {d.mean() + half:.3f}]" in mota
     assert "0.600 [" in mota and "0.783 [" in mota
+
+
+def test_a_run_prints_what_the_layout_predicts_for_its_own_traffic(hall, tmp_path):
+    r = whsim("run", hall, "--strategy", "central", "--duration", 3, "--out", tmp_path / "run")
+    assert r.returncode == 0, r.stderr
+    line = next(x for x in r.stdout.splitlines() if "predicted by the layout" in x)
+    r = whsim("coverage", hall, "--set", "duration_s=3", "--out", tmp_path / "cov", "--quiet")
+    s = json.loads((tmp_path / "cov" / "coverage.json").read_text())
+    covered, expected = s["position"]["k1"]["traffic"]["all"], s["expected_detected"]
+    assert f"{covered:.3f} of truth frames" in line and f"{expected:.3f} expected detected" in line
