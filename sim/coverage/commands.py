@@ -35,6 +35,9 @@ def add_parsers(sub, common, seed_type) -> None:
     )
     p.add_argument("--traffic-seeds", type=int, default=5, help="traffic runs to place for (default 5)")
     p.add_argument(
+        "--cell", type=float, default=0.2, help="floor cell size in metres (default 0.2; 0.4: ~3x faster)"
+    )
+    p.add_argument(
         "--first-traffic-seed", type=seed_type, default=DEFAULT_TRAFFIC_SEED, help="default 11 (tuning seeds)"
     )
     p.add_argument("--verify", type=int, metavar="N", help="bench both layouts over seeds 1..N and compare")
@@ -169,6 +172,8 @@ def _check_place_args(args) -> None:
         raise UsageError(f"--out: {args.out} exists and is not a file")
     if not args.out.parent.is_dir():
         raise UsageError(f"--out: folder {args.out.parent} does not exist")
+    if not 0.05 <= args.cell <= 2.0:
+        raise UsageError(f"--cell: must be between 0.05 and 2 m, got {args.cell}")
     if args.traffic_seeds < 1:
         raise UsageError(f"--traffic-seeds: must be at least 1, got {args.traffic_seeds}")
     if args.verify is not None and args.verify < 1:
@@ -187,7 +192,7 @@ def cmd_place(args) -> int:
     import yaml
 
     from sim.coverage.figure import plot_coverage
-    from sim.coverage.placement import SEARCH_CELL_M, place, placed_coverage, placed_document
+    from sim.coverage.placement import place, placed_coverage, placed_document
     from sim.coverage.site_coverage import site_coverage
     from sim.loading import load_scenario
     from sim.output.atomic import atomic_write_text
@@ -199,8 +204,7 @@ def cmd_place(args) -> int:
     scenario = load_scenario(args.scenario)
     budget = parse_budget(args.budget, scenario)
     seeds = list(range(args.first_traffic_seed, args.first_traffic_seed + args.traffic_seeds))
-    static, before = site_coverage(scenario, seeds)
-    _, coarse = site_coverage(scenario, seeds, SEARCH_CELL_M)
+    static, before = site_coverage(scenario, seeds, args.cell)
     bar = _bar(args, 0, "pose")
 
     def progress(stage: str, done: int, total: int) -> None:
@@ -210,7 +214,7 @@ def cmd_place(args) -> int:
             bar.update(done - bar.n)
 
     try:
-        placed = place(scenario, static, coarse, budget, where, progress)
+        placed = place(scenario, static, before, budget, where, progress)
     finally:
         if bar is not None:
             bar.close()

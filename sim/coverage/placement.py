@@ -26,7 +26,6 @@ from sim.world.layout import StaticWorld
 
 PLACEABLE = ("camera", "thermal", "lidar", "rfid", "beam")
 FLOOR_WEIGHT = 0.1
-SEARCH_CELL_M = 0.4  # the search's floor grid (the reports use the finer one of `whsim coverage`)
 _POSE_KEYS = {
     "id",
     "type",
@@ -124,8 +123,7 @@ def place(
     where: tuple[str, ...],
     progress: Callable[[str, int, int], None] | None = None,
 ) -> Placed:
-    """Choose poses for `budget` (kind → count); `before` is the scenario's own coverage and traffic, on
-    the grid the search works on (`SEARCH_CELL_M` is plenty to rank mounts, and a quarter of the casts)."""
+    """Choose poses for `budget` (kind → count); `before` is the scenario's own coverage and traffic."""
     floor = before.floor
     scene = StaticScene(static_mesh(static))
     min_px = scenario.pipeline.camera.min_pixels
