@@ -21,6 +21,7 @@ from perception.bev import BevGrid
 from perception.camera_model import PinholeCamera
 from perception.lidar_detector import LidarDetectorConfig
 from sim.sensor_kinds import SENSOR_KINDS, SiteFacts
+from sim.sensors.camera import camera_rotation
 from sim.sensors.lidar import DEPTH_CAM
 from sim.sensors.ray_grid import PinholeGrid, SpinningGrid
 from sim.sensors.raycast import StaticScene
@@ -138,25 +139,37 @@ def pinhole_cover(
     for k, body in enumerate(BODIES):
         z = SAMPLE_FRACTIONS * body.height_m
         foot = _lateral(xy, cam.t_wc, body)  # (n, l, 2)
-        pts = np.empty((len(xy), len(z), len(LATERAL), 3))
-        pts[..., :2] = foot[:, None, :, :]
+        # Depth is affine in the point: the mean sample depth is the axis point's at the mean height.
+        mid = cam.to_camera(np.column_stack([xy, np.full(len(xy), z.mean())]))[:, 2]
+        most = cam.f**2 * body.extent_m * body.height_m / np.maximum(np.abs(mid), 1e-6) ** 2  # all seen
+        # The lowest row first: a body none of whose lowest samples is in the image is not seen.
+        cand = sharp & (most >= min_pixels)
+        low = np.concatenate([foot[cand], np.full((int(cand.sum()), len(LATERAL), 1), z[0])], axis=2)
+        cand[cand] = _in_image(cam, low.reshape(-1, 3), range_m).reshape(-1, len(LATERAL)).any(axis=1)
+        idx = np.flatnonzero(cand)
+        pts = np.empty((len(idx), len(z), len(LATERAL), 3))
+        pts[..., :2] = foot[idx][:, None, :, :]
         pts[..., 2] = z[None, :, None]
-        uv, depth = cam.project(pts.reshape(-1, 3))
-        dist = np.linalg.norm(pts.reshape(-1, 3) - cam.t_wc, axis=1)
-        mid_depth = np.abs(depth.reshape(len(xy), -1).mean(axis=1))
-        most = cam.f**2 * body.extent_m * body.height_m / np.maximum(mid_depth, 1e-6) ** 2  # all visible
-        ok = (depth > 1e-6) & (dist >= range_m[0]) & (dist <= range_m[1])
-        ok &= (
-            (uv[:, 0] >= -0.5)
-            & (uv[:, 0] <= cam.width - 0.5)
-            & (uv[:, 1] >= -0.5)
-            & (uv[:, 1] <= cam.height - 0.5)
-        )
-        ok = ok.reshape(pts.shape[:3]) & (sharp & (most >= min_pixels))[:, None, None]
+        ok = _in_image(cam, pts.reshape(-1, 3), range_m).reshape(pts.shape[:3])
         ok = _visible(scene, cam.t_wc, pts, ok, body.radius_m)
         frac = ok.mean(axis=(1, 2))
-        out[k] = ok[:, 0, :].any(axis=1) & (frac >= MIN_VISIBLE) & (most * frac >= min_pixels)
+        out[k, idx] = ok[:, 0, :].any(axis=1) & (frac >= MIN_VISIBLE) & (most[idx] * frac >= min_pixels)
     return out
+
+
+def _in_image(cam: PinholeCamera, pts: np.ndarray, range_m: tuple[float, float]) -> np.ndarray:
+    """Points (n, 3) in front of the camera, inside its image and within `range_m` of it."""
+    uv, depth = cam.project(pts)
+    dist = np.linalg.norm(pts - cam.t_wc, axis=1)
+    return (
+        (depth > 1e-6)
+        & (dist >= range_m[0])
+        & (dist <= range_m[1])
+        & (uv[:, 0] >= -0.5)
+        & (uv[:, 0] <= cam.width - 0.5)
+        & (uv[:, 1] >= -0.5)
+        & (uv[:, 1] <= cam.height - 0.5)
+    )
 
 
 def spinning_cover(grid: SpinningGrid, scene: StaticScene, xy: np.ndarray, max_range_m: float) -> np.ndarray:
@@ -206,14 +219,17 @@ def sensor_cover(
     spec, scene: StaticScene, static: StaticWorld, floor: Floor, camera_min_pixels: int
 ) -> Cover:
     """The cover of one sensor of a scenario (`spec`: its scenario block)."""
+    xy = floor.xy[floor.free]  # no actor stands in a rack or a wall
+    if spec.type in ("camera", "thermal"):
+        w, h = spec.resolution
+        cam = PinholeCamera.from_hfov(w, h, spec.hfov_deg, spec.position, camera_rotation(spec))
+        seen = pinhole_cover(
+            cam, scene, xy, camera_min_pixels if spec.type == "camera" else THERMAL_MIN_PIXELS
+        )
+        return _full(spec, floor, seen)
     site = SiteFacts(18.0, [], static.rack_rows, [])
     sensor = SENSOR_KINDS[spec.type].build(spec, np.random.default_rng(0), site)
-    xy = floor.xy[floor.free]  # no actor stands in a rack or a wall
-    if spec.type == "camera":
-        seen = pinhole_cover(sensor.model, scene, xy, camera_min_pixels)
-    elif spec.type == "thermal":
-        seen = pinhole_cover(sensor.model, scene, xy, THERMAL_MIN_PIXELS)
-    elif spec.type == "lidar" and isinstance(sensor.grid, PinholeGrid):
+    if spec.type == "lidar" and isinstance(sensor.grid, PinholeGrid):
         seen = pinhole_cover(
             sensor.grid.camera, scene, xy, MIN_RETURNS, (DEPTH_CAM.min_range_m, sensor.max_range), False
         )
@@ -225,6 +241,11 @@ def sensor_cover(
         seen = beam_cover(sensor.a, sensor.b, xy)
     else:  # a new sensor kind: no coverage model yet
         raise ValueError(f"no coverage model for sensor type '{spec.type}'")
+    return _full(spec, floor, seen)
+
+
+def _full(spec, floor: Floor, seen: np.ndarray) -> Cover:
+    """The cover over every cell, from `seen` over the free ones."""
     full = np.zeros((len(BODIES), len(floor.xy)), bool)
     full[:, floor.free] = seen
     return Cover(spec.id, spec.type, full)
