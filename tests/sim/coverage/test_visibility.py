@@ -75,14 +75,14 @@ def test_a_lidar_covers_a_worker_where_the_simulated_scan_puts_enough_returns_on
     """Brute force: the simulated VLP-16 (every ray cast) against one worker standing at `distance`."""
     from sim.coverage.visibility import MIN_RETURNS
 
-    lidar = {"id": "l", "type": "lidar", "preset": "vlp16", "position": [2, 40, height]}
+    lidar = {"id": "l", "type": "lidar", "preset": "vlp16", "position": [2, 5, height]}
     d = scenario_dict(
         actors=[
-            {"id": "w", "kind": "worker", "motion": {"type": "stationary", "position": [2 + distance, 40]}}
+            {"id": "w", "kind": "worker", "motion": {"type": "stationary", "position": [2 + distance, 5]}}
         ],
         sensors=[lidar],
     )
-    d["layout"] = {"size_m": [70, 80], "height_m": 10}
+    d["layout"] = {"size_m": [70, 10], "height_m": 10}
     scenario = Scenario.model_validate(d)
     sim = Simulation(scenario)
     step, _ = sim.reset()
@@ -93,7 +93,7 @@ def test_a_lidar_covers_a_worker_where_the_simulated_scan_puts_enough_returns_on
     floor = Floor.of(sim.world.static)
     static = sim.world.static
     cover = sensor_cover(scenario.sensors[0], StaticScene(static_mesh(static)), static, floor, 12)
-    cell = np.argmin(np.linalg.norm(floor.xy - [2 + distance, 40], axis=1))
+    cell = np.argmin(np.linalg.norm(floor.xy - [2 + distance, 5], axis=1))
     assert cover.seen[TRACKED.index("worker"), cell] == (returns >= MIN_RETURNS), returns
 
 
