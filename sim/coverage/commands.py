@@ -230,6 +230,7 @@ def cmd_place(args) -> int:
         "schema": 1,
         "scenario": scenario.name,
         "budget": budget,
+        "placed": {k: sum(b["type"] == k for b in placed.blocks) for k in budget},
         "mounts": list(where),
         "traffic_seeds": seeds,
         "candidates": placed.n_candidates,
@@ -277,10 +278,17 @@ def _plain(v):
 def _print_place(args, report: dict, dropped: list[str], stem: Path) -> None:
     n = sum(report["candidates"].values())
     print(
-        f"placed {', '.join(f'{c} {k}' for k, c in report['budget'].items())} among {n} candidate poses "
+        f"placed {', '.join(f'{c} {k}' for k, c in report['placed'].items())} among {n} candidate poses "
         f"(traffic of seeds {_range(report['traffic_seeds'])}; {report['swaps']} swaps after greedy)"
     )
     print("\n".join(_share_table([("before", report["before"]), ("placed", report["after"])])))
+    short = [
+        f"{k} ({n - report['placed'][k]} short: too few candidates)"
+        for k, n in report["budget"].items()
+        if report["placed"][k] < n
+    ]
+    if short:
+        print(f"could not spend the whole budget: {', '.join(short)}")
     if dropped:
         print(f"faults of sensors no longer in the file were dropped: {', '.join(sorted(set(dropped)))}")
     print(f"{args.out}, {stem.with_suffix('.png')}, {stem.with_suffix('.json')}")

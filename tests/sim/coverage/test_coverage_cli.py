@@ -115,3 +115,12 @@ def test_a_run_prints_what_the_layout_predicts_for_its_own_traffic(hall, tmp_pat
     s = json.loads((tmp_path / "cov" / "coverage.json").read_text())
     covered, expected = s["position"]["k1"]["traffic"]["all"], s["expected_detected"]
     assert f"{covered:.3f} of truth frames" in line and f"{expected:.3f} expected detected" in line
+
+
+def test_place_says_when_there_are_too_few_candidates(hall, tmp_path):
+    """The hall has one aisle (2 mouths) and one dock door: 3 beam candidates for a budget of 5."""
+    out = tmp_path / "beams.yaml"
+    r = whsim("place", hall, "--budget", "beam=5", "--traffic-seeds", 1, "--out", out)
+    assert r.returncode == 0, r.stderr
+    assert "placed 3 beam" in r.stdout and "beam (2 short: too few candidates)" in r.stdout
+    assert [s.type for s in load_scenario(out).sensors].count("beam") == 3
