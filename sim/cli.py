@@ -15,6 +15,7 @@ from pathlib import Path
 
 from sim.coverage import commands as coverage
 from sim.learning import commands as learning
+from sim.library import cmd_scenarios
 
 EXIT_OK, EXIT_INTERNAL, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 # What reading a truncated CSV, a damaged npz or unreadable files raises while redrawing a run's figures.
@@ -49,15 +50,27 @@ def _seed(text: str) -> int:
     return v
 
 
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("whsim")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        return "unknown"
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="whsim", description="Warehouse perception and sensor-fusion simulator.")
     p.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
+    p.add_argument("--version", action="version", version=f"whsim {_version()}")
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
 
     r = sub.add_parser("run", parents=[common], help="simulate a scenario and write its run directory")
-    r.add_argument("scenario", type=Path)
+    r.add_argument(
+        "scenario", type=Path, help="a scenario file, or a shipped scenario's name ('whsim scenarios')"
+    )
     r.add_argument(
         "--out", type=Path, help="run directory (default: runs/<scenario name, as a plain folder name>)"
     )
@@ -76,6 +89,7 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--animate", action="store_true", help="also write animation.gif")
     r.add_argument("--overwrite", action="store_true", help="reuse a non-empty run directory")
     r.add_argument("--quiet", action="store_true", help="no progress bar or summary")
+    r.add_argument("--json", action="store_true", help="print the summary as JSON on stdout")
 
     v = sub.add_parser("validate", parents=[common], help="check scenario files without running them")
     v.add_argument("scenarios", type=Path, nargs="+")
@@ -86,6 +100,7 @@ def build_parser() -> argparse.ArgumentParser:
     pl.add_argument("--step", type=int, help="tick at which to draw the actors' boxes (default: last)")
 
     sub.add_parser("strategies", parents=[common], help="list the tracking strategies")
+    sub.add_parser("scenarios", parents=[common], help="list the shipped scenarios")
 
     b = sub.add_parser("bench", parents=[common], help="compare strategies across scenarios and seeds")
     b.add_argument("scenarios", type=Path, nargs="+")
@@ -124,7 +139,7 @@ def build_parser() -> argparse.ArgumentParser:
 # ----------------------------------------------------------------------------------------- commands
 def cmd_run(args) -> int:
     from sim.loading import load_scenario
-    from sim.run_summary import print_run_summary
+    from sim.run_summary import print_run_summary, run_files
     from sim.runner import UsageError, apply_overrides, run_scenario
     from sim.strategies import STRATEGIES
 
@@ -132,6 +147,9 @@ def cmd_run(args) -> int:
         raise UsageError(
             f"--save-sensors: EVERY must be a positive number of readings, got {args.save_sensors}"
         )
+    from sim.library import resolve
+
+    args.scenario = resolve(args.scenario)
     scenario = load_scenario(args.scenario, sets=args.set)
     if args.strategy is not None:
         from sim.scenario.suggest import did_you_mean
@@ -158,21 +176,26 @@ def cmd_run(args) -> int:
         if args.animate:
             from sim.plots.animation import write_animation
 
+            if progress:
+                print("whsim: writing animation.gif…", file=sys.stderr, flush=True)
             write_animation(out, scenario, result.static)
     except KeyboardInterrupt:
         print(f"whsim: interrupted; partial results in {out} (status: interrupted)", file=sys.stderr)
         return EXIT_INTERRUPTED
-    if not args.quiet:
-        print_run_summary(scenario, result.metrics, out, args.save_sensors)
+    if args.json:
+        print(json.dumps({**result.metrics, "run_dir": str(out), "files": run_files(out)}, indent=2))
+    elif not args.quiet:
+        print_run_summary(scenario, result.metrics, out)
     return EXIT_OK
 
 
 def cmd_validate(args) -> int:
+    from sim.library import resolve
     from sim.loading import load_scenario
     from sim.scenario.loader import ScenarioError
 
     bad = 0
-    for path in args.scenarios:
+    for path in map(resolve, args.scenarios):
         try:
             sc = load_scenario(path, sets=args.set)
         except ScenarioError as e:
@@ -248,8 +271,10 @@ def cmd_bench(args) -> int:
         raise UsageError(f"--first-seed: must be 0 or more, got {args.first_seed}")
     if args.workers < 1:
         raise UsageError(f"--workers: must be at least 1, got {args.workers}")
+    from sim.library import resolve
+
     scenarios = []
-    for path in args.scenarios:
+    for path in map(resolve, args.scenarios):
         sc = load_scenario(path)  # every file checked before anything runs
         if args.duration is not None:
             sc = apply_overrides(sc, str(path), duration=args.duration)
@@ -291,30 +316,10 @@ def cmd_bench(args) -> int:
     return EXIT_INTERNAL if result.failed else EXIT_OK
 
 
-def cmd_perf(args) -> int:
-    from sim.perf import FIGURES, run_perf
-    from sim.runner import UsageError
+def perf_command(args) -> int:
+    from sim.perf import cmd_perf
 
-    if args.only is not None and args.only not in FIGURES:
-        from sim.scenario.suggest import did_you_mean
-
-        raise UsageError(
-            f"--only: unknown figure '{args.only}'{did_you_mean(args.only, FIGURES)} "
-            f"(available: {', '.join(FIGURES)})"
-        )
-    if args.repeats < 1:
-        raise UsageError("--repeats: must be at least 1")
-    results = run_perf(only=args.only, repeats=args.repeats)
-    if args.json:
-        print(json.dumps(results, indent=2))
-    else:
-        for key, value in results.items():
-            if isinstance(value, dict):
-                for sub, v in value.items():
-                    print(f"{key}.{sub:<20} {v}")
-            else:
-                print(f"{key:<28} {value}")
-    return EXIT_OK
+    return cmd_perf(args)
 
 
 COMMANDS = {
@@ -323,9 +328,10 @@ COMMANDS = {
     "plot": cmd_plot,
     "strategies": cmd_strategies,
     "bench": cmd_bench,
-    "perf": cmd_perf,
+    "perf": perf_command,
     "dataset": learning.cmd_dataset,
     "train": learning.cmd_train,
+    "scenarios": cmd_scenarios,
     "coverage": coverage.cmd_coverage,
     "place": coverage.cmd_place,
 }

@@ -7,6 +7,7 @@ keys when they land (`cnn3d_ms_per_step` has not).
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -328,3 +329,29 @@ FIGURES: dict[str, Callable[[int], object]] = {
 
 def run_perf(only: str | None = None, repeats: int = 5) -> dict:
     return {k: f(repeats) for k, f in FIGURES.items() if only is None or k == only}
+
+
+def cmd_perf(args) -> int:
+    """`whsim perf`: every figure (or `--only` one), as a table or `--json`."""
+    from sim.runner import UsageError
+
+    if args.only is not None and args.only not in FIGURES:
+        from sim.scenario.suggest import did_you_mean
+
+        raise UsageError(
+            f"--only: unknown figure '{args.only}'{did_you_mean(args.only, FIGURES)} "
+            f"(available: {', '.join(FIGURES)})"
+        )
+    if args.repeats < 1:
+        raise UsageError("--repeats: must be at least 1")
+    results = run_perf(only=args.only, repeats=args.repeats)
+    if args.json:
+        print(json.dumps(results, indent=2))
+    else:
+        for key, value in results.items():
+            if isinstance(value, dict):
+                for sub, v in value.items():
+                    print(f"{key}.{sub:<20} {v}")
+            else:
+                print(f"{key:<28} {value}")
+    return 0

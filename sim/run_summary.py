@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from perception.classes import CLASS_NAMES, TRACKED
+from sim.timing import times_real_time
 
 TRACKED_NAMES = tuple(CLASS_NAMES[c] for c in TRACKED)
 
@@ -18,11 +19,22 @@ def predicted_coverage(scenario) -> tuple[float | None, float | None]:
     return cov.shares(1, POSITION_KINDS)["traffic"]["all"], cov.expected_detected()
 
 
-def print_run_summary(scenario, m: dict, out: Path, save_sensors) -> None:
-    """What a run did and scored, and where its files are."""
+def run_files(out: Path) -> list[str]:
+    """Every file the run directory holds, relative to it (a `sensors/` tree as one entry per sensor)."""
+    out = Path(out)
+    files = sorted(p.relative_to(out).as_posix() for p in out.iterdir() if p.is_file())
+    plots = out / "plots"
+    files += sorted(f"plots/{p.name}" for p in plots.iterdir() if p.is_file()) if plots.is_dir() else []
+    sensors = out / "sensors"
+    files += sorted(f"sensors/{p.name}/" for p in sensors.iterdir() if p.is_dir()) if sensors.is_dir() else []
+    return files
+
+
+def print_run_summary(scenario, m: dict, out: Path) -> None:
+    """What a run did and scored, and every file it wrote."""
     print(
         f"{scenario.name} (seed {scenario.seed}): {m['steps']} ticks, {m['sim_time_s']:g} s simulated in "
-        f"{m['wall_time_s']:.2f} s ({m['realtime_factor']:g}× real time)"
+        f"{m['wall_time_s']:.2f} s ({times_real_time(m['realtime_factor'])} real time)"
     )
     print(
         f"  actors {m['world']['actors']}, replans {m['world']['replans']}, "
@@ -60,14 +72,11 @@ def print_run_summary(scenario, m: dict, out: Path, save_sensors) -> None:
                 f"  predicted by the layout: {fmt(covered)} of truth frames on cells a positioning sensor "
                 f"covers, {fmt(expected)} expected detected (whsim coverage)"
             )
-    print(f"  run directory: {out}/  (ground_truth.csv, metrics.json, scenario.resolved.yaml)")
-    if save_sensors:
-        print(f"  sensor data: {out}/sensors/")
-    print(
-        f"  plots: {out}/plots/trajectories.png"
-        + (f", {out}/plots/metrics.png" if m.get("tracking") else "")
-        + (f", {out}/plots/bev.png" if m.get("bev") else "")
-    )
+    files = run_files(out)
+    print(f"  run directory: {out}/")
+    for group in ([f for f in files if "/" not in f], [f for f in files if "/" in f]):
+        if group:
+            print("    " + ", ".join(group))
     if m.get("bev"):
         b = m["bev"]
         gc, thr = (("—" if v is None else f"{v:.3f}") for v in (b["iou_graphcut"], b["iou_threshold"]))

@@ -22,6 +22,7 @@ from sim.scenario.models import Scenario
 from sim.simulation import Simulation
 from sim.sinks import SensorSink, TrackingSink, TruthSink
 from sim.strategies import STRATEGIES
+from sim.timing import times_real_time
 from sim.world.actor_spec import actor_spec
 from sim.world.feasibility import check_physics, events_after_end
 
@@ -145,6 +146,8 @@ def run_scenario(
     metrics = _metrics(scenario, sim, status, wall, notes, tracker_sink, scores, recording)
     atomic_write_text(out / "metrics.json", json.dumps(metrics, indent=2) + "\n")
     if plots:
+        if progress:  # the figures take seconds: say so rather than sit silent after the bar closes
+            print("whsim: drawing the figures…", file=sys.stderr, flush=True)
         render_plots(out, scenario=scenario, static=sim.world.static)
     result = RunResult(out, status, sim.tick, sim.tick * scenario.dt_s, wall, metrics, sim.world.static)
     if interrupted is not None:
@@ -200,7 +203,8 @@ def _loop(sim, step, sinks, scenario: Scenario, t_progress: float | None):
                 wall = time.perf_counter() - t_progress
                 bar.update(step.tick - bar.n)
                 bar.set_postfix_str(
-                    f"sim {step.t:.1f}/{scenario.duration_s:g} s, {step.t / max(wall, 1e-9):.0f}× real time"
+                    f"sim {step.t:.1f}/{scenario.duration_s:g} s, "
+                    f"{times_real_time(step.t / max(wall, 1e-9))} real time"
                 )
     except KeyboardInterrupt as e:
         return "interrupted", e

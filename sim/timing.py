@@ -36,3 +36,12 @@ class StageTimer:
                 "calls": len(xs),
             }
         return out
+
+
+def times_real_time(factor: float | None) -> str:
+    """A real-time factor to two significant digits: '0.98×', '1.4×', '12×' ('—' when unknown)."""
+    if factor is None or not np.isfinite(factor):
+        return "—"
+    if factor >= 10:
+        return f"{factor:.0f}×"
+    return f"{factor:#.2g}".rstrip(".") + "×"  # '#' keeps the 0 of '1.0'; 9.96 gives '10.'

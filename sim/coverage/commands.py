@@ -81,6 +81,7 @@ def _share_table(columns: list[tuple[str, dict]]) -> list[str]:
 def cmd_coverage(args) -> int:
     from sim.coverage.figure import plot_coverage
     from sim.coverage.site_coverage import site_coverage
+    from sim.library import resolve
     from sim.loading import load_scenario
     from sim.output.atomic import atomic_write_text
     from sim.output.paths import folder_name
@@ -90,6 +91,7 @@ def cmd_coverage(args) -> int:
         raise UsageError(f"--seeds: must be 0 or more, got {args.seeds}")
     if not 0.05 <= args.cell <= 2.0:
         raise UsageError(f"--cell: must be between 0.05 and 2 m, got {args.cell}")
+    args.scenario = resolve(args.scenario)
     scenario = load_scenario(args.scenario, sets=args.set)
     out = args.out or Path("runs") / f"{folder_name(scenario.name)}-coverage"
     if out.exists() and not out.is_dir():
@@ -194,12 +196,14 @@ def cmd_place(args) -> int:
     from sim.coverage.figure import plot_coverage
     from sim.coverage.placement import place, placed_coverage, placed_document
     from sim.coverage.site_coverage import site_coverage
+    from sim.library import resolve
     from sim.loading import load_scenario
     from sim.output.atomic import atomic_write_text
     from sim.scenario.loader import read_scenario_text
     from sim.scenario.safe_yaml import compose, construct
 
     _check_place_args(args)
+    args.scenario = resolve(args.scenario)
     where = _mounts(args.mounts)
     scenario = load_scenario(args.scenario)
     budget = parse_budget(args.budget, scenario)
