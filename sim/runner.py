@@ -129,7 +129,7 @@ def run_scenario(
     sim = recording.replay() if recording is not None else Simulation(scenario)
     sinks: list = [TruthSink(out, scenario.dt_s)]
     if save_sensors:
-        sinks.append(SensorSink(out, save_sensors))
+        sinks.append(SensorSink(out, save_sensors, scenario.sensors))
     t_start = time.perf_counter()
     step, _ = sim.reset()
     tracker_sink = None

@@ -49,9 +49,9 @@ class TruthSink(_FileSink):
 class SensorSink(_FileSink):
     """`--save-sensors EVERY`: raw sensor data in each kind's format."""
 
-    def __init__(self, out: Path, every: int):
+    def __init__(self, out: Path, every: int, sensors=()):
         formats = {k.reading: k.save for k in SENSOR_KINDS.values()}
-        self.writer = SensorWriter(out, every, formats)
+        self.writer = SensorWriter(out, every, formats, {s.id: s for s in sensors})
 
     def emit(self, step, timer) -> None:
         if step.readings:

@@ -1,13 +1,25 @@
-"""`--save-sensors EVERY` (SPEC §6): raw sensor data under RUN_DIR/sensors/<sensor_id>/.
+"""`--save-sensors EVERY` (SPEC §6): raw sensor data under RUN_DIR/sensors/<sensor_id>/, in units a
+program can read back (the `read_*` functions here do).
 
-Images (RGB; ground-truth depth as a colour map; thermal in false colour with a fixed °C range) and point
-clouds (PLY through open3d.io, intensity as grey) are saved for every EVERY-th reading of each sensor;
-RFID reads and beam events are all appended to one CSV per sensor, since they are small.
+Every EVERY-th reading of each camera, thermal camera and range sensor is saved under a stem of its
+timestamp, `SSSSSS_mmm` (seconds and milliseconds, zero-padded: `000004_600` is t = 4.6 s):
+- camera: `<stem>_rgb.png` (8-bit RGB as the sensor gives it) and `<stem>_depth_truth_mm.png` (16-bit
+  depth along the optical axis in millimetres, ground truth; 0 where no surface or beyond 65.5 m);
+- thermal camera: `<stem>_thermal_ck.png` (16-bit temperature in centikelvin, as reported: noise and the
+  sensor's offset included);
+- range sensor: `<stem>.ply` (binary PLY: float x, y, z in the world frame through the reported pose,
+  float intensity 0–1, int class and int instance — the ground-truth labels of SPEC §3; actor instances
+  are 100 000 + the actor's index in the scenario).
+RFID reads and beam events are all appended to `reads.csv` per sensor. Each folder has one
+`calibration.json` (type, rate, resolution, K with zero distortion, the world-from-sensor pose, and for
+RFID antennas and beams their position, boresight or end points), written with the sensor's first saved
+reading.
 """
 
 from __future__ import annotations
 
 import io
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,23 +27,67 @@ from pathlib import Path
 import numpy as np
 import open3d as o3d
 
-from sim.output.atomic import AtomicStream, atomic_write_bytes
+from sim.output.atomic import AtomicStream, atomic_write_bytes, atomic_write_text
 from sim.output.csv_text import csv_field
 from sim.sensors.readings import CameraFrame, PointCloud, Reading, ThermalFrame
 
-THERMAL_RANGE_C = (10.0, 70.0)  # false-colour scale: ambient warehouse to a hot engine
-DEPTH_RANGE_M = (0.0, 40.0)
+KELVIN = 273.15
 
 
-def _png(path: Path, image: np.ndarray, **kw) -> None:
-    import matplotlib  # imported on first use: the sensor-kind table imports this module at start-up
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+def _png16(path: Path, image: np.ndarray) -> None:
+    """A single-channel 16-bit PNG (Pillow, which matplotlib installs)."""
+    from PIL import Image
 
     buf = io.BytesIO()
-    plt.imsave(buf, image, format="png", **kw)
+    Image.fromarray(np.ascontiguousarray(image, dtype=np.uint16)).save(buf, format="PNG")
     atomic_write_bytes(path, buf.getvalue())
+
+
+def _png_rgb(path: Path, image: np.ndarray) -> None:
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.fromarray(np.ascontiguousarray(image, dtype=np.uint8), mode="RGB").save(buf, format="PNG")
+    atomic_write_bytes(path, buf.getvalue())
+
+
+def read_png(path: str | Path) -> np.ndarray:
+    """An image saved here, as its array (uint16 for depth and thermal, (h, w, 3) uint8 for RGB)."""
+    from PIL import Image
+
+    with Image.open(path) as im:
+        return np.array(im)
+
+
+def read_depth_m(path: str | Path) -> np.ndarray:
+    """A `_depth_truth_mm.png` in metres, NaN where nothing was seen."""
+    mm = read_png(path).astype(np.float64)
+    return np.where(mm > 0, mm / 1000.0, np.nan)
+
+
+def read_thermal_c(path: str | Path) -> np.ndarray:
+    """A `_thermal_ck.png` in degrees Celsius."""
+    return read_png(path).astype(np.float64) / 100.0 - KELVIN
+
+
+def read_cloud(path: str | Path) -> dict[str, np.ndarray]:
+    """A saved `.ply`: `points` (n, 3), `intensity` (n,), `class` (n,), `instance` (n,)."""
+    pc = o3d.t.io.read_point_cloud(str(path))
+    return {
+        "points": pc.point["positions"].numpy().astype(np.float64),
+        "intensity": pc.point["intensity"].numpy().ravel(),
+        "class": pc.point["class"].numpy().ravel(),
+        "instance": pc.point["instance"].numpy().ravel(),
+    }
+
+
+def read_calibration(folder: str | Path) -> dict:
+    """A sensor folder's `calibration.json` (K and pose as arrays)."""
+    cal = json.loads((Path(folder) / "calibration.json").read_text(encoding="utf-8"))
+    for key in ("K", "world_from_sensor"):
+        if key in cal:
+            cal[key] = np.asarray(cal[key], float)
+    return cal
 
 
 @dataclass(frozen=True)
@@ -53,51 +109,73 @@ BEAM_CSV = CsvFormat("t,delivered_t,blocked\n", lambda r: f"{r.t:.3f},{r.deliver
 
 
 def save_camera(folder: Path, stem: str, r: CameraFrame) -> None:
-    _png(folder / f"{stem}_rgb.png", r.rgb)
-    depth = np.where(np.isfinite(r.truth_depth), r.truth_depth, DEPTH_RANGE_M[1])
-    _png(
-        folder / f"{stem}_depth_truth.png",
-        depth,
-        cmap="viridis",
-        vmin=DEPTH_RANGE_M[0],
-        vmax=DEPTH_RANGE_M[1],
-    )
+    _png_rgb(folder / f"{stem}_rgb.png", r.rgb)
+    mm = np.where(np.isfinite(r.truth_depth), np.rint(r.truth_depth * 1000.0), 0)
+    _png16(folder / f"{stem}_depth_truth_mm.png", np.where(mm <= 65535, mm, 0))
 
 
 def save_thermal(folder: Path, stem: str, r: ThermalFrame) -> None:
-    _png(
-        folder / f"{stem}_thermal.png",
-        r.temperature_c,
-        cmap="inferno",
-        vmin=THERMAL_RANGE_C[0],
-        vmax=THERMAL_RANGE_C[1],
-    )
+    _png16(folder / f"{stem}_thermal_ck.png", np.clip(np.rint((r.temperature_c + KELVIN) * 100.0), 0, 65535))
 
 
 def save_cloud(folder: Path, stem: str, r: PointCloud) -> None:
-    pc = o3d.geometry.PointCloud(o3d.utility.Vector3dVector(np.asarray(r.points, np.float64)))
-    pc.colors = o3d.utility.Vector3dVector(np.repeat(np.asarray(r.intensity, np.float64)[:, None], 3, 1))
+    pc = o3d.t.geometry.PointCloud(o3d.core.Tensor(np.ascontiguousarray(r.points, np.float32)))
+    pc.point["intensity"] = o3d.core.Tensor(np.asarray(r.intensity, np.float32).reshape(-1, 1))
+    pc.point["class"] = o3d.core.Tensor(np.asarray(r.truth_class, np.int32).reshape(-1, 1))
+    pc.point["instance"] = o3d.core.Tensor(np.asarray(r.truth_instance, np.int32).reshape(-1, 1))
     tmp = folder / f".{stem}.tmp.ply"
-    o3d.io.write_point_cloud(str(tmp), pc, write_ascii=False)
+    o3d.t.io.write_point_cloud(str(tmp), pc, write_ascii=False)
     tmp.replace(folder / f"{stem}.ply")
+
+
+def calibration(spec, r: Reading | None) -> dict:
+    """What a program needs to use a sensor's saved data: from its scenario block and a reading."""
+    cal: dict = {"sensor_id": spec.id, "type": spec.type}
+    if getattr(spec, "rate_hz", None) is not None:
+        cal["rate_hz"] = spec.rate_hz
+    if isinstance(r, (CameraFrame, ThermalFrame)):
+        h, w = (r.rgb if isinstance(r, CameraFrame) else r.temperature_c).shape[:2]
+        cal |= {"resolution": [w, h], "K": np.asarray(r.K).tolist(), "distortion": [0.0] * 5}
+    pose = getattr(r, "pose", None)
+    if pose is not None:
+        cal["world_from_sensor"] = np.asarray(pose).tolist()  # as reported at the first saved reading
+    for key in ("preset", "position", "look_at", "boresight"):
+        if getattr(spec, key, None) is not None:
+            cal[key] = list(getattr(spec, key)) if key != "preset" else spec.preset
+    if spec.type == "beam":
+        cal |= {"from": list(spec.start), "to": list(spec.end)}
+    return cal
 
 
 class SensorWriter:
     """Writes the readings of one run by each reading type's format (`sim.sensor_kinds`); `close()`
     publishes the CSVs."""
 
-    def __init__(self, out: Path, every: int, formats: dict[type, Callable | CsvFormat]):
+    def __init__(
+        self, out: Path, every: int, formats: dict[type, Callable | CsvFormat], specs: dict | None = None
+    ):
         self.out = Path(out) / "sensors"
         self.every = every
         self.formats = formats
+        self.specs = specs or {}  # sensor id → its scenario block, for calibration.json
         self.count: dict[str, int] = {}
         self.csv: dict[str, AtomicStream] = {}
+        self.calibrated: set[str] = set()
 
     def _stem(self, r: Reading) -> str:
         return f"{r.t:010.3f}".replace(".", "_")
 
+    def _calibrate(self, folder: Path, r: Reading) -> None:
+        if r.sensor_id in self.calibrated or r.sensor_id not in self.specs:
+            return
+        self.calibrated.add(r.sensor_id)
+        folder.mkdir(parents=True, exist_ok=True)
+        cal = calibration(self.specs[r.sensor_id], r)
+        atomic_write_text(folder / "calibration.json", json.dumps(cal, indent=2) + "\n")
+
     def write(self, r: Reading) -> None:
         folder = self.out / r.sensor_id
+        self._calibrate(folder, r)
         fmt = self.formats[type(r)]
         if isinstance(fmt, CsvFormat):
             stream = self.csv.get(r.sensor_id)

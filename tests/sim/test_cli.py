@@ -8,9 +8,11 @@ import json
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
 from sim import cli
+from sim.output.sensor_files import read_calibration, read_cloud
 from sim.simulation import Simulation
 from tests.conftest import ROOT, scenario_dict, write_scenario
 
@@ -231,12 +233,16 @@ def test_save_sensors_writes_images_clouds_and_reads(tmp_path):
     assert r.returncode == 0, r.stderr
     sensors = out / "sensors"
     assert len(list((sensors / "cam").glob("*_rgb.png"))) == 3  # 21 frames at 10 Hz, every 10th
-    assert len(list((sensors / "cam").glob("*_depth_truth.png"))) == 3
-    assert len(list((sensors / "ir").glob("*_thermal.png"))) == 2  # 18 frames at 8.7 Hz
-    import open3d as o3d
-
+    assert len(list((sensors / "cam").glob("*_depth_truth_mm.png"))) == 3
+    assert len(list((sensors / "ir").glob("*_thermal_ck.png"))) == 2  # 18 frames at 8.7 Hz
     clouds = sorted((sensors / "lid").glob("*.ply"))
-    assert len(clouds) == 3 and len(o3d.io.read_point_cloud(str(clouds[0])).points) > 20_000
+    cloud = read_cloud(clouds[0])
+    assert len(clouds) == 3 and len(cloud["points"]) > 20_000
+    assert {0, 2} <= set(np.unique(cloud["class"]).tolist())  # floor and racks, labelled
+    cal = read_calibration(sensors / "cam")
+    assert cal["type"] == "camera" and cal["resolution"] == [320, 240] and cal["K"].shape == (3, 3)
+    assert cal["world_from_sensor"][:3, 3].tolist() == [19, 11, 5] and cal["rate_hz"] == 10
+    assert read_calibration(sensors / "rf")["boresight"] == [1, 0, 0]
     rows = (sensors / "rf" / "reads.csv").read_text().splitlines()
     assert rows[0] == "t,delivered_t,tag,rssi_dbm,phase_rad" and any(",T-1," in row for row in rows[1:])
     m = json.loads((out / "metrics.json").read_text())
