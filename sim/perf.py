@@ -332,9 +332,11 @@ def run_perf(only: str | None = None, repeats: int = 5) -> dict:
 
 
 def cmd_perf(args) -> int:
-    """`whsim perf`: every figure (or `--only` one), as a table or `--json`."""
+    """`whsim perf`: every figure (or `--only` one), as a table or `--json`; `--scaling` the sweeps."""
     from sim.runner import UsageError
 
+    if args.scaling:
+        return _cmd_scaling(args)
     if args.only is not None and args.only not in FIGURES:
         from sim.scenario.suggest import did_you_mean
 
@@ -354,4 +356,24 @@ def cmd_perf(args) -> int:
                     print(f"{key}.{sub:<20} {v}")
             else:
                 print(f"{key:<28} {value}")
+    return 0
+
+
+def _cmd_scaling(args) -> int:
+    import sys
+
+    from sim.perf_scaling import run_scaling, table
+    from sim.runner import UsageError
+
+    if args.out.exists() and not args.out.is_dir():
+        raise UsageError(f"--out: {args.out} exists and is not a directory")
+    say = (
+        (lambda what: print(f"whsim: measuring {what}…", file=sys.stderr, flush=True))
+        if not args.json
+        else None
+    )
+    results = run_scaling(args.out, say)
+    print(json.dumps(results, indent=2) if args.json else "\n".join(table(results)))
+    if not args.json:
+        print(f"{args.out}/scaling.json, {args.out}/scaling.png")
     return 0
