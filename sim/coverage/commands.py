@@ -109,7 +109,7 @@ def cmd_coverage(args) -> int:
             f"coverage of '{scenario.name}' ({args.cell:g} m cells; "
             f"traffic of seeds {_range(seeds)}: {frames})"
         )
-        print("\n".join(_share_table([("", summary)])))
+        print("\n".join(_share_table([("share", summary)])))
         print(f"{out}/coverage.json, {out}/coverage.png")
     return 0
 
