@@ -5,7 +5,7 @@ just under the roof, aimed inwards and 45° either side of inwards, at floor poi
 heights away (pitches of about 45° and 27°). Ceiling: a grid under the roof, looking straight down or out
 along ±x and ±y at 45°. Rack ends: on each row's end uprights, looking down the aisle beside the row.
 Spinning LiDARs are not aimed; they go at 2, 3.5 and 5 m (a VLP-16's lowest beam is 15° below level, so
-a unit under a 9 m roof sees nothing within 30 m). RFID antennas hang at 2.5 m facing inwards or down the
+a unit under a 9 m roof sees no worker within 26 m). RFID antennas hang at 2.5 m facing inwards or down the
 aisle (ceiling: facing down). Break-beams span the mouths of aisles and the dock doors 0.3 m above the
 floor, under an AGV's deck.
 """
