@@ -42,8 +42,14 @@ def print_run_summary(scenario, m: dict, out: Path) -> None:
     )
     if m.get("sensors"):
         n = sum(v["readings"] for v in m["sensors"].values())
-        dropped = sum(v["dropped"] for v in m["sensors"].values())
-        print(f"  sensors {len(m['sensors'])}: {n} readings, {dropped} dropped by faults")
+        faulty = {
+            k: sum(v.get(k, 0) for v in m["sensors"].values())
+            for k in ("dropped", "delayed", "miscalibrated")
+        }
+        print(
+            f"  sensors {len(m['sensors'])}: {n} readings; by faults {faulty['dropped']} dropped, "
+            f"{faulty['delayed']} delayed, {faulty['miscalibrated']} with a wrong pose"
+        )
     if m.get("tracking"):
         tr = m["tracking"]
 

@@ -267,11 +267,25 @@ class LatencyFault(_Window):
 
 
 class MiscalibrationFault(_Window):
-    """Readings are simulated from the true pose and reported with a believed pose offset by these amounts."""
+    """Readings are simulated from the true pose and reported with a believed pose offset by these amounts:
+    a step of `offset_m` and `yaw_deg` at `start_s`, growing by the drift rates from then on (a mount that
+    creeps: a loosening bracket, thermal expansion)."""
 
     type: Literal["miscalibration"]
     offset_m: Vec3 = (0.0, 0.0, 0.0)
     yaw_deg: float = Field(default=0.0, ge=-180, le=180)
+    drift_m_per_s: Vec3 = Field(default=(0.0, 0.0, 0.0), description="offset added per second after start_s")
+    drift_deg_per_s: float = Field(
+        default=0.0, ge=-10, le=10, description="yaw added per second after start_s"
+    )
+
+    @model_validator(mode="after")
+    def _drift(self) -> MiscalibrationFault:
+        if any(abs(v) > 1.0 for v in self.drift_m_per_s):
+            raise ValueError(
+                f"drift_m_per_s {list(self.drift_m_per_s)}: each component must be within ±1 m/s"
+            )
+        return self
 
 
 Fault = Annotated[DropoutFault | LatencyFault | MiscalibrationFault, Field(discriminator="type")]

@@ -32,6 +32,8 @@ class SensorStats:
     type: str
     readings: int = 0  # measured and delivered (or still in flight)
     dropped: int = 0  # lost to a dropout fault
+    delayed: int = 0  # delivered late by a latency fault
+    miscalibrated: int = 0  # reported with a believed pose that is not the true one
 
 
 def _in_window(fault, t: float) -> bool:
@@ -80,11 +82,12 @@ class SensorSuite:
         pose = sensor.pose
         for f in self.faults[sensor.id]:
             if isinstance(f, MiscalibrationFault) and _in_window(f, t):
-                a = math.radians(f.yaw_deg)
+                since = t - f.start_s  # the drift grows from the fault's start
+                a = math.radians(f.yaw_deg + f.drift_deg_per_s * since)
                 rz = np.array([[math.cos(a), -math.sin(a), 0], [math.sin(a), math.cos(a), 0], [0, 0, 1]])
                 pose = pose.copy()
                 pose[:3, :3] = rz @ pose[:3, :3]
-                pose[:3, 3] = pose[:3, 3] + np.asarray(f.offset_m)
+                pose[:3, 3] = pose[:3, 3] + np.asarray(f.offset_m) + np.asarray(f.drift_m_per_s) * since
         return pose
 
     def _dropped(self, sensor_id: str, t: float) -> bool:
@@ -123,12 +126,16 @@ class SensorSuite:
                     self.stats[sensor.id].dropped += 1
                 continue
             t0 = time.perf_counter()
-            reading = sensor.measure(ctx, self.reported_pose(sensor, t))
+            pose = self.reported_pose(sensor, t)
+            reading = sensor.measure(ctx, pose)
             self.timer.add(f"sensor:{sensor.id}", time.perf_counter() - t0)
             if reading is None:
                 continue
-            self.stats[sensor.id].readings += 1
+            stats = self.stats[sensor.id]
+            stats.readings += 1
+            stats.miscalibrated += pose is not sensor.pose
             delay = self._latency(sensor.id, t)
+            stats.delayed += delay > 0
             if delay > 0:
                 reading = replace(reading, delivered_t=t + delay)
             heapq.heappush(self._in_flight, (reading.delivered_t, self._order, reading))
@@ -140,6 +147,12 @@ class SensorSuite:
 
     def summary(self) -> dict:
         return {
-            sid: {"type": s.type, "readings": s.readings, "dropped": s.dropped}
+            sid: {
+                "type": s.type,
+                "readings": s.readings,
+                "dropped": s.dropped,
+                "delayed": s.delayed,
+                "miscalibrated": s.miscalibrated,
+            }
             for sid, s in self.stats.items()
         }

@@ -246,7 +246,13 @@ def test_save_sensors_writes_images_clouds_and_reads(tmp_path):
     rows = (sensors / "rf" / "reads.csv").read_text().splitlines()
     assert rows[0] == "t,delivered_t,tag,rssi_dbm,phase_rad" and any(",T-1," in row for row in rows[1:])
     m = json.loads((out / "metrics.json").read_text())
-    assert m["sensors"]["cam"] == {"type": "camera", "readings": 21, "dropped": 0}
+    assert m["sensors"]["cam"] == {
+        "type": "camera",
+        "readings": 21,
+        "dropped": 0,
+        "delayed": 0,
+        "miscalibrated": 0,
+    }
     assert m["sensors"]["lid"]["readings"] == 21 and "sensor:lid" in m["timing"]
 
 

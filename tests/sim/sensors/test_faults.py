@@ -25,7 +25,13 @@ def test_dropout_window_loses_readings_and_counts_them():
     got = _deliveries(sim)
     ts = [round(r.t, 6) for _, r in got]
     assert ts == [round(0.1 * k, 6) for k in range(21) if not 0.5 <= 0.1 * k < 1.0 - 1e-9]
-    assert sim.sensors.summary()["l"] == {"type": "lidar", "readings": 16, "dropped": 5}
+    assert sim.sensors.summary()["l"] == {
+        "type": "lidar",
+        "readings": 16,
+        "dropped": 5,
+        "delayed": 0,
+        "miscalibrated": 0,
+    }
 
 
 def test_latency_delays_delivery_but_keeps_the_measurement_time():
@@ -60,3 +66,40 @@ def test_miscalibration_reports_the_believed_pose():
     expected = a.points_sensor.astype(float) @ rz.T + [5.3, 4.8, 1.0]
     assert np.abs(b.points - expected).max() < 1e-4
     assert np.allclose(b.pose[:3, 3], [5.3, 4.8, 1.0])
+
+
+def test_drift_grows_the_believed_pose_linearly_from_the_fault_start():
+    """0.02 m/s along x and 0.5°/s from t = 0.5 s: at t = 1.5 s the believed pose is 0.02 m and 0.5° off."""
+    fault = {
+        "sensor": "l",
+        "type": "miscalibration",
+        "start_s": 0.5,
+        "drift_m_per_s": [0.02, 0.0, 0.0],
+        "drift_deg_per_s": 0.5,
+    }
+    sim = sim_of(ROOM, [], [LIDAR], faults=[fault], duration=2.0)
+    poses = {round(r.t, 6): r.pose for _, r in _deliveries(sim)}
+    true_pose = poses[0.4]
+    for t in (0.5, 1.0, 1.5, 2.0):
+        since = t - 0.5
+        yaw = np.radians(0.5 * since)
+        rz = np.array([[np.cos(yaw), -np.sin(yaw), 0], [np.sin(yaw), np.cos(yaw), 0], [0, 0, 1]])
+        np.testing.assert_allclose(poses[t][:3, 3], true_pose[:3, 3] + [0.02 * since, 0, 0], atol=1e-12)
+        np.testing.assert_allclose(poses[t][:3, :3], rz @ true_pose[:3, :3], atol=1e-12)
+    counts = sim.sensors.summary()["l"]
+    assert counts["miscalibrated"] == 16 and counts["readings"] == 21  # 0.5 s … 2.0 s of 0 … 2.0 s
+
+
+def test_a_drift_faster_than_a_metre_a_second_is_refused_in_one_line():
+    import pytest
+    import yaml
+
+    from sim.loading import parse_scenario
+    from sim.scenario.loader import ScenarioError
+    from tests.conftest import scenario_dict
+
+    d = scenario_dict(faults=[{"sensor": "cam", "type": "miscalibration", "drift_m_per_s": [0, 2, 0]}])
+    with pytest.raises(ScenarioError) as e:
+        parse_scenario(yaml.safe_dump(d), "s.yaml")
+    (problem,) = e.value.problems
+    assert "faults[0]" in str(problem) and "within ±1 m/s" in str(problem)
