@@ -4,7 +4,7 @@ the result to the fuser; `tracks(t)` asks the fuser."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -89,6 +89,7 @@ class Pipeline:
         self.tag_class = ctx.tag_class
         self.reads_identities = any(FRONTENDS[n].identities for n in present)
         self.centring = Centring(scenario)
+        self.future_stamps = 0  # readings stamped after they arrived, taken as made on arrival
         self.segmented: list[tuple[object, np.ndarray]] = []  # (cloud, class per point) of the last step
 
     def process(self, step) -> list[Detection]:
@@ -98,7 +99,7 @@ class Pipeline:
         for name, fe in self.ticked:
             if fe.due(step.tick):
                 out += self._use(name, "", step.t, fe.process(step.truth))
-        for r in sorted(step.readings, key=lambda r: r.t):
+        for r in sorted(map(self._causal, step.readings), key=lambda r: r.t):
             entry = self.frontends.get(r.sensor_id)
             if entry is not None:
                 o = entry[1].process(r)
@@ -131,8 +132,17 @@ class Pipeline:
         """Tracks predicted to time t (tentative and confirmed)."""
         return self.fuser.tracks(t)
 
+    def _causal(self, r):
+        """A reading stamped after it arrived (a sensor clock running ahead) is taken as made when it
+        arrived: trusting the stamp would move every track into the future, and then every other sensor's
+        readings would be out of sequence and dropped (one camera 0.3 s ahead: 689 of them in 12 s)."""
+        if r.t <= r.delivered_t + 1e-9:
+            return r
+        self.future_stamps += 1
+        return replace(r, t=r.delivered_t)
+
     def stats(self) -> dict:
-        return self.fuser.stats()
+        return {**self.fuser.stats(), "future_stamps_clamped": self.future_stamps}
 
 
 def _rows(pm: PositionMeasurements) -> list[Detection]:

@@ -288,7 +288,29 @@ class MiscalibrationFault(_Window):
         return self
 
 
-Fault = Annotated[DropoutFault | LatencyFault | MiscalibrationFault, Field(discriminator="type")]
+class BurstDropoutFault(_Window):
+    """Readings lost in bursts, as a flaky link or a saturated switch loses frames: a two-state
+    (Gilbert–Elliott) channel that enters a burst with `p_enter` per reading and stays in it for
+    `mean_burst` readings on average (geometric), losing every reading of the burst."""
+
+    type: Literal["burst_dropout"]
+    p_enter: float = Field(default=0.05, gt=0, le=1, description="chance per reading that a burst starts")
+    mean_burst: float = Field(default=5.0, ge=1, le=10_000, description="mean readings lost per burst")
+
+
+class ClockFault(_Window):
+    """The sensor stamps its readings with a clock `offset_s` off the true time, plus a Gaussian `jitter_s`
+    per reading (an unsynchronised or drifting device clock); the readings still arrive when they are made."""
+
+    type: Literal["clock"]
+    offset_s: float = Field(default=0.0, ge=-1, le=1)
+    jitter_s: float = Field(default=0.0, ge=0, le=0.1)
+
+
+Fault = Annotated[
+    DropoutFault | LatencyFault | MiscalibrationFault | BurstDropoutFault | ClockFault,
+    Field(discriminator="type"),
+]
 
 
 class Scenario(Model):

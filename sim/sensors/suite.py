@@ -15,7 +15,14 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from sim.scenario.models import DropoutFault, LatencyFault, MiscalibrationFault, Scenario
+from sim.scenario.models import (
+    BurstDropoutFault,
+    ClockFault,
+    DropoutFault,
+    LatencyFault,
+    MiscalibrationFault,
+    Scenario,
+)
 from sim.sensor_kinds import SENSOR_KINDS, SiteFacts
 from sim.sensors.base import Sensor, TickContext
 from sim.sensors.geometry import actor_meshes, static_mesh
@@ -31,7 +38,8 @@ from sim.world.truth import TruthFrame
 class SensorStats:
     type: str
     readings: int = 0  # measured and delivered (or still in flight)
-    dropped: int = 0  # lost to a dropout fault
+    dropped: int = 0  # lost to a dropout or burst-dropout fault
+    restamped: int = 0  # stamped by a wrong clock
     delayed: int = 0  # delivered late by a latency fault
     miscalibrated: int = 0  # reported with a believed pose that is not the true one
 
@@ -70,6 +78,13 @@ class SensorSuite:
             self.sensors.append(sensor)
             (self.rated if kind.rated else self.beams).append(sensor)
         self.by_id = {s.id: s for s in self.sensors}
+        # Faults draw from their own generators (spawned after the sensors'), so adding a fault never
+        # changes a sensor's noise.
+        self.fault_rng = {
+            s.id: np.random.default_rng(ss)
+            for s, ss in zip(scenario.sensors, seed.spawn(len(scenario.sensors)), strict=True)
+        }
+        self._in_burst: dict[str, bool] = {s.id: False for s in self.sensors}
         self.faults = {s.id: [f for f in scenario.faults if f.sensor == s.id] for s in self.sensors}
         self.stats = {s.id: SensorStats(s.kind) for s in self.sensors}
         self._in_flight: list[tuple[float, int, Reading]] = []  # (delivery time, order, reading)
@@ -91,7 +106,26 @@ class SensorSuite:
         return pose
 
     def _dropped(self, sensor_id: str, t: float) -> bool:
-        return any(isinstance(f, DropoutFault) and _in_window(f, t) for f in self.faults[sensor_id])
+        if any(isinstance(f, DropoutFault) and _in_window(f, t) for f in self.faults[sensor_id]):
+            return True
+        for f in self.faults[sensor_id]:
+            if isinstance(f, BurstDropoutFault) and _in_window(f, t):
+                rng = self.fault_rng[sensor_id]
+                # Gilbert–Elliott: leave a burst with 1/mean_burst per reading, enter one with p_enter.
+                stay = self._in_burst[sensor_id] and rng.random() >= 1.0 / f.mean_burst
+                self._in_burst[sensor_id] = stay or (
+                    not self._in_burst[sensor_id] and rng.random() < f.p_enter
+                )
+                return self._in_burst[sensor_id]
+        return False
+
+    def _stamp(self, sensor_id: str, t: float) -> float | None:
+        """The time a wrong clock stamps on a reading made at t (None: no clock fault now)."""
+        for f in self.faults[sensor_id]:
+            if isinstance(f, ClockFault) and _in_window(f, t):
+                jitter = self.fault_rng[sensor_id].normal(0.0, f.jitter_s) if f.jitter_s > 0 else 0.0
+                return t + f.offset_s + jitter
+        return None
 
     def _latency(self, sensor_id: str, t: float) -> float:
         return sum(
@@ -138,6 +172,10 @@ class SensorSuite:
             stats.delayed += delay > 0
             if delay > 0:
                 reading = replace(reading, delivered_t=t + delay)
+            stamp = self._stamp(sensor.id, t)
+            if stamp is not None:
+                stats.restamped += 1
+                reading = replace(reading, t=stamp)
             heapq.heappush(self._in_flight, (reading.delivered_t, self._order, reading))
             self._order += 1
         out = []
@@ -153,6 +191,7 @@ class SensorSuite:
                 "dropped": s.dropped,
                 "delayed": s.delayed,
                 "miscalibrated": s.miscalibrated,
+                "restamped": s.restamped,
             }
             for sid, s in self.stats.items()
         }

@@ -252,6 +252,7 @@ def test_save_sensors_writes_images_clouds_and_reads(tmp_path):
         "dropped": 0,
         "delayed": 0,
         "miscalibrated": 0,
+        "restamped": 0,
     }
     assert m["sensors"]["lid"]["readings"] == 21 and "sensor:lid" in m["timing"]
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from tests.sim.sensors.conftest import sim_of
 
@@ -31,6 +32,7 @@ def test_dropout_window_loses_readings_and_counts_them():
         "dropped": 5,
         "delayed": 0,
         "miscalibrated": 0,
+        "restamped": 0,
     }
 
 
@@ -103,3 +105,49 @@ def test_a_drift_faster_than_a_metre_a_second_is_refused_in_one_line():
         parse_scenario(yaml.safe_dump(d), "s.yaml")
     (problem,) = e.value.problems
     assert "faults[0]" in str(problem) and "within ±1 m/s" in str(problem)
+
+
+def test_burst_dropout_is_a_gilbert_elliott_channel():
+    """Stationary loss p / (p + 1/mean_burst) and bursts of mean_burst readings (geometric), fixed seed."""
+    p, mean_burst = 0.05, 6.0
+    fault = {"sensor": "l", "type": "burst_dropout", "p_enter": p, "mean_burst": mean_burst}
+    sim = sim_of(ROOM, [], [LIDAR], faults=[fault], duration=0.1)
+    sim.reset()
+    lost = np.array([sim.sensors._dropped("l", 0.0) for _ in range(40_000)])
+    q = 1 / mean_burst
+    assert abs(lost.mean() - p / (p + q)) < 0.02  # 0.231; the estimate's σ ≈ 0.006 with these bursts
+    edges = np.flatnonzero(np.diff(np.r_[0, lost.astype(int), 0]))
+    bursts = edges[1::2] - edges[::2]
+    assert abs(bursts.mean() - mean_burst) < 0.5 and len(bursts) > 1000
+
+
+def test_a_clock_fault_restamps_readings_and_a_run_takes_future_stamps_at_arrival(tmp_path):
+    fault = {"sensor": "l", "type": "clock", "offset_s": 0.3, "start_s": 0.5}
+    sim = sim_of(ROOM, [], [LIDAR], faults=[fault], duration=1.0)
+    got = _deliveries(sim)
+    for arrived, r in got:
+        assert r.t == pytest.approx(arrived + (0.3 if arrived >= 0.5 - 1e-9 else 0.0))
+    assert sim.sensors.summary()["l"]["restamped"] == 6
+    jitter = {"sensor": "l", "type": "clock", "jitter_s": 0.02}
+    stamps = [
+        r.t - arrived for arrived, r in _deliveries(sim_of(ROOM, [], [LIDAR], faults=[jitter], duration=20.0))
+    ]
+    assert abs(np.std(stamps) - 0.02) < 0.003 and abs(np.mean(stamps)) < 0.003  # 201 readings
+
+
+def test_future_stamps_are_clamped_so_other_sensors_are_not_dropped(tmp_path):
+    import io
+    import json
+
+    import yaml
+
+    from sim.loading import parse_scenario
+    from sim.runner import run_scenario
+    from tests.conftest import scenario_dict, with_lidar
+
+    d = with_lidar(scenario_dict(duration_s=3, pipeline={"strategy": "central"}))
+    d["faults"] = [{"sensor": "cam", "type": "clock", "offset_s": 0.3}]
+    run_scenario(parse_scenario(yaml.safe_dump(d)), tmp_path / "r", plots=False, log=io.StringIO())
+    m = json.loads((tmp_path / "r" / "metrics.json").read_text())
+    assert m["pipeline"]["future_stamps_clamped"] == m["sensors"]["cam"]["restamped"] == 31
+    assert m["pipeline"]["out_of_sequence_dropped"] == 0
