@@ -151,3 +151,31 @@ def test_future_stamps_are_clamped_so_other_sensors_are_not_dropped(tmp_path):
     m = json.loads((tmp_path / "r" / "metrics.json").read_text())
     assert m["pipeline"]["future_stamps_clamped"] == m["sensors"]["cam"]["restamped"] == 31
     assert m["pipeline"]["out_of_sequence_dropped"] == 0
+
+
+def test_every_fault_type_is_shaded_in_the_metrics_figure(tmp_path, monkeypatch):
+    import io
+
+    import matplotlib.axes
+    import yaml
+
+    from sim.loading import parse_scenario
+    from sim.runner import run_scenario
+    from tests.conftest import scenario_dict
+
+    spans = []
+    real = matplotlib.axes.Axes.axvspan
+    monkeypatch.setattr(
+        matplotlib.axes.Axes, "axvspan", lambda ax, *a, **k: spans.append(k.get("label")) or real(ax, *a, **k)
+    )
+    kinds = ["dropout", "burst_dropout", "latency", "miscalibration", "clock"]
+    d = scenario_dict(duration_s=2, pipeline={"strategy": "central"})
+    d["faults"] = [
+        {"sensor": "cam", "type": k, "start_s": 0.2 * i, "end_s": 0.2 * i + 0.1}
+        | ({"latency_s": 0.1} if k == "latency" else {})
+        for i, k in enumerate(kinds)
+    ]
+    run_scenario(parse_scenario(yaml.safe_dump(d)), tmp_path / "r", log=io.StringIO())
+    labels = [s for s in spans if s]
+    assert labels == [f"{k.replace('_', ' ')}: cam" for k in kinds]  # one legend entry each
+    assert (tmp_path / "r" / "plots" / "metrics.png").stat().st_size > 20_000
