@@ -19,6 +19,12 @@ from sim.sensor_kinds import SENSOR_KINDS
 from sim.world.layout import StaticWorld
 
 CLASS_COLOURS = {"forklift": "tab:orange", "agv": "tab:blue", "worker": "tab:green"}
+# Actor colours: tab10 without its red (dock doors and identity switches are red) and its grey (tracks
+# that follow no actor are grey), then four more dark ones, so twelve actors never share a colour.
+_ACTOR_COLOURS = "tab:blue tab:orange tab:green tab:purple tab:brown tab:pink tab:olive tab:cyan navy"
+ACTOR_PALETTE = tuple(
+    matplotlib.colors.to_rgba(c) for c in (_ACTOR_COLOURS + " darkgoldenrod teal black").split()
+)
 
 
 MAX_LEGEND_ENTRIES = 40
@@ -170,8 +176,7 @@ def plot_trajectories(
     draw_fields_of_view(ax, scenario)
     draw_sensors(ax, scenario)
     per_actor = tracks is not None  # with tracks, each actor gets its own colour and its tracks share it
-    palette = plt.get_cmap("tab10")
-    actor_colour = {a: palette(k % 10) for k, a in enumerate(truth)}
+    actor_colour = {a: ACTOR_PALETTE[k % len(ACTOR_PALETTE)] for k, a in enumerate(truth)}
     kinds_done = set()
     for actor_id, tr in truth.items():
         colour = actor_colour[actor_id] if per_actor else CLASS_COLOURS[tr["kind"]]

@@ -413,3 +413,12 @@ def test_plot_on_damaged_run_files_exits_2_with_one_line(tmp_path, scenario_file
         r = damaged(name, damage)
         assert r.returncode == 2, (name, r.stderr)
         assert len(r.stderr.strip().splitlines()) == 1 and "Traceback" not in r.stderr, (name, r.stderr)
+
+
+def test_actor_colours_are_never_the_red_of_docks_and_switches_or_the_grey_of_unmatched_tracks():
+    from matplotlib.colors import to_rgba
+
+    from sim.plots.trajectories import ACTOR_PALETTE
+
+    reserved = {to_rgba(c) for c in ("tab:red", "tab:gray", "#d62728", "red", "grey")}
+    assert len(set(ACTOR_PALETTE)) == 12 and not reserved & set(ACTOR_PALETTE)
