@@ -15,13 +15,13 @@ from pathlib import Path
 
 from sim.bench.results import read_results
 from sim.bench.stats import mean_ci
+from sim.bench.summary import fmt_interval
 from sim.coverage.site_coverage import POSITION_KINDS, site_coverage
 from sim.loading import load_scenario
 
 
 def _fmt(values) -> str:
-    m, lo, hi = mean_ci(values)
-    return f"{m:.3f} [{lo:.3f}, {hi:.3f}]"
+    return fmt_interval(*mean_ci(values))
 
 
 def main() -> None:

@@ -39,7 +39,8 @@ def seed_values(rows, scenario, strategy, column) -> dict[int, float]:
     return out
 
 
-def _fmt(m, lo, hi, digits):
+def fmt_interval(m, lo, hi, digits: int = 3) -> str:
+    """A mean and its interval: '0.624 [0.586, 0.663]'; the mean alone without bounds, '—' without it."""
     if math.isnan(m):
         return "—"
     if math.isnan(lo):
@@ -114,7 +115,7 @@ def _headline_table(rows, sc: str, strategies: list[str]) -> list[str]:
         cells = []
         for c, _, _ in HEADLINE:
             digits = 2 if c in ("gospa", "runtime_s") else 3
-            text = _fmt(*stats_[s][c], digits)
+            text = fmt_interval(*stats_[s][c], digits)
             cells.append(f"**{text}**" if best.get(c) == s else text)
         name = f"{s} (idealised)" if s in IDEALISED else s
         lines.append(f"| {name} | {n_ok} | " + " | ".join(cells) + " |")
@@ -161,7 +162,7 @@ def _bev_table(rows, sc: str, strategies: list[str]) -> list[str]:
         return []
     lines = ["", "BEV map IoU against the rasterised truth (the same evidence segmented two ways):", ""]
     lines += ["| strategy | graph cut | threshold |", "|---|---|---|"]
-    return lines + [f"| {s} | {_fmt(*g, 3)} | {_fmt(*t, 3)} |" for s, g, t in bev]
+    return lines + [f"| {s} | {fmt_interval(*g, 3)} | {fmt_interval(*t, 3)} |" for s, g, t in bev]
 
 
 def write_summary(path: Path, rows, scenarios, strategies, seeds, duration_s=None) -> None:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 from pathlib import Path
+
+from sim.progress import progress_bar
 
 MOUNT_CHOICES = ("walls", "ceiling", "rack-ends")
 DEFAULT_TRAFFIC_SEED = 11  # placement tunes on seeds ≥ 11; tracking figures are reported on seeds 1–5
@@ -44,14 +45,6 @@ def add_parsers(sub, common, seed_type) -> None:
     p.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="processes for --verify")
     p.add_argument("--overwrite", action="store_true", help="replace an existing --out file")
     p.add_argument("--quiet", action="store_true", help="no progress bar or summary")
-
-
-def _bar(args, total: int, unit: str):
-    if args.quiet or not sys.stderr.isatty():
-        return None
-    from tqdm import tqdm
-
-    return tqdm(total=total, unit=unit, file=sys.stderr, dynamic_ncols=True, leave=False)
 
 
 def _share_table(columns: list[tuple[str, dict]]) -> list[str]:
@@ -209,7 +202,7 @@ def cmd_place(args) -> int:
     budget = parse_budget(args.budget, scenario)
     seeds = list(range(args.first_traffic_seed, args.first_traffic_seed + args.traffic_seeds))
     static, before = site_coverage(scenario, seeds, args.cell)
-    bar = _bar(args, 0, "pose")
+    bar = progress_bar(args, 0, "pose")
 
     def progress(stage: str, done: int, total: int) -> None:
         if bar is not None:

@@ -45,8 +45,9 @@ def _look_arrows(ax, scenario: Scenario) -> None:
         )
 
 
-def draw_coverage(ax, title: str, scenario: Scenario, static: StaticWorld, cov: SiteCoverage) -> None:
-    """k-coverage of the least-seen class on each free cell, the traffic's footprint, the sensors."""
+def draw_coverage(ax, title: str, scenario: Scenario, static: StaticWorld, cov: SiteCoverage):
+    """k-coverage of the least-seen class on each free cell, the traffic's footprint, the sensors; returns
+    the image, for the colour bar."""
     draw_layout(ax, scenario, static)
     k = cov.count().min(axis=0).astype(float)
     k[~cov.floor.free] = np.nan

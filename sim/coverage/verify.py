@@ -6,10 +6,8 @@ import shutil
 import sys
 from pathlib import Path
 
-import numpy as np
-
 from sim.bench.stats import mean_ci
-from sim.bench.summary import seed_values
+from sim.bench.summary import fmt_interval, seed_values
 from sim.bench.sweep import run_sweep
 
 VERIFY_METRICS = (
@@ -26,8 +24,8 @@ def verify_dir(out: Path) -> Path:
 
 
 def _fmt(m: float, lo: float, hi: float, sign: bool = False) -> str:
-    head = f"{m:+.3f}" if sign else f"{m:.3f}"
-    return head if np.isnan(lo) else f"{head} [{lo:.3f}, {hi:.3f}]"
+    text = fmt_interval(m, lo, hi)
+    return "+" + text if sign and m >= 0 else text
 
 
 def comparison_lines(rows: list[dict], before: str, after: str, strategy: str) -> list[str]:

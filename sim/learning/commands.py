@@ -8,6 +8,8 @@ import time
 import zipfile
 from pathlib import Path
 
+from sim.progress import progress_bar
+
 MODELS = ("pointnet", "cnn3d")
 
 
@@ -35,14 +37,6 @@ def add_parsers(sub, common, seed_type) -> None:
     t.add_argument("--device", choices=("cpu", "cuda"), default="cpu")
     t.add_argument("--seed", type=seed_type, default=0, help="seed of the sampling and the initial weights")
     t.add_argument("--quiet", action="store_true", help="no progress bar")
-
-
-def progress_bar(args, total: int, unit: str):
-    if args.quiet or not sys.stderr.isatty():
-        return None
-    from tqdm import tqdm
-
-    return tqdm(total=total, unit=unit, file=sys.stderr, dynamic_ncols=True, leave=False)
 
 
 def check_dataset_args(args) -> int:

@@ -34,20 +34,12 @@ from sim.sensors.readings import CameraFrame, PointCloud, Reading, ThermalFrame
 KELVIN = 273.15
 
 
-def _png16(path: Path, image: np.ndarray) -> None:
-    """A single-channel 16-bit PNG (Pillow, which matplotlib installs)."""
+def _png(path: Path, image: np.ndarray, dtype) -> None:
+    """A PNG by Pillow (which matplotlib installs): (h, w, 3) uint8 as RGB, (h, w) uint16 as 16-bit grey."""
     from PIL import Image
 
     buf = io.BytesIO()
-    Image.fromarray(np.ascontiguousarray(image, dtype=np.uint16)).save(buf, format="PNG")
-    atomic_write_bytes(path, buf.getvalue())
-
-
-def _png_rgb(path: Path, image: np.ndarray) -> None:
-    from PIL import Image
-
-    buf = io.BytesIO()
-    Image.fromarray(np.ascontiguousarray(image, dtype=np.uint8), mode="RGB").save(buf, format="PNG")
+    Image.fromarray(np.ascontiguousarray(image, dtype=dtype)).save(buf, format="PNG")
     atomic_write_bytes(path, buf.getvalue())
 
 
@@ -109,13 +101,14 @@ BEAM_CSV = CsvFormat("t,delivered_t,blocked\n", lambda r: f"{r.t:.3f},{r.deliver
 
 
 def save_camera(folder: Path, stem: str, r: CameraFrame) -> None:
-    _png_rgb(folder / f"{stem}_rgb.png", r.rgb)
+    _png(folder / f"{stem}_rgb.png", r.rgb, np.uint8)
     mm = np.where(np.isfinite(r.truth_depth), np.rint(r.truth_depth * 1000.0), 0)
-    _png16(folder / f"{stem}_depth_truth_mm.png", np.where(mm <= 65535, mm, 0))
+    _png(folder / f"{stem}_depth_truth_mm.png", np.where(mm <= 65535, mm, 0), np.uint16)
 
 
 def save_thermal(folder: Path, stem: str, r: ThermalFrame) -> None:
-    _png16(folder / f"{stem}_thermal_ck.png", np.clip(np.rint((r.temperature_c + KELVIN) * 100.0), 0, 65535))
+    ck = np.clip(np.rint((r.temperature_c + KELVIN) * 100.0), 0, 65535)
+    _png(folder / f"{stem}_thermal_ck.png", ck, np.uint16)
 
 
 def save_cloud(folder: Path, stem: str, r: PointCloud) -> None:
