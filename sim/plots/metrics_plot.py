@@ -23,6 +23,8 @@ FAULT_STYLE = {
     "latency": ("tab:blue", None),
     "miscalibration": ("tab:red", None),
     "clock": ("tab:purple", "\\\\"),
+    "multipath": ("tab:olive", "xx"),
+    "hot_spot": ("tab:orange", ".."),
 }
 
 

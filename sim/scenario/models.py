@@ -307,8 +307,40 @@ class ClockFault(_Window):
     jitter_s: float = Field(default=0.0, ge=0, le=0.1)
 
 
+class MultipathFault(_Window):
+    """RFID multipath (an RFID reader only): reflections off moving metal — forklift masts, roller doors —
+    add paths that come and go. In bursts (the same two-state channel as `burst_dropout`) every read's RSSI
+    jumps by N(0, `rssi_jump_db`²) dB, and the reader reads on average `ghost_reads` tags per round that
+    its direct path could not power: unread tags within `ghost_range_m`, barely powered through a
+    reflection (weak RSSI, phase unrelated to their distance)."""
+
+    type: Literal["multipath"]
+    p_enter: float = Field(default=0.05, gt=0, le=1, description="chance per round that a burst starts")
+    mean_burst: float = Field(default=5.0, ge=1, le=10_000, description="mean rounds a burst lasts")
+    rssi_jump_db: float = Field(default=6.0, ge=0, le=30, description="σ of the extra fading of each read")
+    ghost_reads: float = Field(default=1.0, ge=0, le=100, description="mean ghost reads per round in a burst")
+    ghost_range_m: float = Field(default=15.0, gt=0, le=100, description="ghosts are tags this close")
+
+
+class HotSpotFault(_Window):
+    """A heat source the site map does not know, in this thermal camera's view (a thermal camera only): a
+    charger parked somewhere new, a radiator switched on, a patch of sun through a skylight. A disc on the
+    floor at a 2-D `position`, or a ball at a 3-D one, at `temperature_c` within `radius_m`."""
+
+    type: Literal["hot_spot"]
+    position: Vec2 | Vec3
+    temperature_c: float = Field(default=45.0, ge=-50, le=1000)
+    radius_m: float = Field(default=0.6, gt=0, le=20)
+
+
 Fault = Annotated[
-    DropoutFault | LatencyFault | MiscalibrationFault | BurstDropoutFault | ClockFault,
+    DropoutFault
+    | LatencyFault
+    | MiscalibrationFault
+    | BurstDropoutFault
+    | ClockFault
+    | MultipathFault
+    | HotSpotFault,
     Field(discriminator="type"),
 ]
 

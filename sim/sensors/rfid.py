@@ -17,6 +17,7 @@ Phase is 4πd/λ mod 2π plus noise. A reader fires `rate_hz` inventory rounds a
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import numpy as np
 from scipy.special import ndtr
@@ -110,23 +111,22 @@ class RfidReader(Sensor):
         p, _ = self.mean_tag_power_dbm(tag_pos, racks_crossed)
         return ndtr((p - TAG_SENSITIVITY_DBM) / SHADOWING_DB)
 
+    def _actor_tags(self, truth) -> tuple[list[str], np.ndarray]:
+        """The tags the actors carry now and where (n, 3), at `TAG_HEIGHT_M`."""
+        rows = [(k, tag) for k, tags in enumerate(truth.tags) for tag in tags] if len(truth) else []
+        ks = np.array([k for k, _ in rows], dtype=np.int64)
+        if not rows:
+            return [], np.zeros((0, 3))
+        return [tag for _, tag in rows], np.column_stack([truth.xyz[ks, :2], np.full(len(ks), TAG_HEIGHT_M)])
+
     def measure(self, ctx: TickContext, reported_pose: np.ndarray) -> RfidReads:
-        truth = ctx.truth
-        ids, pos, n_racks = list(self.pallet_ids), [self.pallet_pos], [self._pallet_racks]
-        if len(truth):
-            rows = [(k, tag) for k, tags in enumerate(truth.tags) for tag in tags]
-            if rows:
-                ks = np.array([k for k, _ in rows])
-                p = np.column_stack([truth.xyz[ks, :2], np.full(len(ks), TAG_HEIGHT_M)])
-                ids += [tag for _, tag in rows]
-                pos.append(p)
-                n_racks.append(
-                    segments_cross_rects(
-                        np.broadcast_to(self.position[:2], (len(p), 2)), p[:, :2], self.racks
-                    )
-                )
-        pos_all = np.vstack(pos)
-        racks_all = np.concatenate(n_racks)
+        actor_ids, actor_pos = self._actor_tags(ctx.truth)
+        ids = list(self.pallet_ids) + actor_ids
+        pos_all = np.vstack([self.pallet_pos, actor_pos])
+        actor_racks = segments_cross_rects(
+            np.broadcast_to(self.position[:2], (len(actor_pos), 2)), actor_pos[:, :2], self.racks
+        )
+        racks_all = np.concatenate([self._pallet_racks, actor_racks])
         mean_p, d = self.mean_tag_power_dbm(pos_all, racks_all)
         shadow = self.rng.standard_normal(len(d)) * SHADOWING_DB
         powered = np.flatnonzero(mean_p + shadow >= TAG_SENSITIVITY_DBM)
@@ -153,3 +153,28 @@ class RfidReader(Sensor):
             np.mod(phase, 2 * math.pi),
             d[powered],
         )
+
+    def multipath(
+        self, reads: RfidReads, truth, rng: np.random.Generator, jump_db: float, ghosts: float, range_m: float
+    ) -> tuple[RfidReads, int]:
+        """The round as a multipath burst leaves it: each read's RSSI faded by N(0, jump_db²) more, and
+        Poisson(ghosts) unread tags within range_m read through a reflection — barely powered (forward
+        power an exponential 3 dB above the tag's sensitivity), phase unrelated to distance. Returns the
+        reads and how many are ghosts."""
+        actor_ids, actor_pos = self._actor_tags(truth)
+        ids = np.array(list(self.pallet_ids) + actor_ids, dtype=object)
+        d = np.linalg.norm(np.vstack([self.pallet_pos, actor_pos]) - self.position, axis=1)
+        unread = np.flatnonzero((d <= range_m) & ~np.isin(ids, list(reads.tags)))
+        n = min(int(rng.poisson(ghosts)), len(unread))
+        pick = np.sort(rng.choice(unread, size=n, replace=False)) if n else np.zeros(0, np.int64)
+        tag_power = TAG_SENSITIVITY_DBM + rng.exponential(3.0, n)
+        ghost_rssi = 2 * tag_power - self.tx_dbm - MODULATION_LOSS_DB
+        rssi = reads.rssi_dbm + rng.standard_normal(len(reads.tags)) * jump_db
+        out = replace(
+            reads,
+            tags=reads.tags + tuple(ids[pick]),
+            rssi_dbm=np.concatenate([rssi, ghost_rssi]),
+            phase_rad=np.concatenate([reads.phase_rad, rng.uniform(0, 2 * math.pi, n)]),
+            truth_distance_m=np.concatenate([reads.truth_distance_m, d[pick]]),
+        )
+        return out, n

@@ -1,9 +1,11 @@
 """All sensors of a scenario: builds them, fires the due ones each tick, applies faults, delivers readings.
 
-Faults (SPEC §4): a `dropout` window loses every reading inside it (counted); `latency` delivers readings
-`latency_s` after they were measured (`t` stays the measurement time, `delivered_t` says when it arrived);
-`miscalibration` simulates from the true pose and reports the believed pose, offset by `offset_m` and
-rotated by `yaw_deg` about the vertical.
+Faults, each counted per sensor: a `dropout` window loses every reading inside it; `burst_dropout` loses
+them in Gilbert–Elliott bursts; `latency` delivers readings `latency_s` after they were measured (`t`
+stays the measurement time, `delivered_t` says when it arrived); `miscalibration` simulates from the true
+pose and reports a believed pose offset (and drifting) from it; `clock` stamps readings with a wrong
+time; `multipath` (RFID) fades reads and adds ghost reads in bursts; `hot_spot` (thermal) shows a heat
+source the site map does not know.
 """
 
 from __future__ import annotations
@@ -19,8 +21,10 @@ from sim.scenario.models import (
     BurstDropoutFault,
     ClockFault,
     DropoutFault,
+    HotSpotFault,
     LatencyFault,
     MiscalibrationFault,
+    MultipathFault,
     Scenario,
 )
 from sim.sensor_kinds import SENSOR_KINDS, SiteFacts
@@ -42,6 +46,9 @@ class SensorStats:
     restamped: int = 0  # stamped by a wrong clock
     delayed: int = 0  # delivered late by a latency fault
     miscalibrated: int = 0  # reported with a believed pose that is not the true one
+    ghost_reads: int = 0  # RFID: tags read through a multipath reflection
+    multipath_rounds: int = 0  # RFID: inventory rounds inside a multipath burst
+    hot_spot_frames: int = 0  # thermal: frames showing a heat source the site map does not know
 
 
 def _in_window(fault, t: float) -> bool:
@@ -84,7 +91,7 @@ class SensorSuite:
             s.id: np.random.default_rng(ss)
             for s, ss in zip(scenario.sensors, seed.spawn(len(scenario.sensors)), strict=True)
         }
-        self._in_burst: dict[str, bool] = {s.id: False for s in self.sensors}
+        self._in_burst: dict[tuple[str, int], bool] = {}  # (sensor id, fault index) → in a burst now
         self.faults = {s.id: [f for f in scenario.faults if f.sensor == s.id] for s in self.sensors}
         self.stats = {s.id: SensorStats(s.kind) for s in self.sensors}
         self._in_flight: list[tuple[float, int, Reading]] = []  # (delivery time, order, reading)
@@ -105,19 +112,36 @@ class SensorSuite:
                 pose[:3, 3] = pose[:3, 3] + np.asarray(f.offset_m) + np.asarray(f.drift_m_per_s) * since
         return pose
 
+    def _burst(self, sensor_id: str, k: int, f: BurstDropoutFault | MultipathFault) -> bool:
+        """One reading's step of fault k's two-state (Gilbert–Elliott) channel: leave a burst with
+        1/mean_burst per reading, enter one with p_enter; True while in a burst."""
+        rng, key = self.fault_rng[sensor_id], (sensor_id, k)
+        was = self._in_burst.get(key, False)
+        stay = was and rng.random() >= 1.0 / f.mean_burst
+        self._in_burst[key] = now = stay or (not was and rng.random() < f.p_enter)
+        return now
+
     def _dropped(self, sensor_id: str, t: float) -> bool:
         if any(isinstance(f, DropoutFault) and _in_window(f, t) for f in self.faults[sensor_id]):
             return True
-        for f in self.faults[sensor_id]:
+        for k, f in enumerate(self.faults[sensor_id]):
             if isinstance(f, BurstDropoutFault) and _in_window(f, t):
-                rng = self.fault_rng[sensor_id]
-                # Gilbert–Elliott: leave a burst with 1/mean_burst per reading, enter one with p_enter.
-                stay = self._in_burst[sensor_id] and rng.random() >= 1.0 / f.mean_burst
-                self._in_burst[sensor_id] = stay or (
-                    not self._in_burst[sensor_id] and rng.random() < f.p_enter
-                )
-                return self._in_burst[sensor_id]
+                return self._burst(sensor_id, k, f)
         return False
+
+    def _multipath(self, sensor: Sensor, reading: Reading, ctx: TickContext) -> Reading:
+        for k, f in enumerate(self.faults[sensor.id]):
+            if isinstance(f, MultipathFault) and _in_window(f, reading.t) and self._burst(sensor.id, k, f):
+                rng = self.fault_rng[sensor.id]
+                reading, ghosts = sensor.multipath(
+                    reading, ctx.truth, rng, f.rssi_jump_db, f.ghost_reads, f.ghost_range_m
+                )
+                self.stats[sensor.id].multipath_rounds += 1
+                self.stats[sensor.id].ghost_reads += ghosts
+        return reading
+
+    def _unmapped_heat(self, sensor_id: str, t: float) -> tuple[HotSpotFault, ...]:
+        return tuple(f for f in self.faults[sensor_id] if isinstance(f, HotSpotFault) and _in_window(f, t))
 
     def _stamp(self, sensor_id: str, t: float) -> float | None:
         """The time a wrong clock stamps on a reading made at t (None: no clock fault now)."""
@@ -161,11 +185,16 @@ class SensorSuite:
                 continue
             t0 = time.perf_counter()
             pose = self.reported_pose(sensor, t)
+            stats = self.stats[sensor.id]
+            if sensor.kind == "thermal":
+                sensor.unmapped_heat = self._unmapped_heat(sensor.id, t)
+                stats.hot_spot_frames += bool(sensor.unmapped_heat)
             reading = sensor.measure(ctx, pose)
+            if sensor.kind == "rfid":
+                reading = self._multipath(sensor, reading, ctx)
             self.timer.add(f"sensor:{sensor.id}", time.perf_counter() - t0)
             if reading is None:
                 continue
-            stats = self.stats[sensor.id]
             stats.readings += 1
             stats.miscalibrated += pose is not sensor.pose
             delay = self._latency(sensor.id, t)
@@ -184,8 +213,10 @@ class SensorSuite:
         return tuple(out)
 
     def summary(self) -> dict:
-        return {
-            sid: {
+        """Per sensor: readings and what each fault did to them (the kind-specific counts for their kind)."""
+        out = {}
+        for sid, s in self.stats.items():
+            out[sid] = {
                 "type": s.type,
                 "readings": s.readings,
                 "dropped": s.dropped,
@@ -193,5 +224,8 @@ class SensorSuite:
                 "miscalibrated": s.miscalibrated,
                 "restamped": s.restamped,
             }
-            for sid, s in self.stats.items()
-        }
+            if s.type == "rfid":
+                out[sid] |= {"multipath_rounds": s.multipath_rounds, "ghost_reads": s.ghost_reads}
+            if s.type == "thermal":
+                out[sid]["hot_spot_frames"] = s.hot_spot_frames
+        return out

@@ -47,15 +47,25 @@ class ThermalCamera(Sensor):
         self.ambient = ambient_c
         self.offset = float(rng.uniform(-ABSOLUTE_ACCURACY_C, ABSOLUTE_ACCURACY_C))
         self.heat = heat
+        # Heat sources in view that the layout does not list (a `hot_spot` fault), set by the suite
+        # before each frame; the empty building's temperatures are cached per set of them.
+        self.unmapped_heat: tuple[HeatSource, ...] = ()
+        self._static_temp: dict[tuple[HeatSource, ...], np.ndarray] = {}
 
     def prepare(self, static: StaticScene) -> None:
-        self.static_hits = h = static.cast(o3d.core.Tensor(self.grid.rays))
-        self._static_temp = static_temperature(h, self.grid.rays, self.heat, self.ambient)
+        self.static_hits = static.cast(o3d.core.Tensor(self.grid.rays))
+
+    def _empty_building(self) -> np.ndarray:
+        key = self.unmapped_heat
+        if key not in self._static_temp:
+            heat = [*self.heat, *key]
+            self._static_temp[key] = static_temperature(self.static_hits, self.grid.rays, heat, self.ambient)
+        return self._static_temp[key]
 
     def measure(self, ctx: TickContext, reported_pose: np.ndarray) -> ThermalFrame:
         w, h = self.model.width, self.model.height
         hits, changed = ctx.cast(self.grid, self.static_hits)
-        temp = self._static_temp.copy()
+        temp = self._empty_building().copy()
         if changed.size:  # pixels now seeing an actor show its surface temperature
             temp[changed] = ctx.actor_temperature[hits.instance[changed] - ACTOR_INSTANCE_BASE]
         temp += self.offset + self.rng.standard_normal(len(temp), dtype=np.float32) * self.netd

@@ -273,6 +273,10 @@ def _sensors(sc: Scenario) -> tuple[list[Issue], dict[str, int]]:
     return issues, ids
 
 
+# Faults that only make sense for one kind of sensor.
+FAULT_SENSOR_KIND = {"multipath": "rfid", "hot_spot": "thermal"}
+
+
 def _faults(sc: Scenario, sensor_ids: dict[str, int]) -> list[Issue]:
     issues: list[Issue] = []
     for i, f in enumerate(sc.faults):
@@ -280,6 +284,13 @@ def _faults(sc: Scenario, sensor_ids: dict[str, int]) -> list[Issue]:
             hint = did_you_mean(f.sensor, sensor_ids)
             why = f"no sensor '{f.sensor}'{hint} (sensors: {', '.join(sensor_ids) or 'none'})"
             issues.append((("faults", i, "sensor"), why))
+            continue
+        kind = sc.sensors[sensor_ids[f.sensor]].type
+        if f.type in FAULT_SENSOR_KIND and kind != FAULT_SENSOR_KIND[f.type]:
+            why = f"a {f.type} fault needs a {FAULT_SENSOR_KIND[f.type]} sensor; '{f.sensor}' is a {kind}"
+            issues.append((("faults", i, "type"), why))
+        if f.type == "hot_spot" and not _inside(sc, f.position):
+            issues.append((("faults", i, "position"), f"{_fmt(f.position)} is outside the building"))
     return issues
 
 

@@ -168,14 +168,204 @@ def test_every_fault_type_is_shaded_in_the_metrics_figure(tmp_path, monkeypatch)
     monkeypatch.setattr(
         matplotlib.axes.Axes, "axvspan", lambda ax, *a, **k: spans.append(k.get("label")) or real(ax, *a, **k)
     )
-    kinds = ["dropout", "burst_dropout", "latency", "miscalibration", "clock"]
+    kinds = ["dropout", "burst_dropout", "latency", "miscalibration", "clock", "multipath", "hot_spot"]
+    sensor = {"multipath": "rf", "hot_spot": "ir"}
+    extra = {"latency": {"latency_s": 0.1}, "hot_spot": {"position": [12, 6]}}
     d = scenario_dict(duration_s=2, pipeline={"strategy": "central"})
+    d["sensors"] += [
+        {"id": "rf", "type": "rfid", "position": [1, 5.3, 1.5], "boresight": [1, 0, 0]},
+        {"id": "ir", "type": "thermal", "position": [19, 1, 4], "look_at": [10, 6, 0]},
+    ]
     d["faults"] = [
-        {"sensor": "cam", "type": k, "start_s": 0.2 * i, "end_s": 0.2 * i + 0.1}
-        | ({"latency_s": 0.1} if k == "latency" else {})
+        {"sensor": sensor.get(k, "cam"), "type": k, "start_s": 0.2 * i, "end_s": 0.2 * i + 0.1}
+        | extra.get(k, {})
         for i, k in enumerate(kinds)
     ]
     run_scenario(parse_scenario(yaml.safe_dump(d)), tmp_path / "r", log=io.StringIO())
     labels = [s for s in spans if s]
-    assert labels == [f"{k.replace('_', ' ')}: cam" for k in kinds]  # one legend entry each
+    # One legend entry each, in the fault's own style.
+    assert labels == [f"{k.replace('_', ' ')}: {sensor.get(k, 'cam')}" for k in kinds]
+    from sim.plots.metrics_plot import FAULT_STYLE
+
+    assert set(FAULT_STYLE) == set(kinds) and len(set(FAULT_STYLE.values())) == len(kinds)
     assert (tmp_path / "r" / "plots" / "metrics.png").stat().st_size > 20_000
+
+
+# ------------------------------------------------------------------------------------- RFID multipath
+HALL = {"size_m": [30, 20], "height_m": 6}
+READER = {
+    "id": "r",
+    "type": "rfid",
+    "position": [1, 10, 1],
+    "boresight": [1, 0, 0],
+    "max_reads_per_s": 2000,
+}
+
+
+def _tagged(xs):
+    return [
+        {
+            "id": f"w{k}",
+            "kind": "worker",
+            "tags": [f"T{k}"],
+            "motion": {"type": "stationary", "position": [x, 10]},
+        }
+        for k, x in enumerate(xs)
+    ]
+
+
+def _rounds(fault=None):
+    sim = sim_of(HALL, _tagged([3, 8, 12, 20, 25]), [READER], faults=[fault] if fault else [], duration=30)
+    return [r for _, r in _deliveries(sim)], sim
+
+
+def test_multipath_ghost_reads_are_poisson_weak_and_within_range():
+    """Always in a burst (p_enter 1, bursts of 10⁴ rounds): ghosts per round Poisson(2) capped by the unread
+    tags in range; each ghost a tag the direct path did not read this round, ≤ 15 m away, with the RSSI
+    of a barely powered tag: mean 2·(S + 3 dB) − P_tx − L_mod."""
+    from sim.sensors.rfid import MODULATION_LOSS_DB, TAG_SENSITIVITY_DBM
+
+    fault = {
+        "sensor": "r",
+        "type": "multipath",
+        "p_enter": 1.0,
+        "mean_burst": 10_000,
+        "ghost_reads": 2.0,
+        "rssi_jump_db": 0.0,
+        "ghost_range_m": 15.0,
+    }
+    clean, _ = _rounds()
+    bad, sim = _rounds(fault)
+    assert len(clean) == len(bad) == 301
+    ghosts, ghost_rssi = [], []
+    for a, b in zip(clean, bad, strict=True):
+        assert b.tags[: len(a.tags)] == a.tags  # the direct reads are untouched (same sensor generator)
+        np.testing.assert_array_equal(b.rssi_dbm[: len(a.tags)], a.rssi_dbm)
+        extra = b.tags[len(a.tags) :]
+        assert not set(extra) & set(a.tags) and len(set(extra)) == len(extra)
+        assert set(extra) <= {"T0", "T1", "T2"}  # at 2, 7 and 11 m; T3 (19 m) and T4 (24 m) out of range
+        ghosts.append(len(extra))
+        ghost_rssi += list(b.rssi_dbm[len(a.tags) :])
+        assert np.all(b.truth_distance_m[len(a.tags) :] <= 15.0)
+    counts = sim.sensors.summary()["r"]
+    assert counts["multipath_rounds"] == 301 and counts["ghost_reads"] == sum(ghosts) > 50
+    tx = sim.sensors.by_id["r"].tx_dbm
+    expected = 2 * (TAG_SENSITIVITY_DBM + 3.0) - tx - MODULATION_LOSS_DB
+    sd = 6.0 / np.sqrt(len(ghost_rssi))  # 2 × an exponential of mean 3 dB has σ 6 dB
+    assert abs(np.mean(ghost_rssi) - expected) < 4 * sd
+    # The direct path reads T0 almost always, so ghosts come from T1 and T2 mostly.
+    assert np.mean(ghosts) < 2.0
+
+
+def test_multipath_bursts_fade_the_rssi_of_real_reads():
+    fault = {
+        "sensor": "r",
+        "type": "multipath",
+        "p_enter": 1.0,
+        "mean_burst": 10_000,
+        "ghost_reads": 0.0,
+        "rssi_jump_db": 6.0,
+    }
+    clean, _ = _rounds()
+    bad, sim = _rounds(fault)
+    diff = np.concatenate([b.rssi_dbm - a.rssi_dbm for a, b in zip(clean, bad, strict=True)])
+    assert len(diff) > 500 and abs(diff.std() - 6.0) < 0.5 and abs(diff.mean()) < 0.5
+    assert sim.sensors.summary()["r"]["ghost_reads"] == 0
+
+
+def test_multipath_outside_its_bursts_and_window_changes_nothing():
+    fault = {"sensor": "r", "type": "multipath", "p_enter": 0.2, "mean_burst": 3, "start_s": 10, "end_s": 20}
+    clean, _ = _rounds()
+    bad, sim = _rounds(fault)
+    changed = [not np.array_equal(a.rssi_dbm, b.rssi_dbm) for a, b in zip(clean, bad, strict=True)]
+    times = np.array([a.t for a in clean])
+    assert not any(np.array(changed)[(times < 10 - 1e-9) | (times >= 20 - 1e-9)])
+    rounds = sim.sensors.summary()["r"]["multipath_rounds"]
+    # Stationary share of a two-state channel: p / (p + 1/mean_burst) = 0.375 of 100 rounds.
+    assert 20 < rounds < 55 and sum(changed) <= rounds
+
+
+# ---------------------------------------------------------------------------------- thermal hot spots
+IR_ROOM = {"size_m": [20, 12], "height_m": 6, "ambient_c": 18}
+IR = {"id": "ir", "type": "thermal", "position": [4, 6, 4], "look_at": [14, 6, 0]}
+
+
+def test_a_hot_spot_shows_on_its_thermal_camera_only_inside_its_window():
+    fault = {
+        "sensor": "ir",
+        "type": "hot_spot",
+        "position": [12, 6],
+        "temperature_c": 40,
+        "radius_m": 0.8,
+        "start_s": 0.5,
+        "end_s": 1.0,
+    }
+    sim = sim_of(IR_ROOM, [], [IR], faults=[fault], duration=1.5)
+    frames = [r for _, r in _deliveries(sim)]
+    ir = sim.sensors.by_id["ir"]
+    for f in frames:
+        hot = f.temperature_c > 30 + ir.offset
+        if 0.5 - 1e-9 <= f.t < 1.0 - 1e-9:
+            assert hot.sum() > 20 and abs(f.temperature_c[hot].mean() - (40 + ir.offset)) < 0.1
+        else:
+            assert not hot.any()
+    assert (
+        sim.sensors.summary()["ir"]["hot_spot_frames"]
+        == sum(0.5 - 1e-9 <= f.t < 1.0 - 1e-9 for f in frames)
+        == 5
+    )
+
+
+def test_an_unmapped_hot_spot_becomes_thermal_false_detections_where_a_mapped_one_does_not(tmp_path):
+    """The thermal front-end masks the layout's heat sources (site map) but cannot know an unmapped one:
+    a warm disc on the floor at (12, 6) is detected there — the fault's purpose."""
+    import csv
+    import io
+
+    import yaml
+
+    from sim.loading import parse_scenario
+    from sim.runner import run_scenario
+
+    spot = {"position": [12, 6], "temperature_c": 40, "radius_m": 0.5}
+    base = {
+        "name": "t",
+        "seed": 1,
+        "duration_s": 2,
+        "dt_s": 0.05,
+        "layout": IR_ROOM,
+        "actors": [],
+        "sensors": [IR],
+        "pipeline": {"strategy": "thermal"},
+    }
+
+    def near_spot(d):
+        run_scenario(parse_scenario(yaml.safe_dump(d)), tmp_path / d["name"], plots=False, log=io.StringIO())
+        with open(tmp_path / d["name"] / "detections.csv", newline="") as f:
+            return sum(np.hypot(float(r["x"]) - 12, float(r["y"]) - 6) < 1.0 for r in csv.DictReader(f))
+
+    mapped = base | {"name": "mapped", "layout": IR_ROOM | {"heat_sources": [spot]}}
+    unmapped = base | {"name": "unmapped", "faults": [{"sensor": "ir", "type": "hot_spot", **spot}]}
+    assert near_spot(mapped) == 0
+    assert near_spot(unmapped) >= 15  # of 18 frames (2 s at 8.7 Hz)
+
+
+def test_fault_kinds_must_match_their_sensor_and_a_hot_spot_must_be_inside():
+    import yaml
+
+    from sim.loading import parse_scenario
+    from sim.scenario.loader import ScenarioError
+    from tests.conftest import scenario_dict
+
+    d = scenario_dict(
+        faults=[
+            {"sensor": "cam", "type": "multipath"},
+            {"sensor": "cam", "type": "hot_spot", "position": [50, 6]},
+        ]
+    )
+    with pytest.raises(ScenarioError) as e:
+        parse_scenario(yaml.safe_dump(d), "s.yaml")
+    text = [str(p) for p in e.value.problems]
+    assert any("faults[0].type" in t and "needs a rfid sensor; 'cam' is a camera" in t for t in text), text
+    assert any("faults[1].type" in t and "needs a thermal sensor" in t for t in text), text
+    assert any("faults[1].position" in t and "outside the building" in t for t in text), text
