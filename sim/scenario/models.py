@@ -13,7 +13,10 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 from sim.scenario.pipeline_settings import PipelineSettings
 
 # Sane limits (SPEC §4): a scenario beyond these is a typo, not a warehouse.
-MAX_BUILDING_M = 500.0
+# Scale limits, each one measured running (docs/scenarios.md, "Scale"): a 300 m × 200 m floor with 500
+# actors and 64 sensors. Past them the file is refused rather than run out of memory or time.
+MAX_BUILDING_M = 300.0
+MAX_FLOOR_M2 = 60_000.0
 MAX_ACTORS = 500
 MAX_SENSORS = 64
 MAX_DURATION_S = 24 * 3600.0
@@ -98,6 +101,12 @@ class Layout(Model):
         for axis, v in zip("xy", self.size_m, strict=True):
             if not 0 < v <= MAX_BUILDING_M:
                 raise ValueError(f"size_m along {axis} must be in (0, {MAX_BUILDING_M:g}] m, got {v:g}")
+        area = self.size_m[0] * self.size_m[1]
+        if area > MAX_FLOOR_M2:
+            raise ValueError(
+                f"size_m {self.size_m[0]:g} × {self.size_m[1]:g} m is {area:,.0f} m² of floor; at most "
+                f"{MAX_FLOOR_M2:,.0f} m² (e.g. 300 × 200 m)"
+            )
         return self
 
 

@@ -82,9 +82,7 @@ class PatrolBehaviour(Behaviour):
     def next_goal(self):
         if self._candidates is None:
             comp = self.nav.component_of(self._pos, self.radius)
-            cand = self.nav.free_nodes(self.radius, component=comp, region=self.region)
-            roomy = self.nav.clearance_at(cand) >= self.radius + GOAL_EXTRA_CLEARANCE_M
-            self._candidates = cand[roomy] if roomy.any() else cand
+            self._candidates = self.nav.goal_nodes(self.radius, comp, self.region, GOAL_EXTRA_CLEARANCE_M)
         if len(self._candidates) == 0:
             return None
         p = self._candidates[self.rng.integers(len(self._candidates))]

@@ -24,7 +24,8 @@ RES_M = 0.1
 NODE_BLOCK = 5  # roadmap node every 0.5 m
 ATTACH_RADIUS_M = 1.6  # start/goal connect to roadmap nodes this close
 ATTACH_MAX = 8  # ... at most this many of them
-TREE_CACHE = 128  # shortest-path trees kept (one per recent goal and clearance)
+TREE_CACHE = 128  # shortest-path trees kept (one per recent goal and clearance)...
+TREE_CACHE_BYTES = 64 * 2**20  # ...within this much memory (a 300 m × 200 m site has 240 000 nodes)
 BUCKET_M = 2.0  # obstacle lookup buckets; bodies up to 2 m half-diagonal
 SHORTCUT_STEP_M = 0.2  # shortcut checks sample this coarsely (the bound stays conservative)
 SHORTCUT_WINDOW = 40  # shortcuts look this many roadmap vertices ahead (≈ 20 m)
@@ -47,15 +48,16 @@ class NavMap:
     rects: tuple[Rect, ...] = ()  # the obstacles themselves, for exact body checks
     _buckets: dict = field(default_factory=dict, repr=False)
     _graphs: dict = field(default_factory=dict, repr=False)
+    _goals: dict = field(default_factory=dict, repr=False)  # goal_nodes' arrays, shared by patrols
     _flat: np.ndarray = field(init=False, repr=False)
-    _flat_list: list = field(init=False, repr=False)
+    _flat_view: memoryview = field(init=False, repr=False)
     _grid: tuple = field(init=False, repr=False)
     _trees: OrderedDict = field(default_factory=OrderedDict, repr=False)
 
     def __post_init__(self) -> None:
         self.clearance = np.ascontiguousarray(self.clearance)
         self._flat = self.clearance.ravel()
-        self._flat_list = self._flat.tolist()  # Python floats for scalar look-ups
+        self._flat_view = memoryview(self._flat)  # Python floats for scalar look-ups, without a copy
         self._grid = (float(self.origin[0]), float(self.origin[1]), *self.clearance.shape)
 
     # ---------------------------------------------------------------------------- queries on the field
@@ -79,7 +81,7 @@ class NavMap:
         iy = int((y - oy) * (1 / RES_M))
         ix = 0 if ix < 0 else (nx - 1 if ix >= nx else ix)
         iy = 0 if iy < 0 else (ny - 1 if iy >= ny else iy)
-        return self._flat_list[ix * ny + iy]
+        return self._flat_view[ix * ny + iy]
 
     def segment_clearance(self, a: np.ndarray, b: np.ndarray, step: float = RES_M) -> np.ndarray:
         """Smallest clearance along straight segments a[k]→b[k] (arrays (k, 2)).
@@ -160,6 +162,18 @@ class NavMap:
             m &= (x >= region.x0) & (x <= region.x1) & (y >= region.y0) & (y <= region.y1)
         return self.nodes[m]
 
+    def goal_nodes(self, radius: float, component: int, region: Rect | None, extra: float) -> np.ndarray:
+        """Free nodes of a component (and region) with `extra` clearance to spare — where a patrol may
+        go next (all free ones if none has); one read-only array shared by every actor that asks."""
+        key = (round(radius, 3), component, region, round(extra, 3))
+        if key not in self._goals:
+            cand = self.free_nodes(radius, component=component, region=region)
+            roomy = self.clearance_at(cand) >= radius + extra
+            cand = cand[roomy] if roomy.any() else cand
+            cand.flags.writeable = False
+            self._goals[key] = cand
+        return self._goals[key]
+
     def plan(
         self,
         start,
@@ -228,7 +242,8 @@ class NavMap:
         tree = (dist, pred, src, g_extra)
         if cache:
             self._trees[key] = tree
-            if len(self._trees) > TREE_CACHE:
+            per_tree = sum(a.nbytes for a in tree)
+            while len(self._trees) > max(1, min(TREE_CACHE, TREE_CACHE_BYTES // per_tree)):
                 self._trees.popitem(last=False)
         return tree
 

@@ -98,6 +98,24 @@ def test_too_many_actors_is_refused(tmp_path):
     assert "actors: list should have at most 500 items" in str(e.value)
 
 
+@pytest.mark.parametrize(
+    ("size", "why"),
+    [
+        ([301, 10], "size_m along x must be in (0, 300] m, got 301"),
+        ([300, 201], "300 × 201 m is 60,300 m² of floor; at most 60,000 m²"),
+    ],
+)
+def test_buildings_past_the_measured_scale_limits_are_refused(size, why):
+    text = f"name: t\nduration_s: 1\nlayout: {{size_m: {size}}}\n"
+    (msg,) = problems(text)
+    assert "layout" in msg and why in msg, msg
+
+
+def test_a_building_at_the_scale_limits_is_accepted():
+    sc = parse_scenario("name: t\nduration_s: 1\nlayout: {size_m: [300, 200]}\n")
+    assert sc.layout.size_m == (300, 200)
+
+
 def test_missing_file_and_directory(tmp_path):
     with pytest.raises(ScenarioError, match="no such file"):
         load_scenario(tmp_path / "nope.yaml")

@@ -81,3 +81,23 @@ def test_a_wall_splits_the_roadmap():
     nav = build_navmap(build_static_world(sc.layout, np.random.default_rng(0)))
     assert nav.component_of((2, 10), 0.4) != nav.component_of((18, 10), 0.4)
     assert nav.plan((2, 10), (18, 10), 0.4) is None
+
+
+def test_memory_that_grows_with_the_site_is_shared_or_bounded(default_world, monkeypatch):
+    """A 300 m × 200 m site held 1.6 GB in its world: every patrolling actor kept its own copy of the
+    goal nodes (≈ 2.5 MB each, 200 actors) and 128 cached shortest-path trees of 240 000 nodes took 650 MB.
+    Patrols now share one read-only array per (radius, component, region); the tree cache is bounded in
+    bytes as well as in count."""
+    import sim.world.navigation as navigation
+
+    _, nav = default_world
+    nav._trees.clear()
+    a = nav.goal_nodes(0.4, nav.component_of((2, 8), 0.4), None, 0.2)
+    b = nav.goal_nodes(0.4, nav.component_of((20, 12.5), 0.4), None, 0.2)
+    assert a is b and not a.flags.writeable and len(a) > 100
+    per_tree = 24 * len(nav.nodes)  # dist and g_extra float64, pred and src int32
+    monkeypatch.setattr(navigation, "TREE_CACHE_BYTES", 5 * per_tree)
+    free = nav.free_nodes(0.4)
+    for goal in free[:12]:
+        nav.plan(free[-1], goal, 0.4)
+    assert len(nav._trees) == 5
