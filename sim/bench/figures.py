@@ -39,17 +39,20 @@ def bar_figure(path: Path, rows, scenario: str, strategies: list[str]) -> None:
     for ax in axes[len(HEADLINE) :]:
         ax.set_visible(False)
     for ax, (col, heading, _) in zip(axes, HEADLINE, strict=False):
-        m, err = [], [[], []]
-        for s in strategies:
+        for k, s in enumerate(strategies):
             mean, lo, hi = mean_ci(list(seed_values(rows, scenario, s, col).values()))
-            m.append(0.0 if math.isnan(mean) else mean)
-            err[0].append(0.0 if math.isnan(lo) else mean - lo)
-            err[1].append(0.0 if math.isnan(hi) else hi - mean)
-        ax.bar(range(len(strategies)), m, yerr=err, capsize=3, color="#4c72b0")
+            if math.isnan(mean):  # not available for this strategy (or no run): no bar, not a zero
+                ax.text(k, 0, "n/a", ha="center", va="bottom", fontsize=7, color="grey", rotation=90)
+                continue
+            ax.bar(k, mean, color="#4c72b0")
+            if not math.isnan(lo):  # an interval needs two seeds or more
+                ax.errorbar(k, mean, yerr=[[mean - lo], [hi - mean]], color="black", capsize=3, lw=1)
         ax.set_xticks(range(len(strategies)), strategies, rotation=60, ha="right", fontsize=8)
         ax.set_title(heading, fontsize=9)
         ax.grid(axis="y", alpha=0.3)
-    fig.suptitle(f"{scenario}: mean over seeds with 95 % intervals")
+    n = max((len(seed_values(rows, scenario, s, HEADLINE[0][0])) for s in strategies), default=0)
+    what = "mean over seeds with 95 % intervals" if n > 1 else "one seed: no intervals"
+    fig.suptitle(f"{scenario}: {what}")
     _save(fig, path)
 
 

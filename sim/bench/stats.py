@@ -27,12 +27,18 @@ def mean_ci(values, level: float = 0.95) -> tuple[float, float, float]:
 
 def wilcoxon_p(a, b) -> float:
     """Two-sided Wilcoxon signed-rank p-value of paired samples a vs b (pairs with a NaN are dropped);
-    1.0 when every difference is zero, NaN with no pairs."""
+    1.0 when every difference is zero, NaN with fewer than two pairs (no test is possible)."""
     a, b = np.asarray(a, float), np.asarray(b, float)
     ok = np.isfinite(a) & np.isfinite(b)
     d = a[ok] - b[ok]
-    if len(d) == 0:
+    if len(d) < 2:
         return math.nan
     if np.all(d == 0):
         return 1.0
     return float(stats.wilcoxon(a[ok], b[ok]).pvalue)
+
+
+def smallest_wilcoxon_p(n: int) -> float:
+    """The smallest two-sided p-value the exact signed-rank test can give with n pairs: 2 / 2ⁿ (all
+    differences of one sign). 0.0625 with 5 seeds, so no difference can reach p < 0.05 below 6."""
+    return min(1.0, 2.0 / 2**n)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from sim.bench.stats import mean_ci, wilcoxon_p
+from sim.bench.stats import mean_ci, smallest_wilcoxon_p, wilcoxon_p
 from sim.output.atomic import atomic_write_text
 
 # (column, heading, best: "max", "min", or the ideal value)
@@ -122,11 +122,25 @@ def _headline_table(rows, sc: str, strategies: list[str]) -> list[str]:
     return lines
 
 
+def _paired_note(n_seeds: int) -> str:
+    """What the p-values can say with this many seeds."""
+    if n_seeds < 2:
+        return " With one seed there is no test (p: —)."
+    p = smallest_wilcoxon_p(n_seeds)
+    if p >= 0.05:
+        return (
+            f" With {n_seeds} seeds the smallest p the test can give is {p:.3g} (every difference of one "
+            "sign), so none can reach 0.05: run 6 or more seeds for that."
+        )
+    return ""
+
+
 def _paired_table(rows, sc: str, strategies: list[str]) -> list[str]:
+    n_seeds = len(seed_values(rows, sc, BASELINE, PAIRED[0][0]))
     lines = [
         "",
         f"Paired with `{BASELINE}` on the same seeds: mean difference (strategy − {BASELINE}) "
-        "and the two-sided Wilcoxon signed-rank p-value.",
+        "and the two-sided Wilcoxon signed-rank p-value." + _paired_note(n_seeds),
         "",
         "| strategy | " + " | ".join(f"Δ{h} | p" for _, h in PAIRED) + " |",
         "|" + "---|" * (2 * len(PAIRED) + 1),

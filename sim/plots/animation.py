@@ -18,7 +18,9 @@ from sim.scenario.models import Scenario
 from sim.world.layout import StaticWorld
 
 FRAME_PERIOD_S = 0.5
-FPS = 6  # 3× real time at one frame per 0.5 s
+FPS = 2  # real time at one frame per 0.5 s
+# Truth markers by class: hollow, so the tracks (blue crosses) and detections (orange dots) show inside.
+TRUTH_MARKERS = {"forklift": "s", "agv": "D", "worker": "o"}
 
 
 def _by_time(path: Path, keep=lambda row: True) -> dict[float, list]:
@@ -41,14 +43,25 @@ def write_animation(out: Path, scenario: Scenario, static: StaticWorld) -> Path:
     draw_layout(ax, scenario, static)
     draw_sensors(ax, scenario)
     draw_scale_bar(ax)
-    truth_art = ax.scatter(
-        [], [], s=60, facecolors="none", edgecolors="black", lw=1.2, zorder=6, label="truth"
-    )
+    truth_art = {
+        cls: ax.scatter(
+            [],
+            [],
+            s=70,
+            marker=m,
+            facecolors="none",
+            edgecolors="black",
+            lw=1.2,
+            zorder=6,
+            label=f"truth: {cls}",
+        )
+        for cls, m in TRUTH_MARKERS.items()
+    }
     det_art = ax.scatter([], [], s=10, c="tab:orange", zorder=7, label="detections (last 0.5 s)")
-    trk_art = ax.scatter([], [], s=25, c="tab:blue", marker="s", zorder=8, label="confirmed tracks")
+    trk_art = ax.scatter([], [], s=60, c="tab:blue", marker="+", lw=1.5, zorder=8, label="confirmed tracks")
     labels = []
     title = ax.set_title("")
-    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=7, frameon=False)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=10, frameon=False)
     fig.tight_layout()
 
     def frame(k):
@@ -57,7 +70,9 @@ def write_animation(out: Path, scenario: Scenario, static: StaticWorld) -> Path:
             lab.remove()
         labels.clear()
         tr = truth.get(t, [])
-        truth_art.set_offsets(np.array([[float(r["x"]), float(r["y"])] for r in tr]).reshape(-1, 2))
+        for cls, art in truth_art.items():
+            xy = [[float(r["x"]), float(r["y"])] for r in tr if r["class"] == cls]
+            art.set_offsets(np.array(xy).reshape(-1, 2))
         recent = [r for dt in np.arange(0, FRAME_PERIOD_S, 0.05) for r in dets.get(round(t - dt, 3), [])]
         det_art.set_offsets(np.array([[float(r["x"]), float(r["y"])] for r in recent]).reshape(-1, 2))
         tk = tracks.get(t, [])
@@ -69,12 +84,12 @@ def write_animation(out: Path, scenario: Scenario, static: StaticWorld) -> Path:
                     (float(r["x"]), float(r["y"])),
                     xytext=(3, 3),
                     textcoords="offset points",
-                    fontsize=6,
+                    fontsize=8,
                     color="tab:blue",
                 )
             )
         title.set_text(f"{scenario.name}, strategy {scenario.pipeline.strategy}: t = {t:.1f} s")
-        return truth_art, det_art, trk_art
+        return (*truth_art.values(), det_art, trk_art)
 
     anim = FuncAnimation(fig, frame, frames=len(times), blit=False)
     path = out / "animation.gif"

@@ -56,20 +56,21 @@ def plot_bev(path: Path, snap: dict) -> None:
         vmin=-0.5,
         vmax=len(SEMANTIC_LABELS) - 0.5,
     )
-    a.legend(
-        handles=[plt.Rectangle((0, 0), 1, 1, color=c) for c in SEMANTIC_COLOURS],
-        labels=list(SEMANTIC_LABELS),
-        loc="upper left",
-        fontsize=7,
-        ncol=5,
-    )
+    classes = [plt.Rectangle((0, 0), 1, 1, color=c) for c in SEMANTIC_COLOURS]
+    a.legend(handles=classes, labels=list(SEMANTIC_LABELS), loc="upper left", fontsize=7, ncol=5)
     a.set_title("α-expansion semantics")
     a = axes[1, 1]
     show(a, snap["truth"], cmap=ListedColormap(SEMANTIC_COLOURS), vmin=-0.5, vmax=len(SEMANTIC_LABELS) - 0.5)
     d = snap["detections"]
-    if len(d):
-        a.plot(d[:, 0], d[:, 1], "kx", ms=7, mew=1.5, label="detections (last 0.1 s)")
-        a.legend(loc="upper left", fontsize=7)
+    (marker,) = a.plot(d[:, 0], d[:, 1], "kx", ms=7, mew=1.5)
+    # The footprints' classes in the same colours as the semantics panel, and the detections' marker.
+    a.legend(
+        handles=[*classes, marker],
+        labels=[*SEMANTIC_LABELS, "detections (last 0.1 s)"],
+        loc="upper left",
+        fontsize=7,
+        ncol=3,
+    )
     a.set_title("detections vs true footprints")
     for a in axes.ravel():
         a.set_aspect("equal")

@@ -321,6 +321,11 @@ def test_animate_writes_a_gif(tmp_path):
     assert r.returncode == 0, r.stderr
     gif = (out / "animation.gif").read_bytes()
     assert gif[:6] in (b"GIF89a", b"GIF87a") and not list(out.glob(".*.tmp*"))
+    from PIL import Image
+
+    # Regression: it played 3× too fast (6 frames a second of 0.5 s each); now real time.
+    with Image.open(out / "animation.gif") as im:
+        assert im.n_frames == 5 and im.info["duration"] == 500
 
 
 @pytest.mark.parametrize(

@@ -238,3 +238,64 @@ def test_resume_refuses_a_results_csv_that_is_not_a_file_before_simulating(tmp_p
     err = capsys.readouterr().err.strip().splitlines()
     assert err == [f"whsim: --resume: {out / 'results.csv'}: exists and is not a regular file"]
     assert not (out / "runs").exists()
+
+
+def _fake_rows(seeds, with_identity: bool):
+    from sim.bench.summary import HEADLINE
+
+    rows = []
+    for seed in seeds:
+        for s in ("central", "camera"):
+            r = {"scenario": "x", "seed": str(seed), "strategy": s, "status": "ok"}
+            r |= {c: str(0.5 + 0.01 * seed) for c, _, _ in HEADLINE}
+            r |= {"gospa": "3.0"}
+            if s == "camera" or not with_identity:
+                r["identity_accuracy"] = ""  # the camera reads no tags: not available, not 0
+            rows.append(r)
+    return rows
+
+
+def test_bars_leave_out_what_a_strategy_cannot_give_and_draw_intervals_only_with_two_seeds(
+    tmp_path, monkeypatch
+):
+    """Regression: an unavailable metric was drawn as a bar of height 0, and one seed drew error caps."""
+    import matplotlib.axes
+
+    from sim.bench.figures import bar_figure
+
+    bars, caps, texts = [], [], []
+    real_bar, real_err, real_text = (
+        matplotlib.axes.Axes.bar,
+        matplotlib.axes.Axes.errorbar,
+        matplotlib.axes.Axes.text,
+    )
+    monkeypatch.setattr(
+        matplotlib.axes.Axes, "bar", lambda ax, *a, **k: bars.append(ax.get_title()) or real_bar(ax, *a, **k)
+    )
+    monkeypatch.setattr(
+        matplotlib.axes.Axes, "errorbar", lambda ax, *a, **k: caps.append(1) or real_err(ax, *a, **k)
+    )
+    monkeypatch.setattr(
+        matplotlib.axes.Axes, "text", lambda ax, *a, **k: texts.append(a[2]) or real_text(ax, *a, **k)
+    )
+    from sim.bench.summary import HEADLINE
+
+    bar_figure(tmp_path / "a.png", _fake_rows([1, 2, 3], True), "x", ["central", "camera"])
+    n = len(HEADLINE)
+    assert len(bars) == 2 * n - 1 and texts == ["n/a"] and len(caps) == 2 * n - 1
+    bars.clear(), caps.clear(), texts.clear()
+    bar_figure(tmp_path / "b.png", _fake_rows([1], True), "x", ["central", "camera"])
+    assert len(bars) == 2 * n - 1 and caps == []
+
+
+def test_the_summary_says_what_the_p_values_can_show_with_few_seeds():
+    from sim.bench.stats import smallest_wilcoxon_p
+    from sim.bench.summary import _paired_table
+
+    assert smallest_wilcoxon_p(5) == pytest.approx(stats.wilcoxon([1, 2, 3, 4, 5], [0] * 5).pvalue)
+    five = "\n".join(_paired_table(_fake_rows(range(1, 6), True), "x", ["central", "camera"]))
+    assert "smallest p the test can give is 0.0625" in five and "6 or more seeds" in five
+    one = "\n".join(_paired_table(_fake_rows([1], True), "x", ["central", "camera"]))
+    assert "one seed there is no test" in one and "| camera | +0.000 | — |" in one
+    eight = "\n".join(_paired_table(_fake_rows(range(1, 9), True), "x", ["central", "camera"]))
+    assert "smallest p" not in eight
