@@ -117,6 +117,25 @@ def test_a_run_prints_what_the_layout_predicts_for_its_own_traffic(hall, tmp_pat
     assert f"{covered:.3f} of truth frames" in line and f"{expected:.3f} expected detected" in line
 
 
+def test_a_large_floor_is_not_predicted_at_the_end_of_a_run(hall, tmp_path, monkeypatch, capsys):
+    """On a 60 000 m² site with 64 sensors the prediction took minutes after the run: over the limit the
+    summary says where to get it instead."""
+    import sim.run_summary as rs
+    from sim.loading import load_scenario
+
+    r = whsim("run", hall, "--strategy", "central", "--duration", 1, "--out", tmp_path / "run", "--quiet")
+    assert r.returncode == 0, r.stderr
+    m = json.loads((tmp_path / "run" / "metrics.json").read_text())
+    monkeypatch.setattr(rs, "PREDICT_MAX_FLOOR_M2", 10.0)
+    monkeypatch.setattr(rs, "predicted_coverage", lambda sc: pytest.fail("predicted anyway"))
+    rs.print_run_summary(load_scenario(hall), m, tmp_path / "run")
+    out = capsys.readouterr().out
+    assert (
+        "predicted by the layout: not worked out for floors over 10 m² (minutes); 'whsim coverage' gives it"
+        in out
+    )
+
+
 def test_place_says_when_there_are_too_few_candidates(hall, tmp_path):
     """The hall has one aisle (2 mouths) and one dock door: 3 beam candidates for a budget of 5."""
     out = tmp_path / "beams.yaml"
