@@ -231,7 +231,8 @@ def _metrics(scenario, sim, status, wall, notes, tracker_sink, scores, recording
         "sim_time_s": round(sim_time, 9),
         "steps": sim.tick,
         "wall_time_s": round(wall, 4),
-        "realtime_factor": round(sim_time / wall, 2) if wall > 0 else None,
+        # Three significant digits, not two decimals: a large site's 0.0052 would read 0.01 (2× off).
+        "realtime_factor": float(f"{sim_time / wall:.3g}") if wall > 0 else None,
         "world": {
             "actors": len(scenario.actors),
             "replans": sum(a.replans for a in sim.world.actors),
