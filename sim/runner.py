@@ -44,6 +44,12 @@ class RunResult:
     static: object = None  # the run's StaticWorld, for figures
 
 
+def realtime_factor(sim_time_s: float, wall_s: float) -> float | None:
+    """Simulated seconds per wall second to three significant digits (two decimals read a large site's
+    0.0052 as 0.01: twice as fast as it ran)."""
+    return float(f"{sim_time_s / wall_s:.3g}") if wall_s > 0 else None
+
+
 def apply_overrides(scenario: Scenario, source: str, *, seed=None, strategy=None, duration=None) -> Scenario:
     """The scenario with CLI overrides, re-checked (a shorter duration can strand a spawn time)."""
     update = {}
@@ -231,8 +237,7 @@ def _metrics(scenario, sim, status, wall, notes, tracker_sink, scores, recording
         "sim_time_s": round(sim_time, 9),
         "steps": sim.tick,
         "wall_time_s": round(wall, 4),
-        # Three significant digits, not two decimals: a large site's 0.0052 would read 0.01 (2× off).
-        "realtime_factor": float(f"{sim_time / wall:.3g}") if wall > 0 else None,
+        "realtime_factor": realtime_factor(sim_time, wall),
         "world": {
             "actors": len(scenario.actors),
             "replans": sum(a.replans for a in sim.world.actors),

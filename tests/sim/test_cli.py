@@ -74,9 +74,12 @@ def test_run_writes_the_run_directory(tmp_path, scenario_file):
     assert m["schema"] == "whsim.metrics/1" and m["status"] == "complete"
     assert (m["scenario"], m["seed"], m["steps"], m["sim_time_s"]) == ("small", 3, 120, 6.0)
     assert m["wall_time_s"] > 0 and m["realtime_factor"] > 0
-    # Three significant digits (it was rounded to 0.01, so a 0.0052× run read 0.01×).
     ratio = m["sim_time_s"] / m["wall_time_s"]
     assert abs(m["realtime_factor"] - ratio) <= 0.006 * ratio
+    from sim.runner import realtime_factor
+
+    # Three significant digits: it was rounded to 0.01, so a 300 m × 200 m site's 0.0052× read 0.01×.
+    assert realtime_factor(1.0, 193.94) == 0.00516 and realtime_factor(60.0, 48.0) == 1.25
     assert set(m["timing"]) >= {"world_step", "write_truth"}
     lines = (out / "ground_truth.csv").read_text().splitlines()
     assert lines[0] == "t,id,class,x,y,z,yaw,vx,vy,length,width,height,tags,temperature_c"
