@@ -13,6 +13,7 @@ import traceback
 import zipfile
 from pathlib import Path
 
+from sim import export
 from sim.coverage import commands as coverage
 from sim.learning import commands as learning
 from sim.library import cmd_scenarios
@@ -87,6 +88,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     r.add_argument("--save-sensors", type=int, metavar="EVERY", help="save raw sensor data every N readings")
     r.add_argument("--animate", action="store_true", help="also write animation.gif")
+    r.add_argument("--rerun", type=Path, metavar="FILE.rrd", help="also write a Rerun recording")
     r.add_argument("--overwrite", action="store_true", help="reuse a non-empty run directory")
     r.add_argument("--quiet", action="store_true", help="no progress bar or summary")
     r.add_argument("--json", action="store_true", help="print the summary as JSON on stdout")
@@ -127,7 +129,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     b.add_argument("--quiet", action="store_true", help="no progress bar or summary")
 
-    pf = sub.add_parser("perf", parents=[common], help="measure the performance figures of SPEC §9")
+    pf = sub.add_parser(
+        "perf", parents=[common], help="measure the performance figures (docs/performance.md)"
+    )
     pf.add_argument("--json", action="store_true", help="print JSON instead of a table")
     pf.add_argument("--only", help="run one figure (by key)")
     pf.add_argument("--repeats", type=int, default=5, help="best of this many repetitions per figure")
@@ -135,6 +139,7 @@ def build_parser() -> argparse.ArgumentParser:
     pf.add_argument("--out", type=Path, default=Path("runs/perf-scaling"), help="--scaling's folder")
     learning.add_parsers(sub, common, _seed)
     coverage.add_parsers(sub, common, _seed)
+    export.add_parsers(sub, common)
     return p
 
 
@@ -172,9 +177,9 @@ def cmd_run(args) -> int:
         out = args.out
     progress = not args.quiet and sys.stderr.isatty()
     try:
-        result = run_scenario(
-            scenario, out, overwrite=args.overwrite, progress=progress, save_sensors=args.save_sensors
-        )
+        rerun = export.check_rerun_path(args.rerun, args.overwrite) if args.rerun else None
+        opts = {"overwrite": args.overwrite, "save_sensors": args.save_sensors, "rerun": rerun}
+        result = run_scenario(scenario, out, progress=progress, **opts)
         if args.animate:
             from sim.plots.animation import write_animation
 
@@ -336,6 +341,7 @@ COMMANDS = {
     "scenarios": cmd_scenarios,
     "coverage": coverage.cmd_coverage,
     "place": coverage.cmd_place,
+    "export": export.cmd_export,
 }
 
 

@@ -20,7 +20,7 @@ from sim.recording import Recording
 from sim.scenario.loader import Problem, ScenarioError, format_path, problems_from_validation
 from sim.scenario.models import Scenario
 from sim.simulation import Simulation
-from sim.sinks import SensorSink, TrackingSink, TruthSink
+from sim.sinks import RerunSink, SensorSink, TrackingSink, TruthSink
 from sim.strategies import STRATEGIES
 from sim.timing import times_real_time
 from sim.world.actor_spec import actor_spec
@@ -119,12 +119,14 @@ def run_scenario(
     log=sys.stderr,
     recording: Recording | None = None,
     plots: bool = True,
+    rerun: Path | None = None,
 ) -> RunResult:
     """Simulate `scenario` and write its run directory. KeyboardInterrupt finalises the files as
     `"status": "interrupted"` and is re-raised for the caller's exit code.
 
     With `recording` (of this scenario, any strategy) the world and sensors are not simulated again: its
-    steps are replayed, so strategies compared on one recording see identical data (`whsim bench`)."""
+    steps are replayed, so strategies compared on one recording see identical data (`whsim bench`).
+    With `rerun`, a Rerun recording of the run is written to that path as well."""
     out = Path(out)
     if recording is not None and (recording.scenario.seed, recording.scenario.n_ticks) != (
         scenario.seed,
@@ -144,6 +146,8 @@ def run_scenario(
         pipeline = make_pipeline(scenario.pipeline.strategy, scenario, rng, sim.world.static)
         tracker_sink = TrackingSink(out, pipeline, scenario.dt_s, sim.n_ticks)
         sinks.append(tracker_sink)
+    if rerun is not None:  # last: it reads the other sinks' files when it commits
+        sinks.append(RerunSink(out, rerun, scenario, sim.world.static))
     status, interrupted = _loop(sim, step, sinks, scenario, t_start if progress else None)
     wall = time.perf_counter() - t_start
     for sink in sinks:

@@ -129,3 +129,37 @@ class TrackingSink:
         if self.segmentation.any():
             scores["segmentation"] = segmentation_scores(self.segmentation)
         return scores
+
+
+class RerunSink:
+    """`--rerun FILE`: a Rerun recording — the layout and sensors, sensor data as it arrives (rate-limited),
+    then the run's truth, detections, tracks, metrics and BEV snapshot from its files. Must be the last
+    sink, so that those files are written when it commits."""
+
+    def __init__(self, out: Path, path: Path, scenario, static):
+        from sim.output.rerun_recording import ReadingLogger, log_static, open_recording
+
+        self.out, self.path = Path(out), Path(path)
+        self.tmp = self.path.with_name(f".{self.path.name}.tmp")
+        self.rec = open_recording(self.tmp, f"{scenario.name}-seed{scenario.seed}")
+        log_static(self.rec, scenario, static)
+        self.readings = ReadingLogger(self.rec)
+
+    def emit(self, step, timer) -> None:
+        t0 = time.perf_counter()
+        for r in step.readings:
+            self.readings.log(r)
+        timer.add("write_rerun", time.perf_counter() - t0)
+
+    def commit(self) -> None:
+        from sim.output.rerun_recording import close_recording, log_run_files
+
+        log_run_files(self.rec, self.out)
+        close_recording(self.rec)
+        self.tmp.replace(self.path)
+
+    def discard(self) -> None:
+        from sim.output.rerun_recording import close_recording
+
+        close_recording(self.rec)
+        self.tmp.unlink(missing_ok=True)
