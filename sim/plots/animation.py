@@ -13,13 +13,20 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.animation import FuncAnimation, PillowWriter
 
-from sim.plots.trajectories import draw_layout, draw_scale_bar, draw_sensors
+from sim.plots.trajectories import (
+    ACTOR_PALETTE,
+    MAX_LEGEND_ENTRIES,
+    draw_layout,
+    draw_scale_bar,
+    draw_sensors,
+)
 from sim.scenario.models import Scenario
 from sim.world.layout import StaticWorld
 
 FRAME_PERIOD_S = 0.5
 FPS = 2  # real time at one frame per 0.5 s
-# Truth markers by class: hollow, so the tracks (blue crosses) and detections (orange dots) show inside.
+# Truth markers: hollow, shaped by class and coloured by actor, so the tracks (blue crosses) and the
+# detections (orange dots) show inside them.
 TRUTH_MARKERS = {"forklift": "s", "agv": "D", "worker": "o"}
 
 
@@ -43,25 +50,24 @@ def write_animation(out: Path, scenario: Scenario, static: StaticWorld) -> Path:
     draw_layout(ax, scenario, static)
     draw_sensors(ax, scenario)
     draw_scale_bar(ax)
+    # Each actor in its own colour (as in trajectories.png), its marker's shape its class.
+    actors: dict[str, str] = {}
+    for rows in truth.values():
+        for r in rows:
+            actors.setdefault(r["id"], r["class"])
+    colour = {a: ACTOR_PALETTE[k % len(ACTOR_PALETTE)] for k, a in enumerate(actors)}
+    for a, cls in list(actors.items())[: MAX_LEGEND_ENTRIES // 2]:
+        style = {"marker": TRUTH_MARKERS.get(cls, "o"), "facecolors": "none", "edgecolors": [colour[a]]}
+        ax.scatter([], [], s=70, lw=1.6, label=f"{a} ({cls})", **style)
     truth_art = {
-        cls: ax.scatter(
-            [],
-            [],
-            s=70,
-            marker=m,
-            facecolors="none",
-            edgecolors="black",
-            lw=1.2,
-            zorder=6,
-            label=f"truth: {cls}",
-        )
+        cls: ax.scatter([], [], s=70, marker=m, facecolors="none", lw=1.6, zorder=6)
         for cls, m in TRUTH_MARKERS.items()
     }
     det_art = ax.scatter([], [], s=10, c="tab:orange", zorder=7, label="detections (last 0.5 s)")
     trk_art = ax.scatter([], [], s=60, c="tab:blue", marker="+", lw=1.5, zorder=8, label="confirmed tracks")
     labels = []
     title = ax.set_title("")
-    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=10, frameon=False)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=9, frameon=False)
     fig.tight_layout()
 
     def frame(k):
@@ -71,8 +77,9 @@ def write_animation(out: Path, scenario: Scenario, static: StaticWorld) -> Path:
         labels.clear()
         tr = truth.get(t, [])
         for cls, art in truth_art.items():
-            xy = [[float(r["x"]), float(r["y"])] for r in tr if r["class"] == cls]
-            art.set_offsets(np.array(xy).reshape(-1, 2))
+            mine = [r for r in tr if r["class"] == cls]
+            art.set_offsets(np.array([[float(r["x"]), float(r["y"])] for r in mine]).reshape(-1, 2))
+            art.set_edgecolors([colour[r["id"]] for r in mine] or "none")
         recent = [r for dt in np.arange(0, FRAME_PERIOD_S, 0.05) for r in dets.get(round(t - dt, 3), [])]
         det_art.set_offsets(np.array([[float(r["x"]), float(r["y"])] for r in recent]).reshape(-1, 2))
         tk = tracks.get(t, [])

@@ -70,16 +70,27 @@ def draw_layout(ax, scenario: Scenario, static: StaticWorld) -> None:
     ax.set_ylabel("y (m, north)")
 
 
-def draw_fields_of_view(ax, scenario: Scenario) -> None:
-    """Each sensor's sector from its kind (`SensorKind.sector`): fields of view filled, RFID read sectors
-    outlined."""
-    seen = set()
+FOV_CELL_M = 0.4  # the visible-floor raster of the fields of view (coarser than coverage's 0.2 m: a figure)
+
+
+def draw_fields_of_view(ax, scenario: Scenario, static: StaticWorld | None = None) -> None:
+    """Each sensor's field of view (`SensorKind.sector` gives its colour and label). With the static world,
+    cameras, thermal cameras and LiDARs show the floor they actually see a worker on — racks and walls
+    cast their shadows (the coverage model, `sim/coverage/visibility.py`); without it, and for RFID read
+    sectors (not line of sight), the sector itself."""
+    seen_labels = set()
+    floor = scene = None
     for s in scenario.sensors:
         sector = SENSOR_KINDS[s.type].sector(s)
         if sector is None:
             continue
-        label = None if sector.key in seen else sector.label
-        seen.add(sector.key)
+        label = None if sector.key in seen_labels else sector.label
+        seen_labels.add(sector.key)
+        if static is not None and sector.filled:
+            if scene is None:
+                floor, scene = _visibility_inputs(static)
+            _draw_visible_floor(ax, s, scene, static, floor, sector.colour, label)
+            continue
         h, half = sector.heading_deg, sector.half_angle_deg
         style = (
             {"color": sector.colour, "alpha": 0.07, "lw": 0}
@@ -90,6 +101,28 @@ def draw_fields_of_view(ax, scenario: Scenario) -> None:
             (s.position[0], s.position[1]), sector.range_m, h - half, h + half, zorder=2, label=label, **style
         )
         ax.add_patch(wedge)
+
+
+def _visibility_inputs(static: StaticWorld):
+    from sim.coverage.visibility import Floor
+    from sim.sensors.geometry import static_mesh
+    from sim.sensors.raycast import StaticScene
+
+    return Floor.of(static, FOV_CELL_M), StaticScene(static_mesh(static))
+
+
+def _draw_visible_floor(ax, spec, scene, static: StaticWorld, floor, colour, label) -> None:
+    """The cells where this sensor would see a worker, filled faintly in its colour."""
+    from sim.coverage.visibility import TRACKED, sensor_cover
+
+    cover = sensor_cover(spec, scene, static, floor, camera_min_pixels=12)
+    nx, ny = floor.grid.shape
+    seen = cover.seen[TRACKED.index("worker")].reshape(nx, ny).astype(float)
+    x = floor.xy[:, 0].reshape(nx, ny)
+    y = floor.xy[:, 1].reshape(nx, ny)
+    ax.contourf(x, y, seen, levels=[0.5, 1.5], colors=[colour], alpha=0.09, zorder=2)
+    if label:  # contour sets have no legend entry of their own: an empty polygon carries it
+        ax.fill([], [], color=colour, alpha=0.2, label=f"{label} (floor seen)")
 
 
 def draw_sensors(ax, scenario: Scenario) -> None:
@@ -107,7 +140,21 @@ def draw_sensors(ax, scenario: Scenario) -> None:
         else:
             x, y = s.position[0], s.position[1]
             ax.plot(x, y, marker=marker, color="black", ms=7, ls="none", zorder=4, label=label)
-        ax.annotate(s.id, (x, y), xytext=(3, 3), textcoords="offset points", fontsize=6, zorder=4)
+        # The id towards the inside of the building, on a pale box, so labels at a wall stay on the
+        # floor and stay readable over tracks and fields of view.
+        L, W = scenario.layout.size_m
+        right, up = x < L / 2, y < W / 2
+        ax.annotate(
+            s.id,
+            (x, y),
+            xytext=(5 if right else -5, 5 if up else -5),
+            textcoords="offset points",
+            ha="left" if right else "right",
+            va="bottom" if up else "top",
+            fontsize=7,
+            zorder=9,
+            bbox={"boxstyle": "round,pad=0.15", "fc": "white", "alpha": 0.75, "lw": 0},
+        )
 
 
 def draw_scale_bar(ax, length_m: float = 5.0) -> None:
@@ -173,7 +220,7 @@ def plot_trajectories(
     L, W = static.size
     fig, ax = plt.subplots(figsize=(max(6.0, 10 * L / max(L, W)) + 2.5, max(4.5, 10 * W / max(L, W)) + 0.8))
     draw_layout(ax, scenario, static)
-    draw_fields_of_view(ax, scenario)
+    draw_fields_of_view(ax, scenario, static)
     draw_sensors(ax, scenario)
     per_actor = tracks is not None  # with tracks, each actor gets its own colour and its tracks share it
     actor_colour = {a: ACTOR_PALETTE[k % len(ACTOR_PALETTE)] for k, a in enumerate(truth)}

@@ -1,0 +1,42 @@
+"""The trajectory figure's fields of view show the floor a sensor sees, with the racks' shadows."""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+import numpy as np
+import yaml
+
+from sim.loading import parse_scenario
+from sim.plots.trajectories import draw_fields_of_view
+from sim.world.layout import build_static_world
+from tests.conftest import scenario_dict
+
+
+def _visible_floor(d: dict):
+    """The mask the figure fills for the scenario's camera, as a look-up by position."""
+    sc = parse_scenario(yaml.safe_dump(d))
+    static = build_static_world(sc.layout, np.random.default_rng(0))
+    fig, ax = plt.subplots()
+    masks = []
+    real = ax.contourf
+    ax.contourf = lambda x, y, z, **k: masks.append((x, y, z)) or real(x, y, z, **k)
+    draw_fields_of_view(ax, sc, static)
+    plt.close(fig)
+    (x, y, z), = masks  # one camera, the beam has no field of view  # fmt: skip
+    return lambda px, py: bool(z[np.argmin(np.abs(x[:, 0] - px)), np.argmin(np.abs(y[0] - py))])
+
+
+def test_fields_of_view_leave_out_the_floor_that_racks_hide():
+    """The camera at (19, 11, 5) looks south-west over two rack rows (y 3–4.1 and 6.5–7.6, 4.5 m tall):
+    the aisle between them (y 5.3) is inside its angle and range but hidden; without the racks it shows."""
+    seen = _visible_floor(scenario_dict())
+    assert seen(14, 9) and seen(8, 9)  # open floor in front of the rows
+    assert not seen(10, 5.3) and not seen(6, 5.3)  # the aisle, behind the nearer row
+    d = scenario_dict()
+    d["layout"] = {**d["layout"], "racks": []}
+    d["actors"] = [a for a in d["actors"] if a["motion"]["type"] != "patrol"]
+    bare = _visible_floor(d)
+    assert bare(10, 5.3) and bare(6, 5.3)
