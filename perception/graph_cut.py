@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import maxflow
 import numpy as np
+from scipy import ndimage
 
 
 def binary_energy(labels: np.ndarray, d0: np.ndarray, d1: np.ndarray, lam: float, w_right=None, w_down=None):
@@ -34,14 +35,58 @@ def contrast_weights(evidence: np.ndarray, sigma: float) -> tuple[np.ndarray, np
     return wr, wd
 
 
+ROI_MARGIN_CELLS = 16  # regions of interest reach this far beyond the cells that prefer foreground
+FIXED_COST = 1e9  # a cell outside every region of interest cannot be foreground
+
+
 def segment_binary(
     d0: np.ndarray,
     d1: np.ndarray,
     lam: float,
     evidence: np.ndarray | None = None,
     contrast_sigma: float | None = None,
+    roi_margin: int | None = ROI_MARGIN_CELLS,
 ) -> np.ndarray:
-    """Minimum-energy foreground mask (bool, same shape as d0)."""
+    """Minimum-energy foreground mask (bool, same shape as d0).
+
+    Solved only where something can be foreground: around the cells whose data term prefers it (d1 < d0),
+    grown by `roi_margin` cells, one graph per connected region, every other cell held background (its
+    edges to a region still cost λ w). Where the whole-grid optimum has no foreground outside those
+    regions this is the same cut (PyMaxflow returns the canonical minimum cut of each graph), at the cost
+    of the regions instead of the grid: on a 300 m × 200 m site a LiDAR scan has a few hundred
+    foreground-preferring cells among 1.5 million. The one way the whole-grid optimum reaches further is
+    across cells that are a tie (unknown, d0 = d1) to where no boundary is paid — a grid edge, or an
+    unknown void all round — which labels empty space foreground; the regions keep it background.
+    `roi_margin=None` cuts the whole grid."""
+    if roi_margin is None:
+        return _segment_grid(d0, d1, lam, evidence, contrast_sigma)
+    want = d1 < d0
+    out = np.zeros(d0.shape, bool)
+    if not want.any():
+        return out
+    grown = ndimage.maximum_filter(want.view(np.uint8), size=2 * roi_margin + 1, mode="constant") > 0
+    if grown.mean() > 0.5:  # regions over most of the grid (noisy evidence): one cut is cheaper
+        return _segment_grid(d0, d1, lam, evidence, contrast_sigma)
+    labels, _ = ndimage.label(grown)
+    for k, box in enumerate(ndimage.find_objects(labels), start=1):
+        # One cell more on every side (within the grid): the held-background neighbours of the region.
+        box = tuple(
+            slice(max(b.start - 1, 0), min(b.stop + 1, n)) for b, n in zip(box, d0.shape, strict=True)
+        )
+        member = labels[box] == k
+        fg = _segment_grid(
+            np.where(member, d0[box], 0.0),
+            np.where(member, d1[box], FIXED_COST),
+            lam,
+            None if evidence is None else evidence[box],
+            contrast_sigma,
+        )
+        out[box] |= fg & member
+    return out
+
+
+def _segment_grid(d0, d1, lam, evidence, contrast_sigma) -> np.ndarray:
+    """The minimum cut of the whole grid given."""
     g = maxflow.Graph[float]()
     nodes = g.add_grid_nodes(d0.shape)
     if contrast_sigma is None or evidence is None:
