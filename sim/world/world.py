@@ -6,9 +6,10 @@ acceleration v·ω, yaw rate; it slows for corners, the end of a leg, and traffi
 slows and stops behind another in its lane; a lower-priority actor (workers, then AGVs) gives way before
 stepping into a higher-priority one's lane; an actor blocked for `PATIENCE_S` replans around the blocker.
 Gridlock (two forklifts nose to nose in a 2.4 m aisle, a goal occupied by a parked truck) has no
-kinematic way out in this model, so after `PASS_AFTER_S` of being blocked by the same actor an actor
-stops treating it as an obstacle until they are apart again: the bodies may briefly overlap. Those
-events are counted (`World.overlap_events`) rather than hidden.
+kinematic way out in this model, so after `PASS_AFTER_S` of being blocked — by the same actor, or
+without a break by several in turn (a jam of many, where who holds whom changes from tick to tick) — an
+actor stops treating its current blocker as an obstacle until they are apart again: the bodies may
+briefly overlap. Those events are counted (`World.overlap_events`) rather than hidden.
 """
 
 from __future__ import annotations
@@ -41,8 +42,10 @@ from sim.world.traffic import speed_caps
 from sim.world.truth import TruthFrame
 
 PATIENCE_S = 3.0  # blocked this long → replan around the blocker
+CREEP_MPS = 0.3  # speed of an actor that must turn but has no room to turn on the spot, or backs off
+CLOSE_ENOUGH_M = 1.0  # held by a rack this near its goal: it has arrived
 AVOID_MARGIN_M = 0.4  # a detour passes the blocker at least this far beyond both bodies
-PASS_AFTER_S = 10.0  # blocked this long by the same actor → ignore it until apart (gridlock escape)
+PASS_AFTER_S = 10.0  # blocked this long (by one actor, or by any without a break) → pass (gridlock escape)
 PASS_CLEAR_M = 4.0  # an ignored actor counts again once the centres are this far apart
 BODY_GAP_M = 0.05  # the body guard keeps every actor's box at least this far from racks and walls
 TURN_ROOM_M = 0.05  # turning on the spot needs the circumscribed radius plus this much clearance
@@ -76,10 +79,12 @@ class ActorState:
     reversing: bool = False  # driving (or about to drive) backwards: traffic looks behind
     reach: float = 0.0  # centre clearance below which the body is checked against racks and walls
     guard_stops: int = 0  # times the body guard overrode pure pursuit
+    held_since: float = -1.0  # since when the guard has held it where it stands (-1: not held)
     dwell_until: float = -1.0
     finished: bool = False  # no more goals
     blocked_by: int = -1
-    blocked_since: float = 0.0
+    blocked_since: float = 0.0  # since when the current blocker has held it
+    free_at: float = 0.0  # the last tick it was not blocked by anyone
     last_replan: float = -math.inf
     replans: int = 0
 
@@ -274,17 +279,22 @@ class World:
             if caps[k] < 0.05:
                 self._blocked(a, live[k], self.actors[who[k]], who[k], t)
             else:
-                a.blocked_by = -1
+                a.blocked_by, a.free_at = -1, t
         return caps
 
     def _blocked(self, a: ActorState, i: int, b: ActorState, j: int, t: float) -> None:
         """Actor `a` (index i) is held by `b` (index j) this tick."""
-        if a.blocked_by != j:
+        # Regression: in a jam of seven the blocker changed every second or so, which restarted the
+        # same-blocker clock for ever: an hour-long run froze at 40 min. The unbroken clock passes too.
+        if a.blocked_by < 0:  # free until now (or just spawned, or just passed): the clock starts
+            a.free_at = t
+        jammed = t - a.free_at >= PASS_AFTER_S
+        if a.blocked_by != j and not jammed:
             a.blocked_by, a.blocked_since = j, t
-        elif t - a.blocked_since >= PASS_AFTER_S:
+        elif t - a.blocked_since >= PASS_AFTER_S or jammed:
             self._ignore.add((i, j))
             self.overlap_events += 1
-            a.blocked_by = -1
+            a.blocked_by, a.free_at = -1, t
         elif t - max(a.blocked_since, a.last_replan) >= PATIENCE_S and abs(b.v) < 0.05 and a.path is not None:
             # In a mutual block only the one that gives way replans; the other waits for it.
             mutual = b.blocked_by == i
@@ -326,8 +336,13 @@ class World:
         heading_err = wrap(alpha - math.pi) if mode == REVERSE else alpha
         kappa = 2.0 * math.sin(heading_err) / (dist if dist > 0.05 else 0.05) if to_end > ARRIVE_M else 0.0
         v_t = speed_target(a, mode, cap, best, s_here, to_end, speed, kappa)
-        if mode == TURN or (mode == PURSUE and abs_alpha > TURN_IN_PLACE_RAD):
+        if mode == TURN:
             v_t = 0.0
+        elif mode == PURSUE and abs_alpha > TURN_IN_PLACE_RAD:
+            # Too far off heading, and no room to turn on the spot: creep along the arc (the body guard
+            # still stops it short of a rack). Regression: holding still here froze forklifts by a
+            # wall for minutes of an hour-long run, nothing else able to move them.
+            v_t = min(v_t, CREEP_MPS)
         nx, ny, nyaw, v_new, omega = integrate(
             a, dt, mode, -v_t if mode == REVERSE else v_t, alpha, kappa, speed
         )
@@ -342,6 +357,7 @@ class World:
         long enough, replanning)."""
         nx, ny, nyaw, v_new, omega = move
         if self._footprint_clear(a, nx, ny, nyaw):
+            a.held_since = -1.0
             return move
         ax, ay, s, dt = a.x, a.y, a.spec, self.dt
         a.guard_stops += 1
@@ -351,6 +367,20 @@ class World:
         sx, sy = ax + straight * math.cos(a.yaw), ay + straight * math.sin(a.yaw)
         if self._footprint_clear(a, sx, sy, a.yaw):
             return sx, sy, a.yaw, v_new, 0.0
+        # Held where it stands. Regression: forklifts sent to a goal beside a rack end, or needing to turn
+        # into an aisle with no room, were held here for the rest of an hour-long run.
+        end = a.path[-1] if a.path else None
+        if end is not None and math.hypot(end[0] - ax, end[1] - ay) <= CLOSE_ENOUGH_M:
+            a.dwell_until = t + (a.goal.dwell_s if a.goal else 0.0)  # as near as its body gets: arrived
+            a.path = a.goal = None
+            a.turning = a.reversing = False
+            return ax, ay, a.yaw, 0.0, 0.0
+        if a.held_since < 0:
+            a.held_since = t
+        if t - a.held_since >= PATIENCE_S:  # back straight off, a three-point turn's first leg
+            bx, by = ax - CREEP_MPS * dt * math.cos(a.yaw), ay - CREEP_MPS * dt * math.sin(a.yaw)
+            if self._footprint_clear(a, bx, by, a.yaw):
+                return bx, by, a.yaw, -CREEP_MPS, 0.0
         if t - a.last_replan >= PATIENCE_S and a.goal is not None:
             a.last_replan = t
             path = self.nav.plan((ax, ay), a.goal.position, s.radius, s.turn_radius)

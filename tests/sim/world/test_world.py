@@ -146,3 +146,23 @@ def test_worker_gives_way_to_a_forklift_crossing_its_path():
     # ... and the worker gets there after it.
     assert abs(wk[-1, 2] - 8.2) < 0.2
     assert w.overlap_events == 0
+
+
+@pytest.mark.slow
+def test_an_hour_of_default_traffic_never_freezes():
+    """Regression: an hour-long run froze at 40 min — seven actors in a jam whose blocker changed every
+    second (restarting the gridlock escape's clock), forklifts held by a rack end beside their goal or
+    with no room to turn into an aisle (seed 2: one stood still 55 minutes). No actor may now stand
+    still for more than a minute (dwells are at most 6 s)."""
+    sc = load_scenario(DEFAULT_SCENARIO).model_copy(update={"duration_s": 3600.0})
+    w = World(sc)
+    w.reset(2)
+    still: dict[str, float] = {}
+    worst = 0.0
+    for _ in range(sc.n_ticks):
+        w.step()
+        for a in w.actors:
+            if a.active:
+                still[a.spec.id] = still.get(a.spec.id, 0.0) + sc.dt_s if abs(a.v) < 0.05 else 0.0
+                worst = max(worst, still[a.spec.id])
+    assert worst < 60.0, f"an actor stood still {worst:.0f} s"
