@@ -193,13 +193,11 @@ def test_every_fault_type_is_shaded_in_the_metrics_figure(tmp_path, monkeypatch)
 
 # ------------------------------------------------------------------------------------- RFID multipath
 HALL = {"size_m": [30, 20], "height_m": 6}
-READER = {
-    "id": "r",
-    "type": "rfid",
-    "position": [1, 10, 1],
-    "boresight": [1, 0, 0],
-    "max_reads_per_s": 2000,
-}
+
+
+def _always_multipath(**changes) -> dict:
+    """A multipath fault that is always in a burst (p_enter 1, bursts of 10⁴ rounds)."""
+    return {"sensor": "r", "type": "multipath", "p_enter": 1.0, "mean_burst": 10_000} | changes
 
 
 def _tagged(xs):
@@ -215,7 +213,11 @@ def _tagged(xs):
 
 
 def _rounds(fault=None):
-    sim = sim_of(HALL, _tagged([3, 8, 12, 20, 25]), [READER], faults=[fault] if fault else [], duration=30)
+    from tests.sim.sensors.test_rfid import UNCAPPED_READER
+
+    sim = sim_of(
+        HALL, _tagged([3, 8, 12, 20, 25]), [UNCAPPED_READER], faults=[fault] if fault else [], duration=30
+    )
     return [r for _, r in _deliveries(sim)], sim
 
 
@@ -225,15 +227,7 @@ def test_multipath_ghost_reads_are_poisson_weak_and_within_range():
     of a barely powered tag: mean 2·(S + 3 dB) − P_tx − L_mod."""
     from sim.sensors.rfid import MODULATION_LOSS_DB, TAG_SENSITIVITY_DBM
 
-    fault = {
-        "sensor": "r",
-        "type": "multipath",
-        "p_enter": 1.0,
-        "mean_burst": 10_000,
-        "ghost_reads": 2.0,
-        "rssi_jump_db": 0.0,
-        "ghost_range_m": 15.0,
-    }
+    fault = _always_multipath(ghost_reads=2.0, rssi_jump_db=0.0, ghost_range_m=15.0)
     clean, _ = _rounds()
     bad, sim = _rounds(fault)
     assert len(clean) == len(bad) == 301
@@ -258,14 +252,7 @@ def test_multipath_ghost_reads_are_poisson_weak_and_within_range():
 
 
 def test_multipath_bursts_fade_the_rssi_of_real_reads():
-    fault = {
-        "sensor": "r",
-        "type": "multipath",
-        "p_enter": 1.0,
-        "mean_burst": 10_000,
-        "ghost_reads": 0.0,
-        "rssi_jump_db": 6.0,
-    }
+    fault = _always_multipath(ghost_reads=0.0, rssi_jump_db=6.0)
     clean, _ = _rounds()
     bad, sim = _rounds(fault)
     diff = np.concatenate([b.rssi_dbm - a.rssi_dbm for a, b in zip(clean, bad, strict=True)])
