@@ -17,6 +17,13 @@ from sim.scenario.pipeline_settings import PipelineSettings
 # actors and 64 sensors. Past them the file is refused rather than run out of memory or time.
 MAX_BUILDING_M = 300.0
 MAX_FLOOR_M2 = 60_000.0
+# List lengths, each run at its limit by the slow tests (the 300 m × 200 m site has 72 rack blocks).
+MAX_RACK_BLOCKS = 100
+MAX_WALLS = 200
+MAX_DOCKS = 64
+MAX_HEAT_SOURCES = 200  # 10⁵ ran for minutes before the first tick (each is cast into every thermal view)
+MAX_TAGS_PER_ACTOR = 8
+MAX_FAULTS = 1000
 MAX_ACTORS = 500
 MAX_SENSORS = 64
 MAX_DURATION_S = 24 * 3600.0
@@ -90,10 +97,10 @@ class Layout(Model):
     size_m: Vec2 = Field(description="building length along x and width along y, m")
     height_m: PositiveFloat = Field(default=10.0, le=60)
     wall_thickness_m: PositiveFloat = Field(0.2, le=2.0)  # a fire wall is ≈ 0.3 m; 2 m is a bunker
-    racks: list[RackBlock] = Field(default_factory=list)
-    walls: list[Wall] = Field(default_factory=list)
-    docks: list[Dock] = Field(default_factory=list)
-    heat_sources: list[HeatSource] = Field(default_factory=list)
+    racks: list[RackBlock] = Field(default_factory=list, max_length=MAX_RACK_BLOCKS)
+    walls: list[Wall] = Field(default_factory=list, max_length=MAX_WALLS)
+    docks: list[Dock] = Field(default_factory=list, max_length=MAX_DOCKS)
+    heat_sources: list[HeatSource] = Field(default_factory=list, max_length=MAX_HEAT_SOURCES)
     ambient_c: float = Field(default=18.0, ge=-40, le=50, description="ambient floor/air temperature, °C")
 
     @model_validator(mode="after")
@@ -152,7 +159,9 @@ class Actor(Model):
     max_speed_mps: PositiveFloat | None = None
     spawn_s: NonNegFloat = 0.0
     leave_s: PositiveFloat | None = None
-    tags: list[Annotated[str, Field(min_length=1, max_length=64)]] = Field(default_factory=list)
+    tags: list[Annotated[str, Field(min_length=1, max_length=64)]] = Field(
+        default_factory=list, max_length=MAX_TAGS_PER_ACTOR
+    )
     temperature_c: float | None = Field(default=None, ge=-50, le=300)
 
     @model_validator(mode="after")
@@ -365,7 +374,7 @@ class Scenario(Model):
     layout: Layout
     actors: list[Actor] = Field(default_factory=list, max_length=MAX_ACTORS)
     sensors: list[Sensor] = Field(default_factory=list, max_length=MAX_SENSORS)
-    faults: list[Fault] = Field(default_factory=list, max_length=1000)
+    faults: list[Fault] = Field(default_factory=list, max_length=MAX_FAULTS)
     pipeline: PipelineSettings = Field(default_factory=PipelineSettings)
 
     @field_validator("dt_s")

@@ -118,3 +118,74 @@ def test_scale_limits_name_their_field_and_echo_no_section(tmp_path):
     with pytest.raises(ScenarioError) as e:
         load_scenario(path, sets=["layout.wall_thickness_m=1000000"])
     assert "layout.wall_thickness_m: input should be less than or equal to 2 (got 1000000)" in str(e.value)
+
+
+def _at_every_list_limit() -> dict:
+    """A 60 m × 45 m building with every list of the file at its limit: 100 rack blocks, 200 walls,
+    64 docks, 200 heat sources, 8 tags on each actor, 1000 faults."""
+    from sim.scenario import models as m
+
+    racks = [
+        {"origin": [5 + 5 * i, 6 + 3.5 * j], "rows": 1, "row_spacing_m": 3.5, "bays": 1, "bay_length_m": 2.7,
+         "depth_m": 1.1, "levels": 2, "level_height_m": 1.5}
+        for i in range(10) for j in range(10)
+    ]  # fmt: skip
+    walls = [{"from": [1 + 0.29 * k, 44], "to": [1.1 + 0.29 * k, 44]} for k in range(m.MAX_WALLS)]
+    docks = [{"position": [1 + 0.9 * k, 0], "width_m": 0.5} for k in range(m.MAX_DOCKS)]
+    heat = [{"position": [1 + 0.29 * k, 2], "temperature_c": 40} for k in range(m.MAX_HEAT_SOURCES)]
+    actors = [
+        {"id": f"a{k}", "kind": kind, "tags": [f"A{k}-{t}" for t in range(m.MAX_TAGS_PER_ACTOR)],
+         "motion": {"type": "patrol", "start": [57, 10 + 10 * k]}}
+        for k, kind in enumerate(["forklift", "agv", "worker"])
+    ]  # fmt: skip
+    sensors = [
+        {"id": "cam", "type": "camera", "position": [58, 2, 6], "look_at": [40, 20, 0]},
+        {"id": "ir", "type": "thermal", "position": [30, 1, 6], "look_at": [30, 8, 0]},
+        {"id": "lid", "type": "lidar", "position": [57, 25, 3]},
+        {"id": "rf", "type": "rfid", "position": [57, 20, 2], "boresight": [-1, 0, 0]},
+    ]
+    kinds = [
+        {"sensor": "cam", "type": "dropout"},
+        {"sensor": "lid", "type": "latency", "latency_s": 0.1},
+        {"sensor": "ir", "type": "hot_spot", "position": [30, 6]},
+        {"sensor": "rf", "type": "multipath"},
+        {"sensor": "cam", "type": "clock", "jitter_s": 0.01},
+    ]
+    faults = [
+        kinds[k % 5] | {"start_s": 0.0004 * k, "end_s": 0.0004 * k + 0.0002} for k in range(m.MAX_FAULTS)
+    ]
+    return scenario_dict(
+        duration_s=0.5,
+        layout={"size_m": [60, 45], "height_m": 8, "racks": racks, "walls": walls, "docks": docks,
+                "heat_sources": heat},
+        actors=actors, sensors=sensors, faults=faults, pipeline={"strategy": "central"},
+    )  # fmt: skip
+
+
+@pytest.mark.slow
+def test_every_list_at_its_limit_runs_and_one_more_is_refused(tmp_path):
+    import io
+
+    from sim.runner import run_scenario
+    from sim.scenario import models as m
+
+    d = _at_every_list_limit()
+    run_scenario(load_scenario(write_scenario(tmp_path, d)), tmp_path / "run", plots=False, log=io.StringIO())
+    assert '"status": "complete"' in (tmp_path / "run" / "metrics.json").read_text()
+    for path, limit, extra in [
+        (("layout", "racks"), m.MAX_RACK_BLOCKS, None),
+        (("layout", "walls"), m.MAX_WALLS, None),
+        (("layout", "docks"), m.MAX_DOCKS, None),
+        (("layout", "heat_sources"), m.MAX_HEAT_SOURCES, None),
+        (("faults",), m.MAX_FAULTS, None),
+        (("actors", 0, "tags"), m.MAX_TAGS_PER_ACTOR, "A0-extra"),
+    ]:
+        over = _at_every_list_limit()
+        node = over
+        for key in path:
+            node = node[key]
+        node.append(extra if extra is not None else node[0])
+        with pytest.raises(ScenarioError) as e:
+            load_scenario(write_scenario(tmp_path, over, "over.yaml"))
+        where = ".".join(map(str, path)).replace(".0.", "[0].")
+        assert f"{where}: list should have at most {limit} items" in str(e.value), str(e.value)[:300]
