@@ -240,6 +240,7 @@ def _round(d):
 
 def _frames_from_files(ground_truth: Path, tracks: Path, period_s: float):
     """Frames at the track output times (every `period_s`): truth and confirmed track rows of that t."""
+
     def on_output(t: float) -> bool:
         return abs(t / period_s - round(t / period_s)) < 1e-6
 

@@ -56,9 +56,12 @@ def write_animation(out: Path, scenario: Scenario, static: StaticWorld) -> Path:
         for r in rows:
             actors.setdefault(r["id"], r["class"])
     colour = {a: ACTOR_PALETTE[k % len(ACTOR_PALETTE)] for k, a in enumerate(actors)}
-    for a, cls in list(actors.items())[: MAX_LEGEND_ENTRIES // 2]:
+    shown = MAX_LEGEND_ENTRIES // 2  # a legend taller than the figure helps no one
+    for a, cls in list(actors.items())[:shown]:
         style = {"marker": TRUTH_MARKERS.get(cls, "o"), "facecolors": "none", "edgecolors": [colour[a]]}
         ax.scatter([], [], s=70, lw=1.6, label=f"{a} ({cls})", **style)
+    if len(actors) > shown:
+        ax.plot([], [], ls="none", label=f"… and {len(actors) - shown} more actors")
     truth_art = {
         cls: ax.scatter([], [], s=70, marker=m, facecolors="none", lw=1.6, zorder=6)
         for cls, m in TRUTH_MARKERS.items()
