@@ -14,7 +14,7 @@ Definitions, as SPEC §7 fixes them:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -182,64 +182,79 @@ def idf1(frames: Iterable[Frame], gate: float = GATE_M) -> dict:
 
 
 # ------------------------------------------------------------------------------------------------- HOTA
-def hota(frames: Sequence[Frame], zero_sim_m: float = HOTA_ZERO_SIM_M, alphas=HOTA_ALPHAS) -> dict:
-    """HOTA, DetA, AssA and LocA averaged over α, with s = max(0, 1 − d / zero_sim_m)."""
-    frames = list(frames)
-    tix, eix = {}, {}
-    for f in frames:
-        for t in f.truth_ids:
-            tix.setdefault(t, len(tix))
-        for e in f.est_ids:
-            eix.setdefault(e, len(eix))
+def _similarity(f: Frame, zero_sim_m: float) -> np.ndarray:
+    if len(f.truth_ids) and len(f.est_ids):
+        return np.clip(1 - _dist(f.truth, f.est) / zero_sim_m, 0, None)
+    return np.zeros((len(f.truth_ids), len(f.est_ids)))
+
+
+def hota(
+    frames: Sequence[Frame] | Callable[[], Iterable[Frame]],
+    zero_sim_m: float = HOTA_ZERO_SIM_M,
+    alphas=HOTA_ALPHAS,
+) -> dict:
+    """HOTA, DetA, AssA and LocA averaged over α, with s = max(0, 1 − d / zero_sim_m).
+
+    `frames` is a sequence, or a function that yields them afresh (e.g. read from a run's files): two
+    passes over it, holding only per-id-pair sums, so an hour-long run is scored without keeping its
+    36 000 frames. Each frame's assignment does not depend on α (only which matches count does)."""
+    passes = frames if callable(frames) else lambda: frames
+    tix: dict = {}
+    eix: dict = {}
+    t_count: list[int] = []
+    e_count: list[int] = []
+    pair_sum: dict[tuple[int, int], float] = {}
+    for f in passes():  # global alignment potential of each id pair (Luiten et al., eq. 14)
+        ti = [tix.setdefault(t, len(tix)) for t in f.truth_ids]
+        ei = [eix.setdefault(e, len(eix)) for e in f.est_ids]
+        t_count += [0] * (len(tix) - len(t_count))
+        e_count += [0] * (len(eix) - len(e_count))
+        for i in ti:
+            t_count[i] += 1
+        for j in ei:
+            e_count[j] += 1
+        S = _similarity(f, zero_sim_m)
+        for a, b in zip(*np.nonzero(S), strict=True):
+            key = (ti[a], ei[b])
+            pair_sum[key] = pair_sum.get(key, 0.0) + S[a, b]
     nt, ne = len(tix), len(eix)
-    # Global alignment potential of each id pair (Luiten et al., eq. 14), from similarities summed over time.
+    tc, ec = np.array(t_count, float), np.array(e_count, float)
     sim_sum = np.zeros((nt, ne))
-    t_count, e_count = np.zeros(nt), np.zeros(ne)
-    sims = []
-    for f in frames:
+    for (i, j), v in pair_sum.items():
+        sim_sum[i, j] = v
+    align = sim_sum / np.maximum(tc[:, None] + ec[None, :] - sim_sum, 1e-12)
+    alphas = np.asarray(alphas, float)
+    tp_pairs = np.zeros((len(alphas), nt, ne))
+    tp, fn, fp, loc = (np.zeros(len(alphas)) for _ in range(4))
+    for f in passes():
         ti = np.array([tix[t] for t in f.truth_ids], int)
         ei = np.array([eix[e] for e in f.est_ids], int)
-        S = (
-            np.clip(1 - _dist(f.truth, f.est) / zero_sim_m, 0, None)
-            if len(ti) and len(ei)
-            else np.zeros((len(ti), len(ei)))
-        )
-        sims.append((ti, ei, S))
-        t_count[ti] += 1
-        e_count[ei] += 1
+        S = _similarity(f, zero_sim_m)
+        r = c = np.zeros(0, int)
         if S.size:
-            np.add.at(sim_sum, (ti[:, None], ei[None, :]), S)
-    align = sim_sum / np.maximum(t_count[:, None] + e_count[None, :] - sim_sum, 1e-12)
+            r, c = linear_sum_assignment(-(align[np.ix_(ti, ei)] * S))
+        for k, alpha in enumerate(alphas):
+            ok = S[r, c] >= alpha - 1e-12
+            rk, ck = r[ok], c[ok]
+            np.add.at(tp_pairs[k], (ti[rk], ei[ck]), 1)
+            loc[k] += S[rk, ck].sum()
+            tp[k] += len(rk)
+            fn[k] += len(ti) - len(rk)
+            fp[k] += len(ei) - len(rk)
     det_a, ass_a, loc_a, h = [], [], [], []
-    for alpha in alphas:
-        tp_pairs = np.zeros((nt, ne))
-        tp = fn = fp = 0
-        loc = 0.0
-        for ti, ei, S in sims:
-            n_match = 0
-            if S.size:
-                score = align[np.ix_(ti, ei)] * S
-                r, c = linear_sum_assignment(-score)
-                ok = S[r, c] >= alpha - 1e-12
-                r, c = r[ok], c[ok]
-                n_match = len(r)
-                np.add.at(tp_pairs, (ti[r], ei[c]), 1)
-                loc += S[r, c].sum()
-            tp += n_match
-            fn += len(ti) - n_match
-            fp += len(ei) - n_match
-        if tp == 0:
+    for k in range(len(alphas)):
+        if tp[k] == 0:
             det_a.append(0.0)
             ass_a.append(0.0)
             loc_a.append(1.0)
             h.append(0.0)
             continue
-        ass_iou = tp_pairs / np.maximum(t_count[:, None] + e_count[None, :] - tp_pairs, 1e-12)
-        ass = float((tp_pairs * ass_iou).sum() / tp)
-        det = tp / (tp + fn + fp)
-        det_a.append(det)
+        ass_iou = tp_pairs[k] / np.maximum(tc[:, None] + ec[None, :] - tp_pairs[k], 1e-12)
+        ass = float((tp_pairs[k] * ass_iou).sum() / tp[k])
+        det = tp[k] / (tp[k] + fn[k] + fp[k])
+        det_a.append(float(det))
         ass_a.append(ass)
-        loc_a.append(loc / tp)
+        loc_a.append(float(loc[k] / tp[k]))
         h.append(np.sqrt(det * ass))
     return {
         "hota": float(np.mean(h)),

@@ -2,9 +2,9 @@
 
 Streaming accumulators (CLEAR-MOT, IDF1, GOSPA, RMSE, NEES, detection AP) keep no per-step history except
 `metrics_timeseries.csv`, which is streamed to disk; HOTA, which needs a global identity alignment
-before its per-frame matching, is computed at the end from the run's `ground_truth.csv` and
-`tracks.csv`. Only confirmed tracks are scored. Per class, truth of that class is matched against the
-tracks of that class or of unknown class.
+before its per-frame matching, is computed at the end in two passes over the run's `ground_truth.csv`
+and `tracks.csv`, holding per-id-pair sums rather than the frames. Only confirmed tracks are scored.
+Per class, truth of that class is matched against the tracks of that class or of unknown class.
 """
 
 from __future__ import annotations
@@ -269,7 +269,7 @@ def _frames_from_files(ground_truth: Path, tracks: Path, period_s: float):
 def hota_from_files(ground_truth: Path, tracks: Path, period_s: float = 0.1) -> dict:
     if not Path(tracks).is_file():
         return {"hota": None}
-    return hota(list(_frames_from_files(ground_truth, tracks, period_s)))
+    return hota(lambda: _frames_from_files(ground_truth, tracks, period_s))  # streamed, twice
 
 
 def track_matches(ground_truth: Path, tracks: Path, period_s: float = 0.1):
