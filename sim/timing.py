@@ -1,19 +1,29 @@
-"""Per-stage wall-clock timing of the loop (reported in metrics.json `timing`; never used by tests)."""
+"""Per-stage wall-clock timing of the loop (metrics.json `timing`; no test depends on a duration)."""
 
 from __future__ import annotations
 
+import math
 import time
 from collections import defaultdict
 from contextlib import contextmanager
 
 import numpy as np
 
+# Durations are binned on a log scale, so that an hour-long run keeps a fixed few kB per stage rather than
+# every sample (a million floats an hour): 100 bins a decade from 1 µs to 1000 s, p95 within 2.3 %.
+BINS_PER_DECADE = 100
+LOG_MIN_S = -6.0
+N_BINS = 9 * BINS_PER_DECADE
+
 
 class StageTimer:
-    """Collects durations per named stage; summarises them as mean and 95th percentile in ms."""
+    """Collects durations per named stage; summarises them as mean (exact) and 95th percentile (from a
+    log-binned histogram: the bin's geometric centre) in ms."""
 
     def __init__(self) -> None:
-        self._samples: dict[str, list[float]] = defaultdict(list)
+        self._count: dict[str, int] = defaultdict(int)
+        self._total: dict[str, float] = defaultdict(float)
+        self._hist: dict[str, np.ndarray] = {}
 
     @contextmanager
     def stage(self, name: str):
@@ -21,19 +31,26 @@ class StageTimer:
         try:
             yield
         finally:
-            self._samples[name].append(time.perf_counter() - t0)
+            self.add(name, time.perf_counter() - t0)
 
     def add(self, name: str, seconds: float) -> None:
-        self._samples[name].append(seconds)
+        self._count[name] += 1
+        self._total[name] += seconds
+        hist = self._hist.get(name)
+        if hist is None:
+            hist = self._hist[name] = np.zeros(N_BINS, np.int64)
+        k = int((math.log10(seconds) - LOG_MIN_S) * BINS_PER_DECADE) if seconds > 0 else 0
+        hist[min(max(k, 0), N_BINS - 1)] += 1
 
     def summary(self) -> dict[str, dict[str, float]]:
         out = {}
-        for name, xs in self._samples.items():
-            a = np.asarray(xs) * 1e3
+        for name, n in self._count.items():
+            k = int(np.searchsorted(np.cumsum(self._hist[name]), 0.95 * n))  # the bin holding the 95th
+            p95_s = 10 ** (LOG_MIN_S + (k + 0.5) / BINS_PER_DECADE)
             out[name] = {
-                "mean_ms": round(float(a.mean()), 4),
-                "p95_ms": round(float(np.percentile(a, 95)), 4),
-                "calls": len(xs),
+                "mean_ms": round(self._total[name] / n * 1e3, 4),
+                "p95_ms": round(p95_s * 1e3, 4),
+                "calls": n,
             }
         return out
 
