@@ -129,9 +129,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     b.add_argument("--quiet", action="store_true", help="no progress bar or summary")
 
-    pf = sub.add_parser(
-        "perf", parents=[common], help="measure the performance figures (docs/performance.md)"
-    )
+    pf = sub.add_parser("perf", parents=[common], help="measure whsim's speed figures (docs/performance.md)")
     pf.add_argument("--json", action="store_true", help="print JSON instead of a table")
     pf.add_argument("--only", help="run one figure (by key)")
     pf.add_argument("--repeats", type=int, default=5, help="best of this many repetitions per figure")

@@ -36,6 +36,7 @@ from sim.world.driving import (
     speed_target,
     wrap,
 )
+from sim.world.footprint import BODY_GAP_M, footprint_clear
 from sim.world.layout import StaticWorld, build_static_world
 from sim.world.navigation import NavMap, build_navmap
 from sim.world.traffic import speed_caps
@@ -47,7 +48,6 @@ CLOSE_ENOUGH_M = 1.0  # held by a rack this near its goal: it has arrived
 AVOID_MARGIN_M = 0.4  # a detour passes the blocker at least this far beyond both bodies
 PASS_AFTER_S = 10.0  # blocked this long (by one actor, or by any without a break) → pass (gridlock escape)
 PASS_CLEAR_M = 4.0  # an ignored actor counts again once the centres are this far apart
-BODY_GAP_M = 0.05  # the body guard keeps every actor's box at least this far from racks and walls
 TURN_ROOM_M = 0.05  # turning on the spot needs the circumscribed radius plus this much clearance
 LOOKAHEAD_M = {"forklift": 1.2, "agv": 0.8, "worker": 0.6}  # pure-pursuit look-ahead per kind
 
@@ -389,19 +389,4 @@ class World:
         return ax, ay, a.yaw, 0.0, 0.0
 
     def _footprint_clear(self, a: ActorState, x: float, y: float, yaw: float) -> bool:
-        """Whether the body at this pose stays BODY_GAP_M clear of every rack and wall (exact box tests)."""
-        c, s = math.cos(yaw), math.sin(yaw)
-        hl, hw = a.spec.length / 2 + BODY_GAP_M, a.spec.width / 2 + BODY_GAP_M
-        ex, ey = abs(c) * hl + abs(s) * hw, abs(s) * hl + abs(c) * hw  # half extents of the body's AABB
-        for r in self.nav.rects_near(x, y):
-            # Separating axes: the world axes, then the body's own two axes.
-            if x + ex <= r.x0 or x - ex >= r.x1 or y + ey <= r.y0 or y - ey >= r.y1:
-                continue
-            rx, ry = (r.x0 + r.x1) / 2 - x, (r.y0 + r.y1) / 2 - y
-            rhx, rhy = (r.x1 - r.x0) / 2, (r.y1 - r.y0) / 2
-            if abs(rx * c + ry * s) >= hl + abs(c) * rhx + abs(s) * rhy:
-                continue
-            if abs(-rx * s + ry * c) >= hw + abs(s) * rhx + abs(c) * rhy:
-                continue
-            return False
-        return True
+        return footprint_clear(self.nav.rects_near(x, y), a.spec.length, a.spec.width, x, y, yaw)
