@@ -20,6 +20,7 @@ deterministic, its bytes are not (Rerun stamps chunk ids and the creation time).
 from __future__ import annotations
 
 import csv
+import itertools
 import math
 import re
 from collections import defaultdict
@@ -28,6 +29,7 @@ from pathlib import Path
 import numpy as np
 
 from perception.classes import CLASS_NAMES
+from sim.sensors.readings import BeamEvent, CameraFrame, PointCloud, RfidReads, ThermalFrame
 
 TIMELINE = "sim_time"
 IMAGE_HZ = 2.0  # camera and thermal frames logged per second and sensor
@@ -161,7 +163,9 @@ class ReadingLogger:
     """Logs readings as they arrive, each sensor's frames and clouds no oftener than its rate allows."""
 
     def __init__(self, rec):
-        self.rec = rec
+        import rerun
+
+        self.rr, self.rec = rerun, rec
         self.last: dict[str, float] = {}
 
     def _due(self, sensor_id: str, t: float, hz: float) -> bool:
@@ -171,11 +175,7 @@ class ReadingLogger:
         return True
 
     def log(self, r) -> None:
-        import rerun as rr
-
-        from sim.sensors.readings import BeamEvent, CameraFrame, PointCloud, RfidReads, ThermalFrame
-
-        rec = self.rec
+        rr, rec = self.rr, self.rec
         rec.set_time(TIMELINE, duration=r.t)
         base = f"world/sensors/{r.sensor_id}"
         if isinstance(r, CameraFrame) and self._due(r.sensor_id, r.t, IMAGE_HZ):
@@ -192,13 +192,14 @@ class ReadingLogger:
 
 
 # ------------------------------------------------------------------------------------------ run files
-def _rows_by_time(path: Path) -> dict[float, list[dict]]:
-    out: dict[float, list[dict]] = defaultdict(list)
-    if path.is_file():
-        with open(path, newline="", encoding="utf-8") as f:
-            for row in csv.DictReader(f):
-                out[float(row["t"])].append(row)
-    return out
+def _rows_by_time(path: Path):
+    """(t, rows) for each run of rows sharing a time stamp, read as the file goes: truth and tracks are
+    written in time order, so an hour-long run's files are never held in memory."""
+    if not path.is_file():
+        return
+    with open(path, newline="", encoding="utf-8") as f:
+        for t, rows in itertools.groupby(csv.DictReader(f), key=lambda row: row["t"]):
+            yield float(t), list(rows)
 
 
 def _floats(rows: list[dict], *keys: str) -> np.ndarray:
@@ -209,7 +210,7 @@ def log_truth(rec, run: Path) -> None:
     import rerun as rr
 
     cls = {name: k for k, name in enumerate(CLASS_NAMES)}
-    for t, rows in _rows_by_time(run / "ground_truth.csv").items():
+    for t, rows in _rows_by_time(run / "ground_truth.csv"):
         rec.set_time(TIMELINE, duration=t)
         rec.log(
             "world/truth",
@@ -238,7 +239,7 @@ def ellipses(cov: np.ndarray, sigmas: float = 2.0) -> tuple[np.ndarray, np.ndarr
 def log_tracks(rec, run: Path) -> None:
     import rerun as rr
 
-    for t, rows in _rows_by_time(run / "tracks.csv").items():
+    for t, rows in _rows_by_time(run / "tracks.csv"):
         rec.set_time(TIMELINE, duration=t)
         xy = _floats(rows, "x", "y")
         half, angle = ellipses(_floats(rows, "cov_xx", "cov_xy", "cov_yy"))
@@ -260,15 +261,19 @@ def log_tracks(rec, run: Path) -> None:
 def log_detections(rec, run: Path) -> None:
     import rerun as rr
 
+    # Detections are written as the pipeline makes them (late readings out of time order): grouped per
+    # source and time stamp, keeping only the positions.
+    path = run / "detections.csv"
     by_source: dict[str, dict[float, list]] = defaultdict(lambda: defaultdict(list))
-    for t, rows in _rows_by_time(run / "detections.csv").items():
-        for r in rows:
-            by_source[r["source"]][t].append(r)
+    if path.is_file():
+        with open(path, newline="", encoding="utf-8") as f:
+            for r in csv.DictReader(f):
+                by_source[r["source"]][float(r["t"])].append((float(r["x"]), float(r["y"])))
     for source, times in by_source.items():
         colour = SOURCE_RGB.get(source, (127, 127, 127))
-        for t, rows in times.items():
+        for t, pts in times.items():
             rec.set_time(TIMELINE, duration=t)
-            xy = _floats(rows, "x", "y")
+            xy = np.array(pts, float).reshape(-1, 2)
             rec.log(
                 f"world/detections/{source}",
                 rr.Points3D(np.column_stack([xy, np.full(len(xy), 0.1)]), radii=0.12, colors=colour),
