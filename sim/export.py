@@ -62,13 +62,18 @@ def cmd_export(args) -> int:
     sim.reset()
     tmp = path.with_name(f".{path.name}.tmp")
     rec = open_recording(tmp, f"{scenario.name}-seed{scenario.seed}")
+    from sim.cli import DAMAGED_FILE_ERRORS
+
     try:
         log_static(rec, scenario, sim.world.static)
         saved = log_saved_sensors(rec, run)
         log_run_files(rec, run)
-    except BaseException:
+    except BaseException as e:
         close_recording(rec)
         tmp.unlink(missing_ok=True)
+        if isinstance(e, DAMAGED_FILE_ERRORS):  # the run's files are the input here: the user's to fix
+            why = f"{type(e).__name__}: {e}".splitlines()[0]
+            raise UsageError(f"{run}: damaged run files, no recording written ({why})") from None
         raise
     close_recording(rec)
     tmp.replace(path)

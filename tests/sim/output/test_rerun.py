@@ -136,3 +136,16 @@ def test_without_rerun_sdk_the_flag_says_how_to_install_it(tmp_path, monkeypatch
     r = whsim("run", write_scenario(tmp_path, scenario_dict(duration_s=1)), "--out", tmp_path / "run",
               "--rerun", tmp_path / "x.rrd", "--quiet")  # fmt: skip
     assert r.returncode == 2 and "pip install 'whsim[rerun]'" in r.stderr and not (tmp_path / "run").exists()
+
+
+def test_export_of_damaged_run_files_is_one_line_and_writes_nothing(recorded, tmp_path):
+    """Regression: a truncated ground_truth.csv was an internal error (exit 1)."""
+    run = tmp_path / "run"
+    shutil.copytree(recorded / "run", run)
+    text = (run / "ground_truth.csv").read_text()
+    (run / "ground_truth.csv").write_text(text[:3000] + "\n1.0,w1,worker,abc\n")
+    r = whsim("export", run, "--rerun", tmp_path / "x.rrd")
+    assert r.returncode == 2 and "damaged run files, no recording written" in r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1 and not list(tmp_path.glob("*.rrd*")) + list(
+        tmp_path.glob(".*")
+    )
