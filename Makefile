@@ -26,8 +26,8 @@ demo: setup
 	@echo "plots: runs/default/plots/ (trajectories.png, bev.png, metrics.png)"
 
 test: setup
-	$(BIN)/ruff check sim perception fusion tests
-	$(BIN)/ruff format --check sim perception fusion tests
+	$(BIN)/ruff check sim perception fusion tools tests
+	$(BIN)/ruff format --check sim perception fusion tools tests
 	$(BIN)/python -m pytest -q
 
 test-all: setup
@@ -37,11 +37,11 @@ test-slow: setup
 	$(BIN)/python -m pytest -q -m slow
 
 lint: setup
-	$(BIN)/ruff check sim perception fusion tests
-	$(BIN)/ruff format --check sim perception fusion tests
+	$(BIN)/ruff check sim perception fusion tools tests
+	$(BIN)/ruff format --check sim perception fusion tools tests
 
 format: setup
-	$(BIN)/ruff format sim perception fusion tests
+	$(BIN)/ruff format sim perception fusion tools tests
 
 clean:
 	rm -rf $(VENV) runs .pytest_cache .ruff_cache

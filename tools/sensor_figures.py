@@ -2,7 +2,8 @@
 frame in false colour with a °C scale.
 
     whsim run scenarios/default.yaml --save-sensors 20 --duration 31 --out runs/sensor_frames
-    python tools/sensor_figures.py runs/sensor_frames --camera cam_sw --at 30 --thermal ir_s --thermal-at 23 --out docs
+    python tools/sensor_figures.py runs/sensor_frames --camera cam_sw --at 30 \
+        --thermal ir_s --thermal-at 23 --out docs
 
 Writes `<camera>_rgb.png` and `<thermal>_thermal.png` into --out. Saved frames are named
 `<seconds:06d>_<milliseconds:03d>_…`; the one nearest the asked time is taken.

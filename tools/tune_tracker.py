@@ -34,6 +34,7 @@ UPSTREAM = (
     "sim/scenario",
     "sim/pipeline/frontends",
     "sim/pipeline/site_map.py",
+    "sim/pipeline/pipeline.py",
 )
 COLUMNS = ("mota", "idf1", "hota", "nees_in_bounds", "identity_accuracy", "gospa", "id_switches")
 
@@ -83,16 +84,9 @@ def record(path: str, seed: int, strategy: str, duration, cache: Path) -> Path:
     pipe = make_pipeline(strategy, sc, np.random.default_rng(sim.pipeline_seed), sim.world.static)
     steps, done = [], False
     while True:
-        outs = []
-        for name, fe in pipe.ticked:
-            if fe.due(step.tick):
-                outs.append((name, "", step.t, fe.process(step.truth)))
-        for r in sorted(step.readings, key=lambda r: r.t):
-            entry = pipe.frontends.get(r.sensor_id)
-            if entry is not None:
-                outs.append((entry[0], r.sensor_id, r.t, entry[1].process(r)))
         lean = [
-            (n, s, t, dataclasses.replace(o, image_layer=None, evidence_layer=None)) for n, s, t, o in outs
+            (n, s, t, dataclasses.replace(o, image_layer=None, evidence_layer=None))
+            for n, s, t, o in pipe.perceive(step)
         ]
         steps.append((dataclasses.replace(step, readings=()), lean))
         if done or sim.tick >= sim.n_ticks:
@@ -109,30 +103,15 @@ class _Cached:
     """The `Pipeline` interface over cached front-end outputs: a fresh fuser, the same detection rows."""
 
     def __init__(self, scenario, strategy: str, steps):
-        from sim.pipeline.frontends import FRONTENDS
-        from sim.pipeline.fusers import FUSERS
-        from sim.pipeline.measurement_models import Centring
-        from sim.pipeline.pipeline import Pipeline, frontends_for, reorder_window
-        from sim.strategies import STRATEGIES
+        from sim.pipeline.pipeline import Pipeline
 
-        s = STRATEGIES[strategy]
-        tag_class = {tag: a.kind for a in scenario.actors for tag in a.tags}
-        self.inner = Pipeline.__new__(Pipeline)
-        self.inner.bev, self.inner.tag_class = None, tag_class
-        self.inner.centring = Centring(scenario)
-        present = frontends_for(strategy, scenario)
-        window = reorder_window(scenario)
-        self.inner.fuser = FUSERS[s.fuser](scenario.pipeline, present, tag_class, s, window_s=window)
-        self.bev = None
-        self.reads_identities = any(FRONTENDS[n].identities for n in present)
+        self.inner = Pipeline.fusion_only(strategy, scenario)
+        self.bev, self.reads_identities = None, self.inner.reads_identities
         self.outputs = {step.tick: outs for step, outs in steps}
         self.segmented: list = []  # clouds are not re-segmented in a replay: no segmentation score
 
     def process(self, step):
-        rows = []
-        for name, sensor_id, t, o in self.outputs[step.tick]:
-            rows += self.inner._use(name, sensor_id, t, o)
-        return rows
+        return self.inner.fuse(self.outputs[step.tick])
 
     def tracks(self, t):
         return self.inner.tracks(t)

@@ -10,6 +10,7 @@ import numpy as np
 
 from fusion.measurements import PositionMeasurements
 from sim.pipeline.frontends import FRONTENDS, FrontEndContext
+from sim.pipeline.frontends.base import registered_tags
 from sim.pipeline.fusers import FUSERS
 from sim.pipeline.measurement_models import Centring
 from sim.scenario.models import Scenario
@@ -61,6 +62,10 @@ def reorder_window(scenario: Scenario) -> float:
     return max(latencies) + scenario.dt_s if latencies else 0.0
 
 
+# What a front-end made of one reading (or of a tick): (front-end name, sensor id or "", time, output).
+Perceived = tuple[str, str, float, object]
+
+
 class Pipeline:
     def __init__(
         self,
@@ -81,12 +86,24 @@ class Pipeline:
         ticked = [(n, FRONTENDS[n].build(None, ctx)) for n in present if FRONTENDS[n].sensor_type is None]
         self.ticked = [(n, fe) for n, fe in ticked if not FRONTENDS[n].reads_map]
         self.mapped = [(n, fe) for n, fe in ticked if FRONTENDS[n].reads_map]  # after the readings
-        self.evidence_only = set(strategy.evidence_only)
         self.bev = ctx.bev_map if any(FRONTENDS[n].bev for n in present) else None
+        self._wire_fusion(strategy, present, scenario)
+
+    @classmethod
+    def fusion_only(cls, strategy: str, scenario: Scenario) -> Pipeline:
+        """The fusing half alone — no front-ends, no BEV map — to replay recorded front-end outputs
+        through `fuse` (tools/tune_tracker.py tunes the tracker this way in seconds)."""
+        self = cls.__new__(cls)
+        self.frontends, self.ticked, self.mapped, self.bev = {}, [], [], None
+        self._wire_fusion(STRATEGIES[strategy], frontends_for(strategy, scenario), scenario)
+        return self
+
+    def _wire_fusion(self, strategy: Strategy, present: tuple[str, ...], scenario: Scenario) -> None:
+        self.evidence_only = set(strategy.evidence_only)
+        self.tag_class = registered_tags(scenario)
         self.fuser = FUSERS[strategy.fuser](
-            scenario.pipeline, present, ctx.tag_class, strategy, window_s=reorder_window(scenario)
+            scenario.pipeline, present, self.tag_class, strategy, window_s=reorder_window(scenario)
         )
-        self.tag_class = ctx.tag_class
         self.reads_identities = any(FRONTENDS[n].identities for n in present)
         self.centring = Centring(scenario)
         self.future_stamps = 0  # readings stamped after they arrived, taken as made on arrival
@@ -94,38 +111,51 @@ class Pipeline:
 
     def process(self, step) -> list[Detection]:
         """Feed the step's readings (timestamp order) to the fuser; return the detections made."""
-        out: list[Detection] = []
+        return self.fuse(self.perceive(step))
+
+    def perceive(self, step) -> list[Perceived]:
+        """What the front-ends make of the step: ticked front-ends, then each reading in timestamp order,
+        then the front-ends that read the BEV map — which is fed the readings' layers on the way."""
+        out: list[Perceived] = []
         self.segmented = []
         for name, fe in self.ticked:
             if fe.due(step.tick):
-                out += self._use(name, "", step.t, fe.process(step.truth))
+                out.append(self._feed_map(name, "", step.t, fe.process(step.truth)))
         for r in sorted(map(self._causal, step.readings), key=lambda r: r.t):
             entry = self.frontends.get(r.sensor_id)
             if entry is not None:
                 o = entry[1].process(r)
                 if o.point_labels is not None:
                     self.segmented.append((r, o.point_labels))
-                out += self._use(entry[0], r.sensor_id, r.t, o)
+                out.append(self._feed_map(entry[0], r.sensor_id, r.t, o))
         for name, fe in self.mapped:
             if fe.due(step.tick):
-                out += self._use(name, "", step.t, fe.process_map(step.t))
+                out.append(self._feed_map(name, "", step.t, fe.process_map(step.t)))
         return out
 
-    def _use(self, name: str, sensor_id: str, t: float, o) -> list[Detection]:
-        rows: list[Detection] = []
-        if o.positions is not None and name not in self.evidence_only:
-            pm = self.centring(sensor_id, o.positions)
-            self.fuser.positions(name, pm, o.covered)
-            rows = _rows(pm)
-        if o.ranges is not None:
-            self.fuser.ranges(name, o.ranges, o.zone)
-            rm = o.ranges
-            nan = np.array([np.nan, np.nan]), np.full((2, 2), np.nan)
-            rows = [Detection(rm.t, "rfid", rm.sensor_id, *nan, self.tag_class[g], 1.0, g) for g in rm.tags]
+    def _feed_map(self, name: str, sensor_id: str, t: float, o) -> Perceived:
+        """Add an output's image or evidence layer to the BEV map; the output, as perceived."""
         if o.image_layer is not None:
             self.bev.add_image(sensor_id, t, *o.image_layer)
         if o.evidence_layer is not None:
             self.bev.add(sensor_id, t, *o.evidence_layer)
+        return name, sensor_id, t, o
+
+    def fuse(self, perceived: list[Perceived]) -> list[Detection]:
+        """Hand the front-ends' measurements to the fuser in order; the detections.csv rows they make."""
+        rows: list[Detection] = []
+        for name, sensor_id, _, o in perceived:
+            if o.positions is not None and name not in self.evidence_only:
+                pm = self.centring(sensor_id, o.positions)
+                self.fuser.positions(name, pm, o.covered)
+                rows += _rows(pm)
+            if o.ranges is not None:
+                self.fuser.ranges(name, o.ranges, o.zone)
+                rm = o.ranges
+                nan = np.array([np.nan, np.nan]), np.full((2, 2), np.nan)
+                rows += [
+                    Detection(rm.t, "rfid", rm.sensor_id, *nan, self.tag_class[g], 1.0, g) for g in rm.tags
+                ]
         return rows
 
     def tracks(self, t: float):

@@ -38,6 +38,11 @@ class FrontEndOutput:
     point_labels: np.ndarray | None = None  # a segmented cloud: class id per point (scored, not fused)
 
 
+def registered_tags(scenario: Scenario) -> dict[str, str]:
+    """The asset database: every tag the site issued, and the kind of actor that carries it."""
+    return {tag: a.kind for a in scenario.actors for tag in a.tags}
+
+
 @dataclass
 class FrontEndContext:
     """What front-ends are built from: the scenario (mounting, settings), the site (layout and stored
@@ -50,7 +55,7 @@ class FrontEndContext:
     tag_class: dict[str, str] = field(init=False)
 
     def __post_init__(self):
-        self.tag_class = {tag: a.kind for a in self.scenario.actors for tag in a.tags}
+        self.tag_class = registered_tags(self.scenario)
 
     @property
     def settings(self):
