@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 import open3d as o3d
 
+from fusion.rfid_link import segments_cross_rects
 from perception.bev import BevGrid
 from perception.camera_model import PinholeCamera
 from perception.lidar_detector import LidarDetectorConfig
@@ -25,7 +26,7 @@ from sim.sensors.camera import camera_rotation
 from sim.sensors.lidar import DEPTH_CAM
 from sim.sensors.ray_grid import PinholeGrid, SpinningGrid
 from sim.sensors.raycast import StaticScene
-from sim.sensors.rfid import TAG_HEIGHT_M, segments_cross_rects
+from sim.sensors.rfid import TAG_HEIGHT_M, rect_array
 from sim.world.kinds import KINDS
 from sim.world.layout import StaticWorld
 
@@ -201,7 +202,7 @@ def spinning_cover(grid: SpinningGrid, scene: StaticScene, xy: np.ndarray, max_r
 def rfid_cover(reader, xy: np.ndarray, racks: tuple) -> np.ndarray:
     """(len(BODIES), n) a tag carried at `TAG_HEIGHT_M` on the cell is read with p ≥ 0.5 per round."""
     tags = np.column_stack([xy, np.full(len(xy), TAG_HEIGHT_M)])
-    crossed = segments_cross_rects(np.broadcast_to(reader.position[:2], xy.shape), xy, racks)
+    crossed = segments_cross_rects(np.broadcast_to(reader.position[:2], xy.shape), xy, rect_array(racks))
     p = reader.read_probability(tags, crossed)
     return np.broadcast_to(p >= RFID_MIN_PROBABILITY, (len(BODIES), len(xy))).copy()
 

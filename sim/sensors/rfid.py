@@ -22,6 +22,7 @@ from dataclasses import replace
 import numpy as np
 from scipy.special import ndtr
 
+from fusion import rfid_link as link
 from sim.scenario.models import RfidSensor as RfidSpec
 from sim.sensors.base import Sensor, TickContext, pose_matrix
 from sim.sensors.readings import RfidReads
@@ -44,32 +45,12 @@ TAG_HEIGHT_M = 1.0  # where an actor's tag sits above the floor (badge, truck co
 
 def antenna_gain_db(cos_theta: np.ndarray, peak_dbi: float) -> np.ndarray:
     """cosⁿ patch pattern with `HALF_POWER_DEG` half-power half-angle, floored at the back lobe."""
-    q = math.log(0.5) / math.log(math.cos(math.radians(HALF_POWER_DEG)))
-    rel = 10 * q * np.log10(np.clip(cos_theta, 1e-6, 1.0))
-    return peak_dbi + np.maximum(rel, -FRONT_TO_BACK_DB)
+    return link.antenna_gain_db(cos_theta, peak_dbi, HALF_POWER_DEG, FRONT_TO_BACK_DB)
 
 
-def segments_cross_rects(a: np.ndarray, b: np.ndarray, rects: tuple[Rect, ...]) -> np.ndarray:
-    """How many of `rects` each 2D segment a[k]→b[k] passes through (Liang–Barsky, vectorised)."""
-    count = np.zeros(len(a), int)
-    d = b - a
-    for r in rects:
-        t0, t1 = np.zeros(len(a)), np.ones(len(a))
-        ok = np.ones(len(a), bool)
-        for p, q in (
-            (-d[:, 0], a[:, 0] - r.x0),
-            (d[:, 0], r.x1 - a[:, 0]),
-            (-d[:, 1], a[:, 1] - r.y0),
-            (d[:, 1], r.y1 - a[:, 1]),
-        ):
-            parallel = np.abs(p) < 1e-12
-            ok &= ~(parallel & (q < 0))
-            with np.errstate(divide="ignore", invalid="ignore"):
-                t = q / p
-            t0 = np.where(~parallel & (p < 0), np.maximum(t0, t), t0)
-            t1 = np.where(~parallel & (p > 0), np.minimum(t1, t), t1)
-        count += ok & (t0 <= t1)
-    return count
+def rect_array(rects: tuple[Rect, ...]) -> np.ndarray:
+    """Rectangles as a (k, 4) array of x0, y0, x1, y1."""
+    return np.array([(r.x0, r.y0, r.x1, r.y1) for r in rects], float).reshape(-1, 4)
 
 
 class RfidReader(Sensor):
@@ -90,11 +71,11 @@ class RfidReader(Sensor):
         self.gain_dbi = spec.antenna_gain_dbi
         self.wavelength = C / FREQUENCY_HZ[spec.region]
         self.slots = max(1, int(spec.max_reads_per_s / spec.rate_hz))
-        self.racks = racks
+        self.racks = rect_array(racks)
         self.pallet_ids = tuple(t for t, _ in pallet_tags)
         self.pallet_pos = np.array([p for _, p in pallet_tags], float).reshape(-1, 3)
-        self._pallet_racks = segments_cross_rects(
-            np.broadcast_to(self.position[:2], (len(self.pallet_pos), 2)), self.pallet_pos[:, :2], racks
+        self._pallet_racks = link.segments_cross_rects(
+            np.broadcast_to(self.position[:2], (len(self.pallet_pos), 2)), self.pallet_pos[:, :2], self.racks
         )
 
     def mean_tag_power_dbm(
@@ -103,7 +84,7 @@ class RfidReader(Sensor):
         """Mean forward-link power at each tag (dBm) and the distances (m)."""
         v = tag_pos - self.position
         d = np.maximum(np.linalg.norm(v, axis=1), 0.1)
-        pl = 20 * math.log10(4 * math.pi / self.wavelength) + 10 * PATH_LOSS_EXPONENT * np.log10(d)
+        pl = link.path_loss_db(d, self.wavelength, PATH_LOSS_EXPONENT)
         g = antenna_gain_db((v @ self.boresight) / d, self.gain_dbi)
         return self.tx_dbm + g + TAG_GAIN_DBI - POLARISATION_LOSS_DB - pl - RACK_LOSS_DB * racks_crossed, d
 
@@ -123,7 +104,7 @@ class RfidReader(Sensor):
         actor_ids, actor_pos = self._actor_tags(ctx.truth)
         ids = list(self.pallet_ids) + actor_ids
         pos_all = np.vstack([self.pallet_pos, actor_pos])
-        actor_racks = segments_cross_rects(
+        actor_racks = link.segments_cross_rects(
             np.broadcast_to(self.position[:2], (len(actor_pos), 2)), actor_pos[:, :2], self.racks
         )
         racks_all = np.concatenate([self._pallet_racks, actor_racks])

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.sensors.rfid import PHASE_NOISE_RAD, TAG_HEIGHT_M, RfidReader, segments_cross_rects
+from fusion.rfid_link import segments_cross_rects
+from sim.sensors.rfid import PHASE_NOISE_RAD, TAG_HEIGHT_M, RfidReader, rect_array
 from tests.sim.sensors.conftest import run_readings, sim_of
 
 HALL = {"size_m": [30, 20], "height_m": 6}
@@ -104,7 +105,7 @@ def test_a_rack_row_between_reader_and_tag_lowers_the_read_rate():
     r: RfidReader = sim.sensors.by_id["r"]
     pos = np.array([[*t, TAG_HEIGHT_M] for t in tags])
     crossed = segments_cross_rects(
-        np.array([[10.4, 8.0]] * 2), pos[:, :2], sim.sensors.static_world.rack_rows
+        np.array([[10.4, 8.0]] * 2), pos[:, :2], rect_array(sim.sensors.static_world.rack_rows)
     )
     assert crossed.tolist() == [1, 0]
     expected = r.read_probability(pos, crossed)
