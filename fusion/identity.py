@@ -57,30 +57,38 @@ class LikelihoodBinder:
         self._evidence: dict[str, dict[int, float]] = {}  # tag → track id → nats
         self._t = -math.inf
 
-    def assign(self, table: TrackTable, t: float, tags: list[str], fit: Fit, gate: float):
+    def assign(self, table: TrackTable, t: float, tags: list[str], fit: Fit, gate: float, **_):
         """Score the reads, revise the bindings; then (rows, read indices) of reads whose tag a track
         carries and the indices of reads of tags no track carries."""
+        rows = self._start_round(table, t)
+        if rows.size:
+            for k, tag in enumerate(tags):
+                d2, s = fit(rows, k)
+                self._add(
+                    tag, table, rows, -0.5 * d2 - 0.5 * np.log(2 * np.pi * s) + math.log(self.null_range_m)
+                )
+            self._rebind(table, rows)
+        return _reads(table, tags)
+
+    def _start_round(self, table: TrackTable, t: float) -> np.ndarray:
+        """Fade the evidence to t, forget tracks that are gone; the rows of confirmed tracks."""
         if math.isfinite(self._t) and t > self._t:
             fade = math.exp(-(t - self._t) / self.memory_s)
             for ev in self._evidence.values():
                 for i in ev:
                     ev[i] *= fade
         self._t = max(self._t, t)
-        rows = np.flatnonzero(table.confirmed)
         live = set(table.ids)
         for ev in self._evidence.values():
             for i in [i for i in ev if i not in live]:
                 del ev[i]
-        if rows.size:
-            ids = [table.ids[r] for r in rows]
-            for k, tag in enumerate(tags):
-                d2, s = fit(rows, k)
-                ll = -0.5 * d2 - 0.5 * np.log(2 * np.pi * s) + math.log(self.null_range_m)
-                ev = self._evidence.setdefault(tag, {})
-                for i, v in zip(ids, np.clip(ll, -self.clip, self.clip), strict=True):
-                    ev[i] = ev.get(i, 0.0) + float(v)
-            self._rebind(table, rows)
-        return _reads(table, tags)
+        return np.flatnonzero(table.confirmed)
+
+    def _add(self, tag: str, table: TrackTable, rows: np.ndarray, nats: np.ndarray) -> None:
+        ev = self._evidence.setdefault(tag, {})
+        for r, v in zip(rows, np.clip(nats, -self.clip, self.clip), strict=True):
+            i = table.ids[r]
+            ev[i] = ev.get(i, 0.0) + float(v)
 
     def _rebind(self, table: TrackTable, rows: np.ndarray) -> None:
         tags = [g for g, ev in self._evidence.items() if ev]
@@ -113,13 +121,36 @@ class LikelihoodBinder:
         return np.array([j for j in range(len(table)) if table.tag[j] not in (None, tag)], dtype=int)
 
 
+class ReadBinder(LikelihoodBinder):
+    """Tags bound to tracks by what each inventory round says under the reader's detection model
+    (`fusion.rfid_reads`): a read at RSSI r adds ln p(read, r | track's position) − ln p(read, r | tag
+    anywhere on the floor) to that tag's evidence for each confirmed track, and a tag *not* read adds
+    ln P(miss | position) − ln P(miss | anywhere) — so a track standing where a tag would surely be read
+    and is not loses that tag's evidence. Reads without a detection model are scored as ranges
+    (`LikelihoodBinder`). Same fading, clipping, Hungarian binding and revision."""
+
+    def assign(self, table, t, tags, fit, gate, reads=None, xy=None):
+        if reads is None or xy is None:
+            return super().assign(table, t, tags, fit, gate)
+        rows = self._start_round(table, t)
+        if rows.size:
+            read, miss = reads.model.log_ratios(np.asarray(xy, float)[rows], reads.rssi_dbm)
+            for k, tag in enumerate(tags):
+                self._add(tag, table, rows, read[k])
+            if not reads.saturated:
+                for tag in reads.unread:
+                    self._add(tag, table, rows, miss)
+            self._rebind(table, rows)
+        return _reads(table, tags)
+
+
 class TagBinder:
     def __init__(self, swap_window_s: float = 2.0):
         self.swap_window_s = swap_window_s
         self.swaps = 0
         self._disagree: dict[str, tuple[float, int]] = {}  # tag → (time, id of the track its read fitted)
 
-    def assign(self, table: TrackTable, t: float, tags: list[str], fit: Fit, gate: float):
+    def assign(self, table: TrackTable, t: float, tags: list[str], fit: Fit, gate: float, **_):
         """(track rows, read indices) of the reads that belong to a track — their tag's, or a track they
         bind to now — and the indices of reads of tags left unbound."""
         rows, keep, unbound = [], [], []

@@ -7,8 +7,12 @@ from, so a user can feed measurements from real sensors.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from fusion.rfid_reads import ReadRound
 
 
 @dataclass(frozen=True)
@@ -42,6 +46,7 @@ class RangeMeasurements:
     ranges: np.ndarray  # (m,)
     sigma: np.ndarray  # (m,) range standard deviations
     tags: tuple[str, ...]
+    reads: ReadRound | None = None  # the round's reads and non-reads under the reader's detection model
 
     def __len__(self) -> int:
         return len(self.ranges)

@@ -33,6 +33,8 @@ class LinkModel:
     modulation_loss_db: float = 6.0  # backscatter modulation loss
     tag_height_m: float = 1.0  # where a tag sits above the floor (badge, truck cowl)
     half_power_deg: float = 35.0  # antenna half-power half-angle
+    front_to_back_db: float = 20.0  # patch antenna back lobe below its peak
+    rack_loss_db: float = 10.0  # one stocked rack row between reader and tag
     min_sigma_m: float = 0.3  # floor of the reported range σ
     tag_sensitivity_dbm: float | None = -18.0  # a tag answers only when powered this well (None: ignore)
 

@@ -18,10 +18,11 @@ import numpy as np
 
 from fusion.association import GnnAssociator, gate_threshold, gnn
 from fusion.filter_bank import BANKS, FilterBank
-from fusion.identity import LikelihoodBinder, TagBinder
+from fusion.identity import LikelihoodBinder, ReadBinder, TagBinder
 from fusion.kalman import bearing_model, predict, range_model
 from fusion.metrics import nees_bounds
 from fusion.motion import PROCESS_NOISE
+from fusion.rfid_reads import ReadRound
 from fusion.track import TrackState, TrackTable
 from fusion.track_management import MissDeleter, MofNInitiator
 
@@ -44,9 +45,10 @@ class TrackerConfig:
     confirmed_first: bool = True  # confirmed tracks take their measurements before tentative ones
     birth_gate_probability: float = 0.9999  # a measurement this close to a confirmed track starts none
     swap_window_s: float = 2.0  # TagBinder.swap_window_s
-    identity: str = "likelihood"  # "likelihood" (LikelihoodBinder) or "gate" (TagBinder)
+    identity: str = "reads"  # "reads" (ReadBinder), "likelihood" (LikelihoodBinder), "gate" (TagBinder)
     identity_memory_s: float = 10.0  # LikelihoodBinder.memory_s
     identity_min_evidence: float = 1.0  # LikelihoodBinder.min_evidence
+    range_updates: bool = True  # ranges of a bound tag update its track's state (else they only identify)
     filter: str = "imm"  # "imm" (CV + stationary), "numpy" (batched CV), "filterpy" (reference, per track)
 
 
@@ -88,9 +90,11 @@ class Tracker:
         self.initiator = initiator or MofNInitiator(c.confirm_hits, c.confirm_window, c.init_velocity_std_mps)
         self.deleter = deleter or MissDeleter(c.delete_after_misses, c.max_position_std_m, c.keep_lost_s)
         self.identity = identity or (
-            LikelihoodBinder(c.identity_memory_s, c.identity_min_evidence)
-            if c.identity == "likelihood"
-            else TagBinder(c.swap_window_s)
+            TagBinder(c.swap_window_s)
+            if c.identity == "gate"
+            else (ReadBinder if c.identity == "reads" else LikelihoodBinder)(
+                c.identity_memory_s, c.identity_min_evidence
+            )
         )
         self.tracks = TrackTable(self.initiator.window)
         self.bank: FilterBank = BANKS[c.filter]()
@@ -235,13 +239,20 @@ class Tracker:
         return rows[r], c
 
     def update_ranges(
-        self, t: float, anchors: np.ndarray, ranges: np.ndarray, sigma: np.ndarray, tags: list[str]
+        self,
+        t: float,
+        anchors: np.ndarray,
+        ranges: np.ndarray,
+        sigma: np.ndarray,
+        tags: list[str],
+        reads: ReadRound | None = None,
     ) -> tuple[int, list[int]]:
         """Range measurements (RFID) to 3D anchors with tag identities. Returns how many were applied and
         the indices of reads whose tag no track carries (for an RFID initiator).
 
         A read of a bound tag updates its track, inside the gate; an unbound tag may bind now (the
-        identity manager decides)."""
+        identity manager decides, from the ranges or, given the round's `reads` under the reader's
+        detection model, from its reads and non-reads)."""
         if not self._advance(t):
             return 0, []
         tr = self.tracks
@@ -255,8 +266,8 @@ class Tracker:
         def d2(rows: np.ndarray, k: int) -> np.ndarray:
             return fit(rows, k)[0]
 
-        rows, keep, unbound = self.identity.assign(tr, t, tags, fit, gate)
-        if not rows:
+        rows, keep, unbound = self.identity.assign(tr, t, tags, fit, gate, reads=reads, xy=self.bank.x[:, :2])
+        if not rows or not self.config.range_updates:
             return 0, unbound
         # One batched EKF step per distinct track (a track read twice in one call takes its reads in turn).
         applied = 0

@@ -26,9 +26,9 @@ from sim.sensors.camera import camera_rotation
 from sim.sensors.lidar import DEPTH_CAM
 from sim.sensors.ray_grid import PinholeGrid, SpinningGrid
 from sim.sensors.raycast import StaticScene
-from sim.sensors.rfid import TAG_HEIGHT_M, rect_array
+from sim.sensors.rfid import TAG_HEIGHT_M
 from sim.world.kinds import KINDS
-from sim.world.layout import StaticWorld
+from sim.world.layout import StaticWorld, rect_array
 
 TRACKED = ("forklift", "agv", "worker")
 SAMPLE_FRACTIONS = np.array([0.1, 0.35, 0.6, 0.9])  # sample heights along a body, fractions of its height

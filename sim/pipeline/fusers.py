@@ -32,6 +32,7 @@ def tracker_for(settings, rfid_only: bool) -> Tracker:
             identity=s.identity,
             identity_memory_s=s.identity_memory_s,
             identity_min_evidence=s.identity_min_evidence,
+            range_updates=rfid_only or s.rfid_range_updates,
             filter=settings.filter,
         )
     )
@@ -61,7 +62,9 @@ class LocalTracker:
         )
 
     def ranges(self, rm, zone) -> None:
-        _, unbound = self.tracker.update_ranges(rm.t, rm.anchors, rm.ranges, rm.sigma, list(rm.tags))
+        _, unbound = self.tracker.update_ranges(
+            rm.t, rm.anchors, rm.ranges, rm.sigma, list(rm.tags), reads=rm.reads
+        )
         for s in self.initiator.starts(rm, unbound, zone):
             self.tracker.start_tagged(s.t, s.z, s.R, s.tag, self.tag_class.get(s.tag, "unknown"))
 

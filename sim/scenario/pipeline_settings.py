@@ -90,22 +90,30 @@ class TrackerSettings(_Block):
         "arrive); older ones are dropped and counted. Default: the largest latency the scenario configures "
         "plus one tick (0 without latency)",
     )
-    identity: Literal["likelihood", "gate"] = Field(
-        default="likelihood",
-        description="tags bound to tracks by read likelihoods accumulated over a fading window and "
-        "revised (likelihood), or to the only confirmed track in a read's gate, for the track's life (gate)",
+    identity: Literal["reads", "likelihood", "gate"] = Field(
+        default="reads",
+        description="tags bound to tracks by evidence accumulated over a fading window and revised: from "
+        "each round's reads and non-reads under the reader's detection model (reads) or from the reads' "
+        "RSSI ranges (likelihood); or to the only confirmed track in a read's gate, for the track's life "
+        "(gate)",
     )
     identity_memory_s: float = Field(
         default=_TRACKER.identity_memory_s,
         gt=0,
         le=3600,
-        description="likelihood identity: evidence fades with this time constant",
+        description="reads and likelihood identity: evidence fades with this time constant",
     )
     identity_min_evidence: float = Field(
         default=_TRACKER.identity_min_evidence,
         ge=0,
         le=100,
-        description="likelihood identity: nats of evidence a tag needs to bind to a track (1 ≈ 2.7 : 1 odds)",
+        description="reads and likelihood identity: nats of evidence a tag needs to bind to a track (1 ≈ 2.7 : 1 odds)",
+    )
+    rfid_range_updates: bool = Field(
+        default=False,
+        description="RSSI ranges of a bound tag also update the position of a track that other sensors "
+        "feed (false: they only identify it; a tracker fed by RFID alone always uses them). At σ ≈ 0.7 × "
+        "distance they add little, and their bias pulls tracks off their targets",
     )
     swap_window_s: float = Field(
         default=_TRACKER.swap_window_s,

@@ -26,7 +26,7 @@ from fusion import rfid_link as link
 from sim.scenario.models import RfidSensor as RfidSpec
 from sim.sensors.base import Sensor, TickContext, pose_matrix
 from sim.sensors.readings import RfidReads
-from sim.world.layout import Rect
+from sim.world.layout import Rect, rect_array
 
 C = 299_792_458.0
 FREQUENCY_HZ = {"EU": 866.3e6, "US": 915.0e6}  # ETSI EN 302 208 centre channel; FCC 902–928 MHz centre
@@ -48,9 +48,19 @@ def antenna_gain_db(cos_theta: np.ndarray, peak_dbi: float) -> np.ndarray:
     return link.antenna_gain_db(cos_theta, peak_dbi, HALF_POWER_DEG, FRONT_TO_BACK_DB)
 
 
-def rect_array(rects: tuple[Rect, ...]) -> np.ndarray:
-    """Rectangles as a (k, 4) array of x0, y0, x1, y1."""
-    return np.array([(r.x0, r.y0, r.x1, r.y1) for r in rects], float).reshape(-1, 4)
+def round_reads(slots: int, powered: int) -> int:
+    """How many of `powered` tags one inventory round reads with `slots` slots: slotted-ALOHA efficiency
+    (1 − 1/n)^(n−1) of the slots, at least one, at most all of them."""
+    if powered <= 1:
+        return powered
+    return min(powered, max(1, int(slots * (1 - 1 / powered) ** (powered - 1))))
+
+
+def full_round(slots: int) -> int:
+    """The fewest reads a round can deliver while leaving powered tags unread: a round with fewer reads
+    read every tag that powered up (so its non-reads mean "not powered")."""
+    cut = [round_reads(slots, n) for n in range(2, 64 * slots) if round_reads(slots, n) < n]
+    return min(cut) if cut else 64 * slots
 
 
 class RfidReader(Sensor):
@@ -113,8 +123,7 @@ class RfidReader(Sensor):
         powered = np.flatnonzero(mean_p + shadow >= TAG_SENSITIVITY_DBM)
         n = len(powered)
         if n:
-            efficiency = (1 - 1 / n) ** (n - 1) if n > 1 else 1.0
-            k = min(n, max(1, int(self.slots * efficiency)))
+            k = round_reads(self.slots, n)
             powered = np.sort(self.rng.choice(powered, size=k, replace=False))
         # One-way channel gain (antenna gains, losses and this read's shadowing), seen twice by the
         # backscatter. The shadowing that powered the tag is the same sample: it raises the RSSI too.

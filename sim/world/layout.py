@@ -49,6 +49,11 @@ class Pallet:
     tag: str | None
 
 
+def rect_array(rects) -> np.ndarray:
+    """Rectangles as a (k, 4) array of x0, y0, x1, y1."""
+    return np.array([(r.x0, r.y0, r.x1, r.y1) for r in rects], float).reshape(-1, 4)
+
+
 @dataclass(frozen=True)
 class StaticWorld:
     """The building and everything in it that never moves."""

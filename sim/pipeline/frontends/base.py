@@ -20,7 +20,7 @@ from perception.bev_map import BevMap, BevMapConfig, static_masks
 from perception.camera_model import PinholeCamera
 from perception.evidence import Evidence
 from sim.scenario.models import Scenario
-from sim.world.layout import StaticWorld
+from sim.world.layout import StaticWorld, rect_array
 
 Covered = Callable[[np.ndarray], np.ndarray]  # floor points (n, 2) → whether the sensor could see them
 
@@ -70,7 +70,7 @@ class FrontEndContext:
     @cached_property
     def racks(self) -> np.ndarray:
         """Rack rows as rectangles (n, 4): x0, y0, x1, y1."""
-        return _rects(self.static.rack_rows)
+        return rect_array(self.static.rack_rows)
 
     @cached_property
     def bev_map(self) -> BevMap:
@@ -79,15 +79,13 @@ class FrontEndContext:
         return site_bev_map(self.scenario.layout.size_m, self.static, config)
 
 
-def _rects(rects) -> np.ndarray:
-    return np.array([(r.x0, r.y0, r.x1, r.y1) for r in rects], float).reshape(-1, 4)
-
-
 def site_bev_map(size_m, static: StaticWorld, config: BevMapConfig | None = None) -> BevMap:
     """An empty BEV map of the site, its static map (racks, walls) from the layout."""
     config = config or BevMapConfig()
     grid = BevGrid.covering(size_m, config.resolution_m)
-    masks = static_masks(grid, _rects(static.rack_rows), _rects(static.obstacles), config.static_margin_m)
+    masks = static_masks(
+        grid, rect_array(static.rack_rows), rect_array(static.obstacles), config.static_margin_m
+    )
     return BevMap(grid, *masks, config)
 
 

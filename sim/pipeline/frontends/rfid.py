@@ -8,6 +8,7 @@ import dataclasses
 import numpy as np
 
 from fusion.rfid_ranging import LinkModel, Reader, RssiRanging
+from fusion.rfid_reads import ReadModel, ReadRound
 from sim.pipeline.frontends.base import FrontEndContext, FrontEndKind, FrontEndOutput, register
 from sim.sensors import rfid as simulated
 from sim.sensors.readings import RfidReads
@@ -24,6 +25,8 @@ def link_model(spec, settings) -> LinkModel:
         modulation_loss_db=simulated.MODULATION_LOSS_DB,
         tag_height_m=simulated.TAG_HEIGHT_M,
         half_power_deg=simulated.HALF_POWER_DEG,
+        front_to_back_db=simulated.FRONT_TO_BACK_DB,
+        rack_loss_db=simulated.RACK_LOSS_DB,
         min_sigma_m=settings.min_range_std_m,
         tag_sensitivity_dbm=simulated.TAG_SENSITIVITY_DBM if settings.selection_aware_ranging else None,
     )
@@ -39,20 +42,29 @@ class RfidFrontEnd:
             spec.tx_power_dbm,
             spec.antenna_gain_dbi,
         )
-        self.ranging = RssiRanging(reader, link_model(spec, ctx.settings.rfid))
+        link = link_model(spec, ctx.settings.rfid)
+        self.ranging = RssiRanging(reader, link)
         self.registered = ctx.tag_class
+        believed = ctx.settings.rfid.link.tag_sensitivity_dbm
+        width, depth = ctx.static.size
+        self.model = ReadModel(
+            reader,
+            link,
+            simulated.TAG_SENSITIVITY_DBM if believed is None else believed,
+            ctx.racks,
+            (0.0, 0.0, width, depth),
+        )
+        self.full_round = simulated.full_round(max(1, int(spec.max_reads_per_s / spec.rate_hz)))
 
     def process(self, reads: RfidReads) -> FrontEndOutput:
-        """Ranges of the registered tags in one inventory round (pallet tags are not tracked)."""
+        """Ranges of the registered tags in one inventory round (pallet tags are not tracked), with the
+        round's reads and non-reads of every registered tag under the reader's detection model."""
         keep = [k for k, tag in enumerate(reads.tags) if tag in self.registered]
-        rm = self.ranging.ranges(
-            reads.t,
-            reads.sensor_id,
-            reads.antenna_position,
-            tuple(reads.tags[k] for k in keep),
-            reads.rssi_dbm[keep],
-        )
-        return FrontEndOutput(ranges=rm, zone=self.ranging.zone)
+        read = tuple(reads.tags[k] for k in keep)
+        rm = self.ranging.ranges(reads.t, reads.sensor_id, reads.antenna_position, read, reads.rssi_dbm[keep])
+        unread = tuple(tag for tag in self.registered if tag not in set(read))
+        round_ = ReadRound(self.model, reads.rssi_dbm[keep], unread, len(reads.tags) >= self.full_round)
+        return FrontEndOutput(ranges=dataclasses.replace(rm, reads=round_), zone=self.ranging.zone)
 
 
 KIND = register(

@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 from fusion.rfid_link import segments_cross_rects
-from sim.sensors.rfid import PHASE_NOISE_RAD, TAG_HEIGHT_M, RfidReader, rect_array
+from sim.sensors.rfid import PHASE_NOISE_RAD, TAG_HEIGHT_M, RfidReader
+from sim.world.layout import rect_array
 from tests.sim.sensors.conftest import run_readings, sim_of
 
 HALL = {"size_m": [30, 20], "height_m": 6}
