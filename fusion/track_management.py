@@ -47,15 +47,19 @@ class MissDeleter:
     passes `max_position_std_m` (it has coasted unseen too long to be anywhere in particular): it is no
     longer reported but keeps coasting for `keep_lost_s`, so that a measurement can re-acquire it under
     its id and tag; then it is deleted, as is any lost track whose σ passes twice the limit. A tentative
-    track past the σ limit is deleted at once. `keep_lost_s` 0: deleted when lost."""
+    track past the σ limit is deleted at once. `keep_lost_s` 0: deleted when lost. A track coasting past
+    `report_std_m` (default: the σ limit) is not reported, but neither lost nor deleted: a coasting track
+    drifts off its target, and reporting it then counts as a false track and a miss at once."""
 
     after_misses: int = 6
     max_position_std_m: float = 4.0
     keep_lost_s: float = 0.0
+    report_std_m: float | None = None
 
     def unseen(self, P: np.ndarray) -> np.ndarray:
         """Tracks too uncertain to be reported."""
-        return position_std(P) > self.max_position_std_m
+        limit = self.max_position_std_m if self.report_std_m is None else self.report_std_m
+        return position_std(P) > limit
 
     def review(self, table: TrackTable, P: np.ndarray, t: float) -> tuple[np.ndarray, np.ndarray]:
         """(lose, delete) masks (confirmed status as it was before this scan's confirmations)."""

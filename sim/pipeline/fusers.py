@@ -24,6 +24,7 @@ def tracker_for(settings, rfid_only: bool) -> Tracker:
             delete_after_misses=s.delete_after_misses,
             keep_lost_s=s.keep_lost_s,
             max_position_std_m=s.rfid_only_max_position_std_m if rfid_only else s.max_position_std_m,
+            report_position_std_m=None if rfid_only else s.report_position_std_m,
             init_velocity_std_mps=s.init_velocity_std_mps,
             gate_probability=s.gate_probability,
             confirmed_first=s.confirmed_first,

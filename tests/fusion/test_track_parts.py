@@ -101,6 +101,26 @@ def test_a_lost_track_coasts_unreported_and_is_reacquired_under_its_id():
     assert lost.review(table, P, 3.1)[1].tolist() == [True]
 
 
+def test_a_coasting_track_past_the_report_limit_is_hidden_not_lost():
+    """A walker followed, then unseen by any scan (no misses count): its σ grows as the CV model says;
+    it stops being reported once σ passes `report_position_std_m`, is neither lost nor deleted, and is
+    reported again under its id at the next measurement."""
+    tr = Tracker(TrackerConfig(filter="numpy", report_position_std_m=1.0, max_position_std_m=4.0))
+    reported, std = [], []
+    for k in range(60):
+        t = 0.1 * k
+        seen = k < 10 or k == 59
+        blind = None if seen else (lambda xy: np.zeros(len(xy), bool))  # the scan could not see it
+        tr.update_positions(t, np.array([[1.0 + 0.5 * t, 2.0]])[: int(seen)], R_POS, covered=blind)
+        reported.append([s.id for s in tr.states(confirmed_only=True)])
+        std.append(float(position_std(tr.bank.P)[0]))
+    std = np.array(std)
+    hidden = [k for k in range(59) if std[k] > 1.0]
+    assert hidden and all(reported[k] == [] for k in hidden)
+    assert all(reported[k] == [1] for k in range(3, 59) if std[k] <= 1.0)  # confirmed at the third hit
+    assert not tr.tracks.lost.any() and reported[-1] == [1] and tr.stats.tracks_started == 1
+
+
 def test_gnn_associator_is_the_best_gated_assignment_by_brute_force():
     rng = np.random.default_rng(3)
     gate = gate_threshold(2, 0.99)
