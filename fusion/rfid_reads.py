@@ -25,6 +25,9 @@ from scipy.special import log_ndtr, logsumexp
 from fusion.rfid_link import antenna_gain_db, path_loss_db, segments_cross_rects
 from fusion.rfid_ranging import SPEED_OF_LIGHT, LinkModel, Reader
 
+RSSI_STEP_DB = 0.05  # the null's RSSI table: far finer than the 2σ = 12 dB spread of a read's RSSI
+MAX_NULL_CELLS = 20_000
+
 
 @dataclass(frozen=True)
 class ReadModel:
@@ -36,7 +39,7 @@ class ReadModel:
     sensitivity_dbm: float  # the tags' read sensitivity
     racks: np.ndarray  # (k, 4) rack rows x0, y0, x1, y1 (the site map)
     floor: tuple[float, float, float, float]  # x0, y0, x1, y1 of the floor
-    cell_m: float = 0.5  # grid of the null hypothesis
+    cell_m: float = 0.5  # grid of the null hypothesis (coarser on floors over 5 000 m²: ≤ 20 000 cells)
 
     def forward_power_dbm(self, xy: np.ndarray) -> np.ndarray:
         """Mean power reaching a tag at each floor position (n, 2), at the tag height."""
@@ -79,10 +82,22 @@ class ReadModel:
         return read, self._log_miss(power) - self.null_log_miss
 
     def null_log_read(self, rssi_dbm: np.ndarray) -> np.ndarray:
-        """(m,) ln p(read at that RSSI) for a tag anywhere on the floor, uniformly."""
-        return logsumexp(self._log_read(self._floor_power, rssi_dbm), axis=1) - math.log(
-            self._floor_power.size
+        """(m,) ln p(read at that RSSI) for a tag anywhere on the floor, uniformly: the floor average,
+        tabulated once every `RSSI_STEP_DB` over the RSSI a read can have and interpolated."""
+        grid, table = self._null_read_table
+        return np.interp(np.asarray(rssi_dbm, float), grid, table)
+
+    @cached_property
+    def _null_read_table(self) -> tuple[np.ndarray, np.ndarray]:
+        lowest = 2 * self.sensitivity_dbm - self.reader.tx_power_dbm - self.link.modulation_loss_db
+        grid = np.arange(lowest - 20.0, lowest + 160.0, RSSI_STEP_DB)
+        table = np.concatenate(
+            [
+                logsumexp(self._log_read(self._floor_power, chunk), axis=1)
+                for chunk in np.array_split(grid, 32)
+            ]
         )
+        return grid, table - math.log(self._floor_power.size)
 
     @cached_property
     def null_log_miss(self) -> float:
@@ -101,8 +116,9 @@ class ReadModel:
     @cached_property
     def _floor_power(self) -> np.ndarray:
         x0, y0, x1, y1 = self.floor
-        xs = np.arange(x0 + self.cell_m / 2, x1, self.cell_m)
-        ys = np.arange(y0 + self.cell_m / 2, y1, self.cell_m)
+        cell = max(self.cell_m, math.sqrt((x1 - x0) * (y1 - y0) / MAX_NULL_CELLS))
+        xs = np.arange(x0 + cell / 2, x1, cell)
+        ys = np.arange(y0 + cell / 2, y1, cell)
         gx, gy = np.meshgrid(xs, ys)
         return self.forward_power_dbm(np.column_stack([gx.ravel(), gy.ravel()]))
 
