@@ -85,10 +85,12 @@ class LikelihoodBinder:
         return np.flatnonzero(table.confirmed)
 
     def _add(self, tag: str, table: TrackTable, rows: np.ndarray, nats: np.ndarray) -> None:
+        self._add_clipped(tag, [table.ids[r] for r in rows], np.clip(nats, -self.clip, self.clip).tolist())
+
+    def _add_clipped(self, tag: str, ids: list[int], nats: list[float]) -> None:
         ev = self._evidence.setdefault(tag, {})
-        for r, v in zip(rows, np.clip(nats, -self.clip, self.clip), strict=True):
-            i = table.ids[r]
-            ev[i] = ev.get(i, 0.0) + float(v)
+        for i, v in zip(ids, nats, strict=True):
+            ev[i] = ev.get(i, 0.0) + v
 
     def _rebind(self, table: TrackTable, rows: np.ndarray) -> None:
         tags = [g for g, ev in self._evidence.items() if ev]
@@ -138,8 +140,9 @@ class ReadBinder(LikelihoodBinder):
             for k, tag in enumerate(tags):
                 self._add(tag, table, rows, read[k])
             if not reads.saturated:
+                ids, nats = [table.ids[r] for r in rows], np.clip(miss, -self.clip, self.clip).tolist()
                 for tag in reads.unread:
-                    self._add(tag, table, rows, miss)
+                    self._add_clipped(tag, ids, nats)
             self._rebind(table, rows)
         return _reads(table, tags)
 

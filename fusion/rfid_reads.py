@@ -25,7 +25,7 @@ from scipy.special import log_ndtr, logsumexp
 from fusion.rfid_link import antenna_gain_db, path_loss_db, segments_cross_rects
 from fusion.rfid_ranging import SPEED_OF_LIGHT, LinkModel, Reader
 
-RSSI_STEP_DB = 0.05  # the null's RSSI table: far finer than the 2σ = 12 dB spread of a read's RSSI
+RSSI_STEP_DB = 0.5  # the null's RSSI table: fine against the 2σ = 12 dB spread of a read's RSSI
 MAX_NULL_CELLS = 20_000
 
 
