@@ -220,6 +220,7 @@ class RfidSensor(_Pose):
     antenna_gain_dbi: float = Field(default=6.0, ge=-10, le=15)
     rate_hz: PositiveFloat = 10.0
     max_reads_per_s: PositiveFloat = Field(default=130.0, le=2000)
+    hop_dwell_s: float | None = Field(default=None, gt=0, le=60)  # time on one channel (None: the region's)
 
     @model_validator(mode="after")
     def _boresight(self) -> RfidSensor:

@@ -56,6 +56,7 @@ class RfidReads(Reading):
     rssi_dbm: np.ndarray  # (k,)
     phase_rad: np.ndarray  # (k,)
     truth_distance_m: np.ndarray  # (k,)
+    frequency_hz: float = 866.3e6  # the channel this round was on
 
 
 @dataclass(frozen=True)

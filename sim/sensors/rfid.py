@@ -9,7 +9,15 @@ with the defaults (SPEC §8: reliable range 3–7 m), with a long tail beyond. T
 (backscatter) sees the same channel twice:
     RSSI = P_tx + 2 (P̄_tag − P_tx + X) − L_mod,
 with X the same shadowing sample that powered the tag (reads are biased towards favourable fades).
-Phase is 4πd/λ mod 2π plus noise. A reader fires `rate_hz` inventory rounds a second with at most
+Readers hop between the channels of their region — EU: the four high-power channels 865.7–867.5 MHz of
+ETSI EN 302 208 (V3.x), 600 kHz apart; US: 50 channels 902.75–927.25 MHz, 500 kHz apart, in a
+pseudo-random order with at most 0.4 s on one (FCC 47 CFR §15.247(a)(1)(i)) — staying `hop_dwell_s` on
+each (EU default 1 s, a common reader setting; US 0.4 s). Each round is on one channel. The phase of a
+read is 4π f d / c + φ_tag + φ_reader + noise, mod 2π: φ_tag a constant of the tag (its chip's
+reflection), φ_reader of the reader (cables, receiver) — unknown to an estimator, but the same on every
+channel, so the phase's slope across channels gives the range of a tag that stands still (the path loss
+and RSSI use the region's centre frequency: the band is 0.2–2.7 % wide). A reader fires `rate_hz`
+inventory rounds a second with at most
 `max_reads_per_s / rate_hz` slots each; with n tags in the field, slotted-ALOHA efficiency
 (1 − 1/n)^(n−1) leaves fewer successful reads (EPC Gen2 Q algorithm ≈ 1/e for large n).
 """
@@ -17,6 +25,7 @@ Phase is 4πd/λ mod 2π plus noise. A reader fires `rate_hz` inventory rounds a
 from __future__ import annotations
 
 import math
+import zlib
 from dataclasses import replace
 
 import numpy as np
@@ -30,6 +39,11 @@ from sim.world.layout import Rect, rect_array
 
 C = 299_792_458.0
 FREQUENCY_HZ = {"EU": 866.3e6, "US": 915.0e6}  # ETSI EN 302 208 centre channel; FCC 902–928 MHz centre
+CHANNELS_HZ = {
+    "EU": (865.7e6, 866.3e6, 866.9e6, 867.5e6),  # ETSI EN 302 208 V3.x high-power channels
+    "US": tuple(902.75e6 + 0.5e6 * k for k in range(50)),  # FCC §15.247: ≥ 50 hopping channels
+}
+HOP_DWELL_S = {"EU": 1.0, "US": 0.4}  # US: FCC's 0.4 s occupancy limit; EU: a common reader setting
 TAG_GAIN_DBI = 2.0  # half-wave dipole inlay
 TAG_SENSITIVITY_DBM = -18.0  # SPEC §8 (e.g. Impinj Monza R6: −20 dBm read sensitivity)
 PATH_LOSS_EXPONENT = 2.0
@@ -63,6 +77,24 @@ def full_round(slots: int) -> int:
     return min(cut) if cut else 64 * slots
 
 
+def tag_phase(tag: str) -> float:
+    """A tag's own reflection phase: a constant of its chip, the same on every channel."""
+    return zlib.crc32(tag.encode()) / 2**32 * 2 * math.pi
+
+
+class HopSequence:
+    """A pseudo-random channel order: each pass visits every channel once, in a fresh shuffle."""
+
+    def __init__(self, n: int, rng: np.random.Generator):
+        self.n, self.rng, self.order = n, rng, np.zeros(0, np.int64)
+
+    def at(self, k: int) -> int:
+        """The channel of the k-th dwell."""
+        while k >= len(self.order):
+            self.order = np.concatenate([self.order, self.rng.permutation(self.n)])
+        return int(self.order[k])
+
+
 class RfidReader(Sensor):
     kind = "rfid"
 
@@ -80,6 +112,13 @@ class RfidReader(Sensor):
         self.tx_dbm = spec.tx_power_dbm
         self.gain_dbi = spec.antenna_gain_dbi
         self.wavelength = C / FREQUENCY_HZ[spec.region]
+        # The hop sequence and the reader's phase offset draw from a generator of their own, so the
+        # link's noise is what it was before readers hopped.
+        hop_rng = np.random.default_rng(rng.bit_generator.seed_seq.spawn(1)[0])
+        self.channels = np.asarray(CHANNELS_HZ[spec.region], float)
+        self.dwell_s = spec.hop_dwell_s or HOP_DWELL_S[spec.region]
+        self._hops = HopSequence(len(self.channels), hop_rng)
+        self.phase_offset = float(hop_rng.uniform(0, 2 * math.pi))
         self.slots = max(1, int(spec.max_reads_per_s / spec.rate_hz))
         self.racks = rect_array(racks)
         self.pallet_ids = tuple(t for t, _ in pallet_tags)
@@ -129,8 +168,11 @@ class RfidReader(Sensor):
         # backscatter. The shadowing that powered the tag is the same sample: it raises the RSSI too.
         gain = mean_p[powered] - self.tx_dbm + shadow[powered]
         rssi = self.tx_dbm + 2 * gain - MODULATION_LOSS_DB
+        f = float(self.channels[self._hops.at(math.floor(ctx.t / self.dwell_s + 1e-9))])
         phase = (
-            4 * math.pi * d[powered] / self.wavelength
+            4 * math.pi * f * d[powered] / C
+            + np.array([tag_phase(ids[i]) for i in powered])
+            + self.phase_offset
             + self.rng.standard_normal(len(powered)) * PHASE_NOISE_RAD
         )
         return RfidReads(
@@ -142,6 +184,7 @@ class RfidReader(Sensor):
             rssi,
             np.mod(phase, 2 * math.pi),
             d[powered],
+            f,
         )
 
     def multipath(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from fusion.rfid_link import segments_cross_rects
-from sim.sensors.rfid import PHASE_NOISE_RAD, TAG_HEIGHT_M, RfidReader
+from sim.sensors.rfid import CHANNELS_HZ, PHASE_NOISE_RAD, TAG_HEIGHT_M, C, RfidReader, tag_phase
 from sim.world.layout import rect_array
 from tests.sim.sensors.conftest import run_readings, sim_of
 
@@ -123,7 +123,40 @@ def test_phase_follows_distance_and_reads_are_capped():
     r: RfidReader = sim.sensors.by_id["r"]
     assert max(len(x.tags) for x in reads) <= 4  # 40 reads/s at 10 rounds/s, fewer with 20 tags contending
     diffs = np.concatenate(
-        [np.angle(np.exp(1j * (x.phase_rad - 4 * np.pi * x.truth_distance_m / r.wavelength))) for x in reads]
+        [
+            np.angle(
+                np.exp(
+                    1j
+                    * (
+                        x.phase_rad
+                        - 4 * np.pi * x.frequency_hz * x.truth_distance_m / C
+                        - np.array([tag_phase(tag) for tag in x.tags])
+                        - r.phase_offset
+                    )
+                )
+            )
+            for x in reads
+        ]
     )
     assert abs(diffs.mean()) < 0.02 and abs(diffs.std() - PHASE_NOISE_RAD) < 0.02
     assert all(np.all(x.rssi_dbm < 0) for x in reads)
+
+
+def test_readers_hop_over_their_regions_channels_dwelling_as_set():
+    """EU readers use the four ETSI channels, US readers the 50 FCC ones; a round's channel holds for the
+    dwell and every pass of the hop sequence visits each channel once."""
+    for region, dwell, n in (("EU", 1.0, 4), ("US", 0.4, 50)):
+        reader = {**UNCAPPED_READER, "region": region}
+        sim = sim_of(HALL, _tagged_workers([[4, 10]]), [reader], duration=2 * n * dwell + 0.5)
+        reads = run_readings(sim)
+        f = np.array([x.frequency_hz for x in reads])
+        t = np.array([x.t for x in reads])
+        assert set(f) == set(CHANNELS_HZ[region])
+        slot = np.floor(t / dwell + 1e-9).astype(int)
+        for k in np.unique(slot):
+            assert len(set(f[slot == k])) == 1  # one channel per dwell
+        per_pass = [set(f[(slot >= p * n) & (slot < (p + 1) * n)]) for p in range(2)]
+        assert all(len(s) == n for s in per_pass)
+    sim = sim_of(HALL, [], [{**UNCAPPED_READER, "hop_dwell_s": 0.3}])
+    sim.reset()
+    assert sim.sensors.by_id["r"].dwell_s == 0.3
