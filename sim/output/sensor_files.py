@@ -91,9 +91,9 @@ class CsvFormat:
 
 
 RFID_CSV = CsvFormat(
-    "t,delivered_t,tag,rssi_dbm,phase_rad\n",
+    "t,delivered_t,tag,rssi_dbm,phase_rad,frequency_hz\n",
     lambda r: "".join(
-        f"{r.t:.3f},{r.delivered_t:.3f},{csv_field(tag)},{rssi:.2f},{ph:.4f}\n"
+        f"{r.t:.3f},{r.delivered_t:.3f},{csv_field(tag)},{rssi:.2f},{ph:.4f},{r.frequency_hz:.0f}\n"
         for tag, rssi, ph in zip(r.tags, r.rssi_dbm, r.phase_rad, strict=True)
     ),
 )

@@ -250,7 +250,9 @@ def test_save_sensors_writes_images_clouds_and_reads(tmp_path):
     assert cal["world_from_sensor"][:3, 3].tolist() == [19, 11, 5] and cal["rate_hz"] == 10
     assert read_calibration(sensors / "rf")["boresight"] == [1, 0, 0]
     rows = (sensors / "rf" / "reads.csv").read_text().splitlines()
-    assert rows[0] == "t,delivered_t,tag,rssi_dbm,phase_rad" and any(",T-1," in row for row in rows[1:])
+    assert rows[0] == "t,delivered_t,tag,rssi_dbm,phase_rad,frequency_hz" and any(
+        ",T-1," in row for row in rows[1:]
+    )
     m = json.loads((out / "metrics.json").read_text())
     assert m["sensors"]["cam"] == {
         "type": "camera",
