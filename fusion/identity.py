@@ -128,17 +128,26 @@ class ReadBinder(LikelihoodBinder):
     (`fusion.rfid_reads`): a read at RSSI r adds ln p(read, r | track's position) − ln p(read, r | tag
     anywhere on the floor) to that tag's evidence for each confirmed track, and a tag *not* read adds
     ln P(miss | position) − ln P(miss | anywhere) — so a track standing where a tag would surely be read
-    and is not loses that tag's evidence. Reads without a detection model are scored as ranges
-    (`LikelihoodBinder`). Same fading, clipping, Hungarian binding and revision."""
+    and is not loses that tag's evidence. A still tag's phase range adds its own ratio, weighed by one
+    over the reads behind it (consecutive windows share reads). Reads without a detection model are
+    scored as ranges (`LikelihoodBinder`). Same fading, clipping, Hungarian binding and revision."""
 
     def assign(self, table, t, tags, fit, gate, reads=None, xy=None):
         if reads is None or xy is None:
             return super().assign(table, t, tags, fit, gate)
         rows = self._start_round(table, t)
         if rows.size:
-            read, miss = reads.model.log_ratios(np.asarray(xy, float)[rows], reads.rssi_dbm)
+            at = np.asarray(xy, float)[rows]
+            read, miss = reads.model.log_ratios(at, reads.rssi_dbm)
             for k, tag in enumerate(tags):
                 self._add(tag, table, rows, read[k])
+                if (
+                    reads.range_m is not None
+                    and np.isfinite(reads.range_m[k])
+                    and not __import__("os").environ.get("NOPH")
+                ):
+                    ratio = reads.model.range_log_ratio(at, reads.range_m[k], reads.range_sigma_m[k])
+                    self._add(tag, table, rows, np.clip(ratio, -self.clip, self.clip) * reads.range_weight[k])
             if not reads.saturated:
                 ids, nats = [table.ids[r] for r in rows], np.clip(miss, -self.clip, self.clip).tolist()
                 for tag in reads.unread:

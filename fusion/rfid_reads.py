@@ -1,16 +1,18 @@
-"""A UHF RFID reader's detection model, as an estimator believes it: how likely a tag at a floor position is
-to be read in one inventory round, and at what RSSI — so that both a read and a *non-read* of a tag say
-something about which track carries it.
+"""A UHF RFID reader's detection model, as an estimator believes it: how likely a tag at a floor position
+is to be read in one inventory round, and at what RSSI — so that both a read and a *non-read* of a tag
+say something about which track carries it.
 
 Forward link: P̄(x) = P_tx + G_reader(θ) + G_tag − L_pol − PL(d) − n_racks · L_rack; the tag answers when
 P̄(x) + X ≥ S with shadowing X ~ N(0, σ²), so P(read | x) = Φ((P̄(x) − S) / σ). The backscatter RSSI sees
 the same fade twice, RSSI = P_tx + 2 (P̄(x) − P_tx + X) − L_mod, so a read at RSSI r implies
 X = (r + P_tx + L_mod) / 2 − P̄(x) and p(read, r | x) = φ(X / σ) / (2σ) (the read condition P̄ + X ≥ S
 is then the same for every x). Against these, the null hypothesis "the tag is somewhere on the floor":
-the same quantities averaged over a grid of the floor. Log-likelihood ratios of a track's position
-against that null are what `fusion.identity.ReadBinder` accumulates (Rappaport, *Wireless
-Communications*, §4.9–4.10; the reads-and-misses scoring follows the RFID localisation literature's
-"detection model" approach, e.g. Hähnel et al., ICRA 2004).
+the same quantities averaged over a grid of the floor. A still tag's phase range (`fusion.rfid_phase`)
+is scored the same way: N(r; slant range of x, σ²) against the ranges of tags anywhere the reader
+reads. Log-likelihood ratios of a track's position against the null are what
+`fusion.identity.ReadBinder` accumulates (Rappaport, *Wireless Communications*, §4.9–4.10; scoring
+reads and misses follows the RFID localisation literature's detection-model approach, e.g. Hähnel et
+al., ICRA 2004).
 """
 
 from __future__ import annotations
@@ -81,6 +83,29 @@ class ReadModel:
         read = self._log_read(power, rssi) - self.null_log_read(rssi)[:, None]
         return read, self._log_miss(power) - self.null_log_miss
 
+    def range_log_ratio(self, xy: np.ndarray, range_m: float, sigma_m: float) -> np.ndarray:
+        """(n,) evidence of a measured slant range (a still tag's phase range) for a tag at each position,
+        against a tag anywhere on the floor that this reader reads: ln N(r; d(x), σ²) − ln Σ_c w_c N(r;
+        d(c), σ²), w_c ∝ P(read | c)."""
+        d = self._slant_m(np.asarray(xy, float).reshape(-1, 2))
+        here = -0.5 * ((range_m - d) / sigma_m) ** 2
+        w, dc = self._floor_read_weights, self._floor_slant
+        null = logsumexp(-0.5 * ((range_m - dc) / sigma_m) ** 2, b=w)
+        return here - null
+
+    def _slant_m(self, xy: np.ndarray) -> np.ndarray:
+        pos = np.asarray(self.reader.position, float)
+        return np.sqrt(np.sum((xy - pos[:2]) ** 2, axis=1) + (pos[2] - self.link.tag_height_m) ** 2)
+
+    @cached_property
+    def _floor_slant(self) -> np.ndarray:
+        return self._slant_m(self._floor_xy)
+
+    @cached_property
+    def _floor_read_weights(self) -> np.ndarray:
+        p = np.exp(log_ndtr((self._floor_power - self.sensitivity_dbm) / self.link.shadowing_db))
+        return p / p.sum()
+
     def null_log_read(self, rssi_dbm: np.ndarray) -> np.ndarray:
         """(m,) ln p(read at that RSSI) for a tag anywhere on the floor, uniformly: the floor average,
         tabulated once every `RSSI_STEP_DB` over the RSSI a read can have and interpolated."""
@@ -114,13 +139,15 @@ class ReadModel:
         return log_ndtr((self.sensitivity_dbm - power) / self.link.shadowing_db)
 
     @cached_property
-    def _floor_power(self) -> np.ndarray:
+    def _floor_xy(self) -> np.ndarray:
         x0, y0, x1, y1 = self.floor
         cell = max(self.cell_m, math.sqrt((x1 - x0) * (y1 - y0) / MAX_NULL_CELLS))
-        xs = np.arange(x0 + cell / 2, x1, cell)
-        ys = np.arange(y0 + cell / 2, y1, cell)
-        gx, gy = np.meshgrid(xs, ys)
-        return self.forward_power_dbm(np.column_stack([gx.ravel(), gy.ravel()]))
+        gx, gy = np.meshgrid(np.arange(x0 + cell / 2, x1, cell), np.arange(y0 + cell / 2, y1, cell))
+        return np.column_stack([gx.ravel(), gy.ravel()])
+
+    @cached_property
+    def _floor_power(self) -> np.ndarray:
+        return self.forward_power_dbm(self._floor_xy)
 
 
 @dataclass(frozen=True)
@@ -134,3 +161,6 @@ class ReadRound:
     rssi_dbm: np.ndarray  # (m,) of the read tags
     unread: tuple[str, ...]
     saturated: bool = False
+    range_m: np.ndarray | None = None  # (m,) phase ranges of still tags (NaN: none; `fusion.rfid_phase`)
+    range_sigma_m: np.ndarray | None = None
+    range_weight: np.ndarray | None = None  # (m,) 1 / reads behind each range (windows overlap)

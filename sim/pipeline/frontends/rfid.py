@@ -7,6 +7,7 @@ import dataclasses
 
 import numpy as np
 
+from fusion.rfid_phase import PhaseRanger
 from fusion.rfid_ranging import LinkModel, Reader, RssiRanging
 from fusion.rfid_reads import ReadModel, ReadRound
 from sim.pipeline.frontends.base import FrontEndContext, FrontEndKind, FrontEndOutput, register
@@ -55,6 +56,12 @@ class RfidFrontEnd:
             (0.0, 0.0, width, depth),
         )
         self.full_round = simulated.full_round(max(1, int(spec.max_reads_per_s / spec.rate_hz)))
+        rfid = ctx.settings.rfid
+        self.phase = (
+            PhaseRanger(rfid.phase_window_s, simulated.PHASE_NOISE_RAD, rfid.phase_min_coherence)
+            if rfid.phase_ranging
+            else None
+        )
 
     def process(self, reads: RfidReads) -> FrontEndOutput:
         """Ranges of the registered tags in one inventory round (pallet tags are not tracked), with the
@@ -64,6 +71,14 @@ class RfidFrontEnd:
         rm = self.ranging.ranges(reads.t, reads.sensor_id, reads.antenna_position, read, reads.rssi_dbm[keep])
         unread = tuple(tag for tag in self.registered if tag not in set(read))
         round_ = ReadRound(self.model, reads.rssi_dbm[keep], unread, len(reads.tags) >= self.full_round)
+        if self.phase is not None:  # a still tag's phase range replaces its RSSI range
+            r, sigma, n = self.phase.add(reads.t, read, reads.frequency_hz, reads.phase_rad[keep])
+            still = np.isfinite(r)
+            rm = dataclasses.replace(
+                rm, ranges=np.where(still, r, rm.ranges), sigma=np.where(still, sigma, rm.sigma)
+            )
+            weight = np.where(n > 0, 1.0 / np.maximum(n, 1), 0.0)
+            round_ = dataclasses.replace(round_, range_m=r, range_sigma_m=sigma, range_weight=weight)
         return FrontEndOutput(ranges=dataclasses.replace(rm, reads=round_), zone=self.ranging.zone)
 
 

@@ -62,3 +62,44 @@ def test_a_full_round_is_the_fewest_reads_that_can_leave_tags_unread():
             k = round_reads(slots, n)
             assert k == n or k >= cut, (slots, n, k, cut)
         assert any(round_reads(slots, n) == cut < n for n in range(1, 30 * slots))
+
+
+def test_a_still_tag_on_a_hopping_us_reader_is_ranged_by_its_phase():
+    """A worker standing 5 m in front of a US reader (50 channels, 0.4 s each): after a few channels
+    the front-end's range is mostly the phase range (a window whose channels leave two ranges nearly
+    as likely gives none), within 0.3 m of the true slant range and with σ well under the RSSI range's;
+    a walking worker gets RSSI ranges only."""
+    from tests.sim.sensors.conftest import run_readings, sim_of
+
+    reader = {"id": "r", "type": "rfid", "position": [1, 10, 1], "boresight": [1, 0, 0], "region": "US"}
+    actors = [
+        {
+            "id": "still",
+            "kind": "worker",
+            "tags": ["S"],
+            "motion": {"type": "stationary", "position": [6, 10]},
+        },
+        {
+            "id": "walk",
+            "kind": "worker",
+            "tags": ["W"],
+            "motion": {"type": "waypoints", "points": [[4, 6], [12, 6]], "speed_mps": 1.2, "loop": True},
+        },
+    ]
+    sim = sim_of({"size_m": [30, 20], "height_m": 6}, actors, [reader], duration=6)
+    reads = run_readings(sim)
+    sc = sim.scenario
+    ctx = FrontEndContext(sc, sim.world.static, np.random.default_rng(0))
+    front = FRONTENDS["rfid"].build(sc.sensors[0], ctx)
+    still, walking = [], []
+    for r in reads:
+        rm = front.process(r).ranges
+        for k, tag in enumerate(rm.tags):
+            ranged = np.isfinite(rm.reads.range_m[k])
+            if ranged:
+                assert rm.ranges[k] == rm.reads.range_m[k] and rm.sigma[k] < 0.3
+            (still if tag == "S" else walking).append((r.t, ranged, rm.ranges[k]))
+    late = [(ranged, d) for t, ranged, d in still if t > 3.0]
+    assert len(late) > 20 and np.mean([ranged for ranged, _ in late]) > 0.75
+    assert all(abs(d - 5.0) < 0.3 for ranged, d in late if ranged)
+    assert walking and not any(ranged for _, ranged, _ in walking)
