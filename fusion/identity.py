@@ -141,11 +141,7 @@ class ReadBinder(LikelihoodBinder):
             read, miss = reads.model.log_ratios(at, reads.rssi_dbm)
             for k, tag in enumerate(tags):
                 self._add(tag, table, rows, read[k])
-                if (
-                    reads.range_m is not None
-                    and np.isfinite(reads.range_m[k])
-                    and not __import__("os").environ.get("NOPH")
-                ):
+                if reads.range_m is not None and np.isfinite(reads.range_m[k]):
                     ratio = reads.model.range_log_ratio(at, reads.range_m[k], reads.range_sigma_m[k])
                     self._add(tag, table, rows, np.clip(ratio, -self.clip, self.clip) * reads.range_weight[k])
             if not reads.saturated:
