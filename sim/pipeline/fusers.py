@@ -30,7 +30,7 @@ def tracker_for(settings, rfid_only: bool) -> Tracker:
             confirmed_first=s.confirmed_first,
             birth_gate_probability=s.birth_gate_probability,
             swap_window_s=s.swap_window_s,
-            identity=s.identity,
+            identity=s.rfid_only_identity if rfid_only else s.identity,
             identity_memory_s=s.identity_memory_s,
             identity_min_evidence=s.identity_min_evidence,
             range_updates=rfid_only or s.rfid_range_updates,
