@@ -23,12 +23,13 @@ used is written to its `scenario.resolved.yaml`.
 Which part reads which block:
 
 - `tracker` — every tracker of the strategy (`fusion.tracker.Tracker` and its parts: `GnnAssociator`,
-  `MofNInitiator`, `MissDeleter`, `LikelihoodBinder` or `TagBinder`), and the reorder buffer in front of
-  it (`fusion.reorder.ReorderBuffer`).
+  `MofNInitiator`, `MissDeleter`, `ReadBinder`, `LikelihoodBinder` or `TagBinder`), and the reorder
+  buffer in front of it (`fusion.reorder.ReorderBuffer`).
 - `bev_map` — the site's merged BEV map (`perception.bev_map.BevMap`): merge, graph cut, α-expansion.
 - `camera`, `thermal`, `lidar`, `rfid`, `oracle` — the front-ends of those sensor kinds
-  (`sim/pipeline/frontends/`); `lidar` configures `perception.lidar_detector.LidarDetector`, `rfid.link`
-  the estimator's `fusion.rfid_ranging.LinkModel` (unset values are the simulator's own, so by default the
+  (`sim/pipeline/frontends/`); `lidar` configures `perception.lidar_detector.LidarDetector`, `rfid` the
+  RSSI ranging, the phase ranging of still tags (`fusion.rfid_phase`) and the reader's detection model
+  (`fusion.rfid_reads`), `rfid.link` the estimator's `fusion.rfid_ranging.LinkModel` (unset values are the simulator's own, so by default the
   estimator knows the true link model; set one to study model mismatch).
 
 | path | default | allowed | what it does |
