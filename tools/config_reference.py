@@ -29,8 +29,9 @@ Which part reads which block:
 - `camera`, `thermal`, `lidar`, `rfid`, `oracle` — the front-ends of those sensor kinds
   (`sim/pipeline/frontends/`); `lidar` configures `perception.lidar_detector.LidarDetector`, `rfid` the
   RSSI ranging, the phase ranging of still tags (`fusion.rfid_phase`) and the reader's detection model
-  (`fusion.rfid_reads`), `rfid.link` the estimator's `fusion.rfid_ranging.LinkModel` (unset values are the simulator's own, so by default the
-  estimator knows the true link model; set one to study model mismatch).
+  (`fusion.rfid_reads`), `rfid.link` the estimator's `fusion.rfid_ranging.LinkModel` (unset values are
+  the simulator's own, so by default the estimator knows the true link model; set one to study model
+  mismatch).
 
 | path | default | allowed | what it does |
 | --- | --- | --- | --- |
