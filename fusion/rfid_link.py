@@ -27,24 +27,21 @@ def antenna_gain_db(
 
 def segments_cross_rects(a: np.ndarray, b: np.ndarray, rects: np.ndarray) -> np.ndarray:
     """How many of the rectangles (k, 4: x0, y0, x1, y1) each 2D segment a[i]→b[i] passes through
-    (Liang–Barsky clipping, vectorised over segments)."""
+    (Liang–Barsky clipping, vectorised over segments and rectangles)."""
     a, b = np.asarray(a, float).reshape(-1, 2), np.asarray(b, float).reshape(-1, 2)
-    count = np.zeros(len(a), int)
+    r = np.asarray(rects, float).reshape(-1, 4)
+    if not len(r) or not len(a):
+        return np.zeros(len(a), int)
     d = b - a
-    for x0, y0, x1, y1 in np.asarray(rects, float).reshape(-1, 4):
-        t0, t1 = np.zeros(len(a)), np.ones(len(a))
-        ok = np.ones(len(a), bool)
-        for p, q in (
-            (-d[:, 0], a[:, 0] - x0),
-            (d[:, 0], x1 - a[:, 0]),
-            (-d[:, 1], a[:, 1] - y0),
-            (d[:, 1], y1 - a[:, 1]),
-        ):
-            parallel = np.abs(p) < 1e-12
-            ok &= ~(parallel & (q < 0))
-            with np.errstate(divide="ignore", invalid="ignore"):
-                t = q / p
-            t0 = np.where(~parallel & (p < 0), np.maximum(t0, t), t0)
-            t1 = np.where(~parallel & (p > 0), np.minimum(t1, t), t1)
-        count += ok & (t0 <= t1)
-    return count
+    ax, ay, dx, dy = a[:, :1], a[:, 1:], d[:, :1], d[:, 1:]  # (n, 1) against (k,) rectangles
+    t0, t1 = np.zeros((len(a), len(r))), np.ones((len(a), len(r)))
+    ok = np.ones((len(a), len(r)), bool)
+    for p, q in ((-dx, ax - r[:, 0]), (dx, r[:, 2] - ax), (-dy, ay - r[:, 1]), (dy, r[:, 3] - ay)):
+        p = np.broadcast_to(p, q.shape)
+        parallel = np.abs(p) < 1e-12
+        ok &= ~(parallel & (q < 0))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            t = q / p
+        t0 = np.where(~parallel & (p < 0), np.maximum(t0, t), t0)
+        t1 = np.where(~parallel & (p > 0), np.minimum(t1, t), t1)
+    return (ok & (t0 <= t1)).sum(axis=1)
