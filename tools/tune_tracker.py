@@ -8,8 +8,8 @@ Tuning seeds are 11 and above; the figures we report come from `whsim bench … 
 which this tool refuses unless `--allow-reporting-seeds` is given. The cache (default `.cache/tune/`)
 is keyed by the sources of everything upstream of the fuser (world, sensors, perception, front-ends) and
 the scenario file, so a change to the tracker replays in seconds and a change upstream re-records.
-The `--set` overrides apply to the replay only (the fuser's settings); they cannot change what the
-front-ends saw.
+The `--set` overrides apply to the replay only, so only the fuser's settings are accepted (`REPLAYED`);
+a front-end setting is refused — put it in a scenario file, which re-records.
 """
 
 from __future__ import annotations
@@ -39,6 +39,14 @@ UPSTREAM = (
     "fusion/rfid_ranging.py",
     "fusion/rfid_reads.py",
     "fusion/rfid_phase.py",
+)
+# Settings a replay can change: the fuser's (everything else shapes what the front-ends saw).
+REPLAYED = (
+    "pipeline.tracker.",
+    "pipeline.greedy_tracker.",
+    "pipeline.filter=",
+    "pipeline.measurement_model=",
+    "pipeline.rfid.multilateration_window_s=",
 )
 COLUMNS = ("mota", "idf1", "hota", "nees_in_bounds", "identity_accuracy", "gospa", "id_switches")
 
@@ -174,6 +182,12 @@ def main(argv=None) -> int:
     p.add_argument("--allow-reporting-seeds", action="store_true")
     a = p.parse_args(argv)
     seeds = _seeds(a.seeds)
+    upstream = [x for x in a.sets if not x.startswith(REPLAYED)]
+    if upstream:
+        p.error(
+            f"--set {upstream[0]}: the front-ends read that setting, and a replay only re-runs the fuser on "
+            "their cached outputs; put it in a scenario file instead (which re-records)"
+        )
     if min(seeds) < 11 and not a.allow_reporting_seeds:
         p.error("tune on seeds ≥ 11; seeds 1–10 are for reporting (--allow-reporting-seeds to override)")
     jobs = [(s, k, a.strategy, a.duration, a.sets, a.cache) for s in a.scenarios for k in seeds]

@@ -27,3 +27,12 @@ def test_replay_scores_equal_a_run(tmp_path, strategy):
     # a changed tracker setting reaches the replay (the cache holds front-end outputs, not tracks)
     other = tune_tracker.replay(path, seed, strategy, duration, ["pipeline.tracker.confirm_hits=5"], pkl)
     assert other["metrics"]["tracking"] != row["metrics"]["tracking"]
+
+
+def test_a_front_end_setting_is_refused_rather_than_silently_ignored(capsys):
+    sys.path.insert(0, str(ROOT / "tools"))
+    import tune_tracker
+
+    with pytest.raises(SystemExit) as e:
+        tune_tracker.main(["scenarios/default.yaml", "--set", "pipeline.rfid.phase_ranging=false"])
+    assert e.value.code == 2 and "re-records" in capsys.readouterr().err
