@@ -50,7 +50,9 @@ class RunScorer:
         self.steps = 0
         self.pos_se, self.vel_se, self.n_err = 0.0, 0.0, 0
         self.nees_sum, self.nees_in, self.n_nees = 0.0, 0, 0
-        self.bounds = nees_bounds(4, 1)
+        self.bounds, self.bounds2 = nees_bounds(4, 1), nees_bounds(2, 1)
+        # The 4-D NEES split: position (x, y) and velocity (vx, vy) alone — [Σ, inside their band]
+        self.nees_parts = {"position": [0.0, 0], "velocity": [0.0, 0]}
         self.tag_checks, self.tag_correct = 0, 0  # matched tagged actors, and those whose track has their tag
         # Per source: every detection's score and whether it hit a truth at each AP threshold, as packed
         # arrays (8 + 1 bytes a detection: an hour of default is ≈ 10⁶ detections).
@@ -81,10 +83,15 @@ class RunScorer:
             self.vel_se += float(np.sum((truth.vel[i] - est[j, 2:]) ** 2))
             self.n_err += 1
             e = np.r_[truth.xyz[i, :2], truth.vel[i]] - est[j]
-            v = float(nees(e[None], confirmed[j].P[None])[0])
+            P = confirmed[j].P
+            v = float(nees(e[None], P[None])[0])
             self.nees_sum += v
             self.nees_in += self.bounds[0] <= v <= self.bounds[1]
             self.n_nees += 1
+            for part, k in (("position", slice(0, 2)), ("velocity", slice(2, 4))):
+                w = float(nees(e[None, k], P[None, k, k])[0])
+                self.nees_parts[part][0] += w
+                self.nees_parts[part][1] += self.bounds2[0] <= w <= self.bounds2[1]
         # Per class: truth of the class with its matches; unmatched tracks count against the class they claim.
         classes = [CLASS_NAMES[int(c)] for c in truth.class_ids]
         matched_est = {j for _, j, _ in matches}
@@ -176,6 +183,11 @@ class RunScorer:
             "velocity_rmse_mps": float(np.sqrt(self.vel_se / self.n_err)) if self.n_err else None,
             "nees_mean": self.nees_sum / self.n_nees if self.n_nees else None,
             "nees_in_bounds": self.nees_in / self.n_nees if self.n_nees else None,
+            **{
+                f"nees_{part}_{what}": (acc[i] / self.n_nees if self.n_nees else None)
+                for part, acc in self.nees_parts.items()
+                for i, what in ((0, "mean"), (1, "in_bounds"))
+            },
             "identity_accuracy": self.tag_correct / self.tag_checks
             if self.tag_checks and self.identities
             else None,
