@@ -157,6 +157,14 @@ class RunScorer:
     def discard(self) -> None:
         self.series.discard()
 
+    def _nees(self) -> dict:
+        """Mean NEES and the share inside its 95 % band: the 4-D state, then its position and velocity."""
+        n = self.n_nees or None
+        out = {"nees_mean": n and self.nees_sum / n, "nees_in_bounds": n and self.nees_in / n}
+        for part, (total, inside) in self.nees_parts.items():
+            out[f"nees_{part}_mean"], out[f"nees_{part}_in_bounds"] = n and total / n, n and inside / n
+        return out
+
     def result(self, out: Path) -> dict:
         mot, idf = self.mot.result(), self.idf.result()
         n = max(self.steps, 1)
@@ -181,13 +189,7 @@ class RunScorer:
             "gospa_false": self.gospa_sum[3] / n,
             "rmse_m": float(np.sqrt(self.pos_se / self.n_err)) if self.n_err else None,
             "velocity_rmse_mps": float(np.sqrt(self.vel_se / self.n_err)) if self.n_err else None,
-            "nees_mean": self.nees_sum / self.n_nees if self.n_nees else None,
-            "nees_in_bounds": self.nees_in / self.n_nees if self.n_nees else None,
-            **{
-                f"nees_{part}_{what}": (acc[i] / self.n_nees if self.n_nees else None)
-                for part, acc in self.nees_parts.items()
-                for i, what in ((0, "mean"), (1, "in_bounds"))
-            },
+            **self._nees(),
             "identity_accuracy": self.tag_correct / self.tag_checks
             if self.tag_checks and self.identities
             else None,
