@@ -23,7 +23,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-SPEED_OF_LIGHT = 299_792_458.0
+from fusion.rfid_ranging import SPEED_OF_LIGHT
+
 MIN_CHANNELS = 3  # two channels are ambiguous every c / (2 Δf)
 MIN_READS = 8  # with a range and an offset free, a handful of reads fits anything: coherence needs more
 AMBIGUITY = 0.8  # a second peak this close to the best (in |Σ exp(j residual)|) leaves the range ambiguous

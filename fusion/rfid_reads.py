@@ -65,7 +65,7 @@ class ReadModel:
         )
 
     def read_probability(self, xy: np.ndarray) -> np.ndarray:
-        return np.exp(log_ndtr((self.forward_power_dbm(xy) - self.sensitivity_dbm) / self.link.shadowing_db))
+        return self._p_read(self.forward_power_dbm(xy))
 
     def log_read(self, xy: np.ndarray, rssi_dbm: np.ndarray) -> np.ndarray:
         """(m reads, n positions) ln p(read at that RSSI | tag at the position), RSSI density in 1/dB."""
@@ -103,7 +103,7 @@ class ReadModel:
 
     @cached_property
     def _floor_read_weights(self) -> np.ndarray:
-        p = np.exp(log_ndtr((self._floor_power - self.sensitivity_dbm) / self.link.shadowing_db))
+        p = self._p_read(self._floor_power)
         return p / p.sum()
 
     def null_log_read(self, rssi_dbm: np.ndarray) -> np.ndarray:
@@ -134,6 +134,9 @@ class ReadModel:
         fade = (np.asarray(rssi_dbm, float)[:, None] + self.reader.tx_power_dbm + link.modulation_loss_db) / 2
         z = (fade - power[None, :]) / sigma
         return -0.5 * z * z - math.log(2 * sigma * math.sqrt(2 * math.pi))
+
+    def _p_read(self, power: np.ndarray) -> np.ndarray:
+        return np.exp(log_ndtr((power - self.sensitivity_dbm) / self.link.shadowing_db))
 
     def _log_miss(self, power: np.ndarray) -> np.ndarray:
         return log_ndtr((self.sensitivity_dbm - power) / self.link.shadowing_db)

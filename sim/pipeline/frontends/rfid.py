@@ -69,7 +69,7 @@ class RfidFrontEnd:
         keep = [k for k, tag in enumerate(reads.tags) if tag in self.registered]
         read = tuple(reads.tags[k] for k in keep)
         rm = self.ranging.ranges(reads.t, reads.sensor_id, reads.antenna_position, read, reads.rssi_dbm[keep])
-        unread = tuple(tag for tag in self.registered if tag not in set(read))
+        unread = tuple(tag for tag in self.registered if tag not in read)  # a round reads a handful
         round_ = ReadRound(self.model, reads.rssi_dbm[keep], unread, len(reads.tags) >= self.full_round)
         if self.phase is not None:  # a still tag's phase range replaces its RSSI range
             r, sigma, n = self.phase.add(reads.t, read, reads.frequency_hz, reads.phase_rad[keep])
