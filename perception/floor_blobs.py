@@ -19,6 +19,7 @@ import numpy as np
 from scipy import ndimage
 
 from perception.camera_model import PinholeCamera
+from perception.morphology import close_square
 
 
 def _height_at(camera: PinholeCamera, foot: np.ndarray, v_top: float, u: float) -> float:
@@ -69,7 +70,7 @@ def floor_blobs(
     (a rack, the image border), so its floor contact is unknown and it is not reported."""
     warm = mask
     # Close gaps of up to `bridge_px` pixels: thin occluders (rack uprights) split one warm body in two.
-    grouped = ndimage.binary_closing(warm, structure=np.ones((3, 3), bool), iterations=bridge_px) | warm
+    grouped = close_square(warm, 2 * bridge_px + 1) | warm  # = a 3 × 3 closing iterated bridge_px times
     labels, n = ndimage.label(grouped, structure=np.ones((3, 3), bool))
     labels[~warm] = 0  # positions come from the warm pixels themselves
     if n == 0:

@@ -37,3 +37,32 @@ def test_a_stopped_object_stays_foreground_for_a_while():
     obj = (30, 55, 40, 60)
     fractions = [bg.apply(_scene(rng, obj))[35:50, 45:55].mean() for _ in range(100)]  # 10 s at 10 Hz
     assert min(fractions) > 0.9
+
+
+def _reference_apply(bg: np.ndarray, frame: np.ndarray, m: BackgroundModel, warm: bool):
+    """The model's update written the plain way (scipy opening, float64 clip): the fast path must match."""
+    from scipy import ndimage
+
+    diff = frame - bg
+    sigma = 1.4826 * float(np.median(np.abs(diff))) + 1e-3
+    strength = np.abs(diff).max(axis=2)
+    fg = strength > max(m.k * sigma, m.min_contrast)
+    fg = ndimage.binary_opening(fg, structure=np.ones((2, 2), bool))
+    rate = np.where(fg & warm, m.stopped_step, m.step)[..., None]
+    return fg, strength / sigma, bg + np.clip(diff, -rate, rate).astype(np.float32)
+
+
+def test_colour_update_equals_the_plain_formula():
+    rng = np.random.default_rng(3)
+    ref = rng.uniform(0, 255, (40, 60, 3)).astype(np.float32)
+    m = BackgroundModel(background=ref.copy())
+    bg = ref.copy()
+    for i in range(15):
+        frame = np.clip(ref + rng.normal(0, 6, ref.shape), 0, 255).astype(np.uint8).astype(np.float32)
+        frame[10:20, 5 + i : 25 + i] = 250.0  # a moving bright body
+        warm = True  # a given reference frame counts as learnt
+        fg_ref, score_ref, bg = _reference_apply(bg, frame, m, warm)
+        fg = m.apply(frame)
+        np.testing.assert_array_equal(fg, fg_ref)
+        np.testing.assert_allclose(m.score, score_ref, rtol=1e-6)
+        np.testing.assert_array_equal(m.background, bg)
