@@ -49,8 +49,8 @@ class BackgroundModel:
         diff = gray - self.background
         absdiff = np.abs(diff)
         # σ from every third pixel of every third row: the median of ≈ 26 000 values of a 320 × 240 frame
-        # is within ≈ 1 % of the whole frame's, at a tenth of the cost of partitioning all of them.
-        sigma = 1.4826 * float(np.median(absdiff)) + 1e-3
+        # (its standard error ≈ 1 % of σ) at a tenth of the cost of partitioning all 230 000 of them.
+        sigma = 1.4826 * float(np.median(absdiff[::3, ::3])) + 1e-3
         if diff.ndim == 3:  # the largest channel difference, channel by channel (a reduction over a
             strength = absdiff[..., 0].copy()  # length-3 axis is ≈ 40× slower)
             for c in range(1, diff.shape[2]):

@@ -44,7 +44,7 @@ def _reference_apply(bg: np.ndarray, frame: np.ndarray, m: BackgroundModel, warm
     from scipy import ndimage
 
     diff = frame - bg
-    sigma = 1.4826 * float(np.median(np.abs(diff))) + 1e-3
+    sigma = 1.4826 * float(np.median(np.abs(diff)[::3, ::3])) + 1e-3  # σ from a ninth of the pixels
     strength = np.abs(diff).max(axis=2)
     fg = strength > max(m.k * sigma, m.min_contrast)
     fg = ndimage.binary_opening(fg, structure=np.ones((2, 2), bool))
@@ -66,3 +66,20 @@ def test_colour_update_equals_the_plain_formula():
         np.testing.assert_array_equal(fg, fg_ref)
         np.testing.assert_allclose(m.score, score_ref, rtol=1e-6)
         np.testing.assert_array_equal(m.background, bg)
+
+
+def test_sigma_from_a_ninth_of_the_pixels_matches_the_whole_frame():
+    """The robust σ is estimated from every third pixel of every third row: on a 320 × 240 frame of
+    Gaussian noise it stays within 3 % of the whole frame's estimate and of the true σ."""
+    rng = np.random.default_rng(4)
+    for true_sigma in (2.0, 5.0, 12.0):
+        ref = np.full((240, 320, 3), 128.0, np.float32)
+        m = BackgroundModel(background=ref.copy())
+        frame = (ref + rng.normal(0, true_sigma, ref.shape)).astype(np.float32)
+        m.apply(frame)
+        diff = np.abs(frame - ref)
+        whole = 1.4826 * float(np.median(diff))
+        strength = diff.max(axis=2)
+        ours = float(np.median(strength / m.score))  # score = strength / σ
+        assert abs(ours / whole - 1) < 0.03
+        assert abs(ours / true_sigma - 1) < 0.03
