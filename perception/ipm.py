@@ -21,6 +21,7 @@ from scipy import ndimage
 from perception.bev import BevGrid
 from perception.camera_model import PinholeCamera
 from perception.evidence import Evidence
+from perception.morphology import bounding_box, within_distance
 
 
 @dataclass(frozen=True)
@@ -118,14 +119,21 @@ def contact_points(
     lower edge; those more than `max_spread_m` further from the camera than the blob's nearest contact
     are dropped."""
     h, w = mask.shape
-    labels, n = ndimage.label(mask, structure=np.ones((3, 3), bool))
+    labels = np.zeros((h, w), np.int32)
+    box = bounding_box(mask)  # the same blobs, numbered alike, from the box around the foreground
+    sub, n = ndimage.label(mask[box], structure=np.ones((3, 3), bool)) if box else (None, 0)
     if n:
-        sizes = np.bincount(labels.ravel(), minlength=n + 1)
-        labels[(sizes < min_pixels)[labels]] = 0
+        sizes = np.bincount(sub.ravel(), minlength=n + 1)
+        sub[(sizes < min_pixels)[sub]] = 0
+        labels[box] = sub
     vert = verticals(camera) if vert is None else vert
-    vs, us = np.nonzero(labels)
-    n_cols = int(vert.column.max()) + 1
-    key = labels[vs, us].astype(np.int64) * n_cols + vert.column[vs, us]
+    vs, us = np.nonzero(sub) if n else (np.empty(0, np.int64), np.empty(0, np.int64))
+    if n:
+        vs, us = vs + box[0].start, us + box[1].start
+    column = vert.column[vs, us]
+    c0 = int(column.min()) if len(column) else 0
+    n_cols = int(column.max()) - c0 + 1 if len(column) else 1  # the radial columns the blobs span
+    key = labels[vs, us].astype(np.int64) * n_cols + (column - c0)
     height = vert.height[vs, us]
     lowest = np.full((n + 1) * n_cols, np.inf)
     np.minimum.at(lowest, key, height)
@@ -170,10 +178,7 @@ def camera_evidence(
     ij = grid.world_to_cell(contacts.points)
     ij = ij[grid.inside(ij)]
     touch[ij[:, 0], ij[:, 1]] = True
-    if touch.any():
-        near = ndimage.distance_transform_edt(~touch, sampling=grid.resolution) <= object_depth_m
-    else:
-        near = touch
+    near = within_distance(ij, grid.shape, object_depth_m, grid.resolution)
     occupied = (fg & near.ravel()) | touch.ravel()
     free = vis & ~(mask.ravel()[view.pixel]) & ~occupied
     logodds = np.where(occupied, occupied_logodds, np.where(free, free_logodds, 0.0))

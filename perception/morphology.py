@@ -69,3 +69,39 @@ def close_square(m: np.ndarray, size: int) -> np.ndarray:
     """`scipy.ndimage.binary_closing(m, np.ones((size, size)))` (odd `size`): dilation then erosion, with
     the outside false; bridges gaps narrower than the window."""
     return erode_square(dilate_square(m, size), size)
+
+
+def within_distance(seeds: np.ndarray, shape: tuple[int, int], radius_m: float, cell_m: float) -> np.ndarray:
+    """Cells (of a grid `shape` with square cells of `cell_m`) whose centre lies within `radius_m` of
+    the centre of a seed cell (`seeds`: (n, 2) in-grid indices). Equals
+    `distance_transform_edt(~seed_mask, sampling=cell_m) <= radius_m` (the same distances, computed the
+    same way) at the cost of stamping one disc per seed instead of a transform of the whole grid."""
+    out = np.zeros(shape, bool)
+    if len(seeds) == 0:
+        return out
+    reach = int(np.floor(radius_m / cell_m)) + 1
+    d = np.arange(-reach, reach + 1)
+    di, dj = np.meshgrid(d, d, indexing="ij")
+    disc = np.sqrt((di * cell_m) ** 2 + (dj * cell_m) ** 2) <= radius_m
+    di, dj = di[disc], dj[disc]
+    seeds = np.unique(np.asarray(seeds, np.int64), axis=0)
+    i = (seeds[:, :1] + di).ravel()
+    j = (seeds[:, 1:] + dj).ravel()
+    ok = (i >= 0) & (i < shape[0]) & (j >= 0) & (j < shape[1])
+    out[i[ok], j[ok]] = True
+    return out
+
+
+def bounding_box(mask: np.ndarray, pad: int = 0) -> tuple[slice, slice] | None:
+    """Row and column slices of the smallest box holding every true pixel, grown by `pad` and clipped to
+    the array; None when nothing is true. Labelling and morphology on the box give the full image's
+    result (pad by the reach of the operations) on a fraction of the pixels."""
+    rows = np.flatnonzero(mask.any(axis=1))
+    if len(rows) == 0:
+        return None
+    cols = np.flatnonzero(mask.any(axis=0))
+    h, w = mask.shape
+    return (
+        slice(max(rows[0] - pad, 0), min(rows[-1] + pad + 1, h)),
+        slice(max(cols[0] - pad, 0), min(cols[-1] + pad + 1, w)),
+    )

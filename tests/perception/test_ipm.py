@@ -118,3 +118,20 @@ def test_unseen_cells_stay_unknown_and_views_add_up():
     assert (both.logodds[~both.known] == 0).all()  # unknown: the prior, not "empty"
     assert (both.logodds[seen0 & seen1] == 2 * -1.0).all()
     assert seen0.any() and seen1.any() and (~both.known).any()
+
+
+def test_contact_labels_are_the_whole_images_blobs_minus_the_small_ones():
+    """Blobs are labelled in the box around the foreground; the numbering must be the whole image's."""
+    from scipy import ndimage
+
+    cam = _camera(w=200, h=150)
+    rng = np.random.default_rng(2)
+    for _ in range(20):
+        mask = np.zeros((150, 200), bool)
+        for _ in range(rng.integers(0, 6)):
+            v, u = rng.integers(0, 150), rng.integers(0, 200)
+            mask[v : v + rng.integers(1, 30), u : u + rng.integers(1, 30)] = True
+        ref, n = ndimage.label(mask, structure=np.ones((3, 3), bool))
+        sizes = np.bincount(ref.ravel(), minlength=n + 1)
+        ref[(sizes < 12)[ref]] = 0
+        np.testing.assert_array_equal(contact_points(mask, cam, min_pixels=12).labels, ref)

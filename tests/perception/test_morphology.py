@@ -6,7 +6,14 @@ import numpy as np
 import pytest
 from scipy import ndimage
 
-from perception.morphology import close_square, dilate_square, erode_square, open_square
+from perception.morphology import (
+    bounding_box,
+    close_square,
+    dilate_square,
+    erode_square,
+    open_square,
+    within_distance,
+)
 
 OPS = {
     "dilate": (dilate_square, ndimage.binary_dilation),
@@ -42,3 +49,25 @@ def test_input_is_not_modified():
     for ours, _ in OPS.values():
         ours(m, 3)
     np.testing.assert_array_equal(m, before)
+
+
+def test_within_distance_equals_the_distance_transform():
+    rng = np.random.default_rng(5)
+    for _ in range(200):
+        shape = tuple(int(s) for s in rng.integers(1, 60, 2))
+        cell = float(rng.choice([0.05, 0.1, 0.2, 0.25]))
+        radius = float(rng.choice([0.0, 0.4, 1.0, 1.2, 3 * cell]))
+        seeds = rng.random(shape) < rng.random() * 0.05
+        if not seeds.any():
+            continue
+        ref = ndimage.distance_transform_edt(~seeds, sampling=cell) <= radius
+        np.testing.assert_array_equal(within_distance(np.argwhere(seeds), shape, radius, cell), ref)
+    assert not within_distance(np.empty((0, 2), int), (4, 4), 1.0, 0.2).any()
+
+
+def test_bounding_box_holds_every_true_pixel_and_no_more():
+    m = np.zeros((10, 12), bool)
+    assert bounding_box(m) is None
+    m[3, 4] = m[6, 9] = True
+    assert bounding_box(m) == (slice(3, 7), slice(4, 10))
+    assert bounding_box(m, pad=5) == (slice(0, 10), slice(0, 12))  # clipped to the array

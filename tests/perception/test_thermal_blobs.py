@@ -43,3 +43,30 @@ def test_hidden_feet_and_tiny_blobs_are_not_reported():
     assert blob.position[0] > contact[0]
     floor[30:, :] = False  # something static right below the body: its feet are hidden
     assert warm_blobs(img, cam, floor_mask=floor) == []
+
+
+def test_blobs_are_the_whole_images_closed_groups():
+    """Blobs are grouped in the box around the warm pixels; they must be the groups a 3 × 3 closing of
+    the whole image (twice) makes, blobs at the image border included."""
+    from scipy import ndimage
+
+    from perception.floor_blobs import floor_blobs
+
+    cam = PinholeCamera.from_hfov(80, 60, 60, (0, 0, 5), look_at_rotation((0, 0, 5), (8, 0, 0)))
+    rng = np.random.default_rng(3)
+    for _ in range(30):
+        img = rng.normal(18.0, 0.3, (60, 80))
+        for _ in range(rng.integers(1, 5)):
+            v, u = rng.integers(0, 60), rng.integers(0, 80)
+            img[v : v + rng.integers(1, 12), u : u + rng.integers(1, 6)] = rng.uniform(25, 40)
+        warm = img > 24
+        grouped = ndimage.binary_closing(warm, np.ones((3, 3), bool), iterations=2) | warm
+        labels, n = ndimage.label(grouped, structure=np.ones((3, 3), bool))
+        labels[~warm] = 0
+        sizes = np.bincount(labels.ravel(), minlength=n + 1)[1:]
+        peaks = [img[labels == k].max() for k in range(1, n + 1)]
+        expected = sorted((int(s), float(p)) for s, p in zip(sizes, peaks, strict=True) if s >= 4)
+        got = floor_blobs(warm, cam, img, min_pixels=4, max_height_m=None, max_half_depth_m=1.5)
+        # Blobs whose contact ray misses the floor are dropped; every reported one is an expected group.
+        assert set((b.pixels, b.peak_c) for b in got) <= set(expected)
+        assert len(got) >= 1 or not expected
