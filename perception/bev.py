@@ -63,14 +63,18 @@ class Pillars:
     z_min: np.ndarray  # (nx, ny)
     z_max: np.ndarray  # (nx, ny)
     intensity: np.ndarray  # (nx, ny) mean
+    selected: np.ndarray | None = None  # (nx, ny) int: points of the `select` mask per cell, when asked
 
     @property
     def occupied(self) -> np.ndarray:
         return self.count > 0
 
 
-def lidar_pillars(grid: BevGrid, points: np.ndarray, intensity: np.ndarray | None = None) -> Pillars:
-    """Pillar features of a world-frame point cloud (n, 3) on `grid`."""
+def lidar_pillars(
+    grid: BevGrid, points: np.ndarray, intensity: np.ndarray | None = None, select: np.ndarray | None = None
+) -> Pillars:
+    """Pillar features of a world-frame point cloud (n, 3) on `grid`; with `select` (a mask over the
+    points) also the count per cell of the selected ones, from the same cell indices."""
     points = np.asarray(points, float)
     nx, ny = grid.shape
     # Column-wise arithmetic (1-D arrays are much faster here than (n, 2) broadcasting); inside the grid the
@@ -82,6 +86,7 @@ def lidar_pillars(grid: BevGrid, points: np.ndarray, intensity: np.ndarray | Non
     if not ok.all():  # skip three gathers in the usual case of a grid that covers the whole cloud
         fx, fy, z = fx[ok], fy[ok], z[ok]
         intensity = None if intensity is None else np.asarray(intensity)[ok]
+        select = None if select is None else np.asarray(select)[ok]
     flat = fx.astype(np.int64) * ny + fy.astype(np.int64)
     n = nx * ny
     count = np.bincount(flat, minlength=n)
@@ -98,4 +103,7 @@ def lidar_pillars(grid: BevGrid, points: np.ndarray, intensity: np.ndarray | Non
         else:
             mean_i = np.where(empty, np.nan, 0.0)
     shape = grid.shape
-    return Pillars(count.reshape(shape), z_min.reshape(shape), z_max.reshape(shape), mean_i.reshape(shape))
+    selected = None if select is None else np.bincount(flat[select], minlength=n).reshape(shape)
+    return Pillars(
+        count.reshape(shape), z_min.reshape(shape), z_max.reshape(shape), mean_i.reshape(shape), selected
+    )

@@ -15,7 +15,7 @@ from scipy import ndimage
 
 from perception.bev import BevGrid
 from perception.class_priors import DEFAULT_PRIORS, ClassPriors
-from perception.morphology import close_square
+from perception.morphology import bounding_box, close_square
 
 
 @dataclass(frozen=True)
@@ -39,15 +39,19 @@ def components(
 ) -> list[BevDetection]:
     """Objects of a foreground mask; parts closer than `bridge_cells` (a sparse far body) count as one;
     classes by `priors` from the highest return (`z_max`) and the footprint."""
-    grouped = mask
-    if bridge_cells:
-        grouped = close_square(mask, 2 * bridge_cells + 1) | mask  # = 3 × 3 closing, bridge_cells times
+    # In the box around the foreground, grown by the closing's reach: the same objects, numbered alike.
+    box = bounding_box(mask, pad=2 * bridge_cells)
+    if box is None:
+        return []
+    sub = mask[box]
+    grouped = close_square(sub, 2 * bridge_cells + 1) | sub if bridge_cells else sub  # = 3 × 3 closings
     labels, n = ndimage.label(grouped, structure=np.ones((3, 3), bool))
-    labels[~mask] = 0
+    labels[~sub] = 0
     if n == 0:
         return []
     ii, jj = np.nonzero(labels)
     lab = labels[ii, jj]
+    ii, jj = ii + box[0].start, jj + box[1].start
     out = []
     res = grid.resolution
     for k in range(1, n + 1):

@@ -46,9 +46,8 @@ class LidarDetector:
     def evidence(self, points: np.ndarray, intensity: np.ndarray | None = None):
         """(evidence, pillars) of one scan of world-frame points (n, 3), before any segmentation."""
         pts = np.asarray(points, float)
-        pillars = lidar_pillars(self.grid, pts, intensity)
-        high = lidar_pillars(self.grid, pts[pts[:, 2] > self.config.min_height_m]).count
-        return lidar_evidence(pillars, high, self.static), pillars
+        pillars = lidar_pillars(self.grid, pts, intensity, select=pts[:, 2] > self.config.min_height_m)
+        return lidar_evidence(pillars, pillars.selected, self.static), pillars
 
     def detect(self, points: np.ndarray, intensity: np.ndarray | None = None) -> ScanObjects:
         """Objects of one scan of world-frame points (n, 3)."""

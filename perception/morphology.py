@@ -9,6 +9,8 @@ Checked against scipy on random masks in tests/perception/test_morphology.py.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 
 
@@ -79,17 +81,27 @@ def within_distance(seeds: np.ndarray, shape: tuple[int, int], radius_m: float, 
     out = np.zeros(shape, bool)
     if len(seeds) == 0:
         return out
+    di, dj = _disc(radius_m, cell_m)
+    seeds = np.asarray(seeds, np.int64)
+    flat = np.unique(seeds[:, 0] * shape[1] + seeds[:, 1])  # each seed cell once
+    i = (flat // shape[1])[:, None] + di
+    j = (flat % shape[1])[:, None] + dj
+    ok = (i >= 0) & (i < shape[0]) & (j >= 0) & (j < shape[1])
+    out[i[ok], j[ok]] = True
+    return out
+
+
+@lru_cache(maxsize=32)
+def _disc(radius_m: float, cell_m: float) -> tuple[np.ndarray, np.ndarray]:
+    """Offsets (di, dj) of the cells whose centre lies within `radius_m` of a cell's centre."""
     reach = int(np.floor(radius_m / cell_m)) + 1
     d = np.arange(-reach, reach + 1)
     di, dj = np.meshgrid(d, d, indexing="ij")
     disc = np.sqrt((di * cell_m) ** 2 + (dj * cell_m) ** 2) <= radius_m
     di, dj = di[disc], dj[disc]
-    seeds = np.unique(np.asarray(seeds, np.int64), axis=0)
-    i = (seeds[:, :1] + di).ravel()
-    j = (seeds[:, 1:] + dj).ravel()
-    ok = (i >= 0) & (i < shape[0]) & (j >= 0) & (j < shape[1])
-    out[i[ok], j[ok]] = True
-    return out
+    di.setflags(write=False)  # shared between calls
+    dj.setflags(write=False)
+    return di, dj
 
 
 def bounding_box(mask: np.ndarray, pad: int = 0) -> tuple[slice, slice] | None:

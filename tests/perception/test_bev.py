@@ -29,6 +29,31 @@ def test_grid_round_trip_and_pillars_match_a_loop():
     q = lidar_pillars(grid, pts[inside], inten[inside])
     for name in ("count", "z_min", "z_max", "intensity"):
         np.testing.assert_array_equal(getattr(p, name), getattr(q, name))
+    # The count of selected points per cell is the count of a cloud of those points alone.
+    high = pts[:, 2] > 1.2
+    s = lidar_pillars(grid, pts, inten, select=high)
+    np.testing.assert_array_equal(s.selected, lidar_pillars(grid, pts[high]).count)
+    np.testing.assert_array_equal(s.count, p.count)
+
+
+def test_components_are_the_whole_grids_closed_groups():
+    """Objects are grouped in the box around the foreground; they must be those of the whole grid's
+    3 × 3 closing, objects at the grid's edge included."""
+    from scipy import ndimage
+
+    grid = BevGrid.covering((12, 8), 0.2)
+    rng = np.random.default_rng(1)
+    for _ in range(30):
+        mask = np.zeros(grid.shape, bool)
+        for _ in range(rng.integers(1, 6)):
+            i, j = rng.integers(0, grid.shape[0]), rng.integers(0, grid.shape[1])
+            mask[i : i + rng.integers(1, 8), j : j + rng.integers(1, 8)] = True
+        grouped = ndimage.binary_closing(mask, np.ones((3, 3), bool), iterations=3) | mask
+        labels, _ = ndimage.label(grouped, structure=np.ones((3, 3), bool))
+        labels[~mask] = 0
+        sizes = sorted(int(c) for c in np.bincount(labels.ravel())[1:] if c >= 3)
+        got = components(mask, grid, min_cells=3, bridge_cells=3)
+        assert sorted(d.cells for d in got) == sizes
 
 
 def test_components_find_a_drawn_box_within_a_cell():

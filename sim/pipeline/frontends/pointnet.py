@@ -68,8 +68,8 @@ class PointNetFrontEnd:
             tuple(CLASS_NAMES[int(c)] for c in bodies.cls),
             np.minimum(1.0, bodies.n_points / FULL_SCORE_POINTS),
         )
-        pillars = lidar_pillars(self.grid, pc.points, pc.intensity)
-        evidence = lidar_evidence(pillars, lidar_pillars(self.grid, pc.points[tracked]).count, self.static)
+        pillars = lidar_pillars(self.grid, pc.points, pc.intensity, select=tracked)
+        evidence = lidar_evidence(pillars, pillars.selected, self.static)
         return FrontEndOutput(
             positions=pm,
             covered=cells_seen(self.grid, evidence.known),
