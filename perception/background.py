@@ -63,7 +63,7 @@ class BackgroundModel:
         rate = np.where(fg & (self.frames >= self.warmup_frames), self.stopped_step, self.step)
         rate = rate.astype(self.background.dtype)  # clipping float32 against float64 bounds upcasts
         if diff.ndim == 3:
-            rate = np.repeat(rate[..., None], diff.shape[2], axis=2)
+            rate = rate[..., None]
         np.minimum(diff, rate, out=diff)
         np.maximum(diff, -rate, out=diff)
         self.background += diff

@@ -133,9 +133,11 @@ def contact_points(
     column = vert.column[vs, us]
     c0 = int(column.min()) if len(column) else 0
     n_cols = int(column.max()) - c0 + 1 if len(column) else 1  # the radial columns the blobs span
-    key = labels[vs, us].astype(np.int64) * n_cols + (column - c0)
+    # Blobs renumbered 0.. over the kept ones only: the noise specks dropped above can be hundreds.
+    kept = np.cumsum(sizes >= min_pixels) - 1 if n else np.zeros(1, np.int64)
+    key = kept[labels[vs, us]] * n_cols + (column - c0)
     height = vert.height[vs, us]
-    lowest = np.full((n + 1) * n_cols, np.inf)
+    lowest = np.full((int(kept[-1]) + 1) * n_cols, np.inf)
     np.minimum.at(lowest, key, height)
     bottom = height <= lowest[key] + 1e-9
     vs, us = vs[bottom], us[bottom]
@@ -181,5 +183,7 @@ def camera_evidence(
     near = within_distance(ij, grid.shape, object_depth_m, grid.resolution)
     occupied = (fg & near.ravel()) | touch.ravel()
     free = vis & ~(mask.ravel()[view.pixel]) & ~occupied
-    logodds = np.where(occupied, occupied_logodds, np.where(free, free_logodds, 0.0))
+    logodds = np.zeros(occupied.shape)  # occupied and free are disjoint
+    logodds[free] = free_logodds
+    logodds[occupied] = occupied_logodds
     return Evidence(logodds.reshape(view.shape), (occupied | free).reshape(view.shape))
