@@ -1,0 +1,44 @@
+"""`whsim perf`'s real-time factors: rounds interleave the parts, and each part's best round counts."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import sim.perf as perf
+import sim.recording as recording
+
+
+def test_realtime_factors_interleave_rounds_and_keep_each_parts_best(monkeypatch):
+    calls: list[str] = []
+    # Round 1 is slow for the sensors, round 2 for the pipelines: each part's best comes from a
+    # different round, which only interleaving (not "record twice, then replay") can show.
+    sensor_s = iter([4.0, 2.0])
+    pipeline_s = {"central": iter([3.0, 6.0]), "camera": iter([1.0, 5.0])}
+
+    def record(scenario):
+        calls.append("record")
+        return SimpleNamespace(wall_s=next(sensor_s), steps=[None] * 201)  # 200 ticks of 0.05 s
+
+    def replay(rec, name):
+        calls.append(name)
+        return next(pipeline_s[name])
+
+    monkeypatch.setattr(recording.Recording, "record", staticmethod(record))
+    monkeypatch.setattr(perf, "_pipeline_s", replay)
+    monkeypatch.setattr(perf, "realtime_factor_world_only", lambda repeats: 123.0)
+    monkeypatch.setattr(
+        "sim.strategies.STRATEGIES",
+        {
+            "none": SimpleNamespace(fuser="none"),
+            "central": SimpleNamespace(fuser="x"),
+            "camera": SimpleNamespace(fuser="x"),
+        },
+    )
+    out = perf.realtime_factors(repeats=5)
+    assert calls == ["record", "central", "camera", "record", "central", "camera"]
+    assert out == {
+        "world_only": 123.0,
+        "none": 10.0 / 2.0,
+        "central": round(10.0 / 5.0, 2),
+        "camera": round(10.0 / 3.0, 2),
+    }
