@@ -58,7 +58,9 @@ def staged_gnn(d2: np.ndarray, gate: float, priority: np.ndarray) -> tuple[np.nd
         r, c = gnn(d2[np.ix_(a, left)], gate)
         rows.append(a[r])
         cols.append(left[c])
-        left = np.setdiff1d(left, left[c])
+        keep = np.ones(len(left), bool)  # left stays sorted: a mask, not setdiff1d's sort
+        keep[c] = False
+        left = left[keep]
     return np.concatenate(rows), np.concatenate(cols)
 
 

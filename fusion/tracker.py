@@ -191,7 +191,9 @@ class Tracker:
         seen = covered(self.bank.x[:, :2]) if covered is not None and len(tr) else np.ones(len(tr), bool)
         counted = np.flatnonzero(hit | seen)
         tr.record(counted, hit[counted])
-        new = np.setdiff1d(np.arange(len(z)), cols)
+        unused = np.ones(len(z), bool)
+        unused[cols] = False
+        new = np.flatnonzero(unused)
         if may_start is not None:
             new = new[np.asarray(may_start, bool)[new]]
         if len(tr) and len(z):
