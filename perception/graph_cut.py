@@ -16,6 +16,8 @@ import maxflow
 import numpy as np
 from scipy import ndimage
 
+from perception.morphology import bounding_box
+
 
 def binary_energy(labels: np.ndarray, d0: np.ndarray, d1: np.ndarray, lam: float, w_right=None, w_down=None):
     """E(l) for a labelling, for tests and reporting (4-connected, optional per-edge weights)."""
@@ -64,14 +66,20 @@ def segment_binary(
     out = np.zeros(d0.shape, bool)
     if not want.any():
         return out
-    grown = ndimage.maximum_filter(want.view(np.uint8), size=2 * roi_margin + 1, mode="constant") > 0
-    if grown.mean() > 0.5:  # regions over most of the grid (noisy evidence): one cut is cheaper
+    # Grown and labelled in the box around the preferring cells, `roi_margin` wider: nothing outside it
+    # can be grown into, and the regions come out numbered as on the whole grid.
+    region = bounding_box(want, pad=roi_margin)
+    grown = ndimage.maximum_filter(want[region].view(np.uint8), size=2 * roi_margin + 1, mode="constant") > 0
+    if grown.sum() > 0.5 * want.size:  # regions over most of the grid (noisy evidence): one cut is cheaper
         return _segment_grid(d0, d1, lam, evidence, contrast_sigma)
-    labels, _ = ndimage.label(grown)
-    for k, box in enumerate(ndimage.find_objects(labels), start=1):
+    local, _ = ndimage.label(grown)
+    labels = np.zeros(d0.shape, local.dtype)
+    labels[region] = local
+    for k, box in enumerate(ndimage.find_objects(local), start=1):
         # One cell more on every side (within the grid): the held-background neighbours of the region.
         box = tuple(
-            slice(max(b.start - 1, 0), min(b.stop + 1, n)) for b, n in zip(box, d0.shape, strict=True)
+            slice(max(b.start + r.start - 1, 0), min(b.stop + r.start + 1, n))
+            for b, r, n in zip(box, region, d0.shape, strict=True)
         )
         member = labels[box] == k
         fg = _segment_grid(
