@@ -62,3 +62,15 @@ def test_an_actor_in_view_fills_its_mask_with_its_colour():
     r, g, b = frame.rgb[mask].astype(float).mean(axis=0)
     assert r > g > b and r - b > 60  # safety yellow
     assert frame.rgb.shape == (240, 320, 3) and frame.rgb.dtype == np.uint8
+
+
+def test_image_conversion_equals_the_plain_round_and_transpose():
+    from sim.sensors.camera import to_image
+
+    rng = np.random.default_rng(0)
+    rgb = rng.uniform(-0.2, 1.2, (3, 6 * 5)).astype(np.float32)  # out of range on purpose: clipped
+    rgb[:, 0] = [0.5 / 255, 254.5 / 255, 1.0]  # halfway cases round as the plain formula does
+    plain = (np.clip(rgb, 0, 1) * 255 + 0.5).astype(np.uint8).T.reshape(6, 5, 3)
+    got = to_image(rgb.copy(), 6, 5)
+    np.testing.assert_array_equal(got, plain)
+    assert got.flags["C_CONTIGUOUS"]
