@@ -1,0 +1,101 @@
+"""Compare two `whsim bench` sweeps of the same scenarios, strategies and seeds (before and after a
+change): per metric the two means, the paired difference over seeds with its 95 % Student-t interval,
+and whether the change is inside the first sweep's 95 % interval or better.
+
+    whsim bench default busy noisy_cameras --strategies central,camera --seeds 5 --out runs/before
+    (change the code)
+    whsim bench default busy noisy_cameras --strategies central,camera --seeds 5 --out runs/after
+    python tools/bench_compare.py runs/before runs/after            # a Markdown table
+
+Exit status 1 when some metric got worse by more than the first sweep's interval allows.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import math
+import sys
+from pathlib import Path
+
+from sim.bench.stats import mean_ci
+
+# Metric column → True when higher is better. Runtime is left out: sweeps run beside each other or with
+# other worker counts do not time alike (compare speed in turn on one machine instead).
+METRICS = {
+    "mota": True,
+    "idf1": True,
+    "hota": True,
+    "gospa": False,
+    "rmse_m": False,
+    "nees_in_bounds": True,
+    "identity_accuracy": True,
+    "bev_iou_graphcut": True,
+}
+
+
+def read(sweep: Path) -> dict[tuple[str, str], dict[int, dict[str, float]]]:
+    """(scenario, strategy) → seed → metric values of the finished runs of a sweep directory."""
+    out: dict[tuple[str, str], dict[int, dict[str, float]]] = {}
+    with open(sweep / "results.csv", newline="") as f:
+        for row in csv.DictReader(f):
+            if row["status"] != "ok":
+                continue
+            values = {m: float(row[m]) if row.get(m) not in (None, "") else math.nan for m in METRICS}
+            out.setdefault((row["scenario"], row["strategy"]), {})[int(row["seed"])] = values
+    return out
+
+
+def compare(before: dict, after: dict) -> list[dict]:
+    """One row per (scenario, strategy, metric) present in both, over the seeds both finished."""
+    rows = []
+    for key in sorted(before.keys() & after.keys()):
+        seeds = sorted(before[key].keys() & after[key].keys())
+        for metric, higher in METRICS.items():
+            a = [before[key][s][metric] for s in seeds]
+            b = [after[key][s][metric] for s in seeds]
+            if not all(math.isfinite(x) for x in a + b):
+                continue
+            m0, lo0, hi0 = mean_ci(a)
+            m1 = sum(b) / len(b)
+            d, dlo, dhi = mean_ci([y - x for x, y in zip(a, b, strict=True)])
+            ok = (m1 >= lo0 if higher else m1 <= hi0) if math.isfinite(lo0) else True
+            rows.append(dict(scenario=key[0], strategy=key[1], metric=metric, seeds=len(seeds), before=m0,
+                             before_lo=lo0, before_hi=hi0, after=m1, delta=d, delta_lo=dlo, delta_hi=dhi,
+                             ok=ok))  # fmt: skip
+    return rows
+
+
+def table(rows: list[dict]) -> str:
+    lines = [
+        "| scenario | strategy | metric | before [95 % CI] | after | paired Δ [95 % CI] | inside or better |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for r in rows:
+        lines.append(
+            f"| {r['scenario']} | {r['strategy']} | {r['metric']} | {r['before']:.3f} "
+            f"[{r['before_lo']:.3f}, {r['before_hi']:.3f}] | {r['after']:.3f} | {r['delta']:+.3f} "
+            f"[{r['delta_lo']:+.3f}, {r['delta_hi']:+.3f}] | {'yes' if r['ok'] else '**no**'} |"
+        )
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("before", type=Path, help="the first sweep directory (its results.csv)")
+    ap.add_argument("after", type=Path, help="the second sweep directory")
+    args = ap.parse_args(argv)
+    for d in (args.before, args.after):
+        if not (d / "results.csv").is_file():
+            print(f"bench_compare: {d}: no results.csv (not a finished whsim bench sweep)", file=sys.stderr)
+            return 2
+    rows = compare(read(args.before), read(args.after))
+    if not rows:
+        print("bench_compare: the sweeps share no scenario, strategy and seed", file=sys.stderr)
+        return 2
+    print(table(rows))
+    return 0 if all(r["ok"] for r in rows) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
