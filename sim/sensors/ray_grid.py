@@ -50,7 +50,7 @@ class PinholeGrid(RayGrid):
     def candidates(self, centres: np.ndarray, radii: np.ndarray) -> np.ndarray:
         cam = self.camera
         w, h = cam.width, cam.height
-        out = []
+        hit = None  # the pixels' mask, (h, w): one slice assignment per actor, one flatnonzero at the end
         for c, r in zip(centres, radii, strict=True):
             corners = cam.to_camera(c + r * _CUBE)  # the sphere's bounding cube, in the camera frame
             z = corners[:, 2]
@@ -65,9 +65,10 @@ class PinholeGrid(RayGrid):
                 v0, v1 = max(math.floor(v.min()), 0), min(math.ceil(v.max()), h - 1)
                 if u0 > u1 or v0 > v1:
                     continue
-            rows = np.arange(v0, v1 + 1)
-            out.append((rows[:, None] * w + np.arange(u0, u1 + 1)[None, :]).ravel())
-        return _dedupe(out, len(self.rays))
+            if hit is None:
+                hit = np.zeros((h, w), bool)
+            hit[v0 : v1 + 1, u0 : u1 + 1] = True
+        return np.zeros(0, np.int64) if hit is None else np.flatnonzero(hit)
 
 
 @dataclass
