@@ -60,15 +60,24 @@ class BackgroundModel:
         self.score = strength / sigma
         fg = strength > max(self.k * sigma, self.min_contrast)
         fg = open_square(fg, 2)  # isolated noise pixels
-        rate = np.where(fg & (self.frames >= self.warmup_frames), self.stopped_step, self.step)
-        rate = rate.astype(self.background.dtype)  # clipping float32 against float64 bounds upcasts
-        if diff.ndim == 3:
-            rate = rate[..., None]
-        np.minimum(diff, rate, out=diff)
-        np.maximum(diff, -rate, out=diff)
+        # Every pixel moves by at most `step`; the (few) foreground ones, once learnt, by `stopped_step`.
+        # Bounds in the background's dtype: float64 bounds would upcast the whole frame.
+        slow = np.flatnonzero(fg) if self.frames >= self.warmup_frames else np.zeros(0, np.int64)
+        flat = diff.reshape(len(fg.ravel()), -1)
+        held = flat[slow]
+        _clip(diff, self.step)
+        _clip(held, self.stopped_step)
+        flat[slow] = held
         self.background += diff
         self.frames += 1
         return fg
+
+
+def _clip(a: np.ndarray, bound: float) -> None:
+    """a ← clip(a, −bound, bound) in place, the bound cast to a's dtype."""
+    b = a.dtype.type(bound)
+    np.minimum(a, b, out=a)
+    np.maximum(a, -b, out=a)
 
 
 def luminance(rgb: np.ndarray) -> np.ndarray:
