@@ -5,7 +5,11 @@
 
 Rack blocks of five rows tile the building with 8 m cross aisles; actors (one forklift, one AGV and two
 workers in every four) patrol from seeded random starts; sensors stand on a grid over the floor: a
-ceiling camera looking down at 45°, a LiDAR, a thermal camera and an RFID reader in turn.
+ceiling camera looking down at 45°, a LiDAR, a thermal camera and an RFID reader in turn (`--kinds`
+picks another cycle). The 60 m × 40 m site of the speed goals (4 cameras, 2 LiDARs, 12 actors):
+
+    python tools/scale_scenario.py --size 60 40 --actors 12 --sensors 6 --kinds camera,lidar,camera \
+        > runs/site_60x40.yaml
 """
 
 from __future__ import annotations
@@ -21,9 +25,17 @@ BLOCK_LENGTH_M = 8 * 2.7
 BLOCK_WIDTH_M = 4 * 3.6 + 1.1
 CROSS_AISLE_M = 8.0
 KINDS = ("forklift", "agv", "worker", "worker")
+SENSOR_KINDS = ("camera", "lidar", "thermal", "rfid")
 
 
-def scale_scenario(length: float, width: float, actors: int, sensors: int, height: float = 11.0) -> dict:
+def scale_scenario(
+    length: float,
+    width: float,
+    actors: int,
+    sensors: int,
+    height: float = 11.0,
+    kinds: tuple[str, ...] = SENSOR_KINDS,
+) -> dict:
     """The scenario as a dict (see the module docstring)."""
     racks = []
     x = CROSS_AISLE_M
@@ -48,7 +60,7 @@ def scale_scenario(length: float, width: float, actors: int, sensors: int, heigh
             BLOCK_WIDTH_M + CROSS_AISLE_M
         )
         py = min(max(py, 1.0), width - 1.0)
-        kind = ("camera", "lidar", "thermal", "rfid")[k % 4]
+        kind = kinds[k % len(kinds)]
         s = {"id": f"s{k}", "type": kind}
         if kind == "camera":
             s |= {"position": [px, py, 6.0], "look_at": [px + 6.0, py, 0.0]}
@@ -78,8 +90,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--size", nargs=2, type=float, metavar=("LENGTH", "WIDTH"), default=(300.0, 200.0))
     ap.add_argument("--actors", type=int, default=200)
     ap.add_argument("--sensors", type=int, default=32)
+    ap.add_argument("--kinds", default=",".join(SENSOR_KINDS), help="the sensor types to cycle through")
     a = ap.parse_args(argv)
-    yaml.safe_dump(scale_scenario(*a.size, a.actors, a.sensors), sys.stdout, sort_keys=False)
+    kinds = tuple(a.kinds.split(","))
+    if not kinds or any(k not in SENSOR_KINDS for k in kinds):
+        ap.error(f"--kinds: each of {', '.join(SENSOR_KINDS)}, comma-separated (got {a.kinds!r})")
+    yaml.safe_dump(scale_scenario(*a.size, a.actors, a.sensors, kinds=kinds), sys.stdout, sort_keys=False)
     return 0
 
 
