@@ -29,6 +29,7 @@ METRICS = {
     "gospa": False,
     "rmse_m": False,
     "nees_in_bounds": True,
+    "nees_position_in_bounds": True,
     "identity_accuracy": True,
     "bev_iou_graphcut": True,
 }

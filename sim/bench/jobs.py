@@ -29,6 +29,10 @@ METRIC_COLUMNS = (
     "velocity_rmse_mps",
     "nees_mean",
     "nees_in_bounds",
+    "nees_position_mean",  # the 4-D NEES's position and velocity parts (χ²(2) each)
+    "nees_position_in_bounds",
+    "nees_velocity_mean",
+    "nees_velocity_in_bounds",
     "identity_accuracy",
     "coverage_ceiling",
     "mota_over_ceiling",

@@ -6,7 +6,7 @@ import csv
 import io
 from pathlib import Path
 
-from sim.bench.jobs import COLUMNS
+from sim.bench.jobs import COLUMNS, METRIC_COLUMNS
 from sim.output.atomic import atomic_write_text
 
 FINISHED = ("ok", "unavailable")  # `--resume` runs everything else again
@@ -36,6 +36,11 @@ def read_results(path: Path) -> list[dict]:
         return []
     with open(path, newline="", encoding="utf-8") as f:
         rows = list(csv.DictReader(f))
-    if rows and list(rows[0]) != list(COLUMNS):
+    if not rows:
+        return rows
+    have = list(rows[0])
+    missing = [c for c in COLUMNS if c not in have]
+    if [c for c in have if c not in COLUMNS] or any(c not in METRIC_COLUMNS for c in missing):
         raise ValueError(f"{path}: not a whsim bench results file (columns differ)")
-    return rows
+    # A sweep from before some metric columns were added: its runs keep them empty.
+    return [{c: r.get(c, "") for c in COLUMNS} for r in rows]

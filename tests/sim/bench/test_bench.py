@@ -67,6 +67,8 @@ def test_a_bench_row_is_what_whsim_run_gives(tmp_path):
     m = json.loads((tmp_path / "direct" / "metrics.json").read_text())
     assert rows[0]["mota"] == m["tracking"]["mota"] and rows[0]["hota"] == m["tracking"]["hota"]
     assert rows[0]["bev_iou_graphcut"] == m["bev"]["iou_graphcut"]
+    assert rows[0]["nees_position_in_bounds"] == m["tracking"]["nees_position_in_bounds"] != ""
+    assert rows[0]["nees_velocity_mean"] == m["tracking"]["nees_velocity_mean"] != ""
     direct = (tmp_path / "direct" / "tracks.csv").read_bytes()
     assert (tmp_path / "b" / "runs" / "small" / "seed1" / "central" / "tracks.csv").read_bytes() == direct
 
@@ -299,3 +301,26 @@ def test_the_summary_says_what_the_p_values_can_show_with_few_seeds():
     assert "one seed there is no test" in one and "| camera | +0.000 | — |" in one
     eight = "\n".join(_paired_table(_fake_rows(range(1, 9), True), "x", ["central", "camera"]))
     assert "smallest p" not in eight
+
+
+def test_results_of_a_sweep_from_before_the_nees_parts_still_read(tmp_path):
+    """A results.csv written before metric columns were added resumes with those columns empty; one
+    with a column whsim never wrote is refused."""
+    from sim.bench.jobs import COLUMNS
+    from sim.bench.results import read_results
+
+    old_columns = [
+        c for c in COLUMNS if not c.startswith("nees_position") and not c.startswith("nees_velocity")
+    ]
+    path = tmp_path / "results.csv"
+    with open(path, "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(old_columns)
+        w.writerow(["default" if c == "scenario" else "1" if c == "seed" else "ok" if c == "status" else "0.5"
+                    for c in old_columns])  # fmt: skip
+    (row,) = read_results(path)
+    assert list(row) == list(COLUMNS) and row["mota"] == "0.5" and row["nees_position_mean"] == ""
+    with open(path, "w", newline="") as f:
+        csv.writer(f).writerows([[*old_columns, "surprise"], ["x"] * (len(old_columns) + 1)])
+    with pytest.raises(ValueError, match="columns differ"):
+        read_results(path)
