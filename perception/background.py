@@ -63,7 +63,7 @@ class BackgroundModel:
         # Every pixel moves by at most `step`; the (few) foreground ones, once learnt, by `stopped_step`.
         # Bounds in the background's dtype: float64 bounds would upcast the whole frame.
         slow = np.flatnonzero(fg) if self.frames >= self.warmup_frames else np.zeros(0, np.int64)
-        flat = diff.reshape(len(fg.ravel()), -1)
+        flat = diff.reshape(fg.size, -1)
         held = flat[slow]
         _clip(diff, self.step)
         _clip(held, self.stopped_step)
