@@ -133,6 +133,10 @@ def build_parser() -> argparse.ArgumentParser:
     pf.add_argument("--json", action="store_true", help="print JSON instead of a table")
     pf.add_argument("--only", help="run one figure (by key)")
     pf.add_argument("--repeats", type=int, default=5, help="best of this many repetitions per figure")
+    pf.add_argument(
+        "--strategies",
+        help="realtime_factor: only these tracking strategies (comma-separated); rounds follow --repeats",
+    )
     pf.add_argument("--scaling", action="store_true", help="real-time factor against actors, cameras, area")
     pf.add_argument("--out", type=Path, default=Path("runs/perf-scaling"), help="--scaling's folder")
     learning.add_parsers(sub, common, _seed)

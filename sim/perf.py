@@ -66,21 +66,25 @@ def _pipeline_s(recording, strategy: str) -> float:
     return time.perf_counter() - t0
 
 
-def realtime_factors(repeats: int) -> dict:
-    """`world_only`; `none`: every sensor of the default scenario simulated, no tracking; then every
-    tracking strategy: simulated time / (the sensors' time + the strategy's pipeline time), the sensors
-    simulated once per round and each pipeline replayed on that recording, as `whsim bench` does.
-    Rounds (min(repeats, 2)) run every part in turn — record, replay each strategy, record, replay each…
-    — and each part's best round counts, so a slow spell of the machine hits every part alike."""
+def realtime_factors(repeats: int, strategies: tuple[str, ...] | None = None) -> dict:
+    """`world_only`; `none`: every sensor of the default scenario simulated, no tracking; then each
+    tracking strategy (all, or `strategies`): simulated time / (the sensors' time + the strategy's
+    pipeline time), the sensors simulated once per round and each pipeline replayed on that recording, as
+    `whsim bench` does. Rounds run every part in turn — record, replay each strategy, record, replay… —
+    and each part's best round counts, so a slow spell of the machine hits every part alike: `repeats`
+    rounds for chosen strategies, at most 2 for all of them (a round of all is ≈ 3 minutes)."""
     from sim.recording import Recording
     from sim.strategies import STRATEGIES
 
     scenario = load_scenario(DEFAULT_SCENARIO)
     out = {"world_only": realtime_factor_world_only(repeats)}
     tracking = [name for name, info in STRATEGIES.items() if info.fuser != "none"]
+    if strategies is not None:
+        tracking = [name for name in tracking if name in strategies]
+    rounds = max(1, repeats if strategies is not None else min(repeats, 2))
     sensors_s = float("inf")
     pipeline_s = dict.fromkeys(tracking, float("inf"))
-    for _ in range(max(1, min(repeats, 2))):
+    for _ in range(rounds):
         rec = Recording.record(scenario)
         sensors_s = min(sensors_s, rec.wall_s)
         for name in tracking:
@@ -334,8 +338,12 @@ FIGURES: dict[str, Callable[[int], object]] = {
 }
 
 
-def run_perf(only: str | None = None, repeats: int = 5) -> dict:
-    return {k: f(repeats) for k, f in FIGURES.items() if only is None or k == only}
+def run_perf(only: str | None = None, repeats: int = 5, strategies: tuple[str, ...] | None = None) -> dict:
+    return {
+        k: realtime_factors(repeats, strategies) if k == "realtime_factor" else f(repeats)
+        for k, f in FIGURES.items()
+        if only is None or k == only
+    }
 
 
 def cmd_perf(args) -> int:
@@ -353,7 +361,7 @@ def cmd_perf(args) -> int:
         )
     if args.repeats < 1:
         raise UsageError("--repeats: must be at least 1")
-    results = run_perf(only=args.only, repeats=args.repeats)
+    results = run_perf(only=args.only, repeats=args.repeats, strategies=_tracking_strategies(args.strategies))
     if args.json:
         print(json.dumps(results, indent=2))
     else:
@@ -364,6 +372,27 @@ def cmd_perf(args) -> int:
             else:
                 print(f"{key:<28} {value}")
     return 0
+
+
+def _tracking_strategies(text: str | None) -> tuple[str, ...] | None:
+    """`--strategies` as names of tracking strategies; UsageError naming any other."""
+    if text is None:
+        return None
+    from sim.runner import UsageError
+    from sim.scenario.suggest import did_you_mean
+    from sim.strategies import STRATEGIES
+
+    tracking = [name for name, info in STRATEGIES.items() if info.fuser != "none"]
+    names = tuple(n.strip() for n in text.split(",") if n.strip())
+    for n in names:
+        if n not in tracking:
+            raise UsageError(
+                f"--strategies: '{n}' is not a tracking strategy{did_you_mean(n, tracking)} "
+                f"(available: {', '.join(tracking)})"
+            )
+    if not names:
+        raise UsageError(f"--strategies: name one or more of {', '.join(tracking)}")
+    return names
 
 
 def _cmd_scaling(args) -> int:

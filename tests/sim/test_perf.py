@@ -42,3 +42,34 @@ def test_realtime_factors_interleave_rounds_and_keep_each_parts_best(monkeypatch
         "central": round(10.0 / 5.0, 2),
         "camera": round(10.0 / 3.0, 2),
     }
+
+
+def test_chosen_strategies_run_as_many_rounds_as_repeats(monkeypatch):
+    calls: list[str] = []
+
+    def record(scenario):
+        calls.append("record")
+        return SimpleNamespace(wall_s=2.0, steps=[None] * 201)
+
+    def replay(rec, name):
+        calls.append(name)
+        return 3.0
+
+    monkeypatch.setattr(recording.Recording, "record", staticmethod(record))
+    monkeypatch.setattr(perf, "_pipeline_s", replay)
+    monkeypatch.setattr(perf, "realtime_factor_world_only", lambda repeats: 1.0)
+    out = perf.realtime_factors(repeats=3, strategies=("central",))
+    assert calls == ["record", "central"] * 3
+    assert set(out) == {"world_only", "none", "central"} and out["central"] == 2.0
+
+
+def test_perf_refuses_an_unknown_strategy_with_a_suggestion():
+    import pytest
+
+    from sim.runner import UsageError
+
+    with pytest.raises(UsageError, match="did you mean 'central'"):
+        perf._tracking_strategies("centrl")
+    with pytest.raises(UsageError, match="name one or more"):
+        perf._tracking_strategies(" , ")
+    assert perf._tracking_strategies("central, camera") == ("central", "camera")
