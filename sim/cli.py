@@ -14,6 +14,7 @@ import zipfile
 from pathlib import Path
 
 from sim import export
+from sim import perf_command as perf_command_line
 from sim.coverage import commands as coverage
 from sim.learning import commands as learning
 from sim.library import cmd_scenarios
@@ -129,16 +130,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     b.add_argument("--quiet", action="store_true", help="no progress bar or summary")
 
-    pf = sub.add_parser("perf", parents=[common], help="measure whsim's speed figures (docs/performance.md)")
-    pf.add_argument("--json", action="store_true", help="print JSON instead of a table")
-    pf.add_argument("--only", help="run one figure (by key)")
-    pf.add_argument("--repeats", type=int, default=5, help="best of this many repetitions per figure")
-    pf.add_argument(
-        "--strategies",
-        help="realtime_factor: only these tracking strategies (comma-separated); rounds follow --repeats",
-    )
-    pf.add_argument("--scaling", action="store_true", help="real-time factor against actors, cameras, area")
-    pf.add_argument("--out", type=Path, default=Path("runs/perf-scaling"), help="--scaling's folder")
+    perf_command_line.add_parser(sub, common)
     learning.add_parsers(sub, common, _seed)
     coverage.add_parsers(sub, common, _seed)
     export.add_parsers(sub, common)
@@ -326,7 +318,7 @@ def cmd_bench(args) -> int:
 
 
 def perf_command(args) -> int:
-    from sim.perf import cmd_perf
+    from sim.perf_command import cmd_perf
 
     return cmd_perf(args)
 

@@ -7,7 +7,6 @@ keys when they land (`cnn3d_ms_per_step` has not).
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -344,72 +343,3 @@ def run_perf(only: str | None = None, repeats: int = 5, strategies: tuple[str, .
         for k, f in FIGURES.items()
         if only is None or k == only
     }
-
-
-def cmd_perf(args) -> int:
-    """`whsim perf`: every figure (or `--only` one), as a table or `--json`; `--scaling` the sweeps."""
-    from sim.runner import UsageError
-
-    if args.scaling:
-        return _cmd_scaling(args)
-    if args.only is not None and args.only not in FIGURES:
-        from sim.scenario.suggest import did_you_mean
-
-        raise UsageError(
-            f"--only: unknown figure '{args.only}'{did_you_mean(args.only, FIGURES)} "
-            f"(available: {', '.join(FIGURES)})"
-        )
-    if args.repeats < 1:
-        raise UsageError("--repeats: must be at least 1")
-    results = run_perf(only=args.only, repeats=args.repeats, strategies=_tracking_strategies(args.strategies))
-    if args.json:
-        print(json.dumps(results, indent=2))
-    else:
-        for key, value in results.items():
-            if isinstance(value, dict):
-                for sub, v in value.items():
-                    print(f"{key}.{sub:<20} {v}")
-            else:
-                print(f"{key:<28} {value}")
-    return 0
-
-
-def _tracking_strategies(text: str | None) -> tuple[str, ...] | None:
-    """`--strategies` as names of tracking strategies; UsageError naming any other."""
-    if text is None:
-        return None
-    from sim.runner import UsageError
-    from sim.scenario.suggest import did_you_mean
-    from sim.strategies import STRATEGIES
-
-    tracking = [name for name, info in STRATEGIES.items() if info.fuser != "none"]
-    names = tuple(n.strip() for n in text.split(",") if n.strip())
-    for n in names:
-        if n not in tracking:
-            raise UsageError(
-                f"--strategies: '{n}' is not a tracking strategy{did_you_mean(n, tracking)} "
-                f"(available: {', '.join(tracking)})"
-            )
-    if not names:
-        raise UsageError(f"--strategies: name one or more of {', '.join(tracking)}")
-    return names
-
-
-def _cmd_scaling(args) -> int:
-    import sys
-
-    from sim.perf_scaling import run_scaling, table
-    from sim.runner import UsageError
-
-    if args.out.exists() and not args.out.is_dir():
-        raise UsageError(f"--out: {args.out} exists and is not a directory")
-    say = (
-        (lambda what: print(f"whsim: measuring {what}…", file=sys.stderr, flush=True))
-        if not args.json
-        else None
-    )
-    results = run_scaling(args.out, say)
-    print(json.dumps(results, indent=2) if args.json else "\n".join(table(results)))
-    if not args.json:
-        print(f"{args.out}/scaling.json, {args.out}/scaling.png")
-    return 0

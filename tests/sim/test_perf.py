@@ -5,6 +5,7 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 import sim.perf as perf
+import sim.perf_command as perf_command
 import sim.recording as recording
 
 
@@ -69,7 +70,7 @@ def test_perf_refuses_an_unknown_strategy_with_a_suggestion():
     from sim.runner import UsageError
 
     with pytest.raises(UsageError, match="did you mean 'central'"):
-        perf._tracking_strategies("centrl")
+        perf_command.tracking_strategies("centrl")
     with pytest.raises(UsageError, match="name one or more"):
-        perf._tracking_strategies(" , ")
-    assert perf._tracking_strategies("central, camera") == ("central", "camera")
+        perf_command.tracking_strategies(" , ")
+    assert perf_command.tracking_strategies("central, camera") == ("central", "camera")
