@@ -39,12 +39,7 @@ def erode_square(m: np.ndarray, size: int) -> np.ndarray:
     """`scipy.ndimage.binary_erosion(m, np.ones((size, size)))`: true where every pixel of the window is
     (pixels outside the array count as false)."""
     lo, hi = -(size // 2), size - 1 - size // 2
-    return _and_axes(m, lo, hi)
-
-
-def _and_axes(m: np.ndarray, lo: int, hi: int) -> np.ndarray:
-    out = ~_shift_or(~m, lo, hi, 0)
-    out = ~_shift_or(~out, lo, hi, 1)
+    out = ~_shift_or(_shift_or(~m, lo, hi, 0), lo, hi, 1)  # AND over the window = NOT (OR of NOT)
     _clear_border(out, lo, hi)
     return out
 
@@ -62,14 +57,14 @@ def _clear_border(m: np.ndarray, lo: int, hi: int) -> None:
 
 
 def open_square(m: np.ndarray, size: int) -> np.ndarray:
-    """`scipy.ndimage.binary_opening(m, np.ones((size, size)))`: erosion, then dilation by the
-    reflected window; removes specks smaller than the window."""
+    """`scipy.ndimage.binary_opening(m, np.ones((size, size)))`: erosion, then dilation; removes specks
+    smaller than the window."""
     return dilate_square(erode_square(m, size), size)
 
 
 def close_square(m: np.ndarray, size: int) -> np.ndarray:
-    """`scipy.ndimage.binary_closing(m, np.ones((size, size)))` (odd `size`): dilation then erosion, with
-    the outside false; bridges gaps narrower than the window."""
+    """`scipy.ndimage.binary_closing(m, np.ones((size, size)))`: dilation then erosion, with the outside
+    false; bridges gaps narrower than the window."""
     return erode_square(dilate_square(m, size), size)
 
 
