@@ -101,3 +101,35 @@ def test_memory_that_grows_with_the_site_is_shared_or_bounded(default_world, mon
     for goal in free[:12]:
         nav.plan(free[-1], goal, 0.4)
     assert len(nav._trees) == 5
+
+
+def test_segment_clearance_is_a_tight_lower_bound(default_world):
+    """Sampled every `step`, less half a step: never above the exact minimum along the segment, and
+    within half a step plus the field's rasterisation error of it."""
+    w, nav = default_world
+    rng = np.random.default_rng(3)
+    a = rng.uniform((0, 0), w.size, size=(60, 2))
+    b = a + rng.normal(0, 4, size=(60, 2))
+    for step in (RES_M, 0.2):
+        got = nav.segment_clearance(a, b, step)
+        dense = [np.linspace(p, q, 2000) for p, q in zip(a, b, strict=True)]
+        exact = np.array([nav.clearance_at(s).min() for s in dense])
+        assert np.all(got <= exact + 1e-12)
+        assert np.all(got >= exact - step / 2 - 1e-9 - step)  # a 1-Lipschitz field, sampled every step
+
+
+def test_removing_nodes_from_the_roadmap_matches_masking_its_matrix(default_world):
+    """Replanning around a blocker drops every edge touching a blocked node: the same graph as
+    D·G·D with D the diagonal of kept nodes."""
+    from scipy import sparse
+
+    from sim.world.navigation import _without_nodes
+
+    _, nav = default_world
+    g, _, _ = nav._graph(0.6)
+    blocked = np.random.default_rng(4).random(g.shape[0]) < 0.1
+    d = sparse.diags((~blocked).astype(float))
+    expect = (d @ g @ d).tocsr()
+    expect.eliminate_zeros()
+    got = _without_nodes(g, blocked)
+    assert got.nnz == expect.nnz and abs(got - expect).max() == 0
