@@ -5,6 +5,7 @@ runs once per actor per tick, where numpy's call overhead would dominate."""
 from __future__ import annotations
 
 import math
+from itertools import pairwise
 
 TURN_IN_PLACE_RAD = math.radians(60)  # heading error beyond which an actor stops and turns on the spot
 TURN_DONE_RAD = math.radians(8)  # ... and turns until the error is below this
@@ -18,18 +19,24 @@ def wrap(a: float) -> float:
     return (a + math.pi) % (2 * math.pi) - math.pi
 
 
+def path_legs(path: list[tuple[float, float]]) -> list[tuple[float, float, float, float, float]]:
+    """(x0, y0, dx, dy, length²) of each leg of a polyline, computed once per path for `project`."""
+    return [
+        (x0, y0, x1 - x0, y1 - y0, (x1 - x0) * (x1 - x0) + (y1 - y0) * (y1 - y0))
+        for (x0, y0), (x1, y1) in pairwise(path)
+    ]
+
+
 def project(a) -> tuple[int, float]:
     """(segment, arc length) of the actor's nearest point on its path, searched near its current segment."""
-    path, ax, ay = a.path, a.x, a.y
-    last = len(path) - 1
+    legs, ax, ay = a.legs, a.x, a.y
+    last = len(legs)
     if last < 1:  # a path of one point (already at the goal): nothing to follow
         return 0, 0.0
-    seg = min(a.seg, last - 1)
+    seg = a.seg if a.seg < last else last - 1
     best, best_d2, best_u = seg, math.inf, 0.0
-    for k in range(seg, min(seg + 3, last)):
-        (x0, y0), (x1, y1) = path[k], path[k + 1]
-        dx, dy = x1 - x0, y1 - y0
-        ll = dx * dx + dy * dy
+    for k in range(seg, seg + 3 if seg + 3 < last else last):
+        x0, y0, dx, dy, ll = legs[k]
         u = ((ax - x0) * dx + (ay - y0) * dy) / ll if ll > 0 else 0.0
         u = 0.0 if u < 0.0 else (1.0 if u > 1.0 else u)
         ex, ey = x0 + u * dx - ax, y0 + u * dy - ay

@@ -50,8 +50,18 @@ class _Scene:
     def pairs(self) -> list[tuple[int, int]]:
         n, xs, ys = len(self.A), self.xs, self.ys
         if n <= 48:
-            zs = [complex(x, y) for x, y in zip(xs, ys, strict=True)]
-            return [(i, j) for i in range(n) for j in range(i + 1, n) if abs(zs[i] - zs[j]) < INTERACTION_M]
+            # Squared distance after a cheap test on x (a pair at exactly INTERACTION_M cannot interact,
+            # so how the boundary rounds does not matter).
+            out, r, r2 = [], INTERACTION_M, INTERACTION_M * INTERACTION_M
+            for i in range(n):
+                xi, yi = xs[i], ys[i]
+                for j in range(i + 1, n):
+                    dx = xs[j] - xi
+                    if -r < dx < r:
+                        dy = ys[j] - yi
+                        if dx * dx + dy * dy < r2:
+                            out.append((i, j))
+            return out
         p = np.array([xs, ys]).T
         d2 = ((p[:, None, :] - p[None, :, :]) ** 2).sum(-1)
         return list(zip(*np.nonzero(np.triu(d2 < INTERACTION_M * INTERACTION_M, 1)), strict=True))
@@ -67,26 +77,30 @@ def speed_caps(actors, live: list[int], ignore: set[tuple[int, int]]) -> tuple[l
     return sc.caps, sc.who
 
 
-def _ahead(sc: _Scene, i: int, dx: float, dy: float, lane: float, half_len: float, decel: float):
-    """(gap, whether the other actor, at (dx, dy) from i, is ahead in i's lane within braking reach)."""
-    hx, hy = sc.hx[i], sc.hy[i]
-    f = dx * hx + dy * hy
-    gap = f - half_len
-    return gap, f > 0 and abs(dx * hy - dy * hx) < lane and gap < sc.sp[i] ** 2 / (
-        2 * decel
-    ) + MIN_GAP_M + 2.0
-
-
 def _pair(sc: _Scene, i: int, j: int) -> None:
-    A, live = sc.A, sc.live
+    A, live, hx, hy, sp = sc.A, sc.live, sc.hx, sc.hy, sc.sp
     sa, sb = A[i].spec, A[j].spec
     dx, dy = sc.xs[j] - sc.xs[i], sc.ys[j] - sc.ys[i]
     lane = (sa.width + sb.width) / 2 + 0.2
     half_len = (sa.length + sb.length) / 2
-    gap_ij, ahead_ij = _ahead(sc, i, dx, dy, lane, half_len, sa.decel)
-    gap_ji, ahead_ji = _ahead(sc, j, -dx, -dy, lane, half_len, sb.decel)
-    ahead_ij = ahead_ij and not sc.ignored(i, j)
-    ahead_ji = ahead_ji and not sc.ignored(j, i)
+    # Each one ahead of the other: in its lane (lateral offset < lane), in front, within braking reach.
+    f_ij = dx * hx[i] + dy * hy[i]
+    gap_ij = f_ij - half_len
+    ahead_ij = (
+        f_ij > 0
+        and abs(dx * hy[i] - dy * hx[i]) < lane
+        and gap_ij < sp[i] ** 2 / (2 * sa.decel) + MIN_GAP_M + 2.0
+    )
+    f_ji = -dx * hx[j] - dy * hy[j]
+    gap_ji = f_ji - half_len
+    ahead_ji = (
+        f_ji > 0
+        and abs(-dx * hy[j] + dy * hx[j]) < lane
+        and gap_ji < sp[j] ** 2 / (2 * sb.decel) + MIN_GAP_M + 2.0
+    )
+    if sc.ignore:
+        ahead_ij = ahead_ij and not sc.ignored(i, j)
+        ahead_ji = ahead_ji and not sc.ignored(j, i)
     # Following: brake to keep MIN_GAP_M behind whoever is ahead in the lane.
     if ahead_ij:
         sc.limit(i, live[j], math.sqrt(2 * sa.decel * max(gap_ij - MIN_GAP_M, 0.0)))
@@ -101,17 +115,21 @@ def _pair(sc: _Scene, i: int, j: int) -> None:
         return
     if sa.priority != sb.priority:
         lo, hi, lo_in_lane = (i, j, ahead_ji) if sa.priority < sb.priority else (j, i, ahead_ij)
-        if not lo_in_lane and sc.sp[hi] > 0.3 and not sc.ignored(lo, hi):
-            _give_way(sc, lo, hi, lane)
+        if not lo_in_lane and sp[hi] > 0.3 and not sc.ignored(lo, hi):
+            _give_way(sc, lo, hi, lane, math.hypot(dx, dy))
 
 
-def _give_way(sc: _Scene, lo: int, hi: int, lane: float) -> None:
+def _give_way(sc: _Scene, lo: int, hi: int, lane: float, apart: float) -> None:
     """A lower-priority actor does not step into the lane of a moving higher-priority one (unless it is
     already in that lane, when it must clear it rather than stop in it): any point of where `lo` will be
-    over the horizon inside `hi`'s lane ahead stops it."""
+    over the horizon inside `hi`'s lane ahead stops it. `apart`: the distance between the two."""
     xs, ys, hx, hy, sp = sc.xs, sc.ys, sc.hx, sc.hy, sc.sp
     reach = sp[lo] * GIVE_WAY_HORIZON_S + 0.3
     far = sp[hi] ** 2 / (2 * sc.A[hi].spec.decel) + 4.0
+    # Every sample lies at least `apart - reach` from `hi`, and a point inside the lane box ahead lies
+    # within hypot(far, lane) of it: beyond that (with a margin for rounding) none can stop `lo`.
+    if apart - reach > math.hypot(far, lane) + 1e-6:
+        return
     for frac in GIVE_WAY_SAMPLES:
         fx = xs[lo] + hx[lo] * reach * frac - xs[hi]
         fy = ys[lo] + hy[lo] * reach * frac - ys[hi]

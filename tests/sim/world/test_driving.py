@@ -6,12 +6,12 @@ import itertools
 import math
 from types import SimpleNamespace
 
-from sim.world.driving import project
+from sim.world.driving import path_legs, project
 
 
 def _actor(path, seg, x, y):
     cum = [0.0, *itertools.accumulate(math.dist(p, q) for p, q in itertools.pairwise(path))]
-    return SimpleNamespace(path=path, cum=cum, seg=seg, x=x, y=y)
+    return SimpleNamespace(path=path, legs=path_legs(path), cum=cum, seg=seg, x=x, y=y)
 
 
 def test_project_on_a_one_point_path_and_past_the_last_segment():
