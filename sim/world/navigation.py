@@ -301,11 +301,11 @@ def _forward_pairs(n: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _without_nodes(g: csr_matrix, blocked: np.ndarray) -> csr_matrix:
-    """The graph without any edge that touches a blocked node, filtered on the CSR arrays directly
-    (a COO round trip cost ≈ 1 ms a replan); entries keep their order, so Dijkstra breaks ties alike."""
-    keep = np.repeat(~blocked, np.diff(g.indptr)) & ~blocked[g.indices]
-    indptr = np.concatenate(([0], np.cumsum(keep)))[g.indptr]  # kept entries before each row's start
-    return csr_matrix((g.data[keep], g.indices[keep], indptr), shape=g.shape)
+    """The graph with every edge that touches a blocked node cut (weight ∞, which scipy's Dijkstra
+    never relaxes): a copy of the weights, not a new matrix (building one cost ≈ 0.15 ms a replan)."""
+    cut = g.copy()
+    cut.data[np.repeat(blocked, np.diff(g.indptr)) | blocked[g.indices]] = np.inf
+    return cut
 
 
 def _segment_point_distance(a: np.ndarray, b: np.ndarray, p: np.ndarray) -> np.ndarray:
