@@ -49,6 +49,8 @@ class Scheduler:
 
     def due(self, tick: int) -> list[str]:
         """Sensor ids that take a reading at `tick`, in scenario order."""
+        if not self._heap or self._heap[0][0] > tick:  # most ticks: nothing due
+            return []
         out = []
         while self._heap and self._heap[0][0] <= tick:
             t, order, sid = heapq.heappop(self._heap)

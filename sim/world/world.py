@@ -390,4 +390,4 @@ class World:
         return ax, ay, a.yaw, 0.0, 0.0
 
     def _footprint_clear(self, a: ActorState, x: float, y: float, yaw: float) -> bool:
-        return footprint_clear(self.nav.rects_near(x, y), a.spec.length, a.spec.width, x, y, yaw)
+        return footprint_clear(self._nav.rects_near(x, y), a.spec.length, a.spec.width, x, y, yaw)
