@@ -212,9 +212,9 @@ def cmd_validate(args) -> int:
 
 
 def cmd_plot(args) -> int:
+    from sim.errors import UsageError
     from sim.loading import load_scenario
     from sim.plots.render import render_plots
-    from sim.runner import UsageError
 
     run = args.run_dir
     for name in ("scenario.resolved.yaml", "ground_truth.csv", "metrics.json"):
@@ -361,7 +361,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _dispatch(args) -> int:
-    from sim.runner import UsageError
+    from sim.errors import UsageError
     from sim.scenario.loader import ScenarioError
 
     try:

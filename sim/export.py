@@ -21,7 +21,7 @@ def add_parsers(sub, common) -> None:
 
 def check_rerun_path(path: Path, overwrite: bool) -> Path:
     """The recording's path, refused in one line if it cannot be written as asked."""
-    from sim.runner import UsageError
+    from sim.errors import UsageError
 
     path = Path(path)
     try:
@@ -41,6 +41,7 @@ def check_rerun_path(path: Path, overwrite: bool) -> Path:
 
 
 def cmd_export(args) -> int:
+    from sim.errors import UsageError
     from sim.loading import load_scenario
     from sim.output.rerun_recording import (
         close_recording,
@@ -49,7 +50,6 @@ def cmd_export(args) -> int:
         log_static,
         open_recording,
     )
-    from sim.runner import UsageError
     from sim.simulation import Simulation
 
     run = args.run_dir

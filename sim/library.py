@@ -18,7 +18,7 @@ def shipped() -> dict[str, Path]:
 def resolve(arg: str | Path) -> Path:
     """`arg` as a path when it names a file (or looks like one), else the shipped scenario of that name;
     a bare name that is neither is refused with the closest shipped names."""
-    from sim.runner import UsageError
+    from sim.errors import UsageError
     from sim.scenario.suggest import did_you_mean
 
     path = Path(arg)

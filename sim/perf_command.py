@@ -23,8 +23,8 @@ def add_parser(sub, common) -> None:
 
 def cmd_perf(args) -> int:
     """`whsim perf`: every figure (or `--only` one), as a table or `--json`; `--scaling` the sweeps."""
+    from sim.errors import UsageError
     from sim.perf import FIGURES, run_perf  # open3d, torch…: only when measuring
-    from sim.runner import UsageError
 
     if args.scaling:
         return _cmd_scaling(args)
@@ -54,7 +54,7 @@ def tracking_strategies(text: str | None) -> tuple[str, ...] | None:
     """`--strategies` as names of tracking strategies; UsageError naming any other."""
     if text is None:
         return None
-    from sim.runner import UsageError
+    from sim.errors import UsageError
     from sim.scenario.suggest import did_you_mean
     from sim.strategies import STRATEGIES
 
@@ -74,8 +74,8 @@ def tracking_strategies(text: str | None) -> tuple[str, ...] | None:
 def _cmd_scaling(args) -> int:
     import sys
 
+    from sim.errors import UsageError
     from sim.perf_scaling import run_scaling, table
-    from sim.runner import UsageError
 
     if args.out.exists() and not args.out.is_dir():
         raise UsageError(f"--out: {args.out} exists and is not a directory")

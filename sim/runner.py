@@ -12,6 +12,7 @@ import numpy as np
 import yaml
 from pydantic import ValidationError
 
+from sim.errors import UsageError
 from sim.output.atomic import atomic_write_text
 from sim.pipeline.frontends import FRONTENDS
 from sim.pipeline.pipeline import StrategyUnavailable, frontends_for, make_pipeline
@@ -27,10 +28,6 @@ from sim.world.actor_spec import actor_spec
 from sim.world.feasibility import check_physics, events_after_end
 
 METRICS_SCHEMA = "whsim.metrics/1"
-
-
-class UsageError(Exception):
-    """A user mistake outside the scenario file (paths, flags); the CLI prints it and exits 2."""
 
 
 @dataclass(frozen=True)

@@ -74,11 +74,11 @@ def _share_table(columns: list[tuple[str, dict]]) -> list[str]:
 def cmd_coverage(args) -> int:
     from sim.coverage.figure import plot_coverage
     from sim.coverage.site_coverage import site_coverage
+    from sim.errors import UsageError
     from sim.library import resolve
     from sim.loading import load_scenario
     from sim.output.atomic import atomic_write_text
     from sim.output.paths import folder_name
-    from sim.runner import UsageError
 
     if args.seeds < 0:
         raise UsageError(f"--seeds: must be 0 or more, got {args.seeds}")
@@ -116,7 +116,7 @@ def _range(seeds: list[int]) -> str:
 def parse_budget(text: str | None, scenario) -> dict[str, int]:
     """`camera=2,lidar=1` → {"camera": 2, "lidar": 1}; None → the scenario's own placeable sensors."""
     from sim.coverage.placement import PLACEABLE
-    from sim.runner import UsageError
+    from sim.errors import UsageError
 
     if text is None:
         own = {k: sum(s.type == k for s in scenario.sensors) for k in PLACEABLE}
@@ -145,7 +145,7 @@ def parse_budget(text: str | None, scenario) -> dict[str, int]:
 
 
 def _mounts(text: str) -> tuple[str, ...]:
-    from sim.runner import UsageError
+    from sim.errors import UsageError
 
     where = tuple(m.strip() for m in text.split(",") if m.strip())
     bad = [m for m in where if m not in MOUNT_CHOICES]
@@ -157,7 +157,7 @@ def _mounts(text: str) -> tuple[str, ...]:
 
 
 def _check_place_args(args) -> None:
-    from sim.runner import UsageError
+    from sim.errors import UsageError
 
     if args.out.suffix not in (".yaml", ".yml"):
         raise UsageError(f"--out: {args.out} should be a .yaml file")

@@ -19,8 +19,8 @@ from sim.learning.commands import (
 
 
 def cmd_dataset_cnn3d(args) -> int:
+    from sim.errors import UsageError
     from sim.learning.cnn3d_dataset import write_dataset
-    from sim.runner import UsageError
 
     heldout = check_dataset_args(args)
     if not 1 <= args.workers <= 64:
@@ -40,8 +40,8 @@ def cmd_dataset_cnn3d(args) -> int:
 
 
 def load_split(data, split: str) -> list:
+    from sim.errors import UsageError
     from sim.learning.cnn3d_dataset import load_sequence
-    from sim.runner import UsageError
 
     files = sorted((data / split).glob("site-*.npz"))
     if not files:

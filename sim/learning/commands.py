@@ -41,7 +41,7 @@ def add_parsers(sub, common, seed_type) -> None:
 
 def check_dataset_args(args) -> int:
     """The checks every model's dataset shares; returns the number of held-out scenes (default N/4)."""
-    from sim.runner import UsageError
+    from sim.errors import UsageError
 
     if args.scenes < 1:
         raise UsageError(f"--scenes: must be at least 1, got {args.scenes}")
@@ -93,7 +93,7 @@ def report_dataset(args, manifest: dict, seeds_key: str, noun: str, count_key: s
 
 def check_train_args(args) -> None:
     """The checks every model's training shares: counts, device, output path."""
-    from sim.runner import UsageError
+    from sim.errors import UsageError
 
     if (args.epochs is not None and args.epochs < 1) or (
         args.steps_per_epoch is not None and args.steps_per_epoch < 1
@@ -113,7 +113,7 @@ def check_train_args(args) -> None:
 
 def damaged(path, e: Exception):
     """The usage error for a dataset file that cannot be read."""
-    from sim.runner import UsageError
+    from sim.errors import UsageError
 
     why = f"{type(e).__name__}: {e}".splitlines()[0]
     return UsageError(
@@ -155,7 +155,7 @@ def write_weights(args, model, config, heldout: dict, extra: dict, training_s: f
 
 
 def cmd_train(args) -> int:
-    from sim.runner import UsageError
+    from sim.errors import UsageError
 
     if args.model == "cnn3d":
         from sim.learning.cnn3d_commands import cmd_train_cnn3d

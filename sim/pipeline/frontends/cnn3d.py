@@ -41,7 +41,7 @@ def _model(path: str, device: str):
 
     from perception.cnn3d_detector import load_cnn3d  # torch loads only when a strategy needs it
     from perception.weights_io import WeightsError
-    from sim.runner import UsageError
+    from sim.errors import UsageError
 
     if device == "cuda" and not torch.cuda.is_available():
         raise UsageError(

@@ -28,7 +28,7 @@ def _segmenter(path: str, device: str, passes: int):
 
     from perception.point_segmenter import PointSegmenter  # torch loads only when a strategy needs it
     from perception.pointnet import WeightsError
-    from sim.runner import UsageError
+    from sim.errors import UsageError
 
     if device == "cuda" and not torch.cuda.is_available():
         raise UsageError(
