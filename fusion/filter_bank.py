@@ -16,7 +16,8 @@ import numpy as np
 from filterpy.kalman import KalmanFilter
 from filterpy.kalman import update as fp_update
 
-from fusion.imm import ImmState, imm_predict, imm_update, imm_update_with
+from fusion.imm import ImmState, imm_predict, imm_update, imm_update_with, model_weights
+from fusion.jpda import JpdaWeights, mixture_update
 from fusion.kalman import ekf_update, predict, update
 from fusion.motion import cv_process_noise, cv_transition
 
@@ -45,6 +46,11 @@ class FilterBank(ABC):
         `residual` for angles."""
 
     @abstractmethod
+    def mixture_update(self, rows: np.ndarray, w: JpdaWeights, z: np.ndarray, R: np.ndarray, ratio) -> None:
+        """JPDA update of tracks `rows` by every gated measurement, weighted by `w` (`fusion.jpda`);
+        `ratio(Innovation)` is a pair's likelihood ratio against clutter (for re-weighting IMM modes)."""
+
+    @abstractmethod
     def append(self, x: np.ndarray, P: np.ndarray) -> None: ...
 
     @abstractmethod
@@ -68,6 +74,9 @@ class NumpyBank(FilterBank):
         self._x[rows], self._P[rows], _ = ekf_update(
             self._x[rows], self._P[rows], z, R, hx, jacobian, residual
         )
+
+    def mixture_update(self, rows, w, z, R, ratio):
+        self._x[rows], self._P[rows], _ = mixture_update(self._x, self._P, rows, w, z, R)
 
     def append(self, x, P):
         self._x, self._P = np.concatenate([self._x, x]), np.concatenate([self._P, P])
@@ -112,6 +121,20 @@ class FilterpyBank(FilterBank):
             # The EKF step is filterpy's linear update with H = J and z replaced by y + J x.
             f.x, f.P = fp_update(f.x, f.P, y[k] + J[k] @ x[k], R[k], J[k])
 
+    def mixture_update(self, rows, w, z, R, ratio):
+        def step(x, P, zk, Rk):  # filterpy's update of each hypothesis, one filter copy at a time
+            out = [fp_update(xi, Pi, zi, Ri, _H) for xi, Pi, zi, Ri in zip(x, P, zk, Rk, strict=True)]
+            n = len(out)
+            return (
+                np.array([o[0] for o in out]).reshape(n, 4),
+                np.array([o[1] for o in out]).reshape(n, 4, 4),
+                None,
+            )
+
+        x_new, P_new, _ = mixture_update(self.x, self.P, rows, w, z, R, step)
+        for k, r in enumerate(rows):
+            self.filters[r].x, self.filters[r].P = x_new[k].copy(), P_new[k].copy()
+
     def append(self, x, P):
         for xk, Pk in zip(x, P, strict=True):
             f = KalmanFilter(dim_x=4, dim_z=2)
@@ -154,6 +177,22 @@ class ImmBank(FilterBank):
             return ekf_update(x, P, z, R, hx, jacobian, residual)
 
         self._set(rows, imm_update_with(self._sub(rows), step)[0])
+
+    def mixture_update(self, rows, w, z, R, ratio):
+        """Each mode's own mixture update; the modes re-weighted by miss + Σ of each pair's likelihood
+        ratio under that mode (IMM-PDA with the association from the combined estimate)."""
+        sub = self._sub(rows)
+        xs, Ps, lik = [], [], []
+        slot = np.full(len(self.s.mu), -1)
+        slot[rows] = np.arange(len(rows))
+        for mode in range(2):
+            x_full, P_full = self.s.x[:, mode], self.s.P[:, mode]
+            x, P, inn = mixture_update(x_full, P_full, rows, w, z, R)
+            xs.append(x)
+            Ps.append(P)
+            lam = w.miss_weight + np.bincount(slot[w.t], weights=ratio(inn), minlength=len(rows))
+            lik.append(lam)
+        self._set(rows, ImmState(np.stack(xs, 1), np.stack(Ps, 1), model_weights(sub.mu, np.stack(lik, 1))))
 
     def append(self, x, P):
         new = ImmState.start(x, P)

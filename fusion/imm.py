@@ -86,11 +86,16 @@ def imm_update_with(s: ImmState, step) -> tuple[ImmState, list[Innovation]]:
         det = np.linalg.det(inn.S)
         k = inn.y.shape[1]
         lik.append(np.exp(-0.5 * inn.nis) / np.sqrt((2 * np.pi) ** k * np.maximum(det, 1e-300)))
-    L = np.stack(lik, 1)
-    mu = s.mu * L
-    total = mu.sum(1, keepdims=True)
-    mu = np.where(total > 1e-300, mu / np.maximum(total, 1e-300), s.mu)
-    mu = np.clip(mu, 1e-6, None)
-    mu /= mu.sum(1, keepdims=True)
+    mu = model_weights(s.mu, np.stack(lik, 1))
     assert mu.shape == (n, 2)
     return ImmState(np.stack(xs, 1), np.stack(Ps, 1), mu), inns
+
+
+def model_weights(prior: np.ndarray, likelihood: np.ndarray) -> np.ndarray:
+    """Bayes re-weighting of the model probabilities (n, 2) by each model's likelihood (n, 2); the prior
+    where every likelihood underflows; kept off zero so a model can come back."""
+    mu = prior * likelihood
+    total = mu.sum(1, keepdims=True)
+    mu = np.where(total > 1e-300, mu / np.maximum(total, 1e-300), prior)
+    mu = np.clip(mu, 1e-6, None)
+    return mu / mu.sum(1, keepdims=True)

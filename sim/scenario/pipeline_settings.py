@@ -75,6 +75,21 @@ class TrackerSettings(_Block):
         lt=1,
         description="χ² gate: the probability a true measurement falls inside",
     )
+    association: Literal["gnn", "jpda"] = Field(
+        default=_TRACKER.association,
+        description="gnn: each track takes at most one measurement (global nearest neighbour); jpda: every "
+        "measurement in a confirmed track's gate updates it, weighted by the probability over joint "
+        "assignments that it is that track's (for close crossings; tentative and lost tracks stay GNN)",
+    )
+    detection_probability: float = Field(
+        default=_TRACKER.detection_probability, gt=0, le=1, description="jpda: P_D of a track per scan"
+    )
+    clutter_density: float = Field(
+        default=_TRACKER.clutter_density,
+        gt=0,
+        le=1000,
+        description="jpda: λ, false detections per m² per scan",
+    )
     confirmed_first: bool = Field(
         default=_TRACKER.confirmed_first,
         description="confirmed tracks take their measurements before tentative ones may",
