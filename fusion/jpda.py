@@ -20,6 +20,7 @@ import itertools
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.optimize import linear_sum_assignment
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
@@ -141,6 +142,29 @@ def _cheap(k, t, m, ratio, miss_weight, beta, miss) -> None:
     scale = np.maximum(got, 1.0)  # the approximation can promise a track more than 1: scale it down
     beta[k] = b / scale[tt]
     miss[rows] = 1.0 - got[rows] / scale[rows]
+
+
+def enn_assignment(w: JpdaWeights) -> tuple[np.ndarray, np.ndarray]:
+    """Exact nearest-neighbour JPDA (Fitzgerald 1986): the one-to-one assignment of gated pairs with the
+    greatest total marginal probability, a track left unassigned where its miss is likelier — a hard
+    decision from the joint probabilities, which does not pull side-by-side tracks together as the
+    mixture update does. Returns (track rows, measurement columns)."""
+    if not w.t.size:
+        return np.zeros(0, int), np.zeros(0, int)
+    rows, cols = np.unique(w.t), np.unique(w.m)
+    ri, ci = np.searchsorted(rows, w.t), np.searchsorted(cols, w.m)
+    cost = np.full((len(rows), len(cols) + len(rows)), 2.0)  # 2: not a choice (probabilities are ≤ 1)
+    cost[ri, ci] = -w.beta
+    cost[np.arange(len(rows)), len(cols) + np.arange(len(rows))] = -w.miss[rows]
+    r, c = linear_sum_assignment(cost)
+    take = (c < len(cols)) & (cost[r, c] < 2.0)
+    return rows[r[take]], cols[c[take]]
+
+
+def innovation_ratio(inn, detection_probability: float, clutter_density: float) -> np.ndarray:
+    """Likelihood ratio P_D N(ν; 0, S) / λ of innovations against clutter (IMM-PDA mode weights)."""
+    dens = np.exp(-0.5 * inn.nis) / np.sqrt(np.linalg.det(2 * np.pi * inn.S))
+    return detection_probability * dens / clutter_density
 
 
 def mixture_update(x, P, rows, w: JpdaWeights, z, R, step=update):

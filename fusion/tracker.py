@@ -19,7 +19,7 @@ import numpy as np
 from fusion.association import GnnAssociator, gate_threshold, gnn, position_distances, staged_gnn
 from fusion.filter_bank import BANKS, FilterBank
 from fusion.identity import LikelihoodBinder, ReadBinder, TagBinder
-from fusion.jpda import jpda_weights, pair_likelihoods
+from fusion.jpda import enn_assignment, innovation_ratio, jpda_weights, pair_likelihoods
 from fusion.kalman import bearing_model, predict, range_model
 from fusion.metrics import nees_bounds
 from fusion.motion import PROCESS_NOISE
@@ -28,11 +28,6 @@ from fusion.track import TrackState, TrackTable
 from fusion.track_management import MissDeleter, MofNInitiator
 
 NIS_BAND = nees_bounds(2, 1)  # two-sided 95 % χ² interval of one 2D innovation
-
-
-def _ratio(inn, pd: float, lam: float) -> np.ndarray:
-    """Likelihood ratio P_D N(ν; 0, S) / λ of 2D innovations against clutter (IMM-PDA mode weights)."""
-    return pd * np.exp(-0.5 * inn.nis) / (2 * np.pi * np.sqrt(np.linalg.det(inn.S))) / lam
 
 
 @dataclass(frozen=True)
@@ -57,7 +52,7 @@ class TrackerConfig:
     identity_min_evidence: float = 1.0  # LikelihoodBinder.min_evidence
     range_updates: bool = True  # ranges of a bound tag update its track's state (else they only identify)
     filter: str = "imm"  # "imm" (CV + stationary), "numpy" (batched CV), "filterpy" (reference, per track)
-    association: str = "gnn"  # "gnn" (GnnAssociator) or "jpda" (fusion.jpda, for confirmed tracks)
+    association: str = "gnn"  # "gnn" (GnnAssociator), "jpda" or "enn-jpda" (fusion.jpda, confirmed tracks)
     detection_probability: float = 0.9  # JPDA's P_D
     clutter_density: float = 0.2  # JPDA's λ per m² per scan, tuned on seeds 11–16 (0.02–5 tried)
 
@@ -235,9 +230,16 @@ class Tracker:
         miss = np.ones(len(x))
         miss[top] = w.miss
         w = replace(w, t=top[w.t], miss=miss)
-        if w.t.size:
-            self.bank.mixture_update(np.unique(w.t), w, z, R, lambda inn: _ratio(inn, pd, lam))
-        rows, cols = w.best(0.5)
+        if c.association == "enn-jpda":  # each track its one measurement of greatest total probability
+            rows, cols = enn_assignment(w)
+            spread = np.zeros(0, int)
+            if rows.size:
+                self.bank.update(rows, z[cols], R[cols])
+        else:
+            if w.t.size:
+                self.bank.mixture_update(np.unique(w.t), w, z, R, lambda i: innovation_ratio(i, pd, lam))
+            rows, cols = w.best(0.5)
+            spread = top[miss[top] <= 0.5]
         rest = np.flatnonzero(level != level.min())
         left = np.setdiff1d(np.arange(len(z)), w.m)
         if rest.size and left.size:
@@ -245,7 +247,7 @@ class Tracker:
             if r.size:
                 self.bank.update(rest[r], z[left[k]], R[left[k]])
             rows, cols = np.r_[rows, rest[r]], np.r_[cols, left[k]]
-        return rows, cols, d2, top[miss[top] <= 0.5]
+        return rows, cols, d2, spread
 
     def _near_confirmed(self, d2: np.ndarray, cols: np.ndarray) -> np.ndarray:
         """Which measurements `cols` lie inside a confirmed track's birth gate: they start no track (a

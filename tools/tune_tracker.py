@@ -190,6 +190,18 @@ def main(argv=None) -> int:
         )
     if min(seeds) < 11 and not a.allow_reporting_seeds:
         p.error("tune on seeds ≥ 11; seeds 1–10 are for reporting (--allow-reporting-seeds to override)")
+    from sim.errors import UsageError
+    from sim.scenario.loader import ScenarioError
+
+    for path in a.scenarios:  # bad files and values are one-line errors here, not a worker's traceback
+        try:
+            _scenario(path, seeds[0], a.strategy, a.duration, a.sets)
+        except ScenarioError as e:
+            print("\n".join(str(x) for x in e.problems), file=sys.stderr)
+            return 2
+        except UsageError as e:
+            print(f"tune_tracker.py: {e}", file=sys.stderr)
+            return 2
     jobs = [(s, k, a.strategy, a.duration, a.sets, a.cache) for s in a.scenarios for k in seeds]
     with ProcessPoolExecutor(a.jobs) as ex:
         rows = list(ex.map(_job, jobs))

@@ -75,11 +75,12 @@ class TrackerSettings(_Block):
         lt=1,
         description="χ² gate: the probability a true measurement falls inside",
     )
-    association: Literal["gnn", "jpda"] = Field(
+    association: Literal["gnn", "jpda", "enn-jpda"] = Field(
         default=_TRACKER.association,
         description="gnn: each track takes at most one measurement (global nearest neighbour); jpda: every "
         "measurement in a confirmed track's gate updates it, weighted by the probability over joint "
-        "assignments that it is that track's (for close crossings; tentative and lost tracks stay GNN)",
+        "assignments that it is that track's; enn-jpda: each confirmed track takes the one measurement "
+        "those probabilities favour (tentative and lost tracks stay GNN)",
     )
     detection_probability: float = Field(
         default=_TRACKER.detection_probability, gt=0, le=1, description="jpda: P_D of a track per scan"

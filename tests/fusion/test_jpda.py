@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from fusion.filter_bank import FilterpyBank, ImmBank, NumpyBank
-from fusion.jpda import jpda_weights, mixture_update, pair_likelihoods
+from fusion.jpda import enn_assignment, jpda_weights, mixture_update, pair_likelihoods
 from fusion.tracker import Tracker, TrackerConfig
 
 
@@ -44,6 +44,26 @@ def test_marginals_equal_brute_force_over_joint_events(seed):
     np.testing.assert_allclose(w.miss, want_miss, atol=1e-12)
     sums = np.bincount(w.t, weights=w.beta, minlength=n_t) + w.miss
     np.testing.assert_allclose(sums, 1.0)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_enn_assignment_has_the_greatest_total_probability_of_all_assignments(seed):
+    rng = np.random.default_rng(10 + seed)
+    ratio = rng.exponential(2.0, (4, 4)) * (rng.random((4, 4)) < 0.6)
+    t, m = np.nonzero(ratio)
+    w = jpda_weights(4, t, m, ratio[t, m], 0.3)
+    beta = np.zeros((4, 4))
+    beta[t, m] = w.beta
+    best = -1.0
+    for choice in itertools.product(range(-1, 4), repeat=4):  # every one-to-one partial assignment
+        used = [j for j in choice if j >= 0]
+        if len(used) != len(set(used)) or any(j >= 0 and ratio[i, j] == 0 for i, j in enumerate(choice)):
+            continue
+        best = max(best, sum(w.miss[i] if j < 0 else beta[i, j] for i, j in enumerate(choice)))
+    rows, cols = enn_assignment(w)
+    unassigned = np.setdiff1d(np.arange(4), rows)
+    total = beta[rows, cols].sum() + w.miss[unassigned].sum()
+    assert len(set(cols.tolist())) == len(cols) and total == pytest.approx(best, abs=1e-12)
 
 
 def test_a_lone_track_is_the_textbook_pda():
@@ -133,7 +153,7 @@ def test_imm_bank_mixture_update_keeps_valid_modes():
     assert abs(bank.x[1, 0] - 3.0) < 0.05  # the second track took its own measurement
 
 
-@pytest.mark.parametrize("association", ["gnn", "jpda"])
+@pytest.mark.parametrize("association", ["gnn", "jpda", "enn-jpda"])
 def test_two_walkers_crossing_keep_their_ids(association):
     """Two bodies cross at right angles, 0.3 s apart at the crossing point, seen at 10 Hz with 0.1 m
     noise; each track must still follow its own body afterwards."""

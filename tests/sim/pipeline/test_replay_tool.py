@@ -36,3 +36,18 @@ def test_a_front_end_setting_is_refused_rather_than_silently_ignored(capsys):
     with pytest.raises(SystemExit) as e:
         tune_tracker.main(["scenarios/default.yaml", "--set", "pipeline.rfid.phase_ranging=false"])
     assert e.value.code == 2 and "re-records" in capsys.readouterr().err
+
+
+def test_a_bad_value_is_a_one_line_error_not_a_workers_traceback(capsys):
+    """Regression: `--set pipeline.tracker.association=foo` printed a process pool's traceback."""
+    sys.path.insert(0, str(ROOT / "tools"))
+    import tune_tracker
+
+    assert (
+        tune_tracker.main(
+            ["scenarios/default.yaml", "--seeds", "11", "--set", "pipeline.tracker.association=foo"]
+        )
+        == 2
+    )
+    err = capsys.readouterr().err.strip()
+    assert "allowed: gnn, jpda, enn-jpda" in err and "Traceback" not in err and "\n" not in err
