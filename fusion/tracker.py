@@ -181,7 +181,7 @@ class Tracker:
             first = (
                 np.where(tr.confirmed, np.where(tr.lost, 1, 0), 2) if self.config.confirmed_first else None
             )
-            if self.config.association == "jpda":
+            if self.config.association in ("jpda", "enn-jpda"):
                 rows, cols, d2, spread = self._jpda(z, R, first)
             else:
                 rows, cols, d2 = self.associator.associate(self.bank.x, self.bank.P, z, R, first)

@@ -176,3 +176,40 @@ def test_two_walkers_crossing_keep_their_ids(association):
     for tid, p in end.items():
         body = [a, b][start[tid]]
         assert np.linalg.norm(p - body) < 0.5, (association, tid, p, body)
+
+
+def _scene_where_enn_and_gnn_differ():
+    """Three confirmed tracks of unequal certainty and three measurements on which the assignment of
+    least total Mahalanobis distance and the one of greatest total probability differ."""
+    from fusion.association import gate_threshold, gnn, position_distances
+
+    rng = np.random.default_rng(0)
+    gate = gate_threshold(2, 0.999)
+    for _ in range(5000):
+        x = np.column_stack([rng.uniform(0, 3, (3, 2)), np.zeros((3, 2))])
+        P = np.array([np.diag([s, s, 1.0, 1.0]) for s in rng.uniform(0.01, 0.5, 3)])
+        z = x[:, :2] + rng.normal(0, 0.4, (3, 2))
+        R = np.repeat(np.diag([0.05, 0.05])[None], 3, 0)
+        r1, c1 = gnn(position_distances(x, P, z, R), gate)
+        t, m, _, ratio = pair_likelihoods(x, P, z, R, gate, 0.9, 0.2)
+        r2, c2 = enn_assignment(jpda_weights(3, t, m, ratio, 1 - 0.9 * 0.999))
+        if set(zip(r1.tolist(), c1.tolist(), strict=True)) != set(zip(r2.tolist(), c2.tolist(), strict=True)):
+            return x, P, z, R, (r2, c2)
+    raise AssertionError("no such scene")
+
+
+def test_the_tracker_applies_the_enn_assignment_when_asked():
+    """Regression: `association: enn-jpda` fell through to GNN (every run scored as GNN's)."""
+    from fusion.kalman import update
+
+    x, P, z, R, (rows, cols) = _scene_where_enn_and_gnn_differ()
+    tr = Tracker(TrackerConfig(association="enn-jpda", filter="numpy", clutter_density=0.2))
+    tr.bank.append(x, P)
+    tr.tracks.append([1, 2, 3], ["worker"] * 3)
+    tr.tracks.confirmed[:] = True
+    tr.time = 0.0
+    tr.update_positions(0.0, z, R)
+    want_x, want_P = x.copy(), P.copy()  # a track the assignment leaves alone keeps its state
+    want_x[rows], want_P[rows], _ = update(x[rows], P[rows], z[cols], R[cols])
+    np.testing.assert_allclose(tr.bank.x, want_x, atol=1e-12)
+    np.testing.assert_allclose(tr.bank.P, want_P, atol=1e-12)
