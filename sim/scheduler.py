@@ -44,22 +44,30 @@ class Scheduler:
 
     def reset(self) -> None:
         self._count = dict.fromkeys(self.schedules, 0)
+        self._frac = {sid: (s._num, s._den) for sid, s in self.schedules.items()}  # ticks per reading
         self._heap = [(0, order, sid) for order, sid in enumerate(self.schedules)]
         heapq.heapify(self._heap)
 
     def due(self, tick: int) -> list[str]:
         """Sensor ids that take a reading at `tick`, in scenario order."""
-        if not self._heap or self._heap[0][0] > tick:  # most ticks: nothing due
+        heap = self._heap
+        if not heap or heap[0][0] > tick:  # nothing due
             return []
         out = []
-        while self._heap and self._heap[0][0] <= tick:
-            t, order, sid = heapq.heappop(self._heap)
+        count, frac = self._count, self._frac
+        while heap and heap[0][0] <= tick:
+            t, order, sid = heap[0]
             if t == tick:
                 out.append((order, sid))
-            # Advance past `tick` (a sensor never fires twice in one tick: rates ≤ 1/dt are validated).
-            n = self._count[sid] + 1
-            while self.schedules[sid].tick_of(n) <= tick:
+            # Advance past `tick` (a sensor never fires twice in one tick: rates ≤ 1/dt are validated);
+            # the next reading's tick is `RateSchedule.tick_of`, inlined: this runs every few ticks.
+            num, den = frac[sid]
+            n = count[sid] + 1
+            nxt = -((-n * num) // den)
+            while nxt <= tick:
                 n += 1
-            self._count[sid] = n
-            heapq.heappush(self._heap, (self.schedules[sid].tick_of(n), order, sid))
-        return [sid for _, sid in sorted(out)]
+                nxt = -((-n * num) // den)
+            count[sid] = n
+            heapq.heapreplace(heap, (nxt, order, sid))
+        out.sort()
+        return [sid for _, sid in out]
