@@ -160,15 +160,17 @@ class World:
         t = self.tick * self.dt
         self._lifecycle(t)
         live = [i for i, a in enumerate(self.actors) if a.active]
+        act = [self.actors[i] for i in live]  # the set cannot change until the next tick's lifecycle
         if live:
-            caps = self._traffic(live, t)
-            for i, cap in zip(live, caps, strict=True):
-                self._drive(self.actors[i], t, cap)
-        return self.truth()
+            caps = self._traffic(live, act, t)
+            for a, cap in zip(act, caps, strict=True):
+                self._drive(a, t, cap)
+        return self.truth(act)
 
-    def truth(self) -> TruthFrame:
-        """Ground truth of the actors present now (static columns cached while the set is unchanged)."""
-        act = [a for a in self.actors if a.active]
+    def truth(self, act: list[ActorState] | None = None) -> TruthFrame:
+        """Ground truth of the actors present now (static columns cached while the set is unchanged);
+        `act`: those actors, when the caller has them."""
+        act = [a for a in self.actors if a.active] if act is None else act
         n = len(act)
         key = tuple(map(id, act))
         if key != self._static_key:
@@ -262,10 +264,10 @@ class World:
             self._new_goal(a, t, avoid)
             a.finished = False if a.path else a.finished
 
-    def _traffic(self, live: list[int], t: float) -> list[float]:
-        """Speed cap per live actor from the actors around it (`sim.world.traffic`), and what an actor
-        blocked for long does about it (replan around a stopped blocker, or pass through in gridlock)."""
-        A = [self.actors[i] for i in live]
+    def _traffic(self, live: list[int], A: list[ActorState], t: float) -> list[float]:
+        """Speed cap per live actor (indices `live`, states `A`) from the actors around it
+        (`sim.world.traffic`), and what an actor blocked for long does about it (replan around a
+        stopped blocker, or pass through in gridlock)."""
         if self._ignore:  # forget ignored blockers once apart
             self._ignore = {
                 (i, j)
