@@ -147,6 +147,7 @@ def main(argv=None) -> int:
             "fitted_with": "python tools/calibrate_measurements.py "
             + " ".join(a.scenarios)
             + f" --seeds {a.seeds} --match-m {a.match_m:g}"
+            + (f" --strategy {a.strategy}" if a.strategy != "central" else "")
             + (" --scale" if a.scale else "")
             + (" --class-consistent" if a.class_consistent else ""),
             "models": models,
