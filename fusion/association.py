@@ -26,12 +26,18 @@ def gate_threshold(dim: int, probability: float = GATE_PROBABILITY) -> float:
 def position_distances(x: np.ndarray, P: np.ndarray, z: np.ndarray, R: np.ndarray) -> np.ndarray:
     """Squared Mahalanobis distances (tracks, measurements) between track positions and 2D measurements:
     d² = νᵀ (H P Hᵀ + R)⁻¹ ν, with the 2×2 inverse in closed form, all pairs at once."""
+    return position_innovations(x, P, z, R)[0]
+
+
+def position_innovations(x: np.ndarray, P: np.ndarray, z: np.ndarray, R: np.ndarray):
+    """(d², det S) of every (track, measurement) pair: `position_distances` and the innovation
+    covariance's determinant (for Gaussian likelihoods)."""
     nu = z[None, :, :] - x[:, None, :2]  # (t, m, 2)
     S = P[:, None, :2, :2] + R[None, :, :, :]  # (t, m, 2, 2)
     a, b, c, d = S[..., 0, 0], S[..., 0, 1], S[..., 1, 0], S[..., 1, 1]
     det = a * d - b * c
     u, v = nu[..., 0], nu[..., 1]
-    return (d * u * u - (b + c) * u * v + a * v * v) / det
+    return (d * u * u - (b + c) * u * v + a * v * v) / det, det
 
 
 def gnn(d2: np.ndarray, gate: float) -> tuple[np.ndarray, np.ndarray]:

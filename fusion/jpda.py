@@ -24,6 +24,7 @@ from scipy.optimize import linear_sum_assignment
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
+from fusion.association import position_innovations
 from fusion.kalman import update
 
 MAX_EVENTS = 5000  # joint events enumerated per cluster before the cheap approximation takes over
@@ -55,13 +56,9 @@ class JpdaWeights:
 
 
 def pair_likelihoods(x, P, z, R, gate: float, detection_probability: float, clutter_density: float):
-    """(tracks, measurements, squared distances, likelihood ratios) of the pairs inside the χ² gate."""
-    nu = z[None, :, :] - x[:, None, :2]
-    S = P[:, None, :2, :2] + R[None]
-    a, b, c, d = S[..., 0, 0], S[..., 0, 1], S[..., 1, 0], S[..., 1, 1]
-    det = a * d - b * c
-    u, v = nu[..., 0], nu[..., 1]
-    d2 = (d * u * u - (b + c) * u * v + a * v * v) / det
+    """(tracks, measurements, squared distances of every pair, likelihood ratios) of the pairs inside
+    the χ² gate."""
+    d2, det = position_innovations(x, P, z, R)
     t, m = np.nonzero(d2 <= gate)
     dens = np.exp(-0.5 * d2[t, m]) / (2 * np.pi * np.sqrt(det[t, m]))
     return t, m, d2, detection_probability * dens / clutter_density

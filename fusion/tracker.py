@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from fusion.association import GnnAssociator, gate_threshold, gnn, position_distances, staged_gnn
+from fusion.association import GnnAssociator, gate_threshold, gnn, staged_gnn
 from fusion.filter_bank import BANKS, FilterBank
 from fusion.identity import LikelihoodBinder, ReadBinder, TagBinder
 from fusion.jpda import enn_assignment, innovation_ratio, jpda_weights, pair_likelihoods
@@ -220,13 +220,15 @@ class Tracker:
         (JPDA: a track's most probable measurement, β ≥ ½), all squared distances, and the JPDA tracks
         whose measurements were more likely than not theirs (a hit, however spread)."""
         c, x, P = self.config, self.bank.x, self.bank.P
-        d2 = position_distances(x, P, z, R)
         gate = gate_threshold(2, c.gate_probability)
         level = np.zeros(len(x), int) if first is None else np.asarray(first)
         top = np.flatnonzero(level == level.min())
         pd, lam = c.detection_probability, c.clutter_density
-        t, m, _, ratio = pair_likelihoods(x[top], P[top], z, R, gate, pd, lam)
-        w = jpda_weights(len(top), t, m, ratio, 1.0 - pd * c.gate_probability)
+        t, m, d2, ratio = pair_likelihoods(x, P, z, R, gate, pd, lam)  # every track's d², for births
+        local = np.full(len(x), -1)
+        local[top] = np.arange(len(top))
+        k = local[t] >= 0
+        w = jpda_weights(len(top), local[t[k]], m[k], ratio[k], 1.0 - pd * c.gate_probability)
         miss = np.ones(len(x))
         miss[top] = w.miss
         w = replace(w, t=top[w.t], miss=miss)

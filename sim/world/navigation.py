@@ -210,7 +210,7 @@ class NavMap:
                 d = np.hypot(self.nodes[near, 0] - x, self.nodes[near, 1] - y)
                 blocked[near[d < r + radius]] = True
             node_ok = node_ok & ~blocked
-            g = _without_nodes(g, blocked)
+            g = _cut_nodes(g, blocked)
         if np.linalg.norm(goal - start) <= ATTACH_RADIUS_M:
             direct = self.segment_clearance(start[None], goal[None])[0]
             if direct >= min(radius, self.clearance_at(start[None])[0]) - 1e-9 and not avoid:
@@ -300,7 +300,7 @@ def _forward_pairs(n: int) -> tuple[np.ndarray, np.ndarray]:
     return ii, jj
 
 
-def _without_nodes(g: csr_matrix, blocked: np.ndarray) -> csr_matrix:
+def _cut_nodes(g: csr_matrix, blocked: np.ndarray) -> csr_matrix:
     """The graph with every edge that touches a blocked node cut (weight ∞, which scipy's Dijkstra
     never relaxes): a copy of the weights, not a new matrix (building one cost ≈ 0.15 ms a replan)."""
     cut = g.copy()

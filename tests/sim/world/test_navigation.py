@@ -124,7 +124,7 @@ def test_cutting_nodes_from_the_roadmap_leaves_the_paths_of_the_graph_without_th
     from scipy import sparse
     from scipy.sparse.csgraph import dijkstra
 
-    from sim.world.navigation import _without_nodes
+    from sim.world.navigation import _cut_nodes
 
     _, nav = default_world
     g, _, _ = nav._graph(0.6)
@@ -136,7 +136,7 @@ def test_cutting_nodes_from_the_roadmap_leaves_the_paths_of_the_graph_without_th
         removed.eliminate_zeros()
         src = rng.choice(np.flatnonzero(~blocked), 5, replace=False)
         want = dijkstra(removed, indices=src, min_only=True, return_predecessors=True)
-        got = dijkstra(_without_nodes(g, blocked), indices=src, min_only=True, return_predecessors=True)
+        got = dijkstra(_cut_nodes(g, blocked), indices=src, min_only=True, return_predecessors=True)
         assert np.isinf(want[0]).sum() > blocked.sum()  # blocked nodes and some cut off behind them
         for a, b in zip(want, got, strict=True):
             np.testing.assert_array_equal(a, b)
