@@ -16,6 +16,7 @@ from scipy import ndimage
 from perception.bev import BevGrid
 from perception.class_priors import DEFAULT_PRIORS, ClassPriors
 from perception.morphology import bounding_box, close_square
+from perception.sight_merge import SightMerge, merge_along_sight
 
 
 @dataclass(frozen=True)
@@ -36,9 +37,12 @@ def components(
     min_std_m: float = 0.1,
     bridge_cells: int = 0,
     priors: ClassPriors = DEFAULT_PRIORS,
+    origin: np.ndarray | None = None,
+    sight: SightMerge | None = None,
 ) -> list[BevDetection]:
-    """Objects of a foreground mask; parts closer than `bridge_cells` (a sparse far body) count as one;
-    classes by `priors` from the highest return (`z_max`) and the footprint."""
+    """Objects of a foreground mask; parts closer than `bridge_cells` (a sparse far body) count as one, and
+    so do parts one behind the other as seen from a range sensor at `origin` (`sight`); classes by
+    `priors` from the highest return (`z_max`) and the footprint (a body so joined is a deep one)."""
     # In the box around the foreground, grown by the closing's reach: the same objects, numbered alike.
     box = bounding_box(mask, pad=2 * bridge_cells)
     if box is None:
@@ -52,6 +56,11 @@ def components(
     ii, jj = np.nonzero(labels)
     lab = labels[ii, jj]
     ii, jj = ii + box[0].start, jj + box[1].start
+    deep = np.zeros(n, bool)
+    if origin is not None and sight is not None:
+        xy = grid.cell_to_world(np.column_stack([ii, jj]))
+        lab, deep = merge_along_sight(xy, lab, origin, grid.resolution, sight)
+        n = deep.size
     out = []
     res = grid.resolution
     for k in range(1, n + 1):
@@ -69,6 +78,6 @@ def components(
         if z_max is not None:
             top = float(np.nanmax(z_max[ii[sel], jj[sel]]))
             area = sel.sum() * res * res
-            cls = priors.classify(top, area)
+            cls = priors.classify(top, area, deep=bool(deep[k - 1]))
         out.append(BevDetection(c, cov, extent, yaw, cls, int(sel.sum())))
     return out

@@ -21,11 +21,12 @@ class ClassPriors:
     forklift_min_area_m2: float = 1.2  # ... else a forklift when its footprint is larger than this
     forklift_min_top_m: float = 2.0  # ... or its highest return above this (the mast); else a worker
 
-    def classify(self, top_m: float, area_m2: float) -> str:
-        """A component's class from its highest return and its footprint."""
+    def classify(self, top_m: float, area_m2: float, deep: bool = False) -> str:
+        """A component's class from its highest return and its footprint; `deep`: pieces of one body
+        further apart along the line of sight than a worker or an AGV is long (a forklift's face and mast)."""
         if top_m < self.agv_max_top_m:
             return "agv"
-        if area_m2 > self.forklift_min_area_m2 or top_m > self.forklift_min_top_m:
+        if deep or area_m2 > self.forklift_min_area_m2 or top_m > self.forklift_min_top_m:
             return "forklift"
         return "worker"
 

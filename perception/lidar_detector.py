@@ -12,6 +12,7 @@ from perception.bev_detections import BevDetection, components
 from perception.class_priors import ClassPriors
 from perception.evidence import Evidence, lidar_evidence, unary_from_logodds
 from perception.graph_cut import segment_binary
+from perception.sight_merge import SightMerge
 
 
 @dataclass(frozen=True)
@@ -23,6 +24,9 @@ class LidarDetectorConfig:
     bridge_cells: int = 3  # parts within 0.6 m are one body (a forklift's mast and chassis, sparse returns)
     min_cells: int = 2
     full_score_cells: int = 20  # a component this large scores 1
+    sight_merge_depth_m: float = 2.8  # SightMerge.max_depth_m: pieces one behind the other (0: off)
+    sight_merge_gap_m: float = 2.0  # SightMerge.max_gap_m
+    sight_merge_min_width_m: float = 0.7  # SightMerge.min_near_width_m
     priors: ClassPriors = field(default_factory=ClassPriors)
 
 
@@ -49,14 +53,25 @@ class LidarDetector:
         pillars = lidar_pillars(self.grid, pts, intensity, select=pts[:, 2] > self.config.min_height_m)
         return lidar_evidence(pillars, pillars.selected, self.static), pillars
 
-    def detect(self, points: np.ndarray, intensity: np.ndarray | None = None) -> ScanObjects:
-        """Objects of one scan of world-frame points (n, 3)."""
+    def detect(
+        self, points: np.ndarray, intensity: np.ndarray | None = None, origin: np.ndarray | None = None
+    ) -> ScanObjects:
+        """Objects of one scan of world-frame points (n, 3) taken from `origin` (x, y; pieces one behind
+        the other are joined only when it is given)."""
         c = self.config
         ev, pillars = self.evidence(points, intensity)
         d0, d1 = unary_from_logodds(ev.logodds)
         fg = segment_binary(d0, d1, c.graph_cut_lambda)
+        sight = SightMerge(c.sight_merge_gap_m, c.sight_merge_depth_m, c.sight_merge_min_width_m)
         objects = components(
-            fg, self.grid, pillars.z_max, min_cells=c.min_cells, bridge_cells=c.bridge_cells, priors=c.priors
+            fg,
+            self.grid,
+            pillars.z_max,
+            min_cells=c.min_cells,
+            bridge_cells=c.bridge_cells,
+            priors=c.priors,
+            origin=origin,
+            sight=sight,
         )
         return ScanObjects(objects, ev.known, ev, pillars.z_max)
 

@@ -230,6 +230,26 @@ class LidarSettings(_Block):
     full_score_cells: int = Field(
         default=_LIDAR.full_score_cells, ge=1, le=1_000_000, description="a component this large scores 1"
     )
+    sight_merge_depth_m: float = Field(
+        default=_LIDAR.sight_merge_depth_m,
+        ge=0,
+        le=20,
+        description="pieces one behind the other along the line of sight within this depth are one body "
+        "(a forklift's near face and mast seen from a low scanner), classed a forklift (0: off)",
+    )
+    sight_merge_gap_m: float = Field(
+        default=_LIDAR.sight_merge_gap_m,
+        ge=0,
+        le=20,
+        description="... when the range between the pieces is at most this",
+    )
+    sight_merge_min_width_m: float = Field(
+        default=_LIDAR.sight_merge_min_width_m,
+        ge=0,
+        le=20,
+        description="... and the near piece is at least this wide across the line of sight (wider than a "
+        "worker)",
+    )
 
 
 class PointNetSettings(_Block):

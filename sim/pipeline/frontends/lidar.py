@@ -22,7 +22,7 @@ class LidarFrontEnd:
         if not self.detects:
             ev, pillars = self.detector.evidence(pc.points, pc.intensity)
             return FrontEndOutput(evidence_layer=(ev, pillars.z_max))
-        scan = self.detector.detect(pc.points, pc.intensity)
+        scan = self.detector.detect(pc.points, pc.intensity, origin=pc.pose[:2, 3])
         objs = scan.objects
         pm = PositionMeasurements(
             pc.t,
