@@ -25,7 +25,8 @@ def merge_along_sight(
     xy: np.ndarray, label: np.ndarray, origin: np.ndarray, cell_m: float, rule: SightMerge
 ) -> tuple[np.ndarray, np.ndarray]:
     """Cells `xy` (n, 2) of components `label` (n,) 1..k seen from `origin` (2,): (new labels 1..k', and
-    which of the new components were joined from more than one piece)."""
+    which of the new components were joined from more than one piece). Joined pairs chain: a piece joined
+    to two others makes one body of the three."""
     k = int(label.max(initial=0))
     joined = np.zeros(k, bool)
     if k < 2 or rule.max_depth_m <= 0:
