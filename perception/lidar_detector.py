@@ -45,7 +45,8 @@ class LidarDetector:
 
     def __init__(self, grid: BevGrid, static: np.ndarray, config: LidarDetectorConfig | None = None):
         self.grid, self.static = grid, static
-        self.config = config or LidarDetectorConfig()
+        c = self.config = config or LidarDetectorConfig()
+        self.sight = SightMerge(c.sight_merge_gap_m, c.sight_merge_depth_m, c.sight_merge_min_width_m)
 
     def evidence(self, points: np.ndarray, intensity: np.ndarray | None = None):
         """(evidence, pillars) of one scan of world-frame points (n, 3), before any segmentation."""
@@ -62,7 +63,6 @@ class LidarDetector:
         ev, pillars = self.evidence(points, intensity)
         d0, d1 = unary_from_logodds(ev.logodds)
         fg = segment_binary(d0, d1, c.graph_cut_lambda)
-        sight = SightMerge(c.sight_merge_gap_m, c.sight_merge_depth_m, c.sight_merge_min_width_m)
         objects = components(
             fg,
             self.grid,
@@ -71,7 +71,7 @@ class LidarDetector:
             bridge_cells=c.bridge_cells,
             priors=c.priors,
             origin=origin,
-            sight=sight,
+            sight=self.sight,
         )
         return ScanObjects(objects, ev.known, ev, pillars.z_max)
 
