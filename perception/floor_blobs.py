@@ -19,6 +19,7 @@ import numpy as np
 from scipy import ndimage
 
 from perception.camera_model import PinholeCamera
+from perception.contact_split import contact_runs
 from perception.morphology import bounding_box, close_square
 
 
@@ -61,13 +62,19 @@ def floor_blobs(
     bridge_px: int = 2,
     max_height_m: float | None = 3.0,
     floor_mask: np.ndarray | None = None,
+    split_jump_m: float = 0.0,
+    split_min_run_px: int = 3,
+    split_min_step_px: int = 1,
 ) -> list[Blob]:
     """Blobs of a foreground `mask` (warm pixels, moving pixels…) with floor positions and covariances;
     `values` (optional, same shape) gives each blob its peak value.
 
     `floor_mask` (optional, from the site's 3D map) marks the pixels whose static background is the
     floor: a blob whose lowest pixels do not sit on floor pixels has its feet hidden behind something
-    (a rack, the image border), so its floor contact is unknown and it is not reported."""
+    (a rack, the image border), so its floor contact is unknown and it is not reported. `split_jump_m` > 0:
+    a blob is first cut where its contact line jumps by more than that along the ground (bodies one in
+    front of another; `perception.contact_split`), pieces narrower than `split_min_run_px` staying joined
+    and jumps of fewer than `split_min_step_px` rows not cut."""
     # Work in the box around the foreground, grown by the closing's reach (dilation, then erosion): the
     # same blobs, numbered alike, as on the whole image.
     box = bounding_box(mask, pad=2 * bridge_px)
@@ -92,33 +99,57 @@ def floor_blobs(
         if sizes[k] < min_pixels:
             continue
         sel = lab == k
-        v_bottom = vs[sel].max()
-        bottom_us = us[sel][vs[sel] == v_bottom]
-        u_bottom = bottom_us.mean()
-        if floor_mask is not None:
-            below = v_bottom + 1
-            if below >= floor_mask.shape[0] or not floor_mask[below, bottom_us].mean() > 0.5:
-                continue  # feet hidden: the contact point cannot be seen
-        p = floor_point(camera, u_bottom + 0.0, v_bottom + 0.5)  # the lower edge of the bottom pixel
-        if p is None:
-            continue
-        height = _height_at(camera, p, vs[sel].min() - 0.5, u_bottom)
-        if max_height_m is not None and height > max_height_m:
-            continue  # standing there, it would be taller than anything that moves: a misplaced fragment
-        # Footprint of the pixel uncertainty: numerical Jacobian of the floor point w.r.t. (u, v).
-        du = floor_point(camera, u_bottom + 1.0, v_bottom + 0.5)
-        dv = floor_point(camera, u_bottom, v_bottom + 1.5)
-        if du is None or dv is None:
-            continue
-        J = np.column_stack([du[:2] - p[:2], dv[:2] - p[:2]])
-        cov = J @ J.T * pixel_sigma**2
-        ray = p[:2] - camera.t_wc[:2]
-        ray /= max(np.linalg.norm(ray), 1e-9)
-        # The lowest pixels are the body's near edge: its centre lies about half its depth further along
-        # the ray. The depth is taken as the blob's width on the floor (bodies are roughly as deep as wide).
-        width_m = (us[sel].max() - us[sel].min() + 1) * float(np.linalg.norm(J[:, 0]))
-        half = min(width_m / 2, max_half_depth_m)
-        centre = p[:2] + ray * half
-        cov = cov + np.outer(ray, ray) * (half / 2) ** 2 + np.eye(2) * 0.05**2
-        out.append(Blob(centre, cov, float(peaks[k - 1]), int(sizes[k]), width_m, height))
+        bv, bu = vs[sel], us[sel]
+        body = (
+            contact_runs(bv, bu, camera, split_jump_m, split_min_run_px, floor_mask, split_min_step_px)
+            if split_jump_m > 0
+            else np.zeros(len(bv), int)
+        )
+        for b in range(int(body.max()) + 1):
+            part = body == b
+            if part.sum() < min_pixels:
+                continue
+            blob = _placed(
+                bv[part], bu[part], camera, floor_mask, max_height_m, max_half_depth_m, pixel_sigma
+            )
+            if blob is not None:
+                peak = (
+                    float(peaks[k - 1])
+                    if b == 0 == body.max() or values is None
+                    else float(values[bv[part], bu[part]].max())
+                )
+                out.append(Blob(blob[0], blob[1], peak, int(part.sum()), blob[2], blob[3]))
     return out
+
+
+def _placed(vs, us, camera, floor_mask, max_height_m, max_half_depth_m, pixel_sigma):
+    """(centre, covariance, width_m, height_m) of one body's pixels, or None if it cannot be placed."""
+    v_bottom = vs.max()
+    bottom_us = us[vs == v_bottom]
+    u_bottom = bottom_us.mean()
+    if floor_mask is not None:
+        below = v_bottom + 1
+        if below >= floor_mask.shape[0] or not floor_mask[below, bottom_us].mean() > 0.5:
+            return None  # feet hidden: the contact point cannot be seen
+    p = floor_point(camera, u_bottom + 0.0, v_bottom + 0.5)  # the lower edge of the bottom pixel
+    if p is None:
+        return None
+    height = _height_at(camera, p, vs.min() - 0.5, u_bottom)
+    if max_height_m is not None and height > max_height_m:
+        return None  # standing there, it would be taller than anything that moves: a misplaced fragment
+    # Footprint of the pixel uncertainty: numerical Jacobian of the floor point w.r.t. (u, v).
+    du = floor_point(camera, u_bottom + 1.0, v_bottom + 0.5)
+    dv = floor_point(camera, u_bottom, v_bottom + 1.5)
+    if du is None or dv is None:
+        return None
+    J = np.column_stack([du[:2] - p[:2], dv[:2] - p[:2]])
+    cov = J @ J.T * pixel_sigma**2
+    ray = p[:2] - camera.t_wc[:2]
+    ray /= max(np.linalg.norm(ray), 1e-9)
+    # The lowest pixels are the body's near edge: its centre lies about half its depth further along
+    # the ray. The depth is taken as the blob's width on the floor (bodies are roughly as deep as wide).
+    width_m = (us.max() - us.min() + 1) * float(np.linalg.norm(J[:, 0]))
+    half = min(width_m / 2, max_half_depth_m)
+    centre = p[:2] + ray * half
+    cov = cov + np.outer(ray, ray) * (half / 2) ** 2 + np.eye(2) * 0.05**2
+    return centre, cov, width_m, height

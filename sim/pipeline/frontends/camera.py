@@ -29,7 +29,15 @@ class CameraFrontEnd:
             return FrontEndOutput(
                 image_layer=(cam, self.background.soft_mask(self.settings.bev_foreground_k), self.floor)
             )
-        blobs = floor_blobs(fg, cam, floor_mask=self.floor, min_pixels=self.settings.min_pixels)
+        blobs = floor_blobs(
+            fg,
+            cam,
+            floor_mask=self.floor,
+            min_pixels=self.settings.min_pixels,
+            split_jump_m=self.settings.split_jump_m,
+            split_min_run_px=self.settings.split_min_run_px,
+            split_min_step_px=self.settings.split_min_step_px,
+        )
         pm = on_free_floor(
             blob_measurements(frame, "camera", blobs, self.settings.full_score_pixels), self.racks
         )

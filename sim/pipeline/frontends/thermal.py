@@ -32,7 +32,15 @@ class ThermalFrontEnd:
         warm = warm_mask(frame.temperature_c, WARM_DELTA_C) & ~self.fixed_heat
         if not self.detects:
             return FrontEndOutput(image_layer=(cam, warm, self.floor))
-        blobs = floor_blobs(warm, cam, frame.temperature_c, floor_mask=self.floor)
+        blobs = floor_blobs(
+            warm,
+            cam,
+            frame.temperature_c,
+            floor_mask=self.floor,
+            split_jump_m=self.settings.split_jump_m,
+            split_min_run_px=self.settings.split_min_run_px,
+            split_min_step_px=self.settings.split_min_step_px,
+        )
         pm = on_free_floor(
             blob_measurements(frame, "thermal", blobs, self.settings.full_score_pixels), self.racks
         )
