@@ -54,6 +54,8 @@ def contact_runs(
     if jump_m <= 0 or present.size < 2 * min_run_px:
         return np.zeros(len(vs), int)
     below = bottom[present] + 1
+    if not (np.abs(np.diff(below)) >= min_step_px).any():  # a smooth contact line: one body, and cheap
+        return np.zeros(len(vs), int)
     seen = below < camera.height
     if floor_mask is not None:
         seen[seen] = floor_mask[below[seen], present[seen] + u0]

@@ -95,30 +95,29 @@ def floor_blobs(
     np.maximum.at(peaks, lab, values[vs, us] if values is not None else 1.0)
     peaks = peaks[1:]
     out = []
+    order = np.argsort(lab, kind="stable")  # each blob's pixels in one slice, in row-major order
+    start = np.r_[0, np.cumsum(sizes[1:])]
     for k in range(1, n + 1):
         if sizes[k] < min_pixels:
             continue
-        sel = lab == k
-        bv, bu = vs[sel], us[sel]
-        body = (
-            contact_runs(bv, bu, camera, split_jump_m, split_min_run_px, floor_mask, split_min_step_px)
-            if split_jump_m > 0
-            else np.zeros(len(bv), int)
-        )
-        for b in range(int(body.max()) + 1):
-            part = body == b
-            if part.sum() < min_pixels:
-                continue
-            blob = _placed(
-                bv[part], bu[part], camera, floor_mask, max_height_m, max_half_depth_m, pixel_sigma
-            )
+        sl = order[start[k - 1] : start[k]]
+        bv, bu = vs[sl], us[sl]
+        body = None
+        if split_jump_m > 0:
+            body = contact_runs(bv, bu, camera, split_jump_m, split_min_run_px, floor_mask, split_min_step_px)
+        if body is None or not body.any():
+            pieces = [(bv, bu, float(peaks[k - 1]))]
+        else:
+            parts = [body == b for b in range(int(body.max()) + 1)]
+            pieces = [
+                (bv[m], bu[m], float(values[bv[m], bu[m]].max()) if values is not None else 1.0)
+                for m in parts
+                if m.sum() >= min_pixels
+            ]
+        for pv, pu, peak in pieces:
+            blob = _placed(pv, pu, camera, floor_mask, max_height_m, max_half_depth_m, pixel_sigma)
             if blob is not None:
-                peak = (
-                    float(peaks[k - 1])
-                    if b == 0 == body.max() or values is None
-                    else float(values[bv[part], bu[part]].max())
-                )
-                out.append(Blob(blob[0], blob[1], peak, int(part.sum()), blob[2], blob[3]))
+                out.append(Blob(blob[0], blob[1], peak, len(pv), blob[2], blob[3]))
     return out
 
 
