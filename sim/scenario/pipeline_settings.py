@@ -16,6 +16,7 @@ from fusion.tracker import TrackerConfig
 from perception.bev_map import BevMapConfig
 from perception.lidar_detector import LidarDetectorConfig
 from perception.point_instances import PointInstanceConfig
+from sim.scenario.blob_settings import CameraSettings, ThermalSettings
 from sim.scenario.rfid_settings import RfidSettings
 from sim.scenario.settings_block import SettingsBlock as _Block
 
@@ -184,59 +185,6 @@ class BevMapSettings(_Block):
     )
     max_age_s: float = Field(
         default=_BEV.max_age_s, gt=0, le=60, description="a sensor layer older than this is not merged"
-    )
-
-
-class CameraSettings(_Block):
-    """The camera front-end: background subtraction, foreground blobs, their contact points."""
-
-    min_pixels: int = Field(default=12, ge=1, le=1_000_000, description="smaller blobs are noise at 320×240")
-    full_score_pixels: int = Field(default=200, ge=1, le=10_000_000, description="a blob this large scores 1")
-    bev_foreground_k: float = Field(
-        default=2.0,
-        gt=0,
-        le=100,
-        description="the BEV layer's looser foreground (robust σ; graph cut cleans up)",
-    )
-    # 2 m: tuned on seeds 11–16 of default, busy and their placed layouts (1.5 and 2.5 tried; perception.md)
-    split_jump_m: float = Field(
-        default=2.0,
-        ge=0,
-        le=20,
-        description="a blob is cut where its floor contact line jumps this far along the ground (one body in "
-        "front of another); 0: never cut",
-    )
-    split_min_run_px: int = Field(
-        default=6,
-        ge=1,
-        le=10_000,
-        description="... into pieces at least this many columns wide (narrower: an overhang, an arm, a mast)",
-    )
-    split_min_step_px: int = Field(
-        default=5,
-        ge=1,
-        le=10_000,
-        description="... at jumps of at least this many image rows (far away a sloping contact line climbs a "
-        "few rows a column)",
-    )
-
-
-class ThermalSettings(_Block):
-    """The thermal front-end: warm blobs through their contact points."""
-
-    full_score_pixels: int = Field(default=50, ge=1, le=10_000_000, description="a blob this large scores 1")
-    split_jump_m: float = Field(
-        default=2.0,
-        ge=0,
-        le=20,
-        description="a warm blob is cut where its floor contact line jumps this far along the ground; "
-        "0: never cut",
-    )
-    split_min_run_px: int = Field(
-        default=3, ge=1, le=10_000, description="... into pieces at least this many columns wide"
-    )
-    split_min_step_px: int = Field(
-        default=3, ge=1, le=10_000, description="... at jumps of at least this many image rows"
     )
 
 
