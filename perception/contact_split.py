@@ -38,6 +38,7 @@ def contact_runs(
     min_run_px: int = 3,
     floor_mask: np.ndarray | None = None,
     min_step_px: int = 1,
+    min_width_m: float = 0.0,
 ) -> np.ndarray:
     """Body index (0, 1, …) of each pixel (vs, us) of one blob, by the runs of its contact line.
 
@@ -45,7 +46,8 @@ def contact_runs(
     pallet hides the body's foot there; or the image's bottom edge) has no contact of its own and goes
     with the column before it: only seen contacts, side by side, can jump. A jump must also be at least
     `min_step_px` rows: far away a body's sloping contact line climbs a few rows a column, and a row
-    there spans metres of floor."""
+    there spans metres of floor. A piece must also be `min_width_m` wide at the distance of the blob's
+    nearest contact (close to the camera an overhang spans many columns)."""
     u0 = int(us.min())
     cols = us - u0
     bottom = np.full(int(cols.max()) + 1, -1)
@@ -69,7 +71,8 @@ def contact_runs(
     step = adjacent & (np.abs(np.diff(rng[known])) > jump_m) & (np.abs(np.diff(below[known])) >= min_step_px)
     run_known = np.r_[0, np.cumsum(step)]
     run = run_known[np.maximum(np.searchsorted(known, np.arange(present.size), side="right") - 1, 0)]
-    body = _bodies(run, rng, jump_m, min_run_px)
+    near = float(np.hypot(np.nanmin(rng), camera.t_wc[2]))  # slant distance of the nearest contact
+    body = _bodies(run, rng, jump_m, max(min_run_px, int(np.ceil(min_width_m * camera.f / near))))
     of_col = np.zeros(len(bottom), int)
     of_col[present] = body
     # Columns without pixels of their own (gaps the closing bridged) are never looked up.

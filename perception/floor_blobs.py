@@ -65,6 +65,7 @@ def floor_blobs(
     split_jump_m: float = 0.0,
     split_min_run_px: int = 3,
     split_min_step_px: int = 1,
+    split_min_width_m: float = 0.0,
 ) -> list[Blob]:
     """Blobs of a foreground `mask` (warm pixels, moving pixels…) with floor positions and covariances;
     `values` (optional, same shape) gives each blob its peak value.
@@ -74,7 +75,8 @@ def floor_blobs(
     (a rack, the image border), so its floor contact is unknown and it is not reported. `split_jump_m` > 0:
     a blob is first cut where its contact line jumps by more than that along the ground (bodies one in
     front of another; `perception.contact_split`), pieces narrower than `split_min_run_px` staying joined
-    and jumps of fewer than `split_min_step_px` rows not cut."""
+    and jumps of fewer than `split_min_step_px` rows not cut, pieces narrower than `split_min_width_m` at
+    the nearest contact's distance staying joined."""
     # Work in the box around the foreground, grown by the closing's reach (dilation, then erosion): the
     # same blobs, numbered alike, as on the whole image.
     box = bounding_box(mask, pad=2 * bridge_px)
@@ -104,7 +106,16 @@ def floor_blobs(
         bv, bu = vs[sl], us[sl]
         body = None
         if split_jump_m > 0:
-            body = contact_runs(bv, bu, camera, split_jump_m, split_min_run_px, floor_mask, split_min_step_px)
+            body = contact_runs(
+                bv,
+                bu,
+                camera,
+                split_jump_m,
+                split_min_run_px,
+                floor_mask,
+                split_min_step_px,
+                split_min_width_m,
+            )
         if body is None or not body.any():
             pieces = [(bv, bu, float(peaks[k - 1]))]
         else:

@@ -40,6 +40,13 @@ class CameraSettings(_Block):
         description="... at jumps of at least this many image rows (far away a sloping contact line climbs a "
         "few rows a column)",
     )
+    split_min_width_m: float = Field(
+        default=0.4,
+        ge=0,
+        le=10,
+        description="... into pieces at least this wide at the distance of the blob's nearest contact (close "
+        "to the camera an overhang spans many columns)",
+    )
 
 
 class ThermalSettings(_Block):
@@ -58,4 +65,10 @@ class ThermalSettings(_Block):
     )
     split_min_step_px: int = Field(
         default=3, ge=1, le=10_000, description="... at jumps of at least this many image rows"
+    )
+    split_min_width_m: float = Field(
+        default=0.4,
+        ge=0,
+        le=10,
+        description="... into pieces at least this wide at the nearest contact's distance",
     )

@@ -114,6 +114,17 @@ def test_a_sloping_contact_line_far_away_is_not_cut_in_small_steps():
     assert set(contact_runs(vs, us, CAM, 1.0, 3, floor)) == {0}
 
 
+def test_close_to_the_camera_an_overhang_many_columns_wide_stays_with_its_body():
+    """At 6 m a 0.3 m overhang spans four to five columns: wide enough for `min_run_px` alone, not for
+    `min_width_m` at the nearest contact's distance."""
+    mask = np.zeros((120, 160), bool)
+    _body(mask, 60, 100, 6.0, 40)
+    _body(mask, 55, 60, 9.0, 12)  # five columns whose lowest pixel is high: a guard, a mast
+    assert len(set(_runs(mask, 2.0, min_run_px=3))) == 2
+    vs, us = np.nonzero(mask)
+    assert set(contact_runs(vs, us, CAM, 2.0, 3, min_width_m=0.4)) == {0}
+
+
 def test_a_far_body_either_side_of_a_near_one_is_one_body():
     mask = np.zeros((120, 160), bool)
     _body(mask, 50, 90, 15.0, 20)  # a forklift far away

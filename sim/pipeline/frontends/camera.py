@@ -37,6 +37,7 @@ class CameraFrontEnd:
             split_jump_m=self.settings.split_jump_m,
             split_min_run_px=self.settings.split_min_run_px,
             split_min_step_px=self.settings.split_min_step_px,
+            split_min_width_m=self.settings.split_min_width_m,
         )
         pm = on_free_floor(
             blob_measurements(frame, "camera", blobs, self.settings.full_score_pixels), self.racks

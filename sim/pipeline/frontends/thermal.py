@@ -40,6 +40,7 @@ class ThermalFrontEnd:
             split_jump_m=self.settings.split_jump_m,
             split_min_run_px=self.settings.split_min_run_px,
             split_min_step_px=self.settings.split_min_step_px,
+            split_min_width_m=self.settings.split_min_width_m,
         )
         pm = on_free_floor(
             blob_measurements(frame, "thermal", blobs, self.settings.full_score_pixels), self.racks
