@@ -5,10 +5,12 @@ sees share a blob with someone), and the blob's lowest pixels then place only th
 image column of a blob touches the floor at its lowest pixel; along one body that contact point moves
 smoothly, but where a nearer body stands in front of a farther one it jumps by the distance between them
 — the ground-contact reasoning of stixel segmentation (Badino, Franke, Pfeiffer 2009). So a blob is cut
-into runs of columns whose contact points lie within `jump_m` of their neighbours' along the ground;
-runs narrower than `min_run_px` are overhangs (a torso over the legs, an arm) and go back to the
-neighbour nearest in range; and two runs at the same range with only nearer runs between them are one
-body seen on both sides of an occluder.
+into runs of columns whose contact points lie within `jump_m` of their neighbours' along the ground
+(and fewer than `min_step_px` rows apart: far away a row spans metres); runs narrower than `min_run_px`
+columns or `min_width_m` are overhangs (a torso over the legs, an arm, a forklift's guard seen from close
+by) and go back to the neighbour nearest in range; and two runs at the same range with only nearer runs
+between them are one body seen on both sides of an occluder. Used by `floor_blobs` for cameras and
+thermal cameras alike.
 """
 
 from __future__ import annotations
@@ -61,9 +63,8 @@ def contact_runs(
     seen = below < camera.height
     if floor_mask is not None:
         seen[seen] = floor_mask[below[seen], present[seen] + u0]
-    rng = np.where(
-        seen, contact_ranges(camera, present + u0 + 0.0, below + 0.0), np.nan
-    )  # pixel's lower edge
+    # The floor point under each column's lowest pixel, cast through the pixel's lower edge.
+    rng = np.where(seen, contact_ranges(camera, present + u0 + 0.0, below + 0.0), np.nan)
     known = np.flatnonzero(np.isfinite(rng))
     if known.size < 2 * min_run_px:
         return np.zeros(len(vs), int)

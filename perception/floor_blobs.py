@@ -72,11 +72,12 @@ def floor_blobs(
 
     `floor_mask` (optional, from the site's 3D map) marks the pixels whose static background is the
     floor: a blob whose lowest pixels do not sit on floor pixels has its feet hidden behind something
-    (a rack, the image border), so its floor contact is unknown and it is not reported. `split_jump_m` > 0:
-    a blob is first cut where its contact line jumps by more than that along the ground (bodies one in
-    front of another; `perception.contact_split`), pieces narrower than `split_min_run_px` staying joined
-    and jumps of fewer than `split_min_step_px` rows not cut, pieces narrower than `split_min_width_m` at
-    the nearest contact's distance staying joined."""
+    (a rack, the image border), so its floor contact is unknown and it is not reported.
+
+    `split_jump_m` > 0: a blob is first cut where one body stands in front of another
+    (`perception.contact_split`: its contact line jumps more than `split_jump_m` along the ground and at
+    least `split_min_step_px` rows; pieces at least `split_min_run_px` columns and `split_min_width_m`
+    wide), and each piece is placed as a blob of its own."""
     # Work in the box around the foreground, grown by the closing's reach (dilation, then erosion): the
     # same blobs, numbered alike, as on the whole image.
     box = bounding_box(mask, pad=2 * bridge_px)
