@@ -20,16 +20,14 @@ import itertools
 import numpy as np
 
 from perception.camera_model import PinholeCamera
+from perception.ipm import floor_points
 
 
 def contact_ranges(camera: PinholeCamera, u: np.ndarray, v: np.ndarray) -> np.ndarray:
     """Ground distance from the camera's foot to where the rays through pixels (u, v) meet the floor
-    (inf for rays that do not descend)."""
-    rays = np.column_stack([(u - camera.cx) / camera.f, (v - camera.cy) / camera.f, np.ones(len(u))])
-    d = rays @ camera.R_wc.T
-    down = d[:, 2] < -1e-9
-    t = np.where(down, -camera.t_wc[2] / np.where(down, d[:, 2], -1.0), np.inf)
-    return np.where(down, t * np.hypot(d[:, 0], d[:, 1]), np.inf)
+    (`ipm.floor_points`; NaN for rays that do not descend)."""
+    xy = floor_points(camera, np.asarray(u, float), np.asarray(v, float))
+    return np.hypot(xy[:, 0] - camera.t_wc[0], xy[:, 1] - camera.t_wc[1])
 
 
 def contact_runs(
