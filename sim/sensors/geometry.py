@@ -1,8 +1,9 @@
 """Triangle meshes of the warehouse and its actors, with a semantic class and instance id per triangle.
 
 Static solids are axis-aligned boxes (12 triangles each) merged into one mesh, built once. Each actor kind
-has a body-frame template made of a few boxes (forklift: body, overhead guard, mast, two forks; AGV: a low
-deck; worker: legs, torso, head) that is posed per tick by one rotation and translation of its vertices.
+has a body-frame template made of a few boxes, touching one another as one solid (forklift: body, overhead
+guard on four posts, mast, two forks; AGV: a low deck; worker: legs, torso, head) that is posed per tick by
+one rotation and translation of its vertices.
 """
 
 from __future__ import annotations
@@ -87,6 +88,13 @@ def actor_template(kind: str, length: float, width: float, height: float) -> tup
         boxes = [
             ((-0.10 * L, 0.0, 0.25 * H), (0.70 * L, W, 0.50 * H)),  # chassis and counterweight
             ((-0.15 * L, 0.0, 0.90 * H), (0.45 * L, W, 0.04 * H)),  # overhead guard
+            # Four posts carry the guard (ISO 6055 overhead guards stand on the truck's frame): without
+            # them the guard floats, and a camera sees floor between it and the chassis.
+            *(
+                ((-0.15 * L + sx * 0.205 * L, sy * 0.46 * W, 0.69 * H), (0.03 * L, 0.06 * W, 0.38 * H))
+                for sx in (-1, 1)
+                for sy in (-1, 1)
+            ),
             ((0.27 * L, 0.0, 0.50 * H), (0.06 * L, 0.7 * W, H)),  # mast
             ((0.40 * L, 0.28 * W, 0.04 * H), (0.20 * L, 0.10 * W, 0.05 * H)),  # left fork
             ((0.40 * L, -0.28 * W, 0.04 * H), (0.20 * L, 0.10 * W, 0.05 * H)),  # right fork
