@@ -80,15 +80,19 @@ class Camera(Sensor):
     def measure(self, ctx: TickContext, reported_pose: np.ndarray) -> CameraFrame:
         w, h = self.model.width, self.model.height
         hits, changed = ctx.cast(self.grid, self.static_hits)
-        rgb = self._static_rgb_T.copy()
-        if changed.size:
-            rgb[:, changed] = shade(
-                hits.cls[changed], hits.normal[changed], self.grid.rays[changed, 3:], hits.t[changed]
-            ).T
         if self.noise_std > 0:
             # Luminance noise (one draw per pixel, all channels): the dominant shot and read noise after
-            # demosaicing, at a third of the cost of independent channel noise.
-            rgb += self.rng.standard_normal(rgb.shape[1], dtype=np.float32) * self.noise_std
+            # demosaicing, at a third of the cost of independent channel noise. Added to the empty view
+            # in the pass that copies it, and to the actors' pixels as they are shaded.
+            noise = self.rng.standard_normal(h * w, dtype=np.float32) * self.noise_std
+            rgb = self._static_rgb_T + noise
+        else:
+            noise, rgb = None, self._static_rgb_T.copy()
+        if changed.size:
+            actors = shade(
+                hits.cls[changed], hits.normal[changed], self.grid.rays[changed, 3:], hits.t[changed]
+            ).T
+            rgb[:, changed] = actors if noise is None else actors + noise[changed]
         image = to_image(rgb, h, w)
         return CameraFrame(
             self.id,

@@ -50,19 +50,33 @@ class PinholeGrid(RayGrid):
     def candidates(self, centres: np.ndarray, radii: np.ndarray) -> np.ndarray:
         cam = self.camera
         w, h = cam.width, cam.height
+        if not len(centres):
+            return np.zeros(0, np.int64)
+        # Every sphere's bounding cube in the camera frame at once; the rectangles per actor from scalars.
+        cubes = centres[:, None, :] + radii[:, None, None] * _CUBE[None]
+        corners = cam.to_camera(cubes.reshape(-1, 3)).reshape(len(centres), len(_CUBE), 3)
+        z = corners[..., 2]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            u = cam.f * corners[..., 0] / z + cam.cx
+            v = cam.f * corners[..., 1] / z + cam.cy
+        rows = zip(
+            z.max(1).tolist(),
+            z.min(1).tolist(),
+            u.min(1).tolist(),
+            u.max(1).tolist(),
+            v.min(1).tolist(),
+            v.max(1).tolist(),
+            strict=True,
+        )
         hit = None  # the pixels' mask, (h, w): one slice assignment per actor, one flatnonzero at the end
-        for c, r in zip(centres, radii, strict=True):
-            corners = cam.to_camera(c + r * _CUBE)  # the sphere's bounding cube, in the camera frame
-            z = corners[:, 2]
-            if z.max() <= 0:
+        for z_max, z_min, u_min, u_max, v_min, v_max in rows:
+            if z_max <= 0:
                 continue  # behind the camera
-            if z.min() <= 1e-6:
+            if z_min <= 1e-6:
                 u0, u1, v0, v1 = 0, w - 1, 0, h - 1  # straddles the image plane: take every pixel
             else:
-                u = cam.f * corners[:, 0] / z + cam.cx
-                v = cam.f * corners[:, 1] / z + cam.cy
-                u0, u1 = max(math.floor(u.min()), 0), min(math.ceil(u.max()), w - 1)
-                v0, v1 = max(math.floor(v.min()), 0), min(math.ceil(v.max()), h - 1)
+                u0, u1 = max(math.floor(u_min), 0), min(math.ceil(u_max), w - 1)
+                v0, v1 = max(math.floor(v_min), 0), min(math.ceil(v_max), h - 1)
                 if u0 > u1 or v0 > v1:
                     continue
             if hit is None:
