@@ -1,4 +1,5 @@
-"""Time the world alone (`realtime_factor.world_only`'s loop) of two checkouts in alternating processes.
+"""Time the world alone (`realtime_factor.world_only`'s loop), or with `--sensors` the world and every
+sensor (`realtime_factor.none`'s), of two checkouts in alternating processes.
 
 Each checkout runs in its own long-lived process; the two take turns, one whole 60 s run of the default
 scenario each (A B, B A, A B, …), so a slow spell of the machine hits both alike. Prints each side's
@@ -6,6 +7,7 @@ best and median real-time factor and the median of the paired ratios (B faster: 
 
     git worktree add /tmp/before HEAD~3 --detach
     python tools/ab_world.py /tmp/before . --runs 40
+    python tools/ab_world.py /tmp/before . --runs 10 --sensors
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ import sys, time
 from sim.loading import load_scenario
 from sim.perf import DEFAULT_SCENARIO
 from sim.simulation import Simulation
-sim = Simulation(load_scenario(DEFAULT_SCENARIO), sensors=False)
+sim = Simulation(load_scenario(DEFAULT_SCENARIO), sensors=sys.argv[1] == "sensors")
 sim.reset()
 print(sim.n_ticks * sim.scenario.dt_s, flush=True)
 for _ in sys.stdin:
@@ -37,15 +39,16 @@ for _ in sys.stdin:
 """
 
 
-def _spawn(root: Path) -> subprocess.Popen:
+def _spawn(root: Path, sensors: bool) -> subprocess.Popen:
     env = {**os.environ, "PYTHONPATH": str(root)}
     pipes = {"stdin": subprocess.PIPE, "stdout": subprocess.PIPE}
-    return subprocess.Popen([sys.executable, "-c", CHILD], cwd=root, env=env, text=True, **pipes)
+    what = "sensors" if sensors else "world"
+    return subprocess.Popen([sys.executable, "-c", CHILD, what], cwd=root, env=env, text=True, **pipes)
 
 
-def compare(a_root: Path, b_root: Path, runs: int) -> dict[str, float]:
+def compare(a_root: Path, b_root: Path, runs: int, sensors: bool = False) -> dict[str, float]:
     """Best and median real-time factor of each side and the median paired ratio A time / B time."""
-    procs = [_spawn(a_root), _spawn(b_root)]
+    procs = [_spawn(a_root, sensors), _spawn(b_root, sensors)]
     try:
         sim_s = [float(p.stdout.readline()) for p in procs]
         times: list[list[float]] = [[], []]
@@ -73,6 +76,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("a", type=Path, help="checkout A (e.g. before a change)")
     ap.add_argument("b", type=Path, help="checkout B (e.g. after it)")
     ap.add_argument("--runs", type=int, default=30, help="timed runs per side (default 30)")
+    ap.add_argument(
+        "--sensors", action="store_true", help="simulate every sensor too (`realtime_factor.none`)"
+    )
     args = ap.parse_args(argv)
     for root in (args.a, args.b):
         if not (root / "sim" / "simulation.py").is_file():
@@ -81,7 +87,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.runs < 1:
         print("ab_world.py: --runs: must be at least 1", file=sys.stderr)
         return 2
-    r = compare(args.a.resolve(), args.b.resolve(), args.runs)
+    r = compare(args.a.resolve(), args.b.resolve(), args.runs, args.sensors)
     print(
         f"A best {r['a_best']:.0f}× median {r['a_median']:.0f}× | B best {r['b_best']:.0f}× median "
         f"{r['b_median']:.0f}× | B faster by {r['paired_ratio_median']:.3f} (median of paired ratios)"

@@ -23,3 +23,10 @@ def test_not_a_checkout_is_a_one_line_error(tmp_path, capsys):
     assert ab_world.main([str(tmp_path), str(ROOT)]) == 2
     err = capsys.readouterr().err.strip()
     assert "not a whsim checkout" in err and "\n" not in err
+
+
+@pytest.mark.slow  # two runs of 60 s of default with every sensor (≈ 20 s)
+def test_with_sensors_the_loop_is_the_sensors_one():
+    r = ab_world.compare(ROOT, ROOT, runs=1, sensors=True)
+    # Every sensor costs far more than the world alone (`world_only` is ≈ 50× `none` here).
+    assert 1 < r["a_best"] < 60 and 1 < r["b_best"] < 60
