@@ -18,7 +18,7 @@ def _brute(rays, c, r):
     return np.flatnonzero((perp <= r) & (along >= -r))
 
 
-@pytest.mark.parametrize(
+GRIDS = pytest.mark.parametrize(
     "grid",
     [
         PinholeGrid(
@@ -28,6 +28,9 @@ def _brute(rays, c, r):
     ],
     ids=["pinhole", "spinning"],
 )
+
+
+@GRIDS
 def test_candidates_cover_every_ray_through_the_sphere(grid):
     rng = np.random.default_rng(3)
     for _ in range(60):
@@ -39,16 +42,7 @@ def test_candidates_cover_every_ray_through_the_sphere(grid):
         assert cand.size <= max(50, 40 * _brute(grid.rays, c, r).size + 50)  # and not the whole grid
 
 
-@pytest.mark.parametrize(
-    "grid",
-    [
-        PinholeGrid(
-            PinholeCamera.from_hfov(160, 120, 90, (1, 1, 5), look_at_rotation((1, 1, 5), (10, 8, 0)))
-        ),
-        SpinningGrid(np.array([10.0, 10.0, 3.0]), np.eye(3), VLP16_ELEVATIONS, VLP16_AZIMUTHS[::4]),
-    ],
-    ids=["pinhole", "spinning"],
-)
+@GRIDS
 def test_candidates_of_several_spheres_are_the_union_of_each(grid):
     """Spheres are handled together (behind the camera, straddling its image plane, outside the view);
     the result must be what each gives alone, merged, sorted, without repeats."""
