@@ -74,3 +74,27 @@ def test_image_conversion_equals_the_plain_round_and_transpose():
     got = to_image(rgb.copy(), 6, 5)
     np.testing.assert_array_equal(got, plain)
     assert got.flags["C_CONTIGUOUS"]
+
+
+def test_pixel_noise_is_one_gaussian_draw_per_pixel_on_background_and_actors_alike():
+    """Luminance noise: noisy − clean frame is the same in every channel of a pixel, zero-mean, σ = noise_std
+    of full scale, on the empty view and on the actor's pixels alike (they are shaded separately)."""
+    actors = [{"id": "fl", "kind": "forklift", "motion": {"type": "stationary", "position": [12, 10]}}]
+    spec = {"id": "c", "type": "camera", "position": [2, 10, 4], "look_at": [12, 10, 1]}
+    clean = sim_of(EMPTY, actors, [{**spec, "noise_std": 0.0}]).reset()[0].readings[0]
+    noisy = sim_of(EMPTY, actors, [{**spec, "noise_std": 0.02}]).reset()[0].readings[0]
+    diff = noisy.rgb.astype(float) - clean.rgb.astype(float)
+    every = ((clean.rgb > 20) & (clean.rgb < 235)).all(axis=2)  # no channel near clipping at 0 or 255
+    green = (clean.rgb[..., 1] > 20) & (clean.rgb[..., 1] < 235)  # safety yellow has little blue
+    actor = (clean.truth_instance == ACTOR_INSTANCE_BASE) & green
+    rest = (clean.truth_instance == 0) & green
+    assert actor.sum() > 500 and rest.sum() > 20_000 and every.sum() > 20_000
+    # One draw for the three channels: rounding to uint8 is the only difference between them.
+    assert np.abs(diff[..., 0] - diff[..., 1])[every].max() <= 1
+    assert np.abs(diff[..., 1] - diff[..., 2])[every].max() <= 1
+    expected = np.sqrt((0.02 * 255) ** 2 + 2 / 12)  # σ of full scale, and the rounding of two frames
+    for where in (actor, rest):
+        d = diff[..., 1][where]
+        n = d.size
+        assert abs(d.mean()) < 4 * expected / np.sqrt(n)
+        assert abs(d.std() / expected - 1) < 4 * np.sqrt(1 / (2 * n)) + 0.01
