@@ -13,6 +13,7 @@ import yaml
 from pydantic import ValidationError
 
 from sim.errors import UsageError
+from sim.interrupts import interrupts_between_steps
 from sim.output.atomic import atomic_write_text
 from sim.pipeline.frontends import FRONTENDS
 from sim.pipeline.pipeline import StrategyUnavailable, frontends_for, make_pipeline
@@ -199,20 +200,23 @@ def _loop(sim, step, sinks, scenario: Scenario, t_progress: float | None):
 
         bar = tqdm(total=sim.n_ticks, unit="tick", file=sys.stderr, dynamic_ncols=True, leave=False)
     try:
-        for sink in sinks:
-            sink.emit(step, sim.timer)
-        done = sim.n_ticks == 0
-        while not done:
-            step, done, _ = sim.step()
+        with interrupts_between_steps() as stop:
             for sink in sinks:
                 sink.emit(step, sim.timer)
-            if bar is not None and (step.tick % 20 == 0 or done):
-                wall = time.perf_counter() - t_progress
-                bar.update(step.tick - bar.n)
-                bar.set_postfix_str(
-                    f"sim {step.t:.1f}/{scenario.duration_s:g} s, "
-                    f"{times_real_time(step.t / max(wall, 1e-9))} real time"
-                )
+            stop.check()
+            done = sim.n_ticks == 0
+            while not done:
+                step, done, _ = sim.step()
+                for sink in sinks:
+                    sink.emit(step, sim.timer)
+                if bar is not None and (step.tick % 20 == 0 or done):
+                    wall = time.perf_counter() - t_progress
+                    bar.update(step.tick - bar.n)
+                    bar.set_postfix_str(
+                        f"sim {step.t:.1f}/{scenario.duration_s:g} s, "
+                        f"{times_real_time(step.t / max(wall, 1e-9))} real time"
+                    )
+                stop.check()
     except KeyboardInterrupt as e:
         return "interrupted", e
     except BaseException:
