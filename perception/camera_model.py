@@ -97,6 +97,16 @@ class PinholeCamera:
             uv = np.stack([self.f * pc[:, 0] / z + self.cx, self.f * pc[:, 1] / z + self.cy], axis=1)
         return uv, z
 
+    def floor_points(self, u, v) -> np.ndarray:
+        """Where the rays through pixels (u, v) meet the floor z = 0, (n, 2); NaN for rays that do not
+        descend (at or above the horizon)."""
+        u, v = np.atleast_1d(np.asarray(u, float)), np.atleast_1d(np.asarray(v, float))
+        d = np.stack([(u - self.cx) / self.f, (v - self.cy) / self.f, np.ones(len(u))], axis=1) @ self.R_wc.T
+        down = d[:, 2] < -1e-9
+        with np.errstate(divide="ignore", invalid="ignore"):
+            t = np.where(down, -self.t_wc[2] / d[:, 2], np.nan)
+        return self.t_wc[:2] + t[:, None] * d[:, :2]
+
     def ground_homography(self) -> np.ndarray:
         """H mapping floor points (x, y, 1) on z = 0 to homogeneous pixels: H = K [r1 r2 t] (camera from
         world)."""

@@ -20,13 +20,12 @@ import itertools
 import numpy as np
 
 from perception.camera_model import PinholeCamera
-from perception.ipm import floor_points
 
 
 def contact_ranges(camera: PinholeCamera, u: np.ndarray, v: np.ndarray) -> np.ndarray:
     """Ground distance from the camera's foot to where the rays through pixels (u, v) meet the floor
-    (`ipm.floor_points`; NaN for rays that do not descend)."""
-    xy = floor_points(camera, np.asarray(u, float), np.asarray(v, float))
+    (NaN for rays that do not descend)."""
+    xy = camera.floor_points(u, v)
     return np.hypot(xy[:, 0] - camera.t_wc[0], xy[:, 1] - camera.t_wc[1])
 
 

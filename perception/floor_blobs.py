@@ -44,12 +44,9 @@ class Blob:
 
 
 def floor_point(camera: PinholeCamera, u: float, v: float) -> np.ndarray | None:
-    """Where the ray through pixel (u, v) meets the floor z = 0, or None if it does not."""
-    d = camera.R_wc @ np.array([(u - camera.cx) / camera.f, (v - camera.cy) / camera.f, 1.0])
-    if d[2] >= -1e-9:
-        return None
-    t = -camera.t_wc[2] / d[2]
-    return camera.t_wc + t * d
+    """Where the ray through pixel (u, v) meets the floor z = 0, as (x, y, 0), or None if it does not."""
+    x, y = camera.floor_points(u, v)[0]
+    return None if np.isnan(x) else np.array([x, y, 0.0])
 
 
 def floor_blobs(

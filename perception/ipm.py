@@ -49,18 +49,6 @@ def ground_view(camera: PinholeCamera, grid: BevGrid, floor_mask: np.ndarray | N
     return GroundView(pixel, ok, grid.shape)
 
 
-def floor_points(camera: PinholeCamera, u: np.ndarray, v: np.ndarray) -> np.ndarray:
-    """Floor points (n, 2) seen at pixels (u, v) through H⁻¹; NaN where the ray does not meet the floor."""
-    q = np.linalg.solve(camera.ground_homography(), np.stack([u, v, np.ones(len(u))]).astype(float))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        xy = (q[:2] / q[2]).T
-    # A pixel above the horizon maps to a point behind the camera (q[2] of the other sign).
-    rays = np.stack([(u - camera.cx) / camera.f, (v - camera.cy) / camera.f, np.ones(len(u))])
-    ahead = (camera.R_wc @ rays)[2] < 0
-    xy[~ahead] = np.nan
-    return xy
-
-
 @dataclass(frozen=True)
 class Verticals:
     """How world verticals run through a fixed camera's image, per pixel.
@@ -148,7 +136,7 @@ def contact_points(
     ok &= ~mask[vn, un]
     if floor_mask is not None:
         ok &= floor_mask[vn, un]
-    xy = floor_points(camera, us[ok] + 0.5 * d[ok, 0], vs[ok] + 0.5 * d[ok, 1])
+    xy = camera.floor_points(us[ok] + 0.5 * d[ok, 0], vs[ok] + 0.5 * d[ok, 1])
     lab = labels[vs[ok], us[ok]]
     fin = np.isfinite(xy[:, 0])
     xy, lab = xy[fin], lab[fin]

@@ -40,6 +40,19 @@ def test_ground_homography_matches_projection_of_floor_points():
     assert np.allclose(h[:, :2] / h[:, 2:], uv, atol=1e-9)
 
 
+def test_floor_points_invert_the_projection_and_refuse_rays_that_do_not_descend():
+    cam = _camera()
+    rng = np.random.default_rng(1)
+    floor = np.column_stack([rng.uniform(0, 40, 50), rng.uniform(0, 25, 50), np.zeros(50)])
+    uv, z = cam.project(floor)
+    assert (z > 0).all()
+    np.testing.assert_allclose(cam.floor_points(uv[:, 0], uv[:, 1]), floor[:, :2], atol=1e-9)
+    # A point well above the camera, ahead of it: its pixel's ray rises and meets no floor.
+    ahead = cam.t_wc + 10 * cam.R_wc[:, 2] + np.array([0, 0, 10.0])
+    (up,), _ = cam.project(ahead[None])
+    assert np.isnan(cam.floor_points(up[0], up[1])).all()
+
+
 def test_yaw_pitch_roll_zero_looks_along_x():
     R = ypr_rotation(0.0, 0.0, 0.0)
     assert (

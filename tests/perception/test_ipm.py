@@ -9,7 +9,7 @@ import yaml
 from perception.bev import BevGrid
 from perception.camera_model import PinholeCamera, look_at_rotation
 from perception.evidence import merge_evidence
-from perception.ipm import camera_evidence, contact_points, floor_points, ground_view, verticals
+from perception.ipm import camera_evidence, contact_points, ground_view, verticals
 
 
 def _camera(position=(0.0, 0.0, 5.0), target=(8.0, 0.0, 0.0), w=160, h=120):
@@ -24,8 +24,8 @@ def test_ipm_maps_known_floor_points_to_their_cells():
     pts = np.column_stack([rng.uniform(3, 12, 40), rng.uniform(-3, 3, 40)])
     uv, depth = cam.project(np.column_stack([pts, np.zeros(len(pts))]))  # the pinhole model, not H
     assert np.all(depth > 0)
-    # H⁻¹ brings the pixels back onto the floor points exactly.
-    np.testing.assert_allclose(floor_points(cam, uv[:, 0], uv[:, 1]), pts, atol=1e-9)
+    # The pixels' rays land back on the floor points exactly.
+    np.testing.assert_allclose(cam.floor_points(uv[:, 0], uv[:, 1]), pts, atol=1e-9)
     # Paint floor discs into the image through the pinhole rays (not H): IPM lights the cells they hold.
     d = cam.pixel_directions()
     t = -cam.t_wc[2] / np.minimum(d[:, 2], -1e-9)
