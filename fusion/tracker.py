@@ -45,7 +45,9 @@ class TrackerConfig:
     # Gaussian (tuned on seeds 11–14 of default, busy, sensor_failure: 0.99 → 0.999 MOTA +0.02–0.03)
     gate_probability: float = 0.999
     confirmed_first: bool = True  # confirmed tracks take their measurements before tentative ones
-    birth_gate_probability: float = 0.9999  # a measurement this close to a confirmed track starts none
+    # A measurement this close to a confirmed track starts none: 1 − 10⁻⁷ (5.7 σ). Seeds 11–20, against 10⁻⁴:
+    # default MOTA +0.005 [+0.000, +0.010], GOSPA −0.05 m; busy and sensor_failure inside the noise
+    birth_gate_probability: float = 0.9999999
     swap_window_s: float = 2.0  # TagBinder.swap_window_s
     identity: str = "reads"  # "reads" (ReadBinder), "likelihood" (LikelihoodBinder), "gate" (TagBinder)
     identity_memory_s: float = 10.0  # LikelihoodBinder.memory_s
