@@ -14,7 +14,7 @@ each other's track instead; when two tags disagree with their tracks in that mut
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 import numpy as np
 from scipy.optimize import linear_sum_assignment
@@ -40,19 +40,35 @@ def _reads(table: TrackTable, tags: list[str]):
 class LikelihoodBinder:
     """Tags bound to tracks by accumulated read likelihoods.
 
-        Each read of a tag adds, for every confirmed track, ln N(range; predicted, S) − ln(1 / `null_range_m`)
-        (a tag on no track reads at any range up to `null_range_m` alike), clipped to ±`clip` nats so one
-        odd read cannot decide; evidence fades with time constant `memory_s`. After each batch of reads, the
-        tags and confirmed tracks are matched by the Hungarian algorithm on the evidence, pairs needing at
-        least `min_evidence` nats (1 ≈ 2.7 : 1 odds; tuned on seeds ≥ 11, where bindings made this way were
-    right 99 % of the time). A tag keeps its track while no assignment contradicts
-        it; `swaps` counts bindings that moved to another track."""
+    Each read of a tag adds, for every confirmed track, ln N(range; predicted, S) − ln(1 / `null_range_m`)
+    (a tag on no track reads at any range up to `null_range_m` alike), clipped to ±`clip` nats so one odd
+    read cannot decide; evidence fades with time constant `memory_s`. After each batch of reads, the tags
+    and confirmed tracks are matched by the Hungarian algorithm on the evidence, pairs needing at least
+    `min_evidence` nats (1 ≈ 2.7 : 1 odds). A tag keeps its track while no assignment contradicts it;
+    `swaps` counts bindings that moved to another track. On seeds 11–13 of `default` and `busy`, 72 % of
+    the matched track-frames carrying a tag carried the right one; two thirds of the wrong ones were
+    another class's tag.
+
+    `tag_class` (tag → the class of the asset it is registered to) adds, at each matching, the class
+    evidence: `class_match_nats` where the track's class is the tag's, −`class_mismatch_nats` where it is
+    another (nothing while either is unknown). A track's class is right about 4 times in 5, so this tips
+    close calls only (seeds 11–20 of default, busy, sensor_failure: identity accuracy +0.04 to +0.06 at 1
+    and 3 nats, tracking unchanged)."""
 
     def __init__(
-        self, memory_s: float = 10.0, min_evidence: float = 1.0, null_range_m: float = 15.0, clip: float = 4.0
+        self,
+        memory_s: float = 10.0,
+        min_evidence: float = 1.0,
+        null_range_m: float = 15.0,
+        clip: float = 4.0,
+        tag_class: Mapping[str, str] | None = None,
+        class_match_nats: float = 1.0,
+        class_mismatch_nats: float = 3.0,
     ):
         self.memory_s, self.min_evidence = memory_s, min_evidence
         self.null_range_m, self.clip = null_range_m, clip
+        self.tag_class = dict(tag_class or {})
+        self.class_match_nats, self.class_mismatch_nats = class_match_nats, class_mismatch_nats
         self.swaps = 0
         self._evidence: dict[str, dict[int, float]] = {}  # tag → track id → nats
         self._t = -math.inf
@@ -97,7 +113,9 @@ class LikelihoodBinder:
         if not tags:
             return
         ids = [table.ids[r] for r in rows]
-        E = np.array([[self._evidence[g].get(i, -np.inf) for i in ids] for g in tags])
+        E = np.array([[self._evidence[g].get(i, -np.inf) for i in ids] for g in tags]) + self._class_nats(
+            tags, [table.cls[r] for r in rows]
+        )
         cost = np.where(E >= self.min_evidence, -E, 1e12)
         r, c = linear_sum_assignment(cost)
         ok = cost[r, c] < 1e12
@@ -114,6 +132,13 @@ class LikelihoodBinder:
                 for j in [j for j, g in enumerate(table.tag) if g == tag]:
                     table.tag[j] = None
                 table.tag[row] = tag
+
+    def _class_nats(self, tags: list[str], classes: list[str]) -> np.ndarray:
+        """(tags, tracks) evidence from the tags' registered classes against the tracks' classes."""
+        tc = np.array([self.tag_class.get(g, "unknown") for g in tags], dtype=object)[:, None]
+        rc = np.array(classes, dtype=object)[None, :]
+        known = (tc != "unknown") & (rc != "unknown")
+        return np.where(known, np.where(tc == rc, self.class_match_nats, -self.class_mismatch_nats), 0.0)
 
     def disagreement(self, table: TrackTable, t: float, tag: str, fits_others: np.ndarray) -> None:
         """Nothing to do: a read that misses its track already lowers that binding's evidence."""

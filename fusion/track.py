@@ -25,13 +25,15 @@ class TrackTable:
 
     `history` holds the last `window` scans that counted for a track (1 hit, 0 miss, −1 not yet), newest
     last; `misses` the consecutive misses. Only scans that could have seen a track count for it. A *lost*
-    track is a confirmed one that stopped being seen: not reported, coasting, re-acquired by a hit."""
+    track is a confirmed one that stopped being seen: not reported, coasting, re-acquired by a hit. A
+    track's class is the one most of its detections gave (`votes`; a tie keeps the class it has)."""
 
     def __init__(self, window: int):
         self.window = window
         self.ids: list[int] = []
         self.cls: list[str] = []
         self.tag: list[str | None] = []
+        self.votes: list[dict[str, int]] = []  # class → how many of the track's detections gave it
         self.confirmed = np.zeros(0, bool)
         self.lost = np.zeros(0, bool)  # confirmed, not seen for too long: coasting unreported
         self.lost_at = np.zeros(0)  # when it was lost (s)
@@ -47,6 +49,7 @@ class TrackTable:
         self.ids += ids
         self.cls += cls
         self.tag += [None] * n
+        self.votes += [{} if c == "unknown" else {c: 1} for c in cls]
         self.confirmed = np.concatenate([self.confirmed, np.zeros(n, bool)])
         self.lost = np.concatenate([self.lost, np.zeros(n, bool)])
         self.lost_at = np.concatenate([self.lost_at, np.zeros(n)])
@@ -63,6 +66,15 @@ class TrackTable:
         self.misses[rows] = np.where(hit, 0, self.misses[rows] + 1)
         self.lost[rows[hit]] = False  # re-acquired: same id, same tag
 
+    def vote(self, row: int, cls: str) -> None:
+        """One detection of class `cls` ("unknown" says nothing) associated with track `row`."""
+        if cls == "unknown":
+            return
+        votes = self.votes[row]
+        votes[cls] = votes.get(cls, 0) + 1
+        if votes[cls] > votes.get(self.cls[row], 0):
+            self.cls[row] = cls
+
     def hits(self) -> np.ndarray:
         return (self.history == 1).sum(1)
 
@@ -75,6 +87,7 @@ class TrackTable:
         self.ids = [v for v, k in zip(self.ids, mask, strict=True) if k]
         self.cls = [v for v, k in zip(self.cls, mask, strict=True) if k]
         self.tag = [v for v, k in zip(self.tag, mask, strict=True) if k]
+        self.votes = [v for v, k in zip(self.votes, mask, strict=True) if k]
         self.confirmed, self.history, self.misses = (
             self.confirmed[mask],
             self.history[mask],

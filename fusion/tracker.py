@@ -26,37 +26,9 @@ from fusion.motion import PROCESS_NOISE
 from fusion.rfid_reads import ReadRound
 from fusion.track import TrackState, TrackTable
 from fusion.track_management import MissDeleter, MofNInitiator
+from fusion.tracker_config import TrackerConfig
 
 NIS_BAND = nees_bounds(2, 1)  # two-sided 95 % χ² interval of one 2D innovation
-
-
-@dataclass(frozen=True)
-class TrackerConfig:
-    """Parameters of the default parts; each is documented on the part that reads it."""
-
-    confirm_hits: int = 3  # MofNInitiator.hits
-    confirm_window: int = 5  # MofNInitiator.window
-    delete_after_misses: int = 6  # MissDeleter.after_misses
-    keep_lost_s: float = 5.0  # MissDeleter.keep_lost_s
-    max_position_std_m: float = 4.0  # MissDeleter.max_position_std_m
-    report_position_std_m: float | None = None  # MissDeleter.report_std_m
-    init_velocity_std_mps: float = 2.0  # MofNInitiator.init_velocity_std_mps
-    # GnnAssociator and the range / bearing gates: 99.9 %, as detection errors are heavier-tailed than
-    # Gaussian (tuned on seeds 11–14 of default, busy, sensor_failure: 0.99 → 0.999 MOTA +0.02–0.03)
-    gate_probability: float = 0.999
-    confirmed_first: bool = True  # confirmed tracks take their measurements before tentative ones
-    # A measurement this close to a confirmed track starts none: 1 − 10⁻⁷ (5.7 σ). Seeds 11–20, against 10⁻⁴:
-    # default MOTA +0.005 [+0.000, +0.010], GOSPA −0.05 m; busy and sensor_failure inside the noise
-    birth_gate_probability: float = 0.9999999
-    swap_window_s: float = 2.0  # TagBinder.swap_window_s
-    identity: str = "reads"  # "reads" (ReadBinder), "likelihood" (LikelihoodBinder), "gate" (TagBinder)
-    identity_memory_s: float = 10.0  # LikelihoodBinder.memory_s
-    identity_min_evidence: float = 1.0  # LikelihoodBinder.min_evidence
-    range_updates: bool = True  # ranges of a bound tag update its track's state (else they only identify)
-    filter: str = "imm"  # "imm" (CV + stationary), "numpy" (batched CV), "filterpy" (reference, per track)
-    association: str = "gnn"  # "gnn" (GnnAssociator), "jpda" or "enn-jpda" (fusion.jpda, confirmed tracks)
-    detection_probability: float = 0.9  # JPDA's P_D
-    clutter_density: float = 0.2  # JPDA's λ per m² per scan, tuned on seeds 11–16 (0.02–5 tried)
 
 
 @dataclass
@@ -90,7 +62,10 @@ class Tracker:
         initiator=None,
         deleter=None,
         identity=None,
+        tag_classes: dict[str, str] | None = None,
     ):
+        """`tag_classes`: the class of the asset each tag is registered to, evidence for the identity
+        manager (`LikelihoodBinder.tag_class`)."""
         c = self.config = config or TrackerConfig()
         self.q = dict(PROCESS_NOISE, **(process_noise or {}))
         self.associator = associator or GnnAssociator(c.gate_probability)
@@ -102,7 +77,11 @@ class Tracker:
             TagBinder(c.swap_window_s)
             if c.identity == "gate"
             else (ReadBinder if c.identity == "reads" else LikelihoodBinder)(
-                c.identity_memory_s, c.identity_min_evidence
+                c.identity_memory_s,
+                c.identity_min_evidence,
+                tag_class=tag_classes,
+                class_match_nats=c.class_match_nats,
+                class_mismatch_nats=c.class_mismatch_nats,
             )
         )
         self.tracks = TrackTable(self.initiator.window)
@@ -195,8 +174,7 @@ class Tracker:
                 if v is not None:
                     self.bank.ekf(rows, np.asarray(v, float)[cols], np.asarray(Rv, float)[cols], *VELOCITY)
                 for r, c in zip(rows, cols, strict=True):
-                    if tr.cls[r] == "unknown" and cls[c] != "unknown":
-                        tr.cls[r] = cls[c]
+                    tr.vote(r, cls[c])
         hit = np.zeros(len(tr), bool)
         hit[rows] = True
         if len(tr) and len(z):

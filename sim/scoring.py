@@ -54,6 +54,7 @@ class RunScorer:
         # The 4-D NEES split: position (x, y) and velocity (vx, vy) alone — [Σ, inside their band]
         self.nees_parts = {"position": [0.0, 0], "velocity": [0.0, 0]}
         self.tag_checks, self.tag_correct = 0, 0  # matched tagged actors, and those whose track has their tag
+        self.class_checks, self.class_correct = 0, 0  # matched actors, and those whose track has their class
         # Per source: every detection's score and whether it hit a truth at each AP threshold, as packed
         # arrays (8 + 1 bytes a detection: an hour of default is ≈ 10⁶ detections).
         self.det: dict[str, dict] = defaultdict(
@@ -99,6 +100,8 @@ class RunScorer:
             self.truth_class[truth.ids[k]] = c
             if c in self.cls_count:
                 self.cls_count[c]["truth"] += 1
+        self.class_checks += len(matches)
+        self.class_correct += sum(confirmed[j].cls == classes[i] for i, j, _ in matches)
         for i, _, d in matches:
             if classes[i] in self.cls_count:
                 self.cls_count[classes[i]]["matched"] += 1
@@ -193,6 +196,7 @@ class RunScorer:
             "identity_accuracy": self.tag_correct / self.tag_checks
             if self.tag_checks and self.identities
             else None,
+            "class_accuracy": self.class_correct / self.class_checks if self.class_checks else None,
             "coverage_ceiling": self.ceiling_covered / self.ceiling_frames if self.ceiling_frames else None,
             "mota_over_ceiling": mot["mota"] / (self.ceiling_covered / self.ceiling_frames)
             if self.ceiling_covered

@@ -31,6 +31,7 @@ METRICS = {
     "nees_in_bounds": True,
     "nees_position_in_bounds": True,
     "identity_accuracy": True,
+    "class_accuracy": True,
     "bev_iou_graphcut": True,
 }
 

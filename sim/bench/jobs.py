@@ -34,6 +34,7 @@ METRIC_COLUMNS = (
     "nees_velocity_mean",
     "nees_velocity_in_bounds",
     "identity_accuracy",
+    "class_accuracy",
     "coverage_ceiling",
     "mota_over_ceiling",
     "bev_iou_graphcut",

@@ -14,8 +14,9 @@ from fusion.track_fusion import fuse_track_lists
 from fusion.tracker import Tracker, TrackerConfig
 
 
-def tracker_for(settings, rfid_only: bool) -> Tracker:
-    """A tracker with the scenario's settings; one fed by RFID alone may coast longer (coarse ranges)."""
+def tracker_for(settings, rfid_only: bool, tag_class: dict[str, str] | None = None) -> Tracker:
+    """A tracker with the scenario's settings; one fed by RFID alone may coast longer (coarse ranges).
+    `tag_class`: the registered class of each tag (the scenario's asset list), identity evidence."""
     s = settings.tracker
     return Tracker(
         TrackerConfig(
@@ -36,9 +37,12 @@ def tracker_for(settings, rfid_only: bool) -> Tracker:
             identity=s.rfid_only_identity if rfid_only else s.identity,
             identity_memory_s=s.identity_memory_s,
             identity_min_evidence=s.identity_min_evidence,
+            class_match_nats=s.class_match_nats,
+            class_mismatch_nats=s.class_mismatch_nats,
             range_updates=rfid_only or s.rfid_range_updates,
             filter=settings.filter,
-        )
+        ),
+        tag_classes=tag_class,
     )
 
 
@@ -48,7 +52,7 @@ class LocalTracker:
 
     def __init__(self, settings, feeders: tuple[str, ...], tag_class: dict[str, str]):
         rfid_only = feeders == ("rfid",)
-        self.tracker = tracker_for(settings, rfid_only)
+        self.tracker = tracker_for(settings, rfid_only, tag_class)
         self.tag_class = tag_class
         self.initiator = RfidInitiator(settings.rfid.multilateration_window_s, zone_starts=rfid_only)
 

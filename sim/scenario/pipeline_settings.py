@@ -137,6 +137,20 @@ class TrackerSettings(_Block):
         description="reads and likelihood identity: nats of evidence a tag needs to bind to a track "
         "(1 ≈ 2.7 : 1 odds)",
     )
+    class_match_nats: float = Field(
+        default=_TRACKER.class_match_nats,
+        ge=0,
+        le=100,
+        description="reads and likelihood identity: evidence for binding a tag to a track of the class the "
+        "tag is registered to (a track's class: the one most of its detections gave)",
+    )
+    class_mismatch_nats: float = Field(
+        default=_TRACKER.class_mismatch_nats,
+        ge=0,
+        le=100,
+        description="reads and likelihood identity: evidence against binding a tag to a track of another "
+        "class than the one the tag is registered to",
+    )
     rfid_range_updates: bool = Field(
         default=False,
         description="RSSI ranges of a bound tag also update the position of a track that other sensors "
