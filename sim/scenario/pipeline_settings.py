@@ -25,6 +25,11 @@ _BODIES = PointInstanceConfig()
 _GREEDY = GreedyTrackerConfig()
 
 
+def _nats(default: float, description: str):
+    """A field of identity evidence, in nats."""
+    return Field(default=default, ge=0, le=100, description=description)
+
+
 class TrackerSettings(_Block):
     """Every tracker of the strategy (track life, gates, identities)."""
 
@@ -130,26 +135,19 @@ class TrackerSettings(_Block):
         le=3600,
         description="reads and likelihood identity: evidence fades with this time constant",
     )
-    identity_min_evidence: float = Field(
-        default=_TRACKER.identity_min_evidence,
-        ge=0,
-        le=100,
-        description="reads and likelihood identity: nats of evidence a tag needs to bind to a track "
-        "(1 ≈ 2.7 : 1 odds)",
+    identity_min_evidence: float = _nats(
+        _TRACKER.identity_min_evidence,
+        "reads and likelihood identity: nats of evidence a tag needs to bind to a track (1 ≈ 2.7 : 1 odds)",
     )
-    class_match_nats: float = Field(
-        default=_TRACKER.class_match_nats,
-        ge=0,
-        le=100,
-        description="reads and likelihood identity: evidence for binding a tag to a track of the class the "
-        "tag is registered to (a track's class: the one most of its detections gave)",
+    class_match_nats: float = _nats(
+        _TRACKER.class_match_nats,
+        "reads and likelihood identity: evidence for binding a tag to a track of the class the tag is "
+        "registered to (a track's class: the one most of its detections gave)",
     )
-    class_mismatch_nats: float = Field(
-        default=_TRACKER.class_mismatch_nats,
-        ge=0,
-        le=100,
-        description="reads and likelihood identity: evidence against binding a tag to a track of another "
-        "class than the one the tag is registered to",
+    class_mismatch_nats: float = _nats(
+        _TRACKER.class_mismatch_nats,
+        "reads and likelihood identity: evidence against binding a tag to a track of another class than "
+        "the one the tag is registered to",
     )
     rfid_range_updates: bool = Field(
         default=False,
