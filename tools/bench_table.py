@@ -4,6 +4,10 @@ each metric as its mean over the finished seeds with the 95 % Student-t interval
     python tools/bench_table.py runs/lib --strategies central --metrics mota,gospa,coverage_ceiling
     python tools/bench_table.py runs/bench --metrics mota,idf1,hota,gospa        # README's headline table
 
+    python tools/bench_table.py runs/key runs/singles --summary docs/bench_summary.md  # bench's summary.md
+
+`--summary FILE` writes, for several sweeps read as one, the summary.md that `whsim bench` writes for one
+(every scenario and strategy they hold; a later sweep's run of the same scenario, seed and strategy wins).
 Rows keep the order in which the sweeps list them; several sweep directories are read as one. Digits:
 GOSPA, RMSE and coverage ceilings 2, everything else 3; negative numbers with a minus sign (−), as the
 docs print them. Exit status 2 when a directory holds no finished sweep or a metric is not a column.
@@ -18,6 +22,8 @@ import sys
 from pathlib import Path
 
 from sim.bench.stats import mean_ci
+from sim.bench.summary import write_summary
+from sim.strategies import STRATEGIES
 
 TWO_DIGITS = {"gospa", "rmse_m", "coverage_ceiling", "gospa_localisation", "gospa_missed", "gospa_false"}
 HEADERS = {
@@ -72,16 +78,36 @@ def table(groups: dict[tuple[str, str], list[dict]], metrics: list[str]) -> str:
     return "\n".join(lines)
 
 
+def summary(sweeps: list[Path], out: Path) -> int:
+    """bench's summary.md over several sweeps: scenarios in first-seen order, strategies in `whsim
+    strategies` order."""
+    runs: dict[tuple[str, str, str], dict] = {}
+    for sweep in sweeps:
+        with open(sweep / "results.csv", newline="") as f:
+            for row in csv.DictReader(f):
+                runs[(row["scenario"], row["strategy"], row["seed"])] = row
+    rows = [{k: (v if v is not None else "") for k, v in r.items()} for r in runs.values()]
+    scenarios = list(dict.fromkeys(r["scenario"] for r in rows))
+    present = {r["strategy"] for r in rows}
+    strategies = [s for s in STRATEGIES if s in present] + sorted(present - set(STRATEGIES))
+    seeds = sorted({int(r["seed"]) for r in rows})
+    write_summary(out, rows, scenarios, strategies, seeds)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("sweeps", type=Path, nargs="+", help="sweep directories (each with results.csv)")
     ap.add_argument("--strategies", default=None, help="comma-separated strategies to keep (default: all)")
     ap.add_argument("--metrics", default="mota,idf1,hota,gospa", help="comma-separated results.csv columns")
+    ap.add_argument("--summary", type=Path, default=None, help="write the sweeps' summary.md to this file")
     args = ap.parse_args(argv)
     for d in args.sweeps:
         if not (d / "results.csv").is_file():
             print(f"bench_table: {d}: no results.csv (not a finished whsim bench sweep)", file=sys.stderr)
             return 2
+    if args.summary is not None:
+        return summary(args.sweeps, args.summary)
     metrics = [m for m in args.metrics.split(",") if m]
     strategies = set(args.strategies.split(",")) if args.strategies else None
     groups = read(args.sweeps, strategies)

@@ -67,11 +67,15 @@ def summary_markdown(
         "",
     ]
     for sc in scenarios:
+        # The strategies run on this scenario (all of them in one sweep; not so in sweeps read together,
+        # tools/bench_table.py --summary).
+        ran = {r["strategy"] for r in rows if r["scenario"] == sc}
+        here = [s for s in strategies if s in ran]
         lines += [f"## {sc}", ""]
-        lines += _headline_table(rows, sc, strategies)
-        if BASELINE in strategies:
-            lines += _paired_table(rows, sc, strategies)
-        lines += _bev_table(rows, sc, strategies)
+        lines += _headline_table(rows, sc, here)
+        if BASELINE in here and len(here) > 1:
+            lines += _paired_table(rows, sc, here)
+        lines += _bev_table(rows, sc, here)
         failures = [r for r in rows if r["scenario"] == sc and r["status"] == "error"]
         if failures:
             lines += ["", "Failed runs:", ""]

@@ -42,3 +42,34 @@ def test_rows_are_means_with_t_intervals_in_sweep_order(tmp_path, capsys):
     assert bench_table.main([str(a), "--metrics", "mota,nope"]) == 2
     assert bench_table.main([str(tmp_path / "missing")]) == 2
     assert "nope" in capsys.readouterr().err
+
+
+def test_summary_of_sweeps_read_together_lists_only_what_ran_and_the_later_run_wins(tmp_path):
+    """Regression: a strategy absent from one scenario of several sweeps read together showed as
+    '0 (failed)' there."""
+    sys.path.insert(0, str(ROOT / "tools"))
+    import bench_table
+
+    from sim.bench.jobs import COLUMNS
+
+    def sweep(path, rows):
+        path.mkdir()
+        with open(path / "results.csv", "w", newline="") as f:
+            w = csv.DictWriter(f, COLUMNS)
+            w.writeheader()
+            for sc, seed, strategy, mota in rows:
+                values = {"mota": mota, "hota": mota, "gospa": 5 - mota}
+                w.writerow({"scenario": sc, "seed": seed, "strategy": strategy, "status": "ok", **values})
+        return path
+
+    a = [("busy", 1, "camera", 0.4), ("busy", 2, "camera", 0.5), ("busy", 1, "central", 0.6)]
+    a = sweep(tmp_path / "a", [*a, ("busy", 2, "central", 0.1)])
+    b = [("busy", 2, "central", 0.7), ("default", 1, "central", 0.8), ("default", 2, "central", 0.9)]
+    b = sweep(tmp_path / "b", b)
+    out = tmp_path / "summary.md"
+    assert bench_table.main([str(a), str(b), "--summary", str(out)]) == 0
+    text = out.read_text()
+    busy, default = text.split("## busy")[1].split("## default")
+    assert "| camera | 2 | 0.450 [" in busy and "| central | 2 | **0.650 [" in busy  # seed 2 from sweep b
+    assert "camera" not in default and "failed" not in text
+    assert "| central | 2 | **0.850 [" in default
