@@ -88,7 +88,8 @@ def print_run_summary(scenario, m: dict, out: Path) -> None:
             print(
                 f"  coverage ceiling {fmt(tr['coverage_ceiling'])} (truth frames with a detection within "
                 f"{m['evaluation']['gate_m']:g} m), MOTA / ceiling {fmt(tr['mota_over_ceiling'])}, "
-                f"identity accuracy {fmt(tr.get('identity_accuracy'))}"
+                f"identity accuracy {fmt(tr.get('identity_accuracy'))}, class accuracy "
+                f"{fmt(tr.get('class_accuracy'))}"
             )
             print("  predicted by the layout: " + _prediction(scenario, fmt))
     files = run_files(out)
