@@ -22,7 +22,8 @@ import sys
 from pathlib import Path
 
 from sim.bench.stats import mean_ci
-from sim.bench.summary import write_summary
+from sim.bench.summary import summary_markdown
+from sim.output.atomic import atomic_write_text
 from sim.strategies import STRATEGIES
 
 TWO_DIGITS = {"gospa", "rmse_m", "coverage_ceiling", "gospa_localisation", "gospa_missed", "gospa_false"}
@@ -91,7 +92,11 @@ def summary(sweeps: list[Path], out: Path) -> int:
     present = {r["strategy"] for r in rows}
     strategies = [s for s in STRATEGIES if s in present] + sorted(present - set(STRATEGIES))
     seeds = sorted({int(r["seed"]) for r in rows})
-    write_summary(out, rows, scenarios, strategies, seeds)
+    title, rest = summary_markdown(rows, scenarios, strategies, seeds).split("\n", 1)
+    read_from = ", ".join(f"`{d}`" for d in sweeps)
+    atomic_write_text(
+        out, f"{title}\n\nSweeps read together (`tools/bench_table.py --summary`): {read_from}.\n{rest}"
+    )
     return 0
 
 

@@ -73,3 +73,4 @@ def test_summary_of_sweeps_read_together_lists_only_what_ran_and_the_later_run_w
     assert "| camera | 2 | 0.450 [" in busy and "| central | 2 | **0.650 [" in busy  # seed 2 from sweep b
     assert "camera" not in default and "failed" not in text
     assert "| central | 2 | **0.850 [" in default
+    assert f"Sweeps read together (`tools/bench_table.py --summary`): `{a}`, `{b}`." in text
