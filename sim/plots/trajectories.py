@@ -202,6 +202,13 @@ def _draw_actor(ax, actor_id: str, tr: dict, colour, label, at_time: float | Non
     )
 
 
+def broken_at_gaps(t, x, y, max_gap_s: float = 0.25):
+    """x, y with NaN between samples more than `max_gap_s` apart, so that a track that was not reported
+    for a while (lost, then re-acquired elsewhere) is drawn as pieces, not joined by a straight jump."""
+    cut = np.flatnonzero(np.diff(np.asarray(t, float)) > max_gap_s) + 1
+    return np.insert(np.asarray(x, float), cut, np.nan), np.insert(np.asarray(y, float), cut, np.nan)
+
+
 def plot_trajectories(
     path: Path,
     scenario: Scenario,
@@ -240,7 +247,8 @@ def plot_trajectories(
         label = None
         if owner is None and not unmatched_done:
             label, unmatched_done = "track matching no actor", True
-        ax.plot(tr["x"], tr["y"], ls="-", lw=1.4, alpha=0.8, color=colour, zorder=5, label=label)
+        x, y = broken_at_gaps(tr["t"], tr["x"], tr["y"])
+        ax.plot(x, y, ls="-", lw=1.4, alpha=0.8, color=colour, zorder=5, label=label)
     if switches:
         sx, sy = zip(*switches, strict=True)
         ax.plot(sx, sy, ls="none", marker="x", ms=7, mew=1.8, color="red", zorder=8, label="identity switch")

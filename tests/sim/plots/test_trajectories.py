@@ -40,3 +40,15 @@ def test_fields_of_view_leave_out_the_floor_that_racks_hide():
     d["actors"] = [a for a in d["actors"] if a["motion"]["type"] != "patrol"]
     bare = _visible_floor(d)
     assert bare(10, 5.3) and bare(6, 5.3)
+
+
+def test_a_track_not_reported_for_a_while_is_drawn_in_pieces():
+    """Regression: a track lost and re-acquired far away was drawn with a straight line across the site."""
+    from sim.plots.trajectories import broken_at_gaps
+
+    t = np.array([0.0, 0.1, 0.2, 3.0, 3.1])
+    x, y = broken_at_gaps(t, np.arange(5.0), np.arange(5.0) * 2)
+    assert np.isnan(x[3]) and np.isnan(y[3]) and len(x) == 6
+    np.testing.assert_array_equal(x[~np.isnan(x)], np.arange(5.0))
+    x, _ = broken_at_gaps(t[:3], np.arange(3.0), np.arange(3.0))
+    assert not np.isnan(x).any()
