@@ -62,3 +62,18 @@ def test_yaw_pitch_roll_zero_looks_along_x():
     )
     R = ypr_rotation(np.pi / 2, np.radians(30), 0.0)
     assert np.allclose(R[:, 2], [0, np.cos(np.radians(30)), -np.sin(np.radians(30))])
+
+
+def test_floor_point_is_floor_points_for_one_pixel_to_the_bit():
+    """Blob placement's scalar cast must give exactly the vectorised cast's numbers (the docs' figures were
+    measured with it), above the horizon included (None there, NaN in floor_points)."""
+    from perception.floor_blobs import floor_point
+
+    cam = _camera()
+    rng = np.random.default_rng(2)
+    for u, v in rng.uniform([-50, -50], [cam.width + 50, cam.height + 50], (2000, 2)):
+        one, many = floor_point(cam, u, v), cam.floor_points(u, v)[0]
+        if one is None:
+            assert np.isnan(many).all()
+        else:
+            assert one[0] == many[0] and one[1] == many[1] and one[2] == 0.0
