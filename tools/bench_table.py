@@ -7,8 +7,9 @@ each metric as its mean over the finished seeds with the 95 % Student-t interval
     python tools/bench_table.py runs/key runs/singles --summary docs/bench_summary.md  # bench's summary.md
 
 `--summary FILE` writes, for several sweeps read as one, the summary.md that `whsim bench` writes for one
-(every scenario and strategy they hold; a later sweep's run of the same scenario, seed and strategy wins).
-Rows keep the order in which the sweeps list them; several sweep directories are read as one. Digits:
+(every scenario and strategy they hold). Several sweep directories are read as one (a later sweep's run of
+the same scenario, seed and strategy replaces an earlier one's); rows keep the order in which they list
+them. Digits:
 GOSPA, RMSE and coverage ceilings 2, everything else 3; negative numbers with a minus sign (−), as the
 docs print them. Exit status 2 when a directory holds no finished sweep or a metric is not a column.
 """
@@ -16,13 +17,13 @@ docs print them. Exit status 2 when a directory holds no finished sweep or a met
 from __future__ import annotations
 
 import argparse
-import csv
 import math
 import sys
 from pathlib import Path
 
+from sim.bench.results import read_results
 from sim.bench.stats import mean_ci
-from sim.bench.summary import summary_markdown
+from sim.bench.summary import fmt_interval, summary_markdown
 from sim.output.atomic import atomic_write_text
 from sim.strategies import STRATEGIES
 
@@ -36,38 +37,37 @@ HEADERS = {
 }
 
 
-def _fmt(x: float, digits: int) -> str:
-    return f"{x:.{digits}f}".replace("-", "−")
-
-
 def cell(values: list[float], digits: int) -> str:
-    """'mean [lo, hi]' of the finite values; the mean alone with one value; '–' with none."""
-    m, lo, hi = mean_ci(values)
-    if not math.isfinite(m):
-        return "–"
-    if not math.isfinite(lo):
-        return _fmt(m, digits)
-    return f"{_fmt(m, digits)} [{_fmt(lo, digits)}, {_fmt(hi, digits)}]"
+    """'mean [lo, hi]' of the finite values (bench's own format, with the docs' minus sign)."""
+    return fmt_interval(*mean_ci(values), digits).replace("-", "−")
 
 
-def read(sweeps: list[Path], strategies: set[str] | None) -> dict[tuple[str, str], list[dict]]:
-    """(scenario, strategy) → the finished runs' rows, in the sweeps' order."""
-    out: dict[tuple[str, str], list[dict]] = {}
+def read(sweeps: list[Path]) -> list[dict]:
+    """Every run of the sweeps, in their order; a later sweep's run of the same scenario, seed and strategy
+    replaces an earlier one's. ValueError for a file that is not a bench results file."""
+    runs: dict[tuple[str, str, str], dict] = {}
     for sweep in sweeps:
-        with open(sweep / "results.csv", newline="") as f:
-            for row in csv.DictReader(f):
-                if row["status"] == "ok" and (strategies is None or row["strategy"] in strategies):
-                    out.setdefault((row["scenario"], row["strategy"]), []).append(row)
+        for row in read_results(sweep / "results.csv"):
+            runs[(row["scenario"], row["strategy"], row["seed"])] = row
+    return list(runs.values())
+
+
+def groups(rows: list[dict], strategies: set[str] | None) -> dict[tuple[str, str], list[dict]]:
+    """(scenario, strategy) → the finished runs' rows."""
+    out: dict[tuple[str, str], list[dict]] = {}
+    for row in rows:
+        if row["status"] == "ok" and (strategies is None or row["strategy"] in strategies):
+            out.setdefault((row["scenario"], row["strategy"]), []).append(row)
     return out
 
 
-def table(groups: dict[tuple[str, str], list[dict]], metrics: list[str]) -> str:
+def table(kept: dict[tuple[str, str], list[dict]], metrics: list[str]) -> str:
     heads = [HEADERS.get(m, m) for m in metrics]
     lines = [
         "| scenario | strategy | seeds | " + " | ".join(heads) + " |",
         "|" + " --- |" * (3 + len(metrics)),
     ]
-    for (scenario, strategy), rows in groups.items():
+    for (scenario, strategy), rows in kept.items():
         cells = [
             cell(
                 [float(r[m]) if r[m] not in ("", None) else math.nan for r in rows],
@@ -79,15 +79,9 @@ def table(groups: dict[tuple[str, str], list[dict]], metrics: list[str]) -> str:
     return "\n".join(lines)
 
 
-def summary(sweeps: list[Path], out: Path) -> int:
+def summary(sweeps: list[Path], rows: list[dict], out: Path) -> int:
     """bench's summary.md over several sweeps: scenarios in first-seen order, strategies in `whsim
     strategies` order."""
-    runs: dict[tuple[str, str, str], dict] = {}
-    for sweep in sweeps:
-        with open(sweep / "results.csv", newline="") as f:
-            for row in csv.DictReader(f):
-                runs[(row["scenario"], row["strategy"], row["seed"])] = row
-    rows = [{k: (v if v is not None else "") for k, v in r.items()} for r in runs.values()]
     scenarios = list(dict.fromkeys(r["scenario"] for r in rows))
     present = {r["strategy"] for r in rows}
     strategies = [s for s in STRATEGIES if s in present] + sorted(present - set(STRATEGIES))
@@ -111,18 +105,22 @@ def main(argv: list[str] | None = None) -> int:
         if not (d / "results.csv").is_file():
             print(f"bench_table: {d}: no results.csv (not a finished whsim bench sweep)", file=sys.stderr)
             return 2
+    try:
+        rows = read(args.sweeps)
+    except ValueError as e:
+        print(f"bench_table: {e}", file=sys.stderr)
+        return 2
     if args.summary is not None:
-        return summary(args.sweeps, args.summary)
+        return summary(args.sweeps, rows, args.summary)
     metrics = [m for m in args.metrics.split(",") if m]
     strategies = set(args.strategies.split(",")) if args.strategies else None
-    groups = read(args.sweeps, strategies)
-    columns = set().union(*(r.keys() for rows in groups.values() for r in rows))
-    missing = [m for m in metrics if m not in columns]
-    if missing or not groups:
+    kept = groups(rows, strategies)
+    missing = [m for m in metrics if m not in (rows[0] if rows else {})]
+    if missing or not kept:
         what = f"no column {', '.join(missing)}" if missing else "no finished run of those strategies"
         print(f"bench_table: {', '.join(map(str, args.sweeps))}: {what}", file=sys.stderr)
         return 2
-    print(table(groups, metrics))
+    print(table(kept, metrics))
     return 0
 
 

@@ -11,11 +11,15 @@ ROOT = Path(__file__).resolve().parents[3]
 
 
 def _sweep(path: Path, rows: list[tuple]) -> Path:
+    """A results.csv with bench's columns, these rows' (scenario, seed, strategy, status, mota, gospa)."""
+    from sim.bench.jobs import COLUMNS
+
     path.mkdir()
+    names = ("scenario", "seed", "strategy", "status", "mota", "gospa")
     with open(path / "results.csv", "w", newline="") as f:
-        w = csv.writer(f)
-        w.writerow(["scenario", "seed", "strategy", "status", "mota", "gospa"])
-        w.writerows(rows)
+        w = csv.DictWriter(f, COLUMNS)
+        w.writeheader()
+        w.writerows(dict(zip(names, r, strict=True)) for r in rows)
     return path
 
 
