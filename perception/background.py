@@ -6,6 +6,8 @@ to noise and to objects passing through. Under foreground the update is `stopped
 object that stops for a while (a picking worker, a parked AGV) is absorbed only after roughly contrast /
 stopped_step frames. A pixel is foreground when it differs from the background by more than `k` robust
 standard deviations of the difference image (1.4826 × its median absolute value) and by `min_contrast`.
+Given the empty site's reference frame, a foreground pixel that agrees with it is a *ghost* — where a body
+stood long enough to be partly learnt, then left — and is relearnt at once (`ghost_reset`).
 """
 
 from __future__ import annotations
@@ -25,6 +27,8 @@ class BackgroundModel:
     min_contrast: float = 12.0
     warmup_frames: int = 10  # frames whose update is not slowed under foreground (learning the scene)
     background: np.ndarray | None = field(default=None, repr=False)
+    ghost_reset: bool = True  # where the frame agrees with a given reference frame, relearn at once
+    reference: np.ndarray | None = field(default=None, repr=False)  # the given reference frame (empty site)
     frames: int = 0
     score: np.ndarray | None = field(default=None, repr=False)  # last frame's |difference| / σ
 
@@ -40,6 +44,7 @@ class BackgroundModel:
         gray = np.asarray(gray, np.float32)
         if self.background is not None and self.frames == 0:
             self.background = np.asarray(self.background, np.float32).copy()  # a given reference frame
+            self.reference = self.background.copy() if self.ghost_reset else None
             self.frames = self.warmup_frames
         if self.background is None:
             self.background = gray.copy()
@@ -58,7 +63,21 @@ class BackgroundModel:
         else:
             strength = absdiff
         self.score = strength / sigma
-        fg = strength > max(self.k * sigma, self.min_contrast)
+        threshold = max(self.k * sigma, self.min_contrast)
+        fg = strength > threshold
+        if self.reference is not None and fg.any():
+            # A ghost: foreground against the learnt background, background against the empty site (a
+            # body absorbed while it stood, then gone). Relearn those pixels at once.
+            ref = np.abs(gray - self.reference)
+            if ref.ndim == 3:  # the largest channel difference, as for `strength`
+                ref, rest = ref[..., 0].copy(), ref
+                for c in range(1, rest.shape[2]):
+                    np.maximum(ref, rest[..., c], out=ref)
+            ghost = fg & (ref <= threshold)
+            if ghost.any():
+                fg &= ~ghost
+                self.background[ghost] = gray[ghost]
+                diff[ghost] = 0.0
         fg = open_square(fg, 2)  # isolated noise pixels
         # Every pixel moves by at most `step`; the (few) foreground ones, once learnt, by `stopped_step`.
         # Bounds in the background's dtype: float64 bounds would upcast the whole frame.

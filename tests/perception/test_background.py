@@ -55,7 +55,7 @@ def _reference_apply(bg: np.ndarray, frame: np.ndarray, m: BackgroundModel, warm
 def test_colour_update_equals_the_plain_formula():
     rng = np.random.default_rng(3)
     ref = rng.uniform(0, 255, (40, 60, 3)).astype(np.float32)
-    m = BackgroundModel(background=ref.copy())
+    m = BackgroundModel(background=ref.copy(), ghost_reset=False)  # the plain formula has no ghosts
     bg = ref.copy()
     for i in range(15):
         frame = np.clip(ref + rng.normal(0, 6, ref.shape), 0, 255).astype(np.uint8).astype(np.float32)
@@ -83,3 +83,18 @@ def test_sigma_from_a_ninth_of_the_pixels_matches_the_whole_frame():
         ours = float(np.median(strength / m.score))  # score = strength / σ
         assert abs(ours / whole - 1) < 0.03
         assert abs(ours / true_sigma - 1) < 0.03
+
+
+def test_a_body_that_stood_then_left_leaves_no_ghost_when_the_empty_site_is_known():
+    """A body that stands long enough is partly learnt into the background; when it leaves, the bare floor
+    differs from that background (a ghost) but agrees with the empty site's reference frame: relearnt at once.
+    Without the reference the ghost stays foreground for hundreds of frames."""
+    for ghost_reset, most in ((True, 0.0), (False, 0.9)):
+        rng = np.random.default_rng(5)
+        empty = _scene(np.random.default_rng(6))
+        m = BackgroundModel(background=empty.copy(), ghost_reset=ghost_reset)
+        obj = (30, 55, 40, 60)
+        for _ in range(600):  # 60 s standing at 10 Hz: 60 grey levels learnt at 0.1 a frame
+            m.apply(_scene(rng, obj))
+        after = [m.apply(_scene(rng))[32:53, 42:58].mean() for _ in range(5)]
+        assert (max(after) <= most) if ghost_reset else (min(after) >= most), (ghost_reset, after)
