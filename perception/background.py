@@ -67,17 +67,16 @@ class BackgroundModel:
         fg = strength > threshold
         if self.reference is not None and fg.any():
             # A ghost: foreground against the learnt background, background against the empty site (a
-            # body absorbed while it stood, then gone). Relearn those pixels at once.
-            ref = np.abs(gray - self.reference)
-            if ref.ndim == 3:  # the largest channel difference, as for `strength`
-                ref, rest = ref[..., 0].copy(), ref
-                for c in range(1, rest.shape[2]):
-                    np.maximum(ref, rest[..., c], out=ref)
-            ghost = fg & (ref <= threshold)
-            if ghost.any():
-                fg &= ~ghost
-                self.background[ghost] = gray[ghost]
-                diff[ghost] = 0.0
+            # body absorbed while it stood, then gone). Relearn those pixels at once. Only the (few)
+            # foreground pixels are compared with the reference.
+            idx = np.flatnonzero(fg)
+            frame = gray.reshape(fg.size, -1)
+            off = np.abs(frame[idx] - self.reference.reshape(fg.size, -1)[idx]).max(axis=1)
+            ghost = idx[off <= threshold]
+            if ghost.size:
+                fg.reshape(-1)[ghost] = False
+                self.background.reshape(fg.size, -1)[ghost] = frame[ghost]
+                diff.reshape(fg.size, -1)[ghost] = 0.0
         fg = open_square(fg, 2)  # isolated noise pixels
         # Every pixel moves by at most `step`; the (few) foreground ones, once learnt, by `stopped_step`.
         # Bounds in the background's dtype: float64 bounds would upcast the whole frame.
