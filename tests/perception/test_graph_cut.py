@@ -98,3 +98,24 @@ def test_regions_far_apart_are_cut_separately_and_nothing_is_foreground_without_
     # Where nothing but unknown cells (a tie) surrounds the objects, the whole-grid optimum is the whole
     # grid as foreground (no boundary left to pay): the one case the regions differ, and they are right.
     assert segment_binary(d0, d1, 0.5, roi_margin=None).all()
+
+
+def test_the_dense_shortcut_only_fires_when_the_grown_regions_cover_over_half_the_grid():
+    """`surely_dense` is a lower bound: whenever it says dense, the full dilation (what the regions of
+    interest would grow to) covers over half the grid; and it does say so for evidence that is noise."""
+    from scipy import ndimage
+
+    from perception.graph_cut import surely_dense
+
+    rng = np.random.default_rng(4)
+    fired = 0
+    for _ in range(300):
+        shape = tuple(rng.integers(5, 90, 2))
+        margin = int(rng.integers(0, 20))
+        want = rng.random(shape) < rng.choice([0.001, 0.01, 0.05, 0.3])
+        grown = ndimage.maximum_filter(want.view(np.uint8), size=2 * margin + 1, mode="constant") > 0
+        if surely_dense(want, margin):
+            fired += 1
+            assert grown.sum() > 0.5 * want.size
+    assert fired > 50
+    assert surely_dense(rng.normal(-1.0, 1.5, (256, 256)) > 0, 16)
