@@ -54,11 +54,12 @@ def bev_frame(layers: Iterable[tuple[str, Evidence, np.ndarray | None]], static:
 
 
 class FrameStack:
-    """The last `frames` BEV frames; before the stack is full the oldest frame stands in for the missing."""
+    """The last `frames` BEV frames, `step` map steps apart; before the stack is full the oldest frame
+    stands in for the missing."""
 
-    def __init__(self, frames: int = 5):
-        self.frames = frames
-        self._buf: deque[np.ndarray] = deque(maxlen=frames)
+    def __init__(self, frames: int = 5, step: int = 1):
+        self.frames, self.step = frames, step
+        self._buf: deque[np.ndarray] = deque(maxlen=(frames - 1) * step + 1)
 
     def push(self, frame: np.ndarray) -> None:
         self._buf.append(frame)
@@ -71,5 +72,5 @@ class FrameStack:
         if not self._buf:
             raise ValueError("no frame pushed yet")
         buf = list(self._buf)
-        buf = [buf[0]] * (self.frames - len(buf)) + buf
-        return np.stack(buf, axis=1)
+        buf = [buf[0]] * (self._buf.maxlen - len(buf)) + buf
+        return np.stack(buf[:: self.step], axis=1)

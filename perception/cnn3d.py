@@ -31,11 +31,17 @@ class Cnn3dConfig:
 
     channels: int = N_CHANNELS
     frames: int = 5  # T: must be 5 (two unpadded 3-deep temporal convolutions fold it to one)
+    frame_step: int = 1  # BEV map steps (0.1 s) between stacked frames: a longer baseline for velocity
     widths3d: tuple[int, ...] = (16, 32)
     width2d: int = 64
     head_width: int = 32
     n_classes: int = len(HEAD_CLASSES)
     stride: int = 2  # output cell = stride × BEV cell
+
+    @property
+    def window(self) -> int:
+        """How many consecutive BEV map steps one stack spans (its first to its last frame)."""
+        return (self.frames - 1) * self.frame_step + 1
 
 
 def _block(cin: int, cout: int, stride: int = 1) -> nn.Sequential:
@@ -54,6 +60,8 @@ class Cnn3dDetector(nn.Module):
         self.config = c = config or Cnn3dConfig()
         if c.frames != 5 or len(c.widths3d) != 2:
             raise ValueError("the temporal stem folds exactly 5 frames with two 3D convolutions")
+        if c.frame_step < 1:
+            raise ValueError(f"frame_step must be at least 1, got {c.frame_step}")
         a, b = c.widths3d
         self.temporal = nn.Sequential(
             nn.Conv3d(c.channels, a, 3, stride=(1, 2, 2), padding=(0, 1, 1), bias=False),

@@ -55,9 +55,10 @@ class BoxSequence:
         on = self.frame == index if rows is None else (self.frame == index) & rows
         return Boxes(self.xy[on], self.cls[on], self.size[on], self.yaw[on], self.vel[on], np.ones(on.sum()))
 
-    def stack(self, index: int, frames: int) -> np.ndarray:
-        """(C, T, nx, ny) float32 ending at frame `index`; the first frame stands in before the start."""
-        ks = np.maximum(np.arange(index - frames + 1, index + 1), 0)
+    def stack(self, index: int, frames: int, step: int = 1) -> np.ndarray:
+        """(C, T, nx, ny) float32 of every `step`-th frame ending at frame `index`; the first frame stands
+        in before the start."""
+        ks = np.maximum(np.arange(index - (frames - 1) * step, index + 1, step), 0)
         return self.frames[ks].astype(np.float32).transpose(1, 0, 2, 3)
 
 
@@ -89,14 +90,15 @@ class CropSampler:
 
     def __init__(self, seqs: list[BoxSequence], config: TrainConfig, rng: np.random.Generator):
         self.seqs, self.c, self.rng = seqs, config, rng
-        T = config.model.frames
-        self.targets = [s.seen_within(T) for s in seqs]  # rows that are targets
+        W = config.model.window
+        self.targets = [s.seen_within(W) for s in seqs]  # rows that are targets
         self.bodies = [
-            np.flatnonzero(t & (s.frame >= T - 1)) for s, t in zip(seqs, self.targets, strict=True)
+            np.flatnonzero(t & (s.frame >= W - 1)) for s, t in zip(seqs, self.targets, strict=True)
         ]
 
     def sample(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         c, rng, T, S = self.c, self.rng, self.c.model.frames, self.c.crop_cells
+        W, step = c.model.window, c.model.frame_step
         k = int(rng.integers(len(self.seqs)))
         s = self.seqs[k]
         nx, ny = s.grid.shape
@@ -105,14 +107,14 @@ class CropSampler:
             f = int(s.frame[row])
             centre = s.grid.world_to_cell(s.xy[row][None])[0] + rng.integers(-S // 3, S // 3 + 1, 2)
         else:
-            f = int(rng.integers(T - 1, len(s.frames)))
+            f = int(rng.integers(W - 1, len(s.frames)))
             centre = np.array([rng.integers(nx), rng.integers(ny)])
         i0, j0 = ((int(v) - S // 2) & ~1 for v in centre)  # even, so output cells align
         x = np.zeros((s.frames.shape[1], T, S, S), np.float32)
         x[-1] = 1.0  # outside the building: walls
         a0, a1, b0, b1 = max(i0, 0), min(i0 + S, nx), max(j0, 0), min(j0 + S, ny)
         if a1 > a0 and b1 > b0:
-            x[:, :, a0 - i0 : a1 - i0, b0 - j0 : b1 - j0] = s.stack(f, T)[:, :, a0:a1, b0:b1]
+            x[:, :, a0 - i0 : a1 - i0, b0 - j0 : b1 - j0] = s.stack(f, T, step)[:, :, a0:a1, b0:b1]
         for g in GROUP_CHANNELS:
             if rng.random() < c.blank_group_probability:
                 x[list(g)] = 0.0

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 import time
 import zipfile
+from dataclasses import replace
 
 from sim.learning.commands import (
     check_dataset_args,
@@ -63,6 +64,8 @@ def cmd_train_cnn3d(args) -> int:
     check_train_args(args)
     train, heldout = load_split(args.data, "train"), load_split(args.data, "heldout")
     config = train_config(args, TrainConfig())
+    if args.frame_step is not None:
+        config = replace(config, model=replace(config.model, frame_step=args.frame_step))
     bar = progress_bar(args, config.epochs * config.steps_per_epoch, "batch")
 
     def on_epoch(s):

@@ -44,15 +44,15 @@ def evaluate_sequences(
     threshold: float = 0.05,
 ) -> dict:
     """AP@1m over seen and over all actors, velocity RMSE, per-class σ and AP, over every `every`-th frame."""
-    T = model.config.frames
+    T, W, step = model.config.frames, model.config.window, model.config.frame_step
     seen_ap, all_ap = _Scored(), _Scored()
     class_ap = [_Scored() for _ in HEAD_CLASSES]
     vel_err, pos_err = [], {c: [] for c in range(len(HEAD_CLASSES))}
     for s in seqs:
         det = BoxDetector(model, s.grid, threshold, device)
-        window = s.seen_within(T)
-        for f in range(T - 1, len(s.frames), every):
-            boxes = det.detect(s.stack(f, T))
+        window = s.seen_within(W)
+        for f in range(W - 1, len(s.frames), every):
+            boxes = det.detect(s.stack(f, T, step))
             rows = np.flatnonzero(s.frame == f)
             truth_xy, seen, cls = s.xy[rows], window[rows], s.cls[rows]
             tp = match_detections(truth_xy, boxes.xy, boxes.score, MATCH_M)

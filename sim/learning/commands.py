@@ -34,6 +34,11 @@ def add_parsers(sub, common, seed_type) -> None:
     t.add_argument("--out", type=Path, required=True, help="weights file to write (.pt)")
     t.add_argument("--epochs", type=int, help="passes of --steps-per-epoch batches (default: the model's)")
     t.add_argument("--steps-per-epoch", type=int, help="batches per epoch (default: the model's)")
+    t.add_argument(
+        "--frame-step",
+        type=int,
+        help="cnn3d: BEV map steps (0.1 s) between its five stacked frames (default 1: 0.4 s in all)",
+    )
     t.add_argument("--device", choices=("cpu", "cuda"), default="cpu")
     t.add_argument("--seed", type=seed_type, default=0, help="seed of the sampling and the initial weights")
     t.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -99,6 +104,9 @@ def check_train_args(args) -> None:
         args.steps_per_epoch is not None and args.steps_per_epoch < 1
     ):
         raise UsageError("--epochs and --steps-per-epoch: must be at least 1")
+    step = getattr(args, "frame_step", None)
+    if step is not None and (args.model != "cnn3d" or step < 1):
+        raise UsageError(f"--frame-step: a whole number ≥ 1 for cnn3d only, got {step} for {args.model}")
     import torch
 
     if args.device == "cuda" and not torch.cuda.is_available():
@@ -141,7 +149,8 @@ def write_weights(args, model, config, heldout: dict, extra: dict, training_s: f
     manifest = args.data / "dataset.json"
     meta = extra | {
         "command": f"whsim train {args.model} --data {args.data} --out {args.out} --epochs {config.epochs} "
-        f"--steps-per-epoch {config.steps_per_epoch} --device {args.device} --seed {args.seed}",
+        f"--steps-per-epoch {config.steps_per_epoch} --device {args.device} --seed {args.seed}"
+        + (f" --frame-step {args.frame_step}" if getattr(args, "frame_step", None) else ""),
         "data": json.loads(manifest.read_text()) if manifest.is_file() else None,
         "train": {k: v for k, v in asdict(config).items() if k != "model"},
         "training_s": round(training_s, 1),

@@ -53,6 +53,25 @@ def test_frame_stack_is_oldest_first_and_pads_with_the_first_frame():
     assert list(stack.stacked()[0, :, 0, 0]) == [2, 3, 4, 5, 6]
 
 
+def test_a_frame_step_stacks_every_kth_frame_ending_with_the_newest():
+    """Five frames two map steps apart span nine steps: frames t−8, t−6, …, t; padded with the oldest."""
+    stack = FrameStack(5, step=2)
+    for k in range(4):
+        stack.push(np.full((8, 2, 2), k, np.float32))
+    assert list(stack.stacked()[0, :, 0, 0]) == [0, 0, 0, 1, 3]  # 9 slots: 0 ×6, 1, 2, 3 → every 2nd
+    for k in range(4, 12):
+        stack.push(np.full((8, 2, 2), k, np.float32))
+    assert list(stack.stacked()[0, :, 0, 0]) == [3, 5, 7, 9, 11]
+    seq = _sequence()
+    seq.frames[:, 0, 0, 0] = np.arange(len(seq.frames))  # each frame marked with its index
+    x = seq.stack(6, 5, step=2)  # frames 6−8 … 6 two apart, the first frame standing in before the start
+    assert list(x[0, :, 0, 0]) == [0, 0, 2, 4, 6]
+    assert list(seq.stack(7, 5)[0, :, 0, 0]) == [3, 4, 5, 6, 7]
+    assert Cnn3dConfig(frame_step=2).window == 9 and Cnn3dConfig().window == 5
+    with pytest.raises(ValueError, match="frame_step"):
+        Cnn3dDetector(Cnn3dConfig(frame_step=0))
+
+
 def test_a_shift_of_the_input_moves_the_heatmap_by_the_same_distance():
     """Convolutions commute with translation: shifting the frames by 2k cells (k output cells) shifts the
     outputs by k cells, away from the borders where the zero padding differs. The inner level's stride

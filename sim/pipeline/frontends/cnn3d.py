@@ -67,7 +67,7 @@ class Cnn3dFrontEnd:
         self.groups = sensor_groups(ctx.scenario)
         self.birth_score, self.velocity_scale = s.birth_score, s.velocity_sigma_scale
         self.every = max(1, round(FRAME_PERIOD_S / ctx.scenario.dt_s))
-        self.stack = FrameStack(model.config.frames)
+        self.stack = FrameStack(model.config.frames, model.config.frame_step)
         self.names = HEAD_CLASSES
 
     def due(self, tick: int) -> bool:
