@@ -3,8 +3,8 @@
 One frame is every sensor's latest BEV evidence on the site grid, summed per kind of sensor so that a site
 with one camera and a site with four give the network the same channels: range sensors' log-odds, how many
 of them saw each cell and the highest return; cameras' and thermal cameras' log-odds and view counts; and
-the static map (racks and walls, known from the layout). `FrameStack` keeps the last T frames, oldest
-first, as the (C, T, nx, ny) tensor the network reads.
+the static map (racks and walls, known from the layout). `FrameStack` keeps T frames `step` frames apart
+(the weights' `frame_step`), oldest first, as the (C, T, nx, ny) tensor the network reads.
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
 """`whsim perf` (SPEC §9): performance figures, each measured in one process beside its baseline.
 
 Figures are the best of `repeats` repetitions: the best run is the one least disturbed by the rest of the
-machine, which on shared 2-core hosts matters more than any mean. Modules that do not exist yet add their
-keys when they land (`cnn3d_ms_per_step` has not).
+machine, which on shared 2-core hosts matters more than any mean. A figure with a baseline times the two
+in turn, repetition by repetition, so a slow spell of the machine falls on both.
 """
 
 from __future__ import annotations

@@ -67,7 +67,7 @@ for _s in (
     ),
     Strategy(
         "cnn3d",
-        "3D-CNN over the last five BEV frames of cameras, LiDAR and thermal; CenterPoint's greedy tracker",
+        "3D-CNN over five recent BEV frames of cameras, LiDAR and thermal; CenterPoint's greedy tracker",
         ("cnn3d", "camera", "lidar", "thermal"),
         fuser="greedy",
         evidence_only=BEV_SENSORS,

@@ -1,5 +1,5 @@
 """Held-out figures of 3D-CNN weights on shipped scenarios: detection AP at 1 m over the actors some sensor
-saw in the last five frames and over all actors, velocity RMSE, per-class AP and σ.
+saw in the stack's window and over all actors, velocity RMSE, per-class AP and σ.
 
     python tools/cnn3d_eval.py scenarios/default.yaml scenarios/busy.yaml --seeds 1-5 \\
         [--weights perception/weights/cnn3d.pt] [--cache DIR]

@@ -1,9 +1,10 @@
 """Held-out figures of the 3D-CNN detector on recorded sequences, run exactly as the front-end runs it.
 
 Detection AP at 1 m (greedy matching by score, `fusion.metrics`) over two sets of truths: every actor, and
-the actors some sensor saw in the last T frames. For the second, a detection that lies on an unseen actor
-is neither a hit nor a false alarm (it is left out). Velocity RMSE and each class's position σ (the
-covariance the front-end reports) come from the detections matched within 1 m.
+the actors some sensor saw in the stack's window (its T frames and the map steps between them). For the
+second, a detection that lies on an unseen actor is neither a hit nor a false alarm (it is left out).
+Velocity RMSE and each class's position σ (the covariance the front-end reports) come from the detections
+matched within 1 m.
 """
 
 from __future__ import annotations

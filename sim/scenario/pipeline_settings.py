@@ -279,7 +279,7 @@ class PointNetSettings(_Block):
 
 
 class Cnn3dSettings(_Block):
-    """The 3D-CNN front-end: boxes with velocities from the last five BEV frames of every sensor."""
+    """The 3D-CNN front-end: boxes with velocities from five recent BEV frames of every sensor."""
 
     weights: str | None = Field(
         default=None,

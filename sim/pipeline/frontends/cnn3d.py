@@ -1,7 +1,7 @@
 """3D-CNN front-end: every 0.1 s, the site's BEV map (fed by the camera, LiDAR and thermal front-ends)
-becomes one frame (`perception.bev_frames`); the last five go through the 3D-CNN detector
-(`perception.cnn3d_detector`), whose boxes — with velocity and the network's measured covariances — are
-this front-end's detections."""
+becomes one frame (`perception.bev_frames`); five recent ones, as far apart as the weights were trained
+on, go through the 3D-CNN detector (`perception.cnn3d_detector`), whose boxes — with velocity and the
+network's measured covariances — are this front-end's detections."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from perception.bev_map import BevMap
 from perception.weights import CNN3D
 from sim.pipeline.frontends.base import FrontEndContext, FrontEndKind, FrontEndOutput, register
 
-FRAME_PERIOD_S = 0.1  # the BEV map's step; the network was trained on frames this far apart
+FRAME_PERIOD_S = 0.1  # the BEV map's step; the weights' frame_step counts in these
 SENSOR_GROUP = {"camera": "camera", "thermal": "thermal", "lidar": "range"}  # scenario type → frame group
 
 
@@ -98,7 +98,7 @@ KIND = register(
         None,
         None,
         False,
-        "3D-CNN over the last five BEV frames of every sensor: boxes with velocity",
+        "3D-CNN over five recent BEV frames of every sensor: boxes with velocity",
         Cnn3dFrontEnd,
         sufficient=False,
         preflight=lambda settings: _model(
