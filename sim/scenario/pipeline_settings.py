@@ -297,8 +297,8 @@ class Cnn3dSettings(_Block):
         default=2.0,
         ge=1,
         le=100,
-        description="the velocity σ given to the tracker, times the held-out RMSE: consecutive stacks share "
-        "four of five frames, so their velocity errors are correlated, not independent as a filter assumes",
+        description="the velocity σ given to the tracker, times the held-out RMSE: consecutive stacks "
+        "overlap in time, so their velocity errors are correlated, not independent as a filter assumes",
     )
 
 
