@@ -58,7 +58,7 @@ class FrameStack:
     stands in for the missing."""
 
     def __init__(self, frames: int = 5, step: int = 1):
-        self.frames, self.step = frames, step
+        self.step = step
         self._buf: deque[np.ndarray] = deque(maxlen=(frames - 1) * step + 1)
 
     def push(self, frame: np.ndarray) -> None:

@@ -104,9 +104,10 @@ def check_train_args(args) -> None:
         args.steps_per_epoch is not None and args.steps_per_epoch < 1
     ):
         raise UsageError("--epochs and --steps-per-epoch: must be at least 1")
-    step = getattr(args, "frame_step", None)
-    if step is not None and (args.model != "cnn3d" or step < 1):
-        raise UsageError(f"--frame-step: a whole number ≥ 1 for cnn3d only, got {step} for {args.model}")
+    if args.frame_step is not None and (args.model != "cnn3d" or args.frame_step < 1):
+        raise UsageError(
+            f"--frame-step: a whole number ≥ 1 for cnn3d only, got {args.frame_step} for {args.model}"
+        )
     import torch
 
     if args.device == "cuda" and not torch.cuda.is_available():
@@ -150,7 +151,7 @@ def write_weights(args, model, config, heldout: dict, extra: dict, training_s: f
     meta = extra | {
         "command": f"whsim train {args.model} --data {args.data} --out {args.out} --epochs {config.epochs} "
         f"--steps-per-epoch {config.steps_per_epoch} --device {args.device} --seed {args.seed}"
-        + (f" --frame-step {args.frame_step}" if getattr(args, "frame_step", None) else ""),
+        + (f" --frame-step {args.frame_step}" if args.frame_step else ""),
         "data": json.loads(manifest.read_text()) if manifest.is_file() else None,
         "train": {k: v for k, v in asdict(config).items() if k != "model"},
         "training_s": round(training_s, 1),
