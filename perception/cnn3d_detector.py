@@ -15,7 +15,7 @@ import torch
 
 from perception import weights_io
 from perception.bev import BevGrid
-from perception.cnn3d import HEAD_CLASSES, Cnn3dConfig, Cnn3dDetector
+from perception.cnn3d import HEAD_CLASSES, OFFSET, VELOCITY, YAW, Cnn3dConfig, Cnn3dDetector
 from perception.cnn3d_boxes import Boxes, decode, output_grid
 
 DEFAULT_SIGMA_M = 0.3
@@ -61,22 +61,61 @@ class BoxDetector:
         threshold: float = 0.3,
         device: str = "cpu",
         covariances: BoxCovariances | None = None,
+        flips: bool = False,
     ):
-        self.model, self.device, self.threshold = model.eval(), device, threshold
+        self.model, self.device, self.threshold, self.flips = model.eval(), device, threshold, flips
         self.out = output_grid(grid, model.config.stride)
         self.covariances = covariances or BoxCovariances()
 
     @classmethod
-    def from_file(cls, path: str | Path, grid: BevGrid, threshold: float = 0.3, device: str = "cpu"):
+    def from_file(
+        cls, path: str | Path, grid: BevGrid, threshold: float = 0.3, device: str = "cpu", flips: bool = False
+    ):
         model, meta = load_cnn3d(path, device)
-        return cls(model, grid, threshold, device, BoxCovariances.from_meta(meta))
+        return cls(model, grid, threshold, device, BoxCovariances.from_meta(meta), flips)
 
     @torch.inference_mode()
     def maps(self, frames: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Heatmap probabilities (K, ox, oy) and regressions (8, ox, oy) of one stack."""
         x = torch.from_numpy(np.ascontiguousarray(frames, np.float32))[None].to(self.device)
-        heat, reg = self.model(x)
-        return torch.sigmoid(heat)[0].cpu().numpy(), reg[0].cpu().numpy()
+        if self.flips:
+            heat, reg = flip_averaged(self.model, x)
+        else:
+            heat, reg = self.model(x)
+            heat = torch.sigmoid(heat)
+        return heat[0].cpu().numpy(), reg[0].cpu().numpy()
 
     def detect(self, frames: np.ndarray) -> Boxes:
         return decode(*self.maps(frames), self.out, self.threshold)
+
+
+# The grid's mirror images, as (flip x, flip y): the training crops are mirrored the same ways.
+MIRRORS = ((False, False), (True, False), (False, True), (True, True))
+
+
+@torch.no_grad()
+def flip_averaged(model: Cnn3dDetector, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Heatmap probabilities and regressions of (1, C, T, nx, ny) frames averaged over the four mirror
+    images of the grid, each mapped back (offsets measured from the other side, yaw and velocity turned):
+    CenterPoint's flip test-time augmentation (Yin et al. 2021). The frames are padded with wall to a
+    multiple of twice the stride first, so every image's output cells cover the same BEV cells."""
+    _, C, T, nx, ny = x.shape
+    m = 2 * model.config.stride
+    padded = x.new_zeros((1, C, T, nx + (-nx % m), ny + (-ny % m)))
+    padded[:, -1] = 1.0  # the static map's outside-the-building value, as training crops are padded
+    padded[..., :nx, :ny] = x
+    dims = [tuple(d for d, on in ((3, fx), (4, fy)) if on) for fx, fy in MIRRORS]
+    heat, reg = model(torch.cat([padded.flip(d) if d else padded for d in dims]))
+    heat, reg = torch.sigmoid(heat), reg.clone()
+    for k, (fx, fy) in enumerate(MIRRORS):
+        for axis, on in ((0, fx), (1, fy)):
+            if on:  # mirrored back along this axis: the offset from the far side, yaw and velocity turned
+                reg[k, OFFSET.start + axis] = 1.0 - reg[k, OFFSET.start + axis]
+                reg[k, YAW.start + 1 - axis] *= -1  # x: yaw → π − yaw (cos flips); y: yaw → −yaw (sin)
+                reg[k, VELOCITY.start + axis] *= -1
+    back = [(h.flip([a - 2 for a in d]), r.flip([a - 2 for a in d])) if d else (h, r)
+            for d, h, r in zip(dims, heat, reg, strict=True)]  # fmt: skip
+    ox, oy = -(-nx // model.config.stride), -(-ny // model.config.stride)
+    h = torch.stack([b[0] for b in back]).mean(0)[None, :, :ox, :oy]
+    r = torch.stack([b[1] for b in back]).mean(0)[None, :, :ox, :oy]
+    return h, r

@@ -2,7 +2,7 @@
 saw in the stack's window and over all actors, velocity RMSE, per-class AP and σ.
 
     python tools/cnn3d_eval.py scenarios/default.yaml scenarios/busy.yaml --seeds 1-5 \\
-        [--weights perception/weights/cnn3d.pt] [--cache DIR]
+        [--weights perception/weights/cnn3d.pt] [--cache DIR] [--flips]
 
 Each (scenario, seed) is simulated with its camera, LiDAR and thermal front-ends feeding the BEV map, as
 the `cnn3d` front-end sees it (`sim.learning.cnn3d_dataset.record`); `--cache` keeps those recordings so a
@@ -34,6 +34,7 @@ def main() -> None:
     p.add_argument("--seeds", default="1-5", help="seeds and ranges, e.g. 1-5 or 1,3,7-9")
     p.add_argument("--weights", type=Path, default=CNN3D)
     p.add_argument("--cache", type=Path, help="folder to keep (and reuse) the recorded sequences")
+    p.add_argument("--flips", action="store_true", help="average over the grid's mirror images")
     args = p.parse_args()
     model, _ = load_cnn3d(args.weights)
     for path in args.scenarios:
@@ -48,7 +49,7 @@ def main() -> None:
                 if cached is not None:
                     cached.parent.mkdir(parents=True, exist_ok=True)
                     save_sequence(cached, seq)
-            fig = evaluate_sequences(model, [seq])
+            fig = evaluate_sequences(model, [seq], flips=args.flips)
             for k in KEYS:
                 values[k].append(fig[k])
             for c, v in fig["ap_per_class"].items():

@@ -43,14 +43,16 @@ def evaluate_sequences(
     every: int = 1,
     device: str = "cpu",
     threshold: float = 0.05,
+    flips: bool = False,
 ) -> dict:
-    """AP@1m over seen and over all actors, velocity RMSE, per-class σ and AP, over every `every`-th frame."""
+    """AP@1m over seen and over all actors, velocity RMSE, per-class σ and AP, over every `every`-th frame
+    (`flips`: the network averaged over the grid's mirror images, as the front-end's `flips` runs it)."""
     T, W, step = model.config.frames, model.config.window, model.config.frame_step
     seen_ap, all_ap = _Scored(), _Scored()
     class_ap = [_Scored() for _ in HEAD_CLASSES]
     vel_err, pos_err = [], {c: [] for c in range(len(HEAD_CLASSES))}
     for s in seqs:
-        det = BoxDetector(model, s.grid, threshold, device)
+        det = BoxDetector(model, s.grid, threshold, device, flips=flips)
         window = s.seen_within(W)
         for f in range(W - 1, len(s.frames), every):
             boxes = det.detect(s.stack(f, T, step))

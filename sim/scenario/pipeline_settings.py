@@ -293,6 +293,11 @@ class Cnn3dSettings(_Block):
     birth_score: float = Field(
         default=0.45, gt=0, le=1, description="detections scoring less continue tracks but start none"
     )
+    flips: bool = Field(
+        default=False,
+        description="average the network over the grid's four mirror images (CenterPoint's flip "
+        "test-time augmentation): steadier velocities, about twice the time a step",
+    )
     velocity_sigma_scale: float = Field(
         default=2.0,
         ge=1,

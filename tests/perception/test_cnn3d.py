@@ -226,3 +226,28 @@ def test_training_repeats_exactly_from_its_seed():
     assert not all(
         torch.equal(x, y) for x, y in zip(a.state_dict().values(), c.state_dict().values(), strict=True)
     )
+
+
+def test_flip_averaged_maps_mirror_exactly_with_the_input():
+    """The four-mirror average is equivariant by construction: mirroring the frames mirrors the heatmaps
+    and regressions, with x offsets measured from the other side and yaw's cosine and vx turned — which
+    fails if any channel is mapped back wrongly. An odd grid keeps the plain output's shape."""
+    from perception.cnn3d_detector import flip_averaged
+
+    torch.manual_seed(0)
+    model = Cnn3dDetector(Cnn3dConfig(width2d=8, head_width=8)).eval()
+    x = torch.rand(1, 8, 5, 24, 16)
+    h, r = flip_averaged(model, x)
+    for axis, offset, yaw, vel in ((0, 0, 5, 6), (1, 1, 4, 7)):  # x: cos yaw and vx; y: sin yaw and vy
+        hm, rm = flip_averaged(model, x.flip(3 + axis))
+        back = rm.flip(2 + axis).clone()
+        back[:, offset] = 1.0 - back[:, offset]
+        back[:, yaw] *= -1
+        back[:, vel] *= -1
+        torch.testing.assert_close(hm.flip(2 + axis), h, atol=1e-5, rtol=1e-5)
+        torch.testing.assert_close(back, r, atol=1e-5, rtol=1e-5)
+        assert not torch.allclose(rm.flip(2 + axis), r, atol=1e-3)  # the mapping is not the identity
+    odd = torch.rand(1, 8, 5, 25, 14)
+    plain_h, plain_r = model(odd)
+    h, r = flip_averaged(model, odd)
+    assert h.shape == plain_h.shape and r.shape == plain_r.shape
