@@ -67,3 +67,19 @@ def test_strategies_track_from_the_networks_boxes_only(tmp_path, strategy, sourc
     m = json.loads((tmp_path / "run" / "metrics.json").read_text())
     assert m["detection"]["cnn3d"]["ap_at_m"]["1"] > 0.3
     assert result.metrics["tracking"]["mota"] > 0.2
+
+
+def test_the_flips_setting_reaches_the_detector():
+    from sim.pipeline.frontends.base import FrontEndContext
+    from sim.pipeline.frontends.cnn3d import Cnn3dFrontEnd
+    from sim.simulation import Simulation
+
+    data = with_lidar(scenario_dict(duration_s=1))
+    plain = parse_scenario(yaml.safe_dump(data), "small")
+    data["pipeline"] = {"cnn3d": {"flips": True}}
+    flipped = parse_scenario(yaml.safe_dump(data), "small")
+    sim = Simulation(plain)
+    sim.reset()
+    for sc, on in ((plain, False), (flipped, True)):
+        front = Cnn3dFrontEnd(None, FrontEndContext(sc, sim.world.static, np.random.default_rng(0)))
+        assert front.detector.flips is on
