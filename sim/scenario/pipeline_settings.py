@@ -296,7 +296,7 @@ class Cnn3dSettings(_Block):
     flips: bool = Field(
         default=False,
         description="average the network over the grid's four mirror images (CenterPoint's flip "
-        "test-time augmentation): steadier velocities, about twice the time a step",
+        "test-time augmentation): steadier velocities, 2.6 times the network's time a step",
     )
     velocity_sigma_scale: float = Field(
         default=2.0,
