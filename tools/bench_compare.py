@@ -7,6 +7,11 @@ and whether the change is inside the first sweep's 95 % interval or better.
     whsim bench default busy noisy_cameras --strategies central,camera --seeds 5 --out runs/after
     python tools/bench_compare.py runs/before runs/after            # a Markdown table
 
+Two strategies of one sweep (or of two), paired over the seeds both ran — the way to tell whether one
+strategy is ahead of another, since both meet the same traffic on a seed:
+
+    python tools/bench_compare.py runs/key --strategies central,cnn3d-kf   # cnn3d-kf − central
+
 Exit status 1 when some metric got worse by more than the first sweep's interval allows.
 """
 
@@ -68,6 +73,11 @@ def compare(before: dict, after: dict) -> list[dict]:
     return rows
 
 
+def pick(results: dict, strategy: str, label: str) -> dict:
+    """One strategy's runs of a sweep, keyed (scenario, `label`) so another strategy's can pair with them."""
+    return {(sc, label): seeds for (sc, st), seeds in results.items() if st == strategy}
+
+
 def table(rows: list[dict]) -> str:
     lines = [
         "| scenario | strategy | metric | before [95 % CI] | after | paired Δ [95 % CI] | inside or better |",
@@ -85,13 +95,26 @@ def table(rows: list[dict]) -> str:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("before", type=Path, help="the first sweep directory (its results.csv)")
-    ap.add_argument("after", type=Path, help="the second sweep directory")
+    ap.add_argument("after", type=Path, nargs="?", help="the second sweep directory (default: the first)")
+    ap.add_argument("--strategies", help="A,B: strategy A of the first sweep against B of the second")
     args = ap.parse_args(argv)
-    for d in (args.before, args.after):
+    after = args.after or args.before
+    if args.after is None and not args.strategies:
+        print("bench_compare: give a second sweep, or --strategies A,B for one", file=sys.stderr)
+        return 2
+    for d in (args.before, after):
         if not (d / "results.csv").is_file():
             print(f"bench_compare: {d}: no results.csv (not a finished whsim bench sweep)", file=sys.stderr)
             return 2
-    rows = compare(read(args.before), read(args.after))
+    first, second = read(args.before), read(after)
+    if args.strategies:
+        names = args.strategies.split(",")
+        if len(names) != 2 or not all(names):
+            print(f"bench_compare: --strategies: two names A,B, got {args.strategies!r}", file=sys.stderr)
+            return 2
+        label = f"{names[1]} − {names[0]}"
+        first, second = pick(first, names[0], label), pick(second, names[1], label)
+    rows = compare(first, second)
     if not rows:
         print("bench_compare: the sweeps share no scenario, strategy and seed", file=sys.stderr)
         return 2

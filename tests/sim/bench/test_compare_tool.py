@@ -7,7 +7,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[3]
 
 
-def _sweep(path: Path, motas: list[float], gospas: list[float]) -> Path:
+def _sweep(path: Path, motas: list[float], gospas: list[float], other: list[float] | None = None) -> Path:
+    """A results.csv of `central` (and, with `other`, a `camera` strategy with those MOTAs)."""
     path.mkdir()
     cols = ["scenario", "seed", "strategy", "status", "mota", "gospa"]
     with open(path / "results.csv", "w", newline="") as f:
@@ -15,6 +16,8 @@ def _sweep(path: Path, motas: list[float], gospas: list[float]) -> Path:
         w.writerow(cols)
         for seed, (m, g) in enumerate(zip(motas, gospas, strict=True), start=1):
             w.writerow(["default", seed, "central", "ok", m, g])
+        for seed, m in enumerate(other or [], start=1):
+            w.writerow(["default", seed, "camera", "ok", m, 5.0])
         w.writerow(["default", 9, "central", "failed", "", ""])  # not finished: left out
     return path
 
@@ -36,3 +39,17 @@ def test_paired_difference_and_worse_metric_flagged(tmp_path, capsys):
     assert bench_compare.main([str(before), str(worse)]) == 1
     assert "**no**" in capsys.readouterr().out
     assert bench_compare.main([str(before), str(tmp_path / "missing")]) == 2
+
+
+def test_two_strategies_of_one_sweep_pair_by_seed(tmp_path, capsys):
+    """`--strategies A,B`: B's runs minus A's on the same seeds: a constant offset has a zero-width
+    interval even though both strategies' means spread widely over the seeds."""
+    sys.path.insert(0, str(ROOT / "tools"))
+    import bench_compare
+
+    sweep = _sweep(tmp_path / "s", [0.40, 0.50, 0.60, 0.70, 0.80], [4.0] * 5, [0.30, 0.40, 0.50, 0.60, 0.70])
+    assert bench_compare.main([str(sweep), "--strategies", "central,camera"]) == 1  # camera is worse
+    out = capsys.readouterr().out
+    assert "camera − central" in out and "-0.100 [-0.100, -0.100]" in out
+    assert bench_compare.main([str(sweep)]) == 2
+    assert bench_compare.main([str(sweep), "--strategies", "central"]) == 2
