@@ -106,7 +106,7 @@ def flip_averaged(model: Cnn3dDetector, x: torch.Tensor) -> tuple[torch.Tensor, 
     padded[..., :nx, :ny] = x
     dims = [tuple(d for d, on in ((3, fx), (4, fy)) if on) for fx, fy in MIRRORS]
     heat, reg = model(torch.cat([padded.flip(d) if d else padded for d in dims]))
-    heat, reg = torch.sigmoid(heat), reg.clone()
+    heat = torch.sigmoid(heat)  # reg is changed in place below: a fresh output, no one else holds it
     for k, (fx, fy) in enumerate(MIRRORS):
         for axis, on in ((0, fx), (1, fy)):
             if on:  # mirrored back along this axis: the offset from the far side, yaw and velocity turned
