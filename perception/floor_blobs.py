@@ -5,7 +5,10 @@ upright in front of a forklift must not split it in two), of at least `min_pixel
 pixels are where it touches the floor (feet, wheels), so the centre of its bottom row is cast to z = 0
 through the pinhole model; that is the body's near edge, so the position moves half the body's depth
 further along the ray (the depth taken as the blob's width on the floor, at most `max_half_depth_m` × 2).
-A blob that would stand taller than `max_height_m` at that point is a misplaced fragment and is dropped.
+A blob that would stand taller than `max_height_m` even with its top as far beyond the contact point as
+a body is deep (2 × `max_half_depth_m`) is a misplaced fragment and is dropped: seen steeply from above,
+a forklift's guard at its far end lies well beyond its near wheels, so its top, projected onto the
+vertical line above the contact point, reads 3–4 m tall within one to two mounting heights of the camera.
 The covariance is the floor footprint of `pixel_sigma` pixels at that point (the Jacobian of the floor
 intersection with respect to the pixel), plus half that shift along the ray. Used by thermal blobs and
 camera foreground alike.
@@ -149,7 +152,12 @@ def _placed(vs, us, camera, floor_mask, max_height_m, max_half_depth_m, pixel_si
         return None
     height = _height_at(camera, p, vs.min() - 0.5, u_bottom)
     if max_height_m is not None and height > max_height_m:
-        return None  # standing there, it would be taller than anything that moves: a misplaced fragment
+        # The top may lie as far beyond the contact point as a body is deep; taller even there, nothing
+        # that moves stands there: a misplaced fragment.
+        ray = p[:2] - camera.t_wc[:2]
+        far = p[:2] + ray / max(np.linalg.norm(ray), 1e-9) * 2 * max_half_depth_m
+        if _height_at(camera, np.r_[far, 0.0], vs.min() - 0.5, u_bottom) > max_height_m:
+            return None
     # Footprint of the pixel uncertainty: numerical Jacobian of the floor point w.r.t. (u, v).
     du = floor_point(camera, u_bottom + 1.0, v_bottom + 0.5)
     dv = floor_point(camera, u_bottom, v_bottom + 1.5)

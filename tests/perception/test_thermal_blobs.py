@@ -70,3 +70,40 @@ def test_blobs_are_the_whole_images_closed_groups():
         # Blobs whose contact ray misses the floor are dropped; every reported one is an expected group.
         assert set((b.pixels, b.peak_c) for b in got) <= set(expected)
         assert len(got) >= 1 or not expected
+
+
+def test_a_forklift_seen_steeply_from_a_high_camera_is_reported():
+    """Its guard's far end projects onto the vertical line above its near wheels 3–4 m up: the height check
+    must allow for the body's depth (it dropped every such forklift within ~1.5 mounting heights)."""
+    for yaw, dist in ((0.0, 4.0), (45.0, 6.0), (90.0, 6.0)):
+        d = {
+            "name": "t",
+            "duration_s": 1,
+            "layout": {"size_m": [30, 14], "height_m": 10},
+            "actors": [
+                {
+                    "id": "f",
+                    "kind": "forklift",
+                    "motion": {"type": "stationary", "position": [2 + dist, 7], "yaw_deg": yaw},
+                }
+            ],
+            "sensors": [{"id": "ir", "type": "thermal", "position": [2, 7, 8.7], "look_at": [10, 7, 0]}],
+        }
+        sim = Simulation(parse_scenario(yaml.safe_dump(d)))
+        step, _ = sim.reset()
+        (frame,) = step.readings
+        T = frame.pose
+        cam = PinholeCamera(160, 120, frame.K[0, 0], frame.K[0, 2], frame.K[1, 2], T[:3, :3], T[:3, 3])
+        (blob,) = warm_blobs(frame.temperature_c, cam)
+        assert blob.height_m > 3.0  # as tall as the old check measured it ...
+        assert np.linalg.norm(blob.position - [2 + dist, 7]) < 1.0  # ... and placed within the scoring gate
+
+
+def test_a_blob_too_tall_even_at_a_body_depth_beyond_its_contact_is_dropped():
+    cam = PinholeCamera.from_hfov(80, 60, 60, (0, 0, 5), look_at_rotation((0, 0, 5), (8, 0, 0)))
+    img = np.full((60, 80), 18.0)
+    img[22:30, 38:42] = 32.0  # a body about 1.5 m tall standing ~8 m away
+    (blob,) = warm_blobs(img, cam)
+    assert 1.0 < blob.height_m < 3.0
+    img[2:30, 38:42] = 32.0  # the same contact, reaching far above anything that moves
+    assert warm_blobs(img, cam) == []
