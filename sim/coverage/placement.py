@@ -15,9 +15,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.coverage import candidates as cand
+from sim.coverage.detection_rates import DEFAULT_RATES, DetectionRates
 from sim.coverage.search import Placement, greedy, local_search, value
-from sim.coverage.site_coverage import DETECTION_PROBABILITY, SiteCoverage, covers_of
-from sim.coverage.visibility import TRACKED, Cover, Floor, sensor_cover
+from sim.coverage.site_coverage import SiteCoverage, covers_of
+from sim.coverage.visibility import Cover, Floor, sensor_cover
 from sim.scenario.models import Scenario
 from sim.sensor_kinds import SENSOR_KINDS
 from sim.sensors.geometry import static_mesh
@@ -55,7 +56,9 @@ def template(scenario: Scenario, kind: str) -> dict:
     """The non-pose settings of the scenario's first sensor of `kind` (resolution, preset, rates…)."""
     for s in scenario.sensors:
         if s.type == kind:
-            return {k: v for k, v in s.model_dump(by_alias=True).items() if k not in _POSE_KEYS}
+            return {
+                k: v for k, v in s.model_dump(by_alias=True, exclude_none=True).items() if k not in _POSE_KEYS
+            }
     return {}
 
 
@@ -88,17 +91,23 @@ def placement_problem(
     fixed: tuple[Cover, ...],
     weights: np.ndarray,
     budget: dict[str, int],
+    rates: DetectionRates = DEFAULT_RATES,
 ) -> Placement:
-    """The search problem over element indices k · n_cells + c."""
+    """The search problem over element indices k · n_cells + c (k: the class in `TRACKED` order)."""
     index = {k: i for i, k in enumerate(kinds)}
+
+    def elements(c: Cover) -> tuple[np.ndarray, np.ndarray]:
+        e = np.flatnonzero(c.seen.ravel())
+        return e, rates.probability(c).ravel()[e]
+
+    cand = [elements(c) for c in cand_covers]
     return Placement(
         weights=weights,
-        covers=[np.flatnonzero(c.seen.ravel()) for c in cand_covers],
+        covers=[e for e, _ in cand],
+        probs=[p for _, p in cand],
         kinds=np.array([index[c.kind] for c in cand_covers], int),
-        detect=np.array([[DETECTION_PROBABILITY.get(k, {}).get(c, 0.0) for c in TRACKED] for k in kinds]),
-        element_class=np.repeat(np.arange(len(TRACKED)), len(weights) // len(TRACKED)),
         budget={index[k]: n for k, n in budget.items()},
-        fixed=[(index[c.kind], np.flatnonzero(c.seen.ravel())) for c in fixed],
+        fixed=[(index[c.kind], *elements(c)) for c in fixed],
     )
 
 

@@ -6,14 +6,14 @@ weights w_e (traffic, plus a little free floor):
     f(S) = Σ_e w_e · ( 1 − Π_{s ∈ S covering e} (1 − p_s,e) + γ · m_e )
 
 The first part is the chance that at least one of the *positioning* sensors (cameras, thermal cameras,
-range sensors) covering e detects the actor, each independently with the probability p of its kind for
-e's class: k-coverage with a diminishing bonus for every further sensor. m_e counts the sensor kinds of
-any sort that cover e (RFID and beams included). Probabilistic coverage and a sum of coverage functions
-are both monotone submodular, and so is f. The budget per kind makes
-the constraint a partition matroid, under which greedy is within 1/2 of the optimum (Fisher, Nemhauser
-and Wolsey 1978; the 1 − 1/e bound holds for a single total budget). Greedy evaluates lazily (Minoux
-1978): a candidate's gain only shrinks as S grows, so a stale gain is an upper bound, and the top of the
-heap is taken once its fresh gain still beats the next bound.
+range sensors) covering e detects the actor, each independently with its own probability p_s,e (measured
+per kind, class and reach: `sim.coverage.detection_rates`): k-coverage with a diminishing bonus for
+every further sensor. m_e counts the sensor kinds of any sort that cover e (RFID and beams included).
+Probabilistic coverage and a sum of coverage functions are both monotone submodular, and so is f. The
+budget per kind makes the constraint a partition matroid, under which greedy is within 1/2 of the
+optimum (Fisher, Nemhauser and Wolsey 1978; the 1 − 1/e bound holds for a single total budget). Greedy
+evaluates lazily (Minoux 1978): a candidate's gain only shrinks as S grows, so a stale gain is an upper
+bound, and the top of the heap is taken once its fresh gain still beats the next bound.
 """
 
 from __future__ import annotations
@@ -31,12 +31,12 @@ class Placement:
     """A selection problem: candidates (each covering some elements) and a budget per kind."""
 
     weights: np.ndarray  # (m,) element weights, ≥ 0
-    covers: list[np.ndarray]  # per candidate: the element indices it detects
+    covers: list[np.ndarray]  # per candidate: the element indices it covers
+    probs: list[np.ndarray]  # per candidate: its chance of detecting each of those (0: does not position)
     kinds: np.ndarray  # (n,) kind index of each candidate
-    detect: np.ndarray  # (n_kinds, n_classes) p of a kind's sensor for a class (0: does not position)
-    element_class: np.ndarray  # (m,) class index of each element
     budget: dict[int, int]  # kind index → how many to choose
-    fixed: list[tuple[int, np.ndarray]] = field(default_factory=list)  # (kind, elements) already installed
+    # (kind, elements, chances) of the sensors already installed
+    fixed: list[tuple[int, np.ndarray, np.ndarray]] = field(default_factory=list)
     kind_bonus: float = KIND_BONUS
 
 
@@ -46,23 +46,24 @@ class _State:
     def __init__(self, p: Placement):
         self.p = p
         self.undetected = np.ones(len(p.weights))
-        self.by_kind = np.zeros((len(p.detect), len(p.weights)), np.int32)
-        for kind, elems in p.fixed:
-            self._add(kind, elems)
+        n_kinds = 1 + max([int(k) for k in p.kinds] + [k for k, _, _ in p.fixed], default=0)
+        self.by_kind = np.zeros((n_kinds, len(p.weights)), np.int32)
+        for kind, elems, probs in p.fixed:
+            self._add(kind, elems, probs)
 
-    def _add(self, kind: int, elems: np.ndarray) -> None:
-        self.undetected[elems] *= 1.0 - self.p.detect[kind, self.p.element_class[elems]]
+    def _add(self, kind: int, elems: np.ndarray, probs: np.ndarray) -> None:
+        self.undetected[elems] *= 1.0 - probs
         self.by_kind[kind, elems] += 1
 
     def add(self, c: int) -> None:
-        self._add(int(self.p.kinds[c]), self.p.covers[c])
+        self._add(int(self.p.kinds[c]), self.p.covers[c], self.p.probs[c])
 
     def gain(self, c: int) -> float:
         """f(S ∪ {c}) − f(S)."""
         p, e = self.p, self.p.covers[c]
         kind = int(p.kinds[c])
         w = p.weights[e]
-        detected = self.undetected[e] * p.detect[kind, p.element_class[e]]
+        detected = self.undetected[e] * p.probs[c]
         return float(w @ detected) + p.kind_bonus * float(w @ (self.by_kind[kind, e] == 0))
 
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sim.coverage.detection_rates import DEFAULT_RATES, DetectionRates
 from sim.coverage.visibility import TRACKED, Cover, Floor, sensor_cover
 from sim.scenario.models import Scenario
 from sim.sensors.geometry import static_mesh
@@ -18,15 +19,6 @@ from sim.world.layout import StaticWorld
 # name a tag and a range, a beam an event on a line; they count towards "any sensor" only.
 POSITION_KINDS = ("camera", "thermal", "lidar")
 KINDS_ORDER = ("camera", "thermal", "lidar", "rfid", "beam")
-# How often a positioning sensor detected an actor of each class (within the 1 m gate, in the frame or the
-# next) on a cell its cover says it sees: `central` runs of `default` and of a placed `default`, seeds
-# 11–13 (tuning seeds), 1 400–10 300 actor-frames per entry. Forklifts are placed by their near face
-# (cameras: the blob's lowest pixel), often more than 1 m from the centre; dropouts count as misses.
-DETECTION_PROBABILITY = {
-    "camera": {"forklift": 0.51, "agv": 0.66, "worker": 0.72},
-    "thermal": {"forklift": 0.41, "agv": 0.79, "worker": 0.79},
-    "lidar": {"forklift": 0.86, "agv": 0.93, "worker": 0.79},
-}
 
 
 @dataclass(frozen=True)
@@ -58,13 +50,13 @@ class SiteCoverage:
         traffic["all"] = float((self.traffic * hit).sum() / total.sum()) if total.sum() else None
         return {"floor": floor, "traffic": traffic}
 
-    def expected_detected(self) -> float | None:
+    def expected_detected(self, rates: DetectionRates = DEFAULT_RATES) -> float | None:
         """Share of traffic a positioning sensor is expected to detect: 1 − Π (1 − p) over the sensors
-        covering each actor-frame, p from `DETECTION_PROBABILITY` (comparable to the coverage ceiling)."""
+        covering each actor-frame, p its measured detection rate there (comparable to the coverage
+        ceiling)."""
         undetected = np.ones_like(self.traffic)
         for c in self.covers:
-            p = np.array([DETECTION_PROBABILITY.get(c.kind, {}).get(name, 0.0) for name in TRACKED])
-            undetected *= 1.0 - c.seen * p[:, None]
+            undetected *= 1.0 - rates.probability(c)
         total = self.traffic.sum()
         return float((self.traffic * (1 - undetected)).sum() / total) if total else None
 

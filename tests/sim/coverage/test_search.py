@@ -12,16 +12,18 @@ from sim.coverage.search import Placement, greedy, local_search, value
 
 
 def _random(seed: int, n_elems: int = 30, n_cands: int = 12, kinds: int = 2, budget: int = 2) -> Placement:
+    """Kind 0 detects each element it covers with its own chance; kind 1 places nothing (bonus only)."""
     rng = np.random.default_rng(seed)
     covers = [np.flatnonzero(rng.random(n_elems) < 0.3) for _ in range(n_cands)]
+    kind = np.arange(n_cands) % kinds
+    fixed = np.flatnonzero(rng.random(n_elems) < 0.1)
     return Placement(
         weights=rng.random(n_elems),
         covers=covers,
-        kinds=np.arange(n_cands) % kinds,
-        detect=np.array([[0.6, 0.9, 0.5], [0.0, 0.0, 0.0]])[:kinds],  # kind 1 places nothing: bonus only
-        element_class=np.arange(n_elems) % 3,
+        probs=[rng.uniform(0.3, 0.95, len(e)) * (k == 0) for e, k in zip(covers, kind, strict=True)],
+        kinds=kind,
         budget={k: budget for k in range(kinds)},
-        fixed=[(0, np.flatnonzero(rng.random(n_elems) < 0.1))],
+        fixed=[(0, fixed, rng.uniform(0.3, 0.95, len(fixed)))],
     )
 
 
@@ -91,9 +93,20 @@ def test_local_search_repairs_greedys_classic_trap_and_matches_brute_force():
     5.01; the optimum B + C covers all 6; one swap finds it."""
     w = np.array([1, 1, 1, 1, 1, 1, 0.01])
     covers = [np.array([1, 2, 3, 4, 6]), np.array([0, 1, 2]), np.array([3, 4, 5])]  # A, B, C
-    p = Placement(w, covers, np.zeros(3, int), np.ones((1, 1)), np.zeros(7, int), {0: 2}, kind_bonus=0.0)
+    ones = [np.ones(len(e)) for e in covers]
+    p = Placement(w, covers, ones, np.zeros(3, int), {0: 2}, kind_bonus=0.0)
     first = greedy(p)
     assert first[0] == 0 and value(p, first) == pytest.approx(5.01)
     opt = max(value(p, s) for s in _feasible(p))
     final = local_search(p, first)
     assert sorted(final) == [1, 2] and value(p, final) == pytest.approx(opt) == pytest.approx(6.0)
+
+
+def test_the_objective_is_the_chance_of_a_detection_plus_the_kind_bonus():
+    """Two sensors of one kind cover element 0 with chances 0.5 and 0.8: 1 − 0.5 · 0.2 = 0.9 detected, plus
+    one kind; element 1 is covered by the first only, and kind 1 (a tag reader, p = 0) adds its bonus."""
+    covers = [np.array([0, 1]), np.array([0]), np.array([1])]
+    probs = [np.array([0.5, 0.5]), np.array([0.8]), np.array([0.0])]
+    p = Placement(np.array([2.0, 1.0]), covers, probs, np.array([0, 0, 1]), {0: 2, 1: 1}, kind_bonus=0.25)
+    assert value(p, [0, 1]) == pytest.approx(2.0 * (0.9 + 0.25) + 1.0 * (0.5 + 0.25))
+    assert value(p, [0, 1, 2]) == pytest.approx(value(p, [0, 1]) + 1.0 * 0.25)

@@ -1,0 +1,79 @@
+"""Detection rates: the kind's rate for each class where the sensor covers the cell, and the measuring
+tool's counts on a hand-written run (detected within 1 m, in the frame or the next)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import yaml
+
+from sim.coverage.detection_rates import DetectionRates
+from sim.coverage.site_coverage import covers_of, static_world
+from sim.coverage.visibility import TRACKED, Cover, Floor
+from sim.loading import parse_scenario
+from tests.conftest import scenario_dict
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+def test_probability_is_the_kinds_rate_for_the_class_where_covered():
+    rng = np.random.default_rng(0)
+    seen = rng.random((len(TRACKED), 500)) < 0.6
+    rates = DetectionRates({"camera": {"forklift": 0.5, "agv": 0.7, "worker": 0.9}})
+    got = rates.probability(Cover("c", "camera", seen))
+    for k, p in enumerate((0.5, 0.7, 0.9)):
+        assert np.array_equal(got[k], np.where(seen[k], p, 0.0))
+    # Kinds that place nothing (no rate) detect nothing.
+    assert not rates.probability(Cover("r", "rfid", seen)).any()
+
+
+def _run_dir(tmp_path: Path, seed: int) -> tuple[Path, np.ndarray]:
+    """A run of SMALL (its camera only) with hand-written truth and detections of a worker standing on a
+    floor point the camera covers; returns the run directory and that point."""
+    d = scenario_dict(seed=seed)
+    d["sensors"] = [s for s in d["sensors"] if s["type"] == "camera"]
+    sc = parse_scenario(yaml.safe_dump(d))
+    static = static_world(sc)
+    floor = Floor.of(static)
+    (cover,) = covers_of(sc.sensors, static, floor, sc.pipeline.camera.min_pixels)
+    spot = floor.xy[np.flatnonzero(cover.seen[TRACKED.index("worker")])[0]]
+    run = tmp_path / "sweep" / "runs" / "small" / f"seed{seed}" / "central"
+    run.mkdir(parents=True)
+    (run / "scenario.resolved.yaml").write_text(yaml.safe_dump(d))
+    truth = ["t,id,class,x,y"] + [f"{k * 0.1:.2f},w1,worker,{spot[0]},{spot[1]}" for k in range(10)]
+    truth += ["0.05,w1,worker,0,0"]  # between frames: not an actor-frame
+    (run / "ground_truth.csv").write_text("\n".join(truth) + "\n")
+    dets = ["t,sensor_id,x,y"]
+    dets += [f"{k * 0.1 + 0.01:.2f},cam,{spot[0] + 0.9},{spot[1]}" for k in (2, 3, 7)]  # inside 1 m
+    dets += [f"{k * 0.1:.2f},cam,{spot[0] + 1.2},{spot[1]}" for k in (5,)]  # outside the gate
+    (run / "detections.csv").write_text("\n".join(dets) + "\n")
+    return run, spot
+
+
+def test_the_tool_counts_detections_within_a_metre_in_the_frame_or_the_next(tmp_path, capsys):
+    sys.path.insert(0, str(ROOT / "tools"))
+    import detection_rates as tool
+
+    run, _ = _run_dir(tmp_path, 11)
+    counts = tool.counts_of_run(run)
+    n, hit = counts[("camera", "worker")]
+    assert n.sum() == 10  # ten actor-frames on a covered cell, none of the other classes
+    assert hit.sum() == 5  # frames 1, 2, 3 (by 2 and 3), 6, 7 (by 7); not 4–5 (1.2 m off)
+    assert counts[("camera", "forklift")].sum() == 0
+    out = tmp_path / "rates.json"
+    assert tool.main([str(tmp_path / "sweep"), "--write", str(out)]) == 0
+    assert DetectionRates.load(out).rates["camera"]["worker"] == 0.5
+    assert "camera   worker    0.50 (10)" in capsys.readouterr().out
+
+
+def test_the_tool_refuses_reporting_seeds(tmp_path):
+    sys.path.insert(0, str(ROOT / "tools"))
+    import detection_rates as tool
+
+    _run_dir(tmp_path, 3)
+    with pytest.raises(SystemExit) as e:
+        tool.main([str(tmp_path / "sweep")])
+    assert e.value.code == 2
