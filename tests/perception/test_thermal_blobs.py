@@ -11,19 +11,28 @@ from sim.loading import parse_scenario
 from sim.simulation import Simulation
 
 
-def test_a_rendered_worker_is_placed_on_the_floor_where_it_stands():
+def _rendered(size_m, height_m, actor: dict, sensor: dict):
+    """The first thermal frame of a one-actor, one-camera scene, and that camera's pinhole model."""
     d = {
         "name": "t",
         "duration_s": 1,
-        "layout": {"size_m": [20, 12], "height_m": 9},
-        "actors": [{"id": "w", "kind": "worker", "motion": {"type": "stationary", "position": [11, 7]}}],
-        "sensors": [{"id": "ir", "type": "thermal", "position": [2, 6, 8], "look_at": [11, 6, 0]}],
+        "layout": {"size_m": size_m, "height_m": height_m},
+        "actors": [actor],
+        "sensors": [{"id": "ir", "type": "thermal", **sensor}],
     }
-    sim = Simulation(parse_scenario(yaml.safe_dump(d)))
-    step, _ = sim.reset()
+    step, _ = Simulation(parse_scenario(yaml.safe_dump(d))).reset()
     (frame,) = step.readings
     T = frame.pose
-    cam = PinholeCamera(160, 120, frame.K[0, 0], frame.K[0, 2], frame.K[1, 2], T[:3, :3], T[:3, 3])
+    return frame, PinholeCamera(160, 120, frame.K[0, 0], frame.K[0, 2], frame.K[1, 2], T[:3, :3], T[:3, 3])
+
+
+def test_a_rendered_worker_is_placed_on_the_floor_where_it_stands():
+    frame, cam = _rendered(
+        [20, 12],
+        9,
+        {"id": "w", "kind": "worker", "motion": {"type": "stationary", "position": [11, 7]}},
+        {"position": [2, 6, 8], "look_at": [11, 6, 0]},
+    )
     (blob,) = warm_blobs(frame.temperature_c, cam)
     assert np.linalg.norm(blob.position - [11, 7]) < 0.3
     # The covariance is a real one and covers the error.
@@ -76,24 +85,13 @@ def test_a_forklift_seen_steeply_from_a_high_camera_is_reported():
     """Its guard's far end projects onto the vertical line above its near wheels 3–4 m up: the height check
     must allow for the body's depth (it dropped every such forklift within ~1.5 mounting heights)."""
     for yaw, dist in ((0.0, 4.0), (45.0, 6.0), (90.0, 6.0)):
-        d = {
-            "name": "t",
-            "duration_s": 1,
-            "layout": {"size_m": [30, 14], "height_m": 10},
-            "actors": [
-                {
-                    "id": "f",
-                    "kind": "forklift",
-                    "motion": {"type": "stationary", "position": [2 + dist, 7], "yaw_deg": yaw},
-                }
-            ],
-            "sensors": [{"id": "ir", "type": "thermal", "position": [2, 7, 8.7], "look_at": [10, 7, 0]}],
-        }
-        sim = Simulation(parse_scenario(yaml.safe_dump(d)))
-        step, _ = sim.reset()
-        (frame,) = step.readings
-        T = frame.pose
-        cam = PinholeCamera(160, 120, frame.K[0, 0], frame.K[0, 2], frame.K[1, 2], T[:3, :3], T[:3, 3])
+        motion = {"type": "stationary", "position": [2 + dist, 7], "yaw_deg": yaw}
+        frame, cam = _rendered(
+            [30, 14],
+            10,
+            {"id": "f", "kind": "forklift", "motion": motion},
+            {"position": [2, 7, 8.7], "look_at": [10, 7, 0]},
+        )
         (blob,) = warm_blobs(frame.temperature_c, cam)
         assert blob.height_m > 3.0  # as tall as the old check measured it ...
         assert np.linalg.norm(blob.position - [2 + dist, 7]) < 1.0  # ... and placed within the scoring gate
