@@ -324,3 +324,22 @@ def test_results_of_a_sweep_from_before_the_nees_parts_still_read(tmp_path):
         csv.writer(f).writerows([[*old_columns, "surprise"], ["x"] * (len(old_columns) + 1)])
     with pytest.raises(ValueError, match="columns differ"):
         read_results(path)
+
+
+def test_the_paired_table_gives_the_student_t_interval_of_the_per_seed_differences():
+    """camera = central − 0.05 ± a little on every seed, while both swing ±0.1 from seed to seed: the paired
+    interval is scipy's t-interval of the differences, and far narrower than either strategy's own."""
+    from sim.bench.summary import _paired_table
+
+    rng = np.random.default_rng(4)
+    base = rng.normal(0.6, 0.1, 6)
+    diff = -0.05 + rng.normal(0, 0.01, 6)
+    rows = []
+    for seed in range(6):
+        for s, v in (("central", base[seed]), ("camera", base[seed] + diff[seed])):
+            row = {"scenario": "x", "seed": str(seed + 1), "strategy": s, "status": "ok", "mota": str(v)}
+            rows.append(row | {c: "0.5" for c in ("idf1", "hota", "gospa")})
+    lo, hi = stats.t.interval(0.95, 5, loc=diff.mean(), scale=diff.std(ddof=1) / np.sqrt(6))
+    line = next(x for x in _paired_table(rows, "x", ["central", "camera"]) if x.startswith("| camera"))
+    assert f"| camera | {diff.mean():+.3f} [{lo:+.3f}, {hi:+.3f}] |" in line
+    assert hi - lo < 0.05 < 2 * stats.t.ppf(0.975, 5) * base.std(ddof=1) / np.sqrt(6)
