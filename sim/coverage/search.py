@@ -6,14 +6,15 @@ weights w_e (traffic, plus a little free floor):
     f(S) = Σ_e w_e · ( 1 − Π_{s ∈ S covering e} (1 − p_s,e) + γ · m_e )
 
 The first part is the chance that at least one of the *positioning* sensors (cameras, thermal cameras,
-range sensors) covering e detects the actor, each independently with its own probability p_s,e (measured
-per kind, class and reach: `sim.coverage.detection_rates`): k-coverage with a diminishing bonus for
-every further sensor. m_e counts the sensor kinds of any sort that cover e (RFID and beams included).
-Probabilistic coverage and a sum of coverage functions are both monotone submodular, and so is f. The
-budget per kind makes the constraint a partition matroid, under which greedy is within 1/2 of the
-optimum (Fisher, Nemhauser and Wolsey 1978; the 1 − 1/e bound holds for a single total budget). Greedy
-evaluates lazily (Minoux 1978): a candidate's gain only shrinks as S grows, so a stale gain is an upper
-bound, and the top of the heap is taken once its fresh gain still beats the next bound.
+range sensors) covering e detects the actor, each independently with its own probability p_s,e (today
+the rate measured for the sensor's kind and e's class: `sim.coverage.detection_rates`): k-coverage with
+a diminishing bonus for every further sensor. m_e counts the sensor kinds of any sort that cover e (RFID
+and beams included). Probabilistic coverage and a sum of coverage functions are both monotone
+submodular, and so is f. The budget per kind makes the constraint a partition matroid, under which
+greedy is within 1/2 of the optimum (Fisher, Nemhauser and Wolsey 1978; the 1 − 1/e bound holds for a
+single total budget). Greedy evaluates lazily (Minoux 1978): a candidate's gain only shrinks as S
+grows, so a stale gain is an upper bound, and the top of the heap is taken once its fresh gain still
+beats the next bound.
 """
 
 from __future__ import annotations
