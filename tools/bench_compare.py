@@ -24,6 +24,7 @@ import sys
 from pathlib import Path
 
 from sim.bench.stats import mean_ci
+from sim.bench.summary import fmt_interval
 
 # Metric column → True when higher is better. Runtime is left out: sweeps run beside each other or with
 # other worker counts do not time alike (compare speed in turn on one machine instead).
@@ -84,10 +85,11 @@ def table(rows: list[dict]) -> str:
         "|---|---|---|---|---|---|---|",
     ]
     for r in rows:
+        before = fmt_interval(r["before"], r["before_lo"], r["before_hi"])
+        delta = fmt_interval(r["delta"], r["delta_lo"], r["delta_hi"], signed=True)
         lines.append(
-            f"| {r['scenario']} | {r['strategy']} | {r['metric']} | {r['before']:.3f} "
-            f"[{r['before_lo']:.3f}, {r['before_hi']:.3f}] | {r['after']:.3f} | {r['delta']:+.3f} "
-            f"[{r['delta_lo']:+.3f}, {r['delta_hi']:+.3f}] | {'yes' if r['ok'] else '**no**'} |"
+            f"| {r['scenario']} | {r['strategy']} | {r['metric']} | {before} | {r['after']:.3f} | {delta} "
+            f"| {'yes' if r['ok'] else '**no**'} |"
         )
     return "\n".join(lines)
 

@@ -41,13 +41,15 @@ def seed_values(rows, scenario, strategy, column) -> dict[int, float]:
     return out
 
 
-def fmt_interval(m, lo, hi, digits: int = 3) -> str:
-    """A mean and its interval: '0.624 [0.586, 0.663]'; the mean alone without bounds, '—' without it."""
+def fmt_interval(m, lo, hi, digits: int = 3, signed: bool = False) -> str:
+    """A mean and its interval: '0.624 [0.586, 0.663]' (`signed`, for differences: '+0.025 [+0.002,
+    +0.047]'); the mean alone without bounds, '—' without it."""
+    spec = f"{'+' if signed else ''}.{digits}f"
     if math.isnan(m):
         return "—"
     if math.isnan(lo):
-        return f"{m:.{digits}f}"
-    return f"{m:.{digits}f} [{lo:.{digits}f}, {hi:.{digits}f}]"
+        return f"{m:{spec}}"
+    return f"{m:{spec}} [{lo:{spec}}, {hi:{spec}}]"
 
 
 def summary_markdown(
@@ -163,16 +165,9 @@ def _paired_table(rows, sc: str, strategies: list[str]) -> list[str]:
                 continue
             x, y = np.array([a[k] for k in seeds]), np.array([b[k] for k in seeds])
             p = wilcoxon_p(x, y)
-            cells += [_signed_interval(*mean_ci(x - y)), "—" if math.isnan(p) else f"{p:.3g}"]
+            cells += [fmt_interval(*mean_ci(x - y), signed=True), "—" if math.isnan(p) else f"{p:.3g}"]
         lines.append(f"| {s} | " + " | ".join(cells) + " |")
     return lines
-
-
-def _signed_interval(m: float, lo: float, hi: float) -> str:
-    """'+0.025 [+0.002, +0.047]'; the mean alone without bounds (one seed)."""
-    if math.isnan(m):
-        return "—"
-    return f"{m:+.3f}" if math.isnan(lo) else f"{m:+.3f} [{lo:+.3f}, {hi:+.3f}]"
 
 
 def _bev_table(rows, sc: str, strategies: list[str]) -> list[str]:
