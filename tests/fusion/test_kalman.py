@@ -46,6 +46,24 @@ def test_batched_kf_equals_filterpy_over_long_random_sequences():
     assert worst <= 1e-9
 
 
+@pytest.mark.parametrize("n", [1, 3])
+def test_predict_and_update_leave_their_inputs_untouched(n):
+    """Regression: predict worked on a (4, 4, n) view that, for one track, was P itself, and changed the
+    caller's covariance in place (a track's reported state then moved on every look)."""
+    rng = np.random.default_rng(1)
+    x = rng.normal(0, 1, (n, 4))
+    A = rng.normal(0, 1, (n, 4, 4))
+    P = A @ A.transpose(0, 2, 1) + np.eye(4)
+    z, R = rng.normal(0, 1, (n, 2)), np.broadcast_to(np.eye(2) * 0.1, (n, 2, 2))
+    x0, P0 = x.copy(), P.copy()
+    x1, P1 = predict(x, P, 0.5, 1.0)
+    update(x1, P1, z, R)
+    x1c, P1c = x1.copy(), P1.copy()
+    update(x1, P1, z, R)
+    assert np.array_equal(x, x0) and np.array_equal(P, P0)
+    assert np.array_equal(x1, x1c) and np.array_equal(P1, P1c)
+
+
 def test_batched_ekf_equals_filterpy_for_range_and_bearing():
     rng = np.random.default_rng(1)
     n, steps = 10, 300
