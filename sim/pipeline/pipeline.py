@@ -9,6 +9,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from fusion.measurements import PositionMeasurements
+from fusion.reported_ids import TagAnchoredIds
 from sim.pipeline.frontends import FRONTENDS, FrontEndContext
 from sim.pipeline.frontends.base import registered_tags
 from sim.pipeline.fusers import FUSERS
@@ -105,6 +106,7 @@ class Pipeline:
             scenario.pipeline, present, self.tag_class, strategy, window_s=reorder_window(scenario)
         )
         self.reads_identities = any(FRONTENDS[n].identities for n in present)
+        self.relabel = TagAnchoredIds() if scenario.pipeline.tracker.report_ids == "tag" else None
         self.centring = Centring(scenario)
         self.future_stamps = 0  # readings stamped after they arrived, taken as made on arrival
         self.segmented: list[tuple[object, np.ndarray]] = []  # (cloud, class per point) of the last step
@@ -159,8 +161,9 @@ class Pipeline:
         return rows
 
     def tracks(self, t: float):
-        """Tracks predicted to time t (tentative and confirmed)."""
-        return self.fuser.tracks(t)
+        """Tracks predicted to time t (tentative and confirmed), under the ids `report_ids` asks for."""
+        states = self.fuser.tracks(t)
+        return self.relabel(states) if self.relabel is not None else states
 
     def _causal(self, r):
         """A reading stamped after it arrived (a sensor clock running ahead) is taken as made when it
