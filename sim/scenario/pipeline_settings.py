@@ -159,7 +159,7 @@ class TrackerSettings(_Block):
         default="tag",
         description="ids tracks are reported under: 'tag', a new track carrying an RFID tag under the id "
         "that tag was first reported with, so an actor back from out of view keeps its id (tuning seeds "
-        "11–15: IDF1 +0.031 default, −0.003 busy, +0.022 sensor_failure); 'track', the tracker's numbers",
+        "11–15: IDF1 +0.033 default, +0.000 busy, +0.025 sensor_failure); 'track', the tracker's numbers",
     )
     swap_window_s: float = Field(
         default=_TRACKER.swap_window_s,

@@ -8,8 +8,8 @@ from fusion.reported_ids import TagAnchoredIds
 from fusion.track import TrackState
 
 
-def _s(track_id: int, tag: str | None = None, status: str = "confirmed") -> TrackState:
-    return TrackState(track_id, 0.0, np.zeros(4), np.eye(4), status, "worker", tag)
+def _s(track_id: int, tag: str | None = None, t: float = 0.0, xy=(0.0, 0.0)) -> TrackState:
+    return TrackState(track_id, t, np.array([*xy, 0.0, 0.0]), np.eye(4), "confirmed", "worker", tag)
 
 
 def _ids(states) -> list[int]:
@@ -50,6 +50,16 @@ def test_two_tracks_with_the_same_anchor_get_one_each():
     ids([_s(5, "B")])
     # 2 and 5 are gone; 7 carries A, 8 also claims A (a binder mid-swap): one takes 2, the other its own.
     assert sorted(_ids(ids([_s(8, "A"), _s(7, "A")]))) == [2, 8]
+
+
+def test_a_tags_id_is_not_taken_where_its_actor_could_not_have_got_to():
+    """At most 3 m/s plus 2 m from where the id was last reported: 10 s later, 33 m is too far, 30.4 m is not."""
+    ids = TagAnchoredIds()
+    ids([_s(1, "A", t=0.0, xy=(0.0, 0.0))])
+    assert _ids(ids([_s(7, "A", t=10.0, xy=(33.0, 0.0))])) == [7]
+    ids = TagAnchoredIds()
+    ids([_s(1, "A", t=0.0, xy=(0.0, 0.0))])
+    assert _ids(ids([_s(7, "A", t=10.0, xy=(30.0, 5.0))])) == [1]
 
 
 def test_ids_are_unique_in_every_output_over_random_histories():
