@@ -43,6 +43,11 @@ def tracker_for(settings, rfid_only: bool, tag_class: dict[str, str] | None = No
             filter=settings.filter,
         ),
         tag_classes=tag_class,
+        process_noise={
+            "forklift": s.process_noise_forklift,
+            "agv": s.process_noise_agv,
+            "worker": s.process_noise_worker,
+        },
     )
 
 

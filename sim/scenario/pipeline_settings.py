@@ -12,6 +12,7 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from fusion.greedy_tracker import GreedyTrackerConfig
+from fusion.motion import PROCESS_NOISE
 from fusion.tracker import TrackerConfig
 from perception.bev_map import BevMapConfig
 from perception.lidar_detector import LidarDetectorConfig
@@ -154,6 +155,19 @@ class TrackerSettings(_Block):
         description="RSSI ranges of a bound tag also update the position of a track that other sensors "
         "feed (false: they only identify it; a tracker fed by RFID alone always uses them). At σ ≈ 0.7 × "
         "distance they add little, and their bias pulls tracks off their targets",
+    )
+    process_noise_forklift: float = Field(
+        default=PROCESS_NOISE["forklift"],
+        gt=0,
+        le=1000,
+        description="white-noise acceleration intensity q (m²/s³) of a forklift track's constant-velocity "
+        "model (tuned on seeds 11–15; fusion.motion says why)",
+    )
+    process_noise_agv: float = Field(
+        default=PROCESS_NOISE["agv"], gt=0, le=1000, description="the same for an AGV track"
+    )
+    process_noise_worker: float = Field(
+        default=PROCESS_NOISE["worker"], gt=0, le=1000, description="the same for a worker track"
     )
     report_ids: Literal["track", "tag"] = Field(
         default="tag",

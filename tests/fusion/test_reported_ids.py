@@ -53,7 +53,7 @@ def test_two_tracks_with_the_same_anchor_get_one_each():
 
 
 def test_a_tags_id_is_not_taken_where_its_actor_could_not_have_got_to():
-    """At most 3 m/s plus 2 m from where the id was last reported: 10 s later, 33 m is too far, 30.4 m is not."""
+    """At most 3 m/s plus 2 m from where the id was last reported: 10 s later 33 m is too far, 30.4 m not."""
     ids = TagAnchoredIds()
     ids([_s(1, "A", t=0.0, xy=(0.0, 0.0))])
     assert _ids(ids([_s(7, "A", t=10.0, xy=(33.0, 0.0))])) == [7]

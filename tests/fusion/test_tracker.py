@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from fusion.tracker import Tracker, TrackerConfig
 
@@ -63,13 +64,14 @@ def test_out_of_sequence_measurements_are_dropped_and_counted():
     assert tr.stats.out_of_sequence_dropped == 2
 
 
-def _crossing_run(filter_name: str):
+def _crossing_run(filter_name: str, worker_q: float | None = None):
     rng = np.random.default_rng(4)
     anchors = np.array([[0.0, 0.0, 1.5], [12.0, 0.0, 1.5], [6.0, 12.0, 1.5]])
     speed = 1.2 / np.sqrt(2)
     start = {"A": np.array([1.0, 1.0]), "B": np.array([1.0, 11.0])}
     vel = {"A": np.array([speed, speed]), "B": np.array([speed, -speed])}
-    tr = Tracker(TrackerConfig(filter=filter_name))
+    q = None if worker_q is None else {"worker": worker_q}
+    tr = Tracker(TrackerConfig(filter=filter_name), process_noise=q)
     for k in range(120):
         t = 0.1 * k
         truth = {tag: start[tag] + vel[tag] * t for tag in "AB"}
@@ -81,11 +83,13 @@ def _crossing_run(filter_name: str):
     return tr, {tag: start[tag] + vel[tag] * 11.9 for tag in "AB"}
 
 
-def test_identity_binding_survives_a_crossing_of_two_tagged_workers():
-    tr, end = _crossing_run("numpy")
-    # Each tag ends on the track that follows its own worker, whatever the tracks did at the crossing
-    # (with this seed the position tracks do swap at the crossing, and the tags are swapped back).
-    assert tr.stats.tag_swaps >= 1
+@pytest.mark.parametrize("worker_q", [None, 1.5])
+def test_identity_binding_survives_a_crossing_of_two_tagged_workers(worker_q):
+    tr, end = _crossing_run("numpy", worker_q)
+    # Each tag ends on the track that follows its own worker, whatever the tracks did at the crossing.
+    # With a loose motion model (q = 1.5) the position tracks swap at the crossing with this seed, and
+    # the tags must be swapped back; with the default q they hold their targets and no swap is needed.
+    assert tr.stats.tag_swaps == (0 if worker_q is None else 1)
     states = {s.tag: s for s in tr.states(confirmed_only=True)}
     for tag in "AB":
         assert np.linalg.norm(states[tag].x[:2] - end[tag]) < 0.5, tag
