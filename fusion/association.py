@@ -80,6 +80,10 @@ class GnnAssociator:
     def associate(self, x: np.ndarray, P: np.ndarray, z: np.ndarray, R: np.ndarray, first=None):
         """(track rows, measurement columns, all squared distances (tracks, measurements))."""
         d2 = position_distances(x, P, z, R)
+        return *self.assign(d2, first), d2
+
+    def assign(self, d2: np.ndarray, first=None) -> tuple[np.ndarray, np.ndarray]:
+        """(track rows, measurement columns) from squared distances computed elsewhere (a measurement
+        read differently per track: `ClassConditioned`)."""
         gate = gate_threshold(2, self.gate_probability)
-        rows, cols = gnn(d2, gate) if first is None else staged_gnn(d2, gate, first)
-        return rows, cols, d2
+        return gnn(d2, gate) if first is None else staged_gnn(d2, gate, first)

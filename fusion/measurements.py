@@ -16,6 +16,18 @@ if TYPE_CHECKING:
 
 
 @dataclass(frozen=True)
+class ClassConditioned:
+    """The same detections read as bodies of each class in `classes`: centres (m, k, 2) and covariances
+    (m, k, 2, 2). A large body seen from one side is measured at its near face and a small one is not, so
+    where the body is depends on what it is; a tracker reads each detection as the class of the track it
+    tests it against."""
+
+    classes: tuple[str, ...]
+    z: np.ndarray
+    R: np.ndarray
+
+
+@dataclass(frozen=True)
 class PositionMeasurements:
     """A scan of 2D floor positions (camera, LiDAR and thermal detections, beam crossings, oracle)."""
 
@@ -31,6 +43,7 @@ class PositionMeasurements:
     may_start: np.ndarray | None = (
         None  # (m,) bool: which may start a track (None: all) — weak ones only continue
     )
+    by_class: ClassConditioned | None = None  # the detections read as each class's body, where known
 
     def __len__(self) -> int:
         return len(self.z)

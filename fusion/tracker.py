@@ -17,10 +17,12 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from fusion.association import GnnAssociator, gate_threshold, gnn, staged_gnn
+from fusion.class_reading import class_distances, paired, reading_index
 from fusion.filter_bank import BANKS, FilterBank
 from fusion.identity import LikelihoodBinder, ReadBinder, TagBinder
 from fusion.jpda import enn_assignment, innovation_ratio, jpda_weights, pair_likelihoods
 from fusion.kalman import bearing_model, predict, range_model
+from fusion.measurements import ClassConditioned
 from fusion.metrics import nees_bounds
 from fusion.motion import PROCESS_NOISE
 from fusion.rfid_reads import ReadRound
@@ -141,6 +143,7 @@ class Tracker:
         v: np.ndarray | None = None,
         Rv: np.ndarray | None = None,
         may_start: np.ndarray | None = None,
+        by_class: ClassConditioned | None = None,
     ) -> tuple[np.ndarray, np.ndarray]:
         """One scan of 2D position measurements z (m, 2) with covariances R (m, 2, 2) taken at t.
 
@@ -148,7 +151,9 @@ class Tracker:
         `v`, `Rv`: measured velocities (m, 2) and their covariances, from sources that have them: applied
         after the position (independent errors) and given to the tracks they start. `may_start` (m,) bool:
         measurements that may start a track (a detector's confident ones); the others only update.
-        Returns the (track index, measurement index) pairs that were associated."""
+        `by_class`: the same measurements read as each class's body; with `measurement_class: track`, a
+        track of one of those classes is gated and updated with its class's reading (births and JPDA
+        use z, R). Returns the (track index, measurement index) pairs that were associated."""
         if not self._advance(t):
             return np.zeros(0, int), np.zeros(0, int)
         self.stats.scans += 1
@@ -165,10 +170,16 @@ class Tracker:
             if self.config.association in ("jpda", "enn-jpda"):
                 rows, cols, d2, spread = self._jpda(z, R, first)
             else:
-                rows, cols, d2 = self.associator.associate(self.bank.x, self.bank.P, z, R, first)
+                by_track = self.config.measurement_class == "track"
+                kind = reading_index(tr.cls, by_class, len(z)) if by_track else None
+                if kind is None:
+                    rows, cols, d2 = self.associator.associate(self.bank.x, self.bank.P, z, R, first)
+                else:
+                    d2 = class_distances(self.bank.x, self.bank.P, z, R, by_class, kind)
+                    rows, cols = self.associator.assign(d2, first)
                 spread = np.zeros(0, int)
                 if rows.size:
-                    self.bank.update(rows, z[cols], R[cols])
+                    self.bank.update(rows, *paired(rows, cols, z, R, by_class, kind))
             if rows.size:
                 self._count_nis(d2[rows, cols])
                 if v is not None:

@@ -33,7 +33,8 @@ MIN_MATCHES = 30  # fewer matched detections than this: no model for the group (
 
 
 def _samples(path: str, seed: int, strategy: str, match_m: float, cache: Path, all_matches: bool):
-    """(source, class, e_along, e_across, R_along, R_across, d²_reported) per matched detection."""
+    """(source, reported class, e_along, e_across, R_along, R_across, d²_reported, true class) per matched
+    detection."""
     import cloudpickle
 
     sc = tune_tracker._scenario(path, seed, strategy, None)
@@ -60,7 +61,16 @@ def _samples(path: str, seed: int, strategy: str, match_m: float, cache: Path, a
                 e = g[j[k]] - pm.z[k]
                 R = pm.R[k]
                 out.append(
-                    (pm.source, pm.cls[k], e @ u, e @ n, u @ R @ u, n @ R @ n, e @ np.linalg.solve(R, e))
+                    (
+                        pm.source,
+                        pm.cls[k],
+                        e @ u,
+                        e @ n,
+                        u @ R @ u,
+                        n @ R @ n,
+                        e @ np.linalg.solve(R, e),
+                        true_cls[k],
+                    )
                 )
     return out
 
@@ -80,12 +90,13 @@ def added_variance(e: np.ndarray, r: np.ndarray) -> float:
 CHI2_1_MEDIAN = 0.454936  # median of χ²(1): a consistent axis' e²/σ² is below this half of the time
 
 
-def fit(rows, scale: bool = False, robust: bool = False) -> dict:
+def fit(rows, scale: bool = False, robust: bool = False, by_body: bool = False) -> dict:
     """Per (source, class): bias along the line of sight (median) and the variances to add along and
-    across it so that each axis' normalised squared error averages 1 (2 for the pair)."""
+    across it so that each axis' normalised squared error averages 1 (2 for the pair). The class is the
+    reported one, or with `by_body` the matched body's: what a detection of that body looks like."""
     groups = defaultdict(list)
     for r in rows:
-        groups[(r[0], r[1])].append(r[2:])
+        groups[(r[0], r[7] if by_body else r[1])].append(r[2:7])
     models = {}
     for (source, cls), v in sorted(groups.items()):
         a = np.array(v)
@@ -139,6 +150,13 @@ def main(argv=None) -> int:
         action="store_true",
         help="fit only on detections whose reported class is the matched body's (tracked worse)",
     )
+    p.add_argument(
+        "--by-body",
+        action="store_true",
+        help="group by the matched body's class, not the reported one, and write `body_models` (how a "
+        "tracker reads a detection against a track of that class) into the --write file, "
+        "keeping its `models`",
+    )
     p.add_argument("--write", help="write the fitted models to this JSON file")
     a = p.parse_args(argv)
     seeds = tune_tracker._seeds(a.seeds)
@@ -148,7 +166,7 @@ def main(argv=None) -> int:
     for path in a.scenarios:
         for seed in seeds:
             rows += _samples(path, seed, a.strategy, a.match_m, Path(a.cache), not a.class_consistent)
-    models = fit(rows, a.scale, a.robust)
+    models = fit(rows, a.scale, a.robust, a.by_body)
     print(f"{'group':22s} {'n':>6s} {'nse':>6s} {'bias':>6s} {'+var_al':>8s} {'+var_ac':>8s}")
     for k, m in models.items():
         print(
@@ -156,17 +174,26 @@ def main(argv=None) -> int:
             f"{m['add_var_along_m2']:8.4f} {m['add_var_across_m2']:8.4f}"
         )
     if a.write:
-        doc = {
-            "fitted_with": "python tools/calibrate_measurements.py "
+        command = (
+            "python tools/calibrate_measurements.py "
             + " ".join(a.scenarios)
             + f" --seeds {a.seeds} --match-m {a.match_m:g}"
             + (f" --strategy {a.strategy}" if a.strategy != "central" else "")
             + (" --scale" if a.scale else "")
             + (" --robust" if a.robust else "")
-            + (" --class-consistent" if a.class_consistent else ""),
-            "models": models,
-        }
-        Path(a.write).write_text(json.dumps(doc, indent=1) + "\n")
+            + (" --class-consistent" if a.class_consistent else "")
+            + (" --by-body" if a.by_body else "")
+        )
+        target = Path(a.write)
+        if a.by_body:
+            doc = json.loads(target.read_text(encoding="utf-8")) if target.exists() else {"models": {}}
+            doc.update(body_fitted_with=command, body_models=models)
+        else:
+            doc = {"fitted_with": command, "models": models}
+            if target.exists():  # the body models are fitted by their own command: kept
+                old = json.loads(target.read_text(encoding="utf-8"))
+                doc.update({k: old[k] for k in ("body_fitted_with", "body_models") if k in old})
+        target.write_text(json.dumps(doc, indent=1) + "\n")
     return 0
 
 

@@ -30,6 +30,7 @@ def tracker_for(settings, rfid_only: bool, tag_class: dict[str, str] | None = No
             gate_probability=s.gate_probability,
             confirmed_first=s.confirmed_first,
             association=s.association,
+            measurement_class=s.measurement_class,
             detection_probability=s.detection_probability,
             clutter_density=s.clutter_density,
             birth_gate_probability=s.birth_gate_probability,
@@ -71,7 +72,15 @@ class LocalTracker:
 
     def positions(self, pm, covered) -> None:
         self.tracker.update_positions(
-            pm.t, pm.z, pm.R, list(pm.cls), covered=covered, v=pm.v, Rv=pm.Rv, may_start=pm.may_start
+            pm.t,
+            pm.z,
+            pm.R,
+            list(pm.cls),
+            covered=covered,
+            v=pm.v,
+            Rv=pm.Rv,
+            may_start=pm.may_start,
+            by_class=pm.by_class,
         )
 
     def ranges(self, rm, zone) -> None:

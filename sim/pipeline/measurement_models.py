@@ -11,17 +11,23 @@ from pathlib import Path
 import numpy as np
 
 from fusion.line_of_sight import LineOfSightModel, to_centres
-from fusion.measurements import PositionMeasurements
+from fusion.measurements import ClassConditioned, PositionMeasurements
 
 MODELS_FILE = Path(__file__).with_name("measurement_models.json")
 _FIELDS = tuple(f.name for f in dataclasses.fields(LineOfSightModel))
 
 
+BODY_CLASSES = ("forklift", "agv", "worker")
+
+
 @cache
-def fitted_models() -> dict[str, LineOfSightModel]:
-    """'source/class' → model, as fitted (groups with too few matches have none: used as reported)."""
+def fitted_models(key: str = "models") -> dict[str, LineOfSightModel]:
+    """'source/class' → model, as fitted (groups with too few matches have none: used as reported).
+    `models`: per reported class, what a detection labelled so is (misclassified ones included) — the
+    covariance a detection is reported with; `body_models`: per true class, what a detection of such a
+    body is — how a tracker reads a detection against a track of that class."""
     doc = json.loads(MODELS_FILE.read_text(encoding="utf-8"))
-    return {k: LineOfSightModel(**{f: v[f] for f in _FIELDS if f in v}) for k, v in doc["models"].items()}
+    return {k: LineOfSightModel(**{f: v[f] for f in _FIELDS if f in v}) for k, v in doc.get(key, {}).items()}
 
 
 class Centring:
@@ -31,6 +37,7 @@ class Centring:
     def __init__(self, scenario):
         fitted = scenario.pipeline.measurement_model == "fitted"
         self.models = fitted_models() if fitted else {}
+        self.body = fitted_models("body_models") if fitted else {}
         self.sensor_xy = {
             s.id: np.asarray(s.position[:2], float) for s in scenario.sensors if hasattr(s, "position")
         }
@@ -38,14 +45,26 @@ class Centring:
     def __call__(self, sensor_id: str, pm: PositionMeasurements) -> PositionMeasurements:
         if not self.models or sensor_id not in self.sensor_xy:
             return pm
-        return centred(pm, self.sensor_xy[sensor_id], self.models)
+        return centred(pm, self.sensor_xy[sensor_id], self.models, self.body)
 
 
-def centred(pm: PositionMeasurements, sensor_xy: np.ndarray, models: dict) -> PositionMeasurements:
-    """The scan's detections moved to body centres and widened by their (source, class) model."""
+def centred(
+    pm: PositionMeasurements, sensor_xy: np.ndarray, models: dict, body: dict | None = None
+) -> PositionMeasurements:
+    """The scan's detections moved to body centres and widened by their (source, reported class) model;
+    with `body` models for the source, also read as each class's body (`by_class`)."""
     if not len(pm):
         return pm
     none = LineOfSightModel()
     per = [models.get(f"{pm.source}/{c}", none) for c in pm.cls]
     z, R = to_centres(pm.z, pm.R, sensor_xy, per)
-    return dataclasses.replace(pm, z=z, R=R)
+    by_class = None
+    if body and any(f"{pm.source}/{c}" in body for c in BODY_CLASSES):
+        alt = [
+            to_centres(pm.z, pm.R, sensor_xy, [body.get(f"{pm.source}/{c}", none)] * len(pm))
+            for c in BODY_CLASSES
+        ]
+        by_class = ClassConditioned(
+            BODY_CLASSES, np.stack([a[0] for a in alt], 1), np.stack([a[1] for a in alt], 1)
+        )
+    return dataclasses.replace(pm, z=z, R=R, by_class=by_class)

@@ -82,6 +82,12 @@ class TrackerSettings(_Block):
         lt=1,
         description="χ² gate: the probability a true measurement falls inside",
     )
+    measurement_class: Literal["track", "detection"] = Field(
+        default=_TRACKER.measurement_class,
+        description="which class's measurement model reads a detection tested against a track: track (the "
+        "track's class: where a forklift's or a worker's body is, given what the sensor saw) or detection "
+        "(the class the detection reports); gnn only",
+    )
     association: Literal["gnn", "jpda", "enn-jpda"] = Field(
         default=_TRACKER.association,
         description="gnn: each track takes at most one measurement (global nearest neighbour); jpda: every "

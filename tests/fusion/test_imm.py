@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from fusion.imm import ImmState, imm_predict, imm_update
+from fusion.imm import STATIONARY_POS_STD, ImmState, imm_predict, imm_update
 from fusion.kalman import predict, update
 
 
@@ -15,7 +15,8 @@ def _stop_and_go(steps=300, dt=0.1):
     return np.column_stack([x, np.zeros(steps)]), v
 
 
-def test_imm_recognises_stops_and_beats_cv_while_stopped():
+def _run(stationary_pos_std: float):
+    """20 noisy runs of the stop-and-go track through the IMM and through CV alone."""
     rng = np.random.default_rng(0)
     truth, v = _stop_and_go()
     R = np.eye(2) * 0.2**2
@@ -26,7 +27,7 @@ def test_imm_recognises_stops_and_beats_cv_while_stopped():
     imm, (xc, Pc) = ImmState.start(x0, P0), (x0, P0)
     err_imm, err_cv, mu_stop = [], [], []
     for k in range(1, len(truth)):
-        imm = imm_predict(imm, 0.1, 1.0)
+        imm = imm_predict(imm, 0.1, 1.0, stationary_pos_std)
         imm, _ = imm_update(imm, z[:, k], R)
         xc, Pc = predict(xc, Pc, 0.1, 1.0)
         xc, Pc, _ = update(xc, Pc, z[:, k], R)
@@ -39,7 +40,26 @@ def test_imm_recognises_stops_and_beats_cv_while_stopped():
     t = np.arange(1, len(truth)) * 0.1
     settled_stop = (v[1:] == 0) & ((t % 5) > 1.5)
     settled_move = (v[1:] > 0) & ((t % 5) > 1.5)
-    assert mu_stop[settled_stop].mean() > 0.7 and mu_stop[settled_move].mean() < 0.2
     rmse = lambda e, m: np.sqrt((e[m] ** 2).mean())  # noqa: E731
-    assert rmse(err_imm, settled_stop) < 0.8 * rmse(err_cv, settled_stop)
-    assert rmse(err_imm, settled_move) < 1.15 * rmse(err_cv, settled_move)
+    return (
+        mu_stop[settled_stop].mean(),
+        mu_stop[settled_move].mean(),
+        rmse(err_imm, settled_stop) / rmse(err_cv, settled_stop),
+        rmse(err_imm, settled_move) / rmse(err_cv, settled_move),
+    )
+
+
+def test_imm_recognises_stops_and_beats_cv_while_stopped():
+    """With white measurement errors, as here, a stationary model that barely wanders is best."""
+    mu_stopped, mu_moving, stopped, moving = _run(0.05)
+    assert mu_stopped > 0.7 and mu_moving < 0.2
+    assert stopped < 0.8 and moving < 1.15
+
+
+def test_default_stationary_wander_still_recognises_stops():
+    """The default wander (for the simulator's detections, whose errors persist while a body stands)
+    costs part of that gain on white errors but keeps stops recognised and still beats CV."""
+    assert STATIONARY_POS_STD > 0.05
+    mu_stopped, mu_moving, stopped, moving = _run(STATIONARY_POS_STD)
+    assert mu_stopped > 0.6 and mu_moving < 0.2
+    assert stopped < 0.9 and moving < 1.15
