@@ -63,6 +63,7 @@ class RunScorer:
         self.recently_seen: set = set()  # truth ids with a detection within GATE_M since the last output
         self.ceiling_frames, self.ceiling_covered = 0, 0  # truth frames, and those with such a detection
         self.nse: dict = defaultdict(lambda: [0.0, 0])  # (source, true class) → [Σ eᵀR⁻¹e, count]
+        self.nse_body: dict = defaultdict(lambda: [0.0, 0])  # the same, each read as its true body's class
         self.series = AtomicStream(Path(out) / "metrics_timeseries.csv")
         self.series.write(TIMESERIES_COLUMNS + "\n")
 
@@ -127,7 +128,7 @@ class RunScorer:
         for source, ds in by_source.items():
             acc = self.det[source]
             z = np.array([d.z for d in ds])
-            self._coverage_and_consistency(truth, source, z, np.array([d.R for d in ds]))
+            self._coverage_and_consistency(truth, source, z, np.array([d.R for d in ds]), ds)
             scores = np.array([d.score for d in ds])
             acc["scores"].frombytes(scores.astype(np.float64).tobytes())
             acc["n_truth"] += len(truth)
@@ -135,9 +136,10 @@ class RunScorer:
                 hit = match_detections(truth.xyz[:, :2], z, scores, thr)
                 acc["tp"][thr].frombytes(np.asarray(hit, np.int8).tobytes())
 
-    def _coverage_and_consistency(self, truth: TruthFrame, source: str, z, R) -> None:
+    def _coverage_and_consistency(self, truth: TruthFrame, source: str, z, R, ds=()) -> None:
         """Which truths a detection came within GATE_M of (the tracker's ceiling), and each detection's
-        normalised squared error eᵀR⁻¹e against its nearest truth (2 on average when R tells the truth)."""
+        normalised squared error eᵀR⁻¹e against its nearest truth (2 on average when R tells the truth):
+        as reported, and (`nse_body`) read as that truth's class, as a track of its class reads it."""
         if not len(truth):
             return
         d = np.linalg.norm(z[:, None] - truth.xyz[None, :, :2], axis=2)
@@ -151,6 +153,16 @@ class RunScorer:
             for cid, x in zip(truth.class_ids[j[ok]], v, strict=True):
                 acc = self.nse[(source, CLASS_NAMES[int(cid)])]
                 acc[0] += float(x)
+                acc[1] += 1
+            for k in np.flatnonzero(ok):
+                b = ds[k].by_class if len(ds) else None
+                name = CLASS_NAMES[int(truth.class_ids[j[k]])]
+                if b is None or name not in b[0]:
+                    continue
+                c = b[0].index(name)
+                e = truth.xyz[j[k], :2] - b[1][c]
+                acc = self.nse_body[(source, name)]
+                acc[0] += float(e @ np.linalg.solve(b[2][c], e))
                 acc[1] += 1
 
     # ----------------------------------------------------------------------------------------- result
@@ -232,12 +244,14 @@ class RunScorer:
                 if thr == 1.0:
                     p, r = p_, r_
             nse = {c: v[0] / v[1] for (src, c), v in sorted(self.nse.items()) if src == source and v[1]}
+            body = {c: v[0] / v[1] for (src, c), v in sorted(self.nse_body.items()) if src == source and v[1]}
             detection[source] = {
                 "precision": p,
                 "recall": r,
                 "ap": float(np.mean(aps)),
                 "ap_at_m": by_thr,  # AP at each centre-distance threshold (m)
                 "nse": nse,
+                **({"nse_body": body} if body else {}),
             }
         return {
             "tracking": _round(tracking),

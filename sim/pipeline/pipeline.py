@@ -36,6 +36,9 @@ class Detection:
     cls: str
     score: float
     tag: str
+    # The detection read as each body class (classes, centres (k, 2), covariances (k, 2, 2)), where the
+    # source has body models: what a track of that class reads (scored as `nse_body`, not written)
+    by_class: tuple | None = None
 
 
 def frontends_for(strategy: str, scenario: Scenario) -> tuple[str, ...]:
@@ -179,8 +182,19 @@ class Pipeline:
 
 
 def _rows(pm: PositionMeasurements) -> list[Detection]:
+    b = pm.by_class
     return [
-        Detection(pm.t, pm.source, pm.sensor_id, pm.z[k], pm.R[k], pm.cls[k], float(pm.score[k]), "")
+        Detection(
+            pm.t,
+            pm.source,
+            pm.sensor_id,
+            pm.z[k],
+            pm.R[k],
+            pm.cls[k],
+            float(pm.score[k]),
+            "",
+            None if b is None else (b.classes, b.z[k], b.R[k]),
+        )
         for k in range(len(pm))
     ]
 

@@ -1,0 +1,61 @@
+"""Detection consistency: the normalised squared error of each detection against its nearest truth, as
+reported and read as that truth's body class, against χ²(2)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from perception.classes import CLASS_NAMES
+from sim.pipeline.pipeline import Detection
+from sim.scoring import RunScorer
+from sim.world.truth import TruthFrame
+
+BODY = ("forklift", "agv", "worker")
+
+
+def test_nse_as_reported_and_read_as_the_true_body(tmp_path):
+    """Both bodies are labelled worker with a covariance 4× what their worker error is; read as their
+    true class, the error is drawn from exactly that class's covariance: χ²(2), mean 2. As reported:
+    a worker's 2/4; a forklift's e drawn from its own wide covariance against the worker's R."""
+    rng = np.random.default_rng(3)
+    Rb = {"forklift": np.diag([0.16, 0.09]), "agv": np.eye(2) * 0.04, "worker": np.diag([0.01, 0.02])}
+    truth_xy = np.array([[5.0, 5.0], [20.0, 5.0]])  # 15 m apart: each detection's nearest truth is its own
+    classes = ("worker", "forklift")
+    truth = TruthFrame(
+        0,
+        0.0,
+        ("w", "f"),
+        np.array([CLASS_NAMES.index(c) for c in classes]),
+        np.column_stack([truth_xy, np.ones(2)]),
+        np.zeros(2),
+        np.zeros((2, 2)),
+        np.ones((2, 3)),
+        np.full(2, 30.0),
+        ((), ()),
+    )
+    scorer = RunScorer(tmp_path, 0.1)
+    n = 3000
+    reported = 4 * Rb["worker"]
+    sums = {c: 0.0 for c in classes}
+    for _ in range(n):
+        rows = []
+        for i, c in enumerate(classes):
+            e = rng.multivariate_normal(np.zeros(2), Rb[c])
+            while np.linalg.norm(e) > 0.99:  # inside the 1 m gate (a forklift's tail is cut: ≈ 1e-3)
+                e = rng.multivariate_normal(np.zeros(2), Rb[c])
+            z = truth_xy[i] - e
+            sums[c] += e @ np.linalg.solve(reported, e)
+            zk = np.repeat(z[None], 3, 0)
+            Rk = np.stack([Rb[b] for b in BODY])
+            rows.append(Detection(0.0, "lidar", "l1", z, reported, "worker", 0.9, "", (BODY, zk, Rk)))
+        scorer.detections(truth, rows)
+    scorer.close()
+    for name in ("ground_truth.csv", "tracks.csv"):
+        (tmp_path / name).write_text("t\n")
+    d = scorer.result(tmp_path)["detection"]["lidar"]
+    tol = 4 * 2 / math.sqrt(n)  # χ²(2): sd 2
+    assert abs(d["nse_body"]["worker"] - 2) < tol and abs(d["nse_body"]["forklift"] - 2) < 2 * tol
+    assert abs(d["nse"]["worker"] - 0.5) < tol / 4
+    assert abs(d["nse"]["forklift"] - sums["forklift"] / n) < 1e-3  # the reported R, brute force
