@@ -47,7 +47,7 @@ def tracker_for(settings, rfid_only: bool, tag_class: dict[str, str] | None = No
         process_noise={
             "forklift": s.process_noise_forklift,
             "agv": s.process_noise_agv,
-            "worker": s.process_noise_worker,
+            "worker": s.rfid_only_process_noise_worker if rfid_only else s.process_noise_worker,
         },
     )
 
