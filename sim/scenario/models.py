@@ -50,12 +50,12 @@ class RackBlock(Model):
 
     origin: Vec2 = Field(description="south-west corner of the first row, m")
     rows: int = Field(ge=1, le=200)
-    row_spacing_m: PositiveFloat = Field(description="pitch between row origins along +y, m")
+    row_spacing_m: PositiveFloat = Field(le=MAX_BUILDING_M, description="row origins' pitch along +y, m")
     bays: int = Field(ge=1, le=500)
-    bay_length_m: PositiveFloat
-    depth_m: PositiveFloat
+    bay_length_m: PositiveFloat = Field(le=20)  # pallet racking bays are 1.8–3.6 m
+    depth_m: PositiveFloat = Field(le=10)
     levels: int = Field(default=4, ge=1, le=20)
-    level_height_m: PositiveFloat = 1.5
+    level_height_m: PositiveFloat = Field(default=1.5, le=10)
     pallet_fill: float = Field(default=0.6, ge=0, le=1, description="fraction of bay slots holding a pallet")
     pallet_tag_prefix: str | None = Field(default=None, description="tag pallets with RFID ids PREFIX-NNNN")
 
@@ -74,15 +74,15 @@ class Wall(Model):
 
     start: Vec2 = Field(alias="from")
     end: Vec2 = Field(alias="to")
-    thickness_m: PositiveFloat = 0.2
-    height_m: PositiveFloat = 4.0
+    thickness_m: PositiveFloat = Field(default=0.2, le=2.0)
+    height_m: PositiveFloat = Field(default=4.0, le=60)
 
 
 class Dock(Model):
     """A dock door: an opening in the perimeter wall centred on `position`."""
 
     position: Vec2
-    width_m: PositiveFloat = 3.0
+    width_m: PositiveFloat = Field(default=3.0, le=50)
 
 
 class HeatSource(Model):
@@ -90,7 +90,7 @@ class HeatSource(Model):
 
     position: Vec2 | Vec3
     temperature_c: float = Field(ge=-50, le=1000)
-    radius_m: PositiveFloat = 0.3
+    radius_m: PositiveFloat = Field(default=0.3, le=20)
 
 
 class Layout(Model):

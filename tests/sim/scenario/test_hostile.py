@@ -120,6 +120,22 @@ def test_scale_limits_name_their_field_and_echo_no_section(tmp_path):
     assert "layout.wall_thickness_m: input should be less than or equal to 2 (got 1000000)" in str(e.value)
 
 
+@pytest.mark.parametrize(
+    "field, value, limit",
+    [("level_height_m", "1e308", "10"), ("bay_length_m", "1e6", "20"), ("depth_m", "500", "10")],
+)
+def test_rack_dimensions_are_bounded(tmp_path, field, value, limit):
+    """Regression (the fuzz soak): a rack level 1e308 m high was accepted and overflowed the layout's
+    shelf heights to inf."""
+    rack = {"origin": [4, 3], "rows": 1, "row_spacing_m": 3.5, "bays": 2, "bay_length_m": 2.7, "depth_m": 1.1}
+    d = scenario_dict()
+    d["layout"]["racks"] = [rack | {field: float(value)}]
+    with pytest.raises(ScenarioError) as e:
+        load_scenario(write_scenario(tmp_path, d))
+    (problem,) = e.value.problems
+    assert f"layout.racks[0].{field}: input should be less than or equal to {limit}" in str(problem)
+
+
 def _at_every_list_limit() -> dict:
     """A 60 m × 45 m building with every list of the file at its limit: 100 rack blocks, 200 walls,
     64 docks, 200 heat sources, 8 tags on each actor, 1000 faults."""
