@@ -32,7 +32,7 @@ def class_distances(x, P, z, R, by_class: ClassConditioned, kind: np.ndarray) ->
 
 def paired(rows, cols, z, R, by_class: ClassConditioned | None, kind: np.ndarray | None):
     """The (z, R) each associated (track row, measurement column) pair updates with."""
-    zp, Rp = z[cols].copy(), R[cols].copy()
+    zp, Rp = z[cols], R[cols]  # fancy indexing: copies
     if kind is not None:
         k = kind[rows]
         own = k >= 0

@@ -39,6 +39,11 @@ TRACKED_CLASSES = ("forklift", "agv", "worker")
 TIMESERIES_COLUMNS = "t,gospa,gospa_localisation,gospa_missed,gospa_false,n_truth,n_tracks,n_matched"
 
 
+def _nse(e: np.ndarray, R: np.ndarray) -> np.ndarray:
+    """eᵀR⁻¹e of each error e (n, 2) under its covariance R (n, 2, 2)."""
+    return np.einsum("ni,ni->n", e, np.linalg.solve(R, e[..., None])[..., 0])
+
+
 class RunScorer:
     def __init__(self, out: Path, period_s: float, identities: bool = True):
         """`identities`: whether the strategy reads tags at all (without, identity accuracy is None)."""
@@ -147,23 +152,32 @@ class RunScorer:
         self.recently_seen.update(truth.ids[j] for j in np.flatnonzero(near.any(0)))
         j = d.argmin(1)
         ok = near[np.arange(len(z)), j]
-        if ok.any():
-            e = truth.xyz[j[ok], :2] - z[ok]
-            v = np.einsum("ni,ni->n", e, np.linalg.solve(R[ok], e[..., None])[..., 0])
-            for cid, x in zip(truth.class_ids[j[ok]], v, strict=True):
-                acc = self.nse[(source, CLASS_NAMES[int(cid)])]
-                acc[0] += float(x)
-                acc[1] += 1
-            for k in np.flatnonzero(ok):
-                b = ds[k].by_class if len(ds) else None
-                name = CLASS_NAMES[int(truth.class_ids[j[k]])]
-                if b is None or name not in b[0]:
-                    continue
+        if not ok.any():
+            return
+        rows = np.flatnonzero(ok)
+        names = [CLASS_NAMES[int(c)] for c in truth.class_ids[j[rows]]]
+        self._add(self.nse, source, names, _nse(truth.xyz[j[rows], :2] - z[rows], R[rows]))
+        # The same detections read as their true body's class, where the source reads them by class.
+        keep, body_names, zb, Rb = [], [], [], []
+        for k, name in zip(rows, names, strict=True):
+            b = ds[k].by_class if len(ds) else None
+            if b is not None and name in b[0]:
                 c = b[0].index(name)
-                e = truth.xyz[j[k], :2] - b[1][c]
-                acc = self.nse_body[(source, name)]
-                acc[0] += float(e @ np.linalg.solve(b[2][c], e))
-                acc[1] += 1
+                keep.append(k)
+                body_names.append(name)
+                zb.append(b[1][c])
+                Rb.append(b[2][c])
+        if keep:
+            e = truth.xyz[j[keep], :2] - np.array(zb)
+            self._add(self.nse_body, source, body_names, _nse(e, np.array(Rb)))
+
+    @staticmethod
+    def _add(acc: dict, source: str, names: list[str], values: np.ndarray) -> None:
+        """Add each value to its (source, true class) sum and count."""
+        for name, x in zip(names, values, strict=True):
+            a = acc[(source, name)]
+            a[0] += float(x)
+            a[1] += 1
 
     # ----------------------------------------------------------------------------------------- result
     def close(self) -> None:
