@@ -18,8 +18,9 @@ from torch import nn
 from torch.nn import functional as F
 
 from perception.bev_frames import N_CHANNELS
+from perception.classes import TRACKED_NAMES
 
-HEAD_CLASSES = ("forklift", "agv", "worker")  # one heatmap each
+HEAD_CLASSES = TRACKED_NAMES  # one heatmap each: forklift, agv, worker (the weights' order)
 # Regression channels after the heatmaps: offset (2), log size (2), yaw sin/cos (2), velocity (2).
 OFFSET, SIZE, YAW, VELOCITY = slice(0, 2), slice(2, 4), slice(4, 6), slice(6, 8)
 N_REGRESSION = 8

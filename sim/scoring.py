@@ -31,11 +31,12 @@ from fusion.metrics import (
     nees,
     nees_bounds,
 )
+from perception.classes import TRACKED_NAMES
 from sim.output.atomic import AtomicStream
 from sim.world.kinds import CLASS_NAMES
 from sim.world.truth import TruthFrame
 
-TRACKED_CLASSES = ("forklift", "agv", "worker")
+TRACKED_CLASSES = TRACKED_NAMES
 TIMESERIES_COLUMNS = "t,gospa,gospa_localisation,gospa_missed,gospa_false,n_truth,n_tracks,n_matched"
 
 

@@ -20,6 +20,7 @@ import open3d as o3d
 from fusion.rfid_link import segments_cross_rects
 from perception.bev import BevGrid
 from perception.camera_model import PinholeCamera
+from perception.classes import TRACKED_NAMES
 from perception.lidar_detector import LidarDetectorConfig
 from sim.sensor_kinds import SENSOR_KINDS, SiteFacts
 from sim.sensors.camera import camera_rotation
@@ -30,7 +31,7 @@ from sim.sensors.rfid import TAG_HEIGHT_M
 from sim.world.kinds import KINDS
 from sim.world.layout import StaticWorld, rect_array
 
-TRACKED = ("forklift", "agv", "worker")
+TRACKED = TRACKED_NAMES
 SAMPLE_FRACTIONS = np.array([0.1, 0.35, 0.6, 0.9])  # sample heights along a body, fractions of its height
 LATERAL = np.array([-0.6, 0.0, 0.6])  # samples across a body, fractions of its radius (racks have gaps)
 MIN_VISIBLE = 0.5  # share of a body's samples a camera must see

@@ -12,13 +12,13 @@ import numpy as np
 
 from fusion.line_of_sight import LineOfSightModel, to_centres
 from fusion.measurements import ClassConditioned, PositionMeasurements
-from perception.classes import CLASS_NAMES, TRACKED
+from perception.classes import TRACKED_NAMES
 
 MODELS_FILE = Path(__file__).with_name("measurement_models.json")
 _FIELDS = tuple(f.name for f in dataclasses.fields(LineOfSightModel))
 
 
-BODY_CLASSES = tuple(CLASS_NAMES[i] for i in TRACKED)  # the bodies that move: forklift, AGV, worker
+BODY_CLASSES = TRACKED_NAMES  # the bodies that move: forklift, AGV, worker
 
 
 @cache
