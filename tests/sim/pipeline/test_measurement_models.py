@@ -55,16 +55,52 @@ def test_shipped_body_models_cover_every_detecting_source_and_class():
 
 
 def test_calibration_groups_by_the_body_when_asked():
-    """Rows: (source, reported, e_along, e_across, R_along, R_across, d², true class)."""
+    """Rows: (source, reported, e_along, e_across, R_along, R_across, d², true class, sequence, step)."""
     sys.path.insert(0, str(TOOLS))
     import calibrate_measurements
 
     rng = np.random.default_rng(2)
-    rows = [("lidar", "worker", *rng.normal(0, 0.1, 2), 0.01, 0.01, 1.0, "worker") for _ in range(40)]
-    rows += [("lidar", "worker", *rng.normal(0.6, 0.3, 2), 0.01, 0.01, 40.0, "forklift") for _ in range(40)]
+    rows = [("lidar", "worker", *rng.normal(0, 0.1, 2), 0.01, 0.01, 1.0, "worker", "w", i) for i in range(40)]
+    rows += [
+        ("lidar", "worker", *rng.normal(0.6, 0.3, 2), 0.01, 0.01, 40.0, "forklift", "f", i) for i in range(40)
+    ]
     by_label = calibrate_measurements.fit(rows)
     by_body = calibrate_measurements.fit(rows, by_body=True)
     assert set(by_label) == {"lidar/worker"} and set(by_body) == {"lidar/worker", "lidar/forklift"}
     assert by_body["lidar/worker"]["matched"] == 40 and by_body["lidar/forklift"]["matched"] == 40
     # The label's model covers both bodies' errors; the worker body's covers only the workers'.
     assert by_body["lidar/worker"]["add_var_across_m2"] < by_label["lidar/worker"]["add_var_across_m2"] / 5
+
+
+def _calibration():
+    sys.path.insert(0, str(TOOLS))
+    import calibrate_measurements
+
+    return calibrate_measurements
+
+
+def test_lag_correlation_recovers_an_ar1_error_and_finds_none_in_white_noise():
+    """Errors e_t = ρ e_(t−1) + w_t along, white across, over 20 bodies' sequences of 200 scans."""
+    cm = _calibration()
+    rng = np.random.default_rng(5)
+    rows, rho = [], 0.8
+    for body in range(20):
+        e = 0.0
+        for step in range(200):
+            e = rho * e + rng.normal(0, 0.1 * np.sqrt(1 - rho**2))
+            rows.append(("camera", "agv", e, rng.normal(0, 0.1), 0.01, 0.01, 2.0, "agv", f"b{body}", step))
+    m = cm.fit(rows)["camera/agv"]
+    assert abs(m["lag1_corr_along"] - rho) < 0.03  # standard error ≈ (1 − ρ²)/√4000 ≈ 0.006
+    assert abs(m["lag1_corr_across"]) < 0.05
+
+
+def test_shrink_scales_an_over_covered_axis_to_consistency_and_leaves_an_under_covered_one():
+    """Reported σ 0.2 m on both axes; true errors 0.1 m along (over-covered), 0.3 m across (under)."""
+    cm = _calibration()
+    rng = np.random.default_rng(6)
+    e = rng.normal(0, [0.1, 0.3], (4000, 2))
+    rows = [("thermal", "worker", a, c, 0.04, 0.04, 0.0, "worker", "s", i) for i, (a, c) in enumerate(e)]
+    kept, shrunk = cm.fit(rows)["thermal/worker"], cm.fit(rows, shrink=True)["thermal/worker"]
+    assert kept["scale_along"] == 1.0 and abs(shrunk["scale_along"] - 0.25) < 0.02  # (0.1 / 0.2)²
+    for m in (kept, shrunk):  # across: 0.04 + q = 0.09 either way
+        assert m["scale_across"] == 1.0 and abs(m["add_var_across_m2"] - 0.05) < 0.004
