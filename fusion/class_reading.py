@@ -4,6 +4,8 @@ track's class — voted over many detections — is surer than one detection's l
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 
 from fusion.association import position_distances
@@ -27,6 +29,26 @@ def class_distances(x, P, z, R, by_class: ClassConditioned, kind: np.ndarray) ->
     for k in np.unique(kind[kind >= 0]):
         sel = kind == k
         d2[sel] = position_distances(x[sel], P[sel], by_class.z[:, k], by_class.R[:, k])
+    return d2
+
+
+def track_distances(x, P, z, R, by_class, kind, view) -> np.ndarray:
+    """Squared Mahalanobis distances (tracks, measurements) of one sensor's detections: each track's row
+    from its class's reading where it has one (`kind`, or None), and where the filter estimates this
+    sensor's bias on the track (`view`: `fusion.sensor_bias.OffsetView`, or None) against the position the
+    sensor sees it at, bias included, with the white share of the detection's covariance."""
+
+    def d2_of(x, P, Rm, B):
+        if kind is None:
+            return position_distances(x, P, z, Rm)
+        return class_distances(x, P, z, Rm, replace(by_class, R=B), kind)
+
+    d2 = d2_of(x, P, R, None if by_class is None else by_class.R)
+    if view is not None and view.live.any():
+        xv, Pv = x.copy(), P.copy()
+        xv[:, :2], Pv[:, :2, :2] = view.z, view.S
+        B = None if by_class is None else view.white * by_class.R
+        d2[view.live] = d2_of(xv, Pv, view.white * R, B)[view.live]
     return d2
 
 

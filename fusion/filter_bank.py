@@ -37,8 +37,14 @@ class FilterBank(ABC):
     def predict(self, dt: float, q: np.ndarray) -> None: ...
 
     @abstractmethod
-    def update(self, rows: np.ndarray, z: np.ndarray, R: np.ndarray) -> None:
-        """Position update of tracks `rows` with z (k, 2), R (k, 2, 2)."""
+    def update(self, rows: np.ndarray, z: np.ndarray, R: np.ndarray, sensor: str | None = None) -> None:
+        """Position update of tracks `rows` with z (k, 2), R (k, 2, 2) from `sensor` (its id, for banks
+        that model each sensor's bias: `fusion.sensor_bias`; the others ignore it)."""
+
+    def offset_view(self, sensor: str | None):
+        """The tracks as `sensor` sees them, biases included (`fusion.sensor_bias.OffsetView`); None for
+        banks without per-sensor biases."""
+        return None
 
     @abstractmethod
     def ekf(self, rows: np.ndarray, z: np.ndarray, R: np.ndarray, hx, jacobian, residual=None) -> None:
@@ -51,7 +57,8 @@ class FilterBank(ABC):
         `ratio(Innovation)` is a pair's likelihood ratio against clutter (for re-weighting IMM modes)."""
 
     @abstractmethod
-    def append(self, x: np.ndarray, P: np.ndarray) -> None: ...
+    def append(self, x: np.ndarray, P: np.ndarray, sensor: str | None = None, R=None) -> None:
+        """New tracks; `sensor`, R: the detections they start from (for banks with per-sensor biases)."""
 
     @abstractmethod
     def keep(self, mask: np.ndarray) -> None: ...
@@ -67,7 +74,7 @@ class NumpyBank(FilterBank):
     def predict(self, dt, q):
         self._x, self._P = predict(self._x, self._P, dt, q)
 
-    def update(self, rows, z, R):
+    def update(self, rows, z, R, sensor=None):
         self._x[rows], self._P[rows], _ = update(self._x[rows], self._P[rows], z, R)
 
     def ekf(self, rows, z, R, hx, jacobian, residual=None):
@@ -78,7 +85,7 @@ class NumpyBank(FilterBank):
     def mixture_update(self, rows, w, z, R, ratio):
         self._x[rows], self._P[rows], _ = mixture_update(self._x, self._P, rows, w, z, R)
 
-    def append(self, x, P):
+    def append(self, x, P, sensor=None, R=None):
         self._x, self._P = np.concatenate([self._x, x]), np.concatenate([self._P, P])
 
     def keep(self, mask):
@@ -108,7 +115,7 @@ class FilterpyBank(FilterBank):
             f.F, f.Q = F[k], Q[k]
             f.predict()
 
-    def update(self, rows, z, R):
+    def update(self, rows, z, R, sensor=None):
         for r, zk, Rk in zip(rows, z, R, strict=True):
             self.filters[r].update(zk, R=Rk)
 
@@ -135,7 +142,7 @@ class FilterpyBank(FilterBank):
         for k, r in enumerate(rows):
             self.filters[r].x, self.filters[r].P = x_new[k].copy(), P_new[k].copy()
 
-    def append(self, x, P):
+    def append(self, x, P, sensor=None, R=None):
         for xk, Pk in zip(x, P, strict=True):
             f = KalmanFilter(dim_x=4, dim_z=2)
             f.x, f.P, f.H = xk.copy(), Pk.copy(), _H
@@ -169,7 +176,7 @@ class ImmBank(FilterBank):
         self.s = imm_predict(self.s, dt, q)
         self._cache = None
 
-    def update(self, rows, z, R):
+    def update(self, rows, z, R, sensor=None):
         self._set(rows, imm_update(self._sub(rows), z, R)[0])
 
     def ekf(self, rows, z, R, hx, jacobian, residual=None):
@@ -194,7 +201,7 @@ class ImmBank(FilterBank):
             lik.append(lam)
         self._set(rows, ImmState(np.stack(xs, 1), np.stack(Ps, 1), model_weights(sub.mu, np.stack(lik, 1))))
 
-    def append(self, x, P):
+    def append(self, x, P, sensor=None, R=None):
         new = ImmState.start(x, P)
         self.s = ImmState(np.concatenate([self.s.x, new.x]), np.concatenate([self.s.P, new.P]),
                           np.concatenate([self.s.mu, new.mu]))  # fmt: skip

@@ -60,16 +60,22 @@ def _stationary_predict(
     return x_new, P_new
 
 
-def imm_predict(s: ImmState, dt, q, stationary_pos_std: float = STATIONARY_POS_STD) -> ImmState:
-    """Mixing then model-conditioned prediction; `stationary_pos_std` (m/√s) overrides the stationary
-    model's position wander for this call."""
-    n = len(s.mu)
-    dt = np.broadcast_to(np.asarray(dt, float), (n,))
+def imm_mix(s: ImmState) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The mixing step: each model's initial estimate (n, 2, d), (n, 2, d, d) for this cycle and the
+    predicted model probabilities (n, 2). Any state dimension d."""
     c = s.mu @ TRANSITION  # predicted model probabilities (n, 2)
     w = s.mu[:, :, None] * TRANSITION[None] / np.maximum(c[:, None, :], 1e-300)  # w[n, i, j] = μ_i|j
     x0 = np.einsum("nij,nid->njd", w, s.x)
-    d = s.x[:, :, None, :] - x0[:, None, :, :]  # (n, i, j, 4)
+    d = s.x[:, :, None, :] - x0[:, None, :, :]  # (n, i, j, d)
     P0 = np.einsum("nij,nijab->njab", w, s.P[:, :, None] + d[..., :, None] * d[..., None, :])
+    return x0, P0, c
+
+
+def imm_predict(s: ImmState, dt, q, stationary_pos_std: float = STATIONARY_POS_STD) -> ImmState:
+    """Mixing then model-conditioned prediction; `stationary_pos_std` (m/√s) overrides the stationary
+    model's position wander for this call."""
+    dt = np.broadcast_to(np.asarray(dt, float), (len(s.mu),))
+    x0, P0, c = imm_mix(s)
     xc, Pc = predict(x0[:, 0], P0[:, 0], dt, q)
     xs, Ps = _stationary_predict(x0[:, 1], P0[:, 1], dt, stationary_pos_std)
     return ImmState(np.stack([xc, xs], 1), np.stack([Pc, Ps], 1), c)

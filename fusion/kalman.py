@@ -19,7 +19,7 @@ from fusion.motion import STATE_DIM
 
 @dataclass(frozen=True)
 class Innovation:
-    """What an update saw: innovation y (n, m), its covariance S (n, m, m) and gain K (n, 4, m)."""
+    """What an update saw: innovation y (n, m), its covariance S (n, m, m) and gain K (n, d, m)."""
 
     y: np.ndarray
     S: np.ndarray
@@ -61,21 +61,23 @@ def _joseph(x, P, y, H, R) -> tuple[np.ndarray, np.ndarray, Innovation]:
     S = H @ PHt + R
     K = PHt @ np.linalg.inv(S)
     x_new = x + np.einsum("nij,nj->ni", K, y)
-    I_KH = np.eye(STATE_DIM) - K @ H
+    I_KH = np.eye(P.shape[-1]) - K @ H
     P_new = I_KH @ P @ np.swapaxes(I_KH, -1, -2) + K @ R @ np.swapaxes(K, -1, -2)
     return x_new, P_new, Innovation(y, S, K)
 
 
 def update(x: np.ndarray, P: np.ndarray, z: np.ndarray, R: np.ndarray, H: np.ndarray | None = None):
-    """Linear update of n tracks with one measurement each: z (n, m), R (n, m, m) or (m, m), H (m, 4) or
-    (n, m, 4); the default H picks the position. Returns (x, P, Innovation)."""
+    """Linear update of n tracks with one measurement each: z (n, m), R (n, m, m) or (m, m), H (m, d) or
+    (n, m, d) for states of d ≥ 4 (position and velocity first); the default H picks the position.
+    Returns (x, P, Innovation)."""
     n, m = z.shape
+    d = x.shape[1]
     if H is None and m == 2:
         return _position_update(x, P, z, np.broadcast_to(R, (n, 2, 2)))
     if H is None:
-        H = np.zeros((m, STATE_DIM))
+        H = np.zeros((m, d))
         H[np.arange(m), np.arange(m)] = 1.0
-    H = np.broadcast_to(H, (n, m, STATE_DIM))
+    H = np.broadcast_to(H, (n, m, d))
     R = np.broadcast_to(R, (n, m, m))
     y = z - np.einsum("nij,nj->ni", H, x)
     return _joseph(x, P, y, H, R)

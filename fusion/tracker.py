@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from fusion.association import GnnAssociator, gate_threshold, gnn, staged_gnn
-from fusion.class_reading import class_distances, paired, reading_index
+from fusion.class_reading import paired, reading_index, track_distances
 from fusion.filter_bank import BANKS, FilterBank
 from fusion.identity import LikelihoodBinder, ReadBinder, TagBinder
 from fusion.jpda import enn_assignment, innovation_ratio, jpda_weights, pair_likelihoods
@@ -26,6 +26,7 @@ from fusion.measurements import ClassConditioned
 from fusion.metrics import nees_bounds
 from fusion.motion import PROCESS_NOISE
 from fusion.rfid_reads import ReadRound
+from fusion.sensor_bias import BiasedImmBank, BiasModel
 from fusion.track import TrackState, TrackTable
 from fusion.track_management import MissDeleter, MofNInitiator
 from fusion.tracker_config import TrackerConfig
@@ -87,7 +88,8 @@ class Tracker:
             )
         )
         self.tracks = TrackTable(self.initiator.window)
-        self.bank: FilterBank = BANKS[c.filter]()
+        bias = BiasModel(c.bias_fraction, c.bias_time_s)
+        self.bank: FilterBank = BiasedImmBank(bias) if c.filter == "imm-bias" else BANKS[c.filter]()
         self.time = -np.inf
         self.stats = TrackerStats()
         self._next_id = 1
@@ -144,6 +146,7 @@ class Tracker:
         Rv: np.ndarray | None = None,
         may_start: np.ndarray | None = None,
         by_class: ClassConditioned | None = None,
+        sensor: str | None = None,
     ) -> tuple[np.ndarray, np.ndarray]:
         """One scan of 2D position measurements z (m, 2) with covariances R (m, 2, 2) taken at t.
 
@@ -153,7 +156,9 @@ class Tracker:
         measurements that may start a track (a detector's confident ones); the others only update.
         `by_class`: the same measurements read as each class's body; with `measurement_class: track`, a
         track of one of those classes is gated and updated with its class's reading (births and JPDA
-        use z, R). Returns the (track index, measurement index) pairs that were associated."""
+        use z, R). `sensor`: the id of the sensor that made them, for filters that estimate each
+        sensor's bias on each track (`filter: imm-bias`). Returns the (track index, measurement index) pairs
+        that were associated."""
         if not self._advance(t):
             return np.zeros(0, int), np.zeros(0, int)
         self.stats.scans += 1
@@ -172,14 +177,15 @@ class Tracker:
             else:
                 by_track = self.config.measurement_class == "track"
                 kind = reading_index(tr.cls, by_class, len(z)) if by_track else None
-                if kind is None:
+                view = self.bank.offset_view(sensor)
+                if kind is None and view is None:
                     rows, cols, d2 = self.associator.associate(self.bank.x, self.bank.P, z, R, first)
                 else:
-                    d2 = class_distances(self.bank.x, self.bank.P, z, R, by_class, kind)
+                    d2 = track_distances(self.bank.x, self.bank.P, z, R, by_class, kind, view)
                     rows, cols = self.associator.assign(d2, first)
                 spread = np.zeros(0, int)
                 if rows.size:
-                    self.bank.update(rows, *paired(rows, cols, z, R, by_class, kind))
+                    self.bank.update(rows, *paired(rows, cols, z, R, by_class, kind), sensor=sensor)
             if rows.size:
                 self._count_nis(d2[rows, cols])
                 if v is not None:
@@ -201,7 +207,7 @@ class Tracker:
         if len(tr) and len(z):
             new = new[~self._near_confirmed(d2, new)]
         vel = None if v is None else (np.asarray(v, float)[new], np.asarray(Rv, float)[new])
-        self._start(z[new], R[new], [cls[c] for c in new], vel)
+        self._start(z[new], R[new], [cls[c] for c in new], vel, sensor)
         self._manage()
         return rows, cols
 
@@ -362,14 +368,15 @@ class Tracker:
         return nu * nu / s, s
 
     # ------------------------------------------------------------------------------------ track life
-    def _start(self, z: np.ndarray, R: np.ndarray, cls: list[str], vel=None) -> None:
-        """New tentative tracks at z; at rest unless `vel` = (velocities, covariances) is measured."""
+    def _start(self, z: np.ndarray, R: np.ndarray, cls: list[str], vel=None, sensor=None) -> None:
+        """New tentative tracks at z; at rest unless `vel` = (velocities, covariances) is measured;
+        `sensor`: the id of the sensor whose detections they are."""
         if not len(z):
             return
         x, P = self.initiator.initial_state(z, R)
         if vel is not None:
             x[:, 2:], P[:, 2:, 2:] = vel
-        self.bank.append(x, P)
+        self.bank.append(x, P, sensor, R)
         self.tracks.append(list(range(self._next_id, self._next_id + len(z))), list(cls))
         self._next_id += len(z)
         self.stats.tracks_started += len(z)

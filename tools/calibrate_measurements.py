@@ -186,8 +186,9 @@ def main(argv=None) -> int:
         "--shrink",
         action="store_true",
         help="where the reported spread over-covers an axis (mean normalised error below 1), scale it "
-        "down to a mean of 1 instead of keeping it (consistent detections, but tracked worse: with --by-body "
-        "--match-m 1, seeds 11–15, MOTA −0.004 to −0.024, IDF1 −0.025 to −0.048)",
+        "down to a mean of 1 instead of keeping it: the shipped body models (--by-body --match-m 1.5), "
+        "tracked with each sensor's bias in the state (pipeline.filter imm-bias); with the plain IMM they "
+        "track worse (seeds 11–15, MOTA −0.004 to −0.024, IDF1 −0.025 to −0.048)",
     )
     p.add_argument("--write", help="write the fitted models to this JSON file")
     a = p.parse_args(argv)

@@ -42,6 +42,8 @@ def tracker_for(settings, rfid_only: bool, tag_class: dict[str, str] | None = No
             class_mismatch_nats=s.class_mismatch_nats,
             range_updates=rfid_only or s.rfid_range_updates,
             filter=settings.filter,
+            bias_fraction=s.bias_fraction,
+            bias_time_s=s.bias_time_s,
         ),
         tag_classes=tag_class,
         process_noise={
@@ -60,6 +62,7 @@ class LocalTracker:
         rfid_only = feeders == ("rfid",)
         self.tracker = tracker_for(settings, rfid_only, tag_class)
         self.tag_class = tag_class
+        self.bias_sources = frozenset(settings.tracker.bias_sources)
         self.initiator = RfidInitiator(settings.rfid.multilateration_window_s, zone_starts=rfid_only)
 
     def __deepcopy__(self, memo):
@@ -81,6 +84,7 @@ class LocalTracker:
             Rv=pm.Rv,
             may_start=pm.may_start,
             by_class=pm.by_class,
+            sensor=pm.sensor_id if pm.source in self.bias_sources else None,
         )
 
     def ranges(self, rm, zone) -> None:

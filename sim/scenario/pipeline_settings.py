@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from fusion.greedy_tracker import GreedyTrackerConfig
 from perception.bev_map import BevMapConfig
@@ -204,10 +204,12 @@ class PipelineSettings(_Block):
     strategy: str = Field(
         default="central", description="the tracking strategy (`whsim strategies` lists them)"
     )
-    filter: Literal["imm", "numpy", "filterpy"] = Field(
-        default="imm",
-        description="track filter: IMM of constant velocity and near-stationary (batched), constant velocity "
-        "(batched numpy), or the same constant velocity run per track by filterpy (the reference)",
+    filter: Literal["imm-bias", "imm", "numpy", "filterpy"] = Field(
+        default="imm-bias",
+        description="track filter: IMM of constant velocity and near-stationary estimating each sensor's "
+        "bias on each track (gnn association only), the same IMM without biases, constant velocity (batched "
+        "numpy), or the same constant velocity run per track by filterpy (the reference); all batched but "
+        "filterpy",
     )
     measurement_model: Literal["fitted", "reported"] = Field(
         default="fitted",
@@ -224,3 +226,12 @@ class PipelineSettings(_Block):
     greedy_tracker: GreedyTrackerSettings = Field(default_factory=GreedyTrackerSettings)
     rfid: RfidSettings = Field(default_factory=RfidSettings)
     oracle: OracleSettings = Field(default_factory=OracleSettings)
+
+    @model_validator(mode="after")
+    def _bias_with_gnn(self) -> PipelineSettings:
+        if self.filter == "imm-bias" and self.tracker.association != "gnn":
+            raise ValueError(
+                f"tracker.association {self.tracker.association} needs a filter without bias states "
+                "(filter: imm, numpy or filterpy); filter imm-bias runs with gnn"
+            )
+        return self

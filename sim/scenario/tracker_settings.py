@@ -83,6 +83,24 @@ class TrackerSettings(_Block):
         "assignments that it is that track's; enn-jpda: each confirmed track takes the one measurement "
         "those probabilities favour (tentative and lost tracks stay GNN)",
     )
+    bias_fraction: float = Field(
+        default=_TRACKER.bias_fraction,
+        ge=0,
+        lt=1,
+        description="filter imm-bias: the share of a detection's covariance that is a bias carried from scan "
+        "to scan, estimated per track and sensor (the rest is white noise)",
+    )
+    bias_sources: list[Literal["camera", "thermal", "lidar", "pointnet", "cnn3d", "beam"]] = Field(
+        default=["camera", "thermal", "lidar", "pointnet"],
+        description="filter imm-bias: the sources whose detections carry a bias per sensor and track (a body "
+        "seen from one side by one sensor); the others' errors are taken as independent from scan to scan",
+    )
+    bias_time_s: float = Field(
+        default=_TRACKER.bias_time_s,
+        gt=0,
+        le=3600,
+        description="filter imm-bias: the time constant over which such a bias changes",
+    )
     detection_probability: float = Field(
         default=_TRACKER.detection_probability, gt=0, le=1, description="jpda: P_D of a track per scan"
     )

@@ -44,6 +44,11 @@ def test_sets_reach_nested_blocks_list_items_and_top_level_fields(tmp_path):
             "pipeline.tracker.confirm_hits=9",
             "pipeline.tracker: confirm_hits (9) must not exceed confirm_window (5)",
         ),
+        (
+            "pipeline.tracker.association=jpda",
+            "pipeline: tracker.association jpda needs a filter without bias states (filter: imm, numpy or "
+            "filterpy); filter imm-bias runs with gnn",
+        ),
         ("sensors[9].rate_hz=3", "(--set sensors[9].rate_hz=3): sensors[9]: no such item (the list has 2)"),
         ("sensors[0].rate_hz=100", "sensors[0].rate_hz: 100 Hz is faster than the simulation tick"),
         ("duration_s", "(--set duration_s): expected PATH=VALUE, got 'duration_s'"),
