@@ -88,6 +88,8 @@ class Tracker:
             )
         )
         self.tracks = TrackTable(self.initiator.window)
+        if c.filter == "imm-bias" and c.association != "gnn":
+            raise ValueError(f"filter imm-bias runs with association gnn, not {c.association}")
         bias = BiasModel(c.bias_fraction, c.bias_time_s)
         self.bank: FilterBank = BiasedImmBank(bias) if c.filter == "imm-bias" else BANKS[c.filter]()
         self.time = -np.inf

@@ -134,3 +134,10 @@ def test_bias_model_refuses_a_share_outside_its_range():
         BiasModel(1.0, 1.0)
     with pytest.raises(ValueError, match="time_s"):
         BiasModel(0.5, 0.0)
+
+
+def test_a_tracker_refuses_bias_states_with_jpda_at_construction():
+    from fusion.tracker import Tracker, TrackerConfig
+
+    with pytest.raises(ValueError, match="association gnn"):
+        Tracker(TrackerConfig(filter="imm-bias", association="jpda"))
