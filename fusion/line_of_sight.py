@@ -13,14 +13,20 @@ import numpy as np
 @dataclass(frozen=True)
 class LineOfSightModel:
     """Centre = detection + `bias_along_m` along the line of sight from the sensor; covariance = the
-    reported one with its spread along that line scaled by `scale_along` and across it by `scale_across`
-    (variances; correlation kept), plus `add_var_along_m2` along and `add_var_across_m2` across."""
+    reported one with each axis' variance r (along that line, across it) mapped to
+    `scale · ref · (r / ref)^power` (correlation kept), plus `add_var_along_m2` along and `add_var_across_m2`
+    across. With power 1 that is r scaled; a power above 1 trusts the front-end's own variance more than
+    in proportion where it grows (a LiDAR cluster merged with a neighbour is wide: its centre is worse)."""
 
     bias_along_m: float = 0.0
     add_var_along_m2: float = 0.0
     add_var_across_m2: float = 0.0
     scale_along: float = 1.0
     scale_across: float = 1.0
+    power_along: float = 1.0
+    power_across: float = 1.0
+    ref_var_along_m2: float = 1.0  # the variance at which the power law is anchored (its scale's unit)
+    ref_var_across_m2: float = 1.0
 
 
 def to_centres(
@@ -33,12 +39,17 @@ def to_centres(
     bias = np.array([m.bias_along_m for m in models])
     qa = np.array([m.add_var_along_m2 for m in models])
     qc = np.array([m.add_var_across_m2 for m in models])
-    d = np.sqrt(np.array([(m.scale_along, m.scale_across) for m in models]))  # (m, 2)
+    k = np.array([(m.scale_along, m.scale_across) for m in models])  # (m, 2)
+    g = np.array([(m.power_along, m.power_across) for m in models])
+    ref = np.array([(m.ref_var_along_m2, m.ref_var_across_m2) for m in models])
     u = z - np.asarray(sensor_xy, float)[None]
     u /= np.maximum(np.linalg.norm(u, axis=1, keepdims=True), 1e-9)
     n = np.column_stack([-u[:, 1], u[:, 0]])
     U = np.stack([u, n], axis=2)  # columns: along, across
-    los = np.einsum("nji,njk,nkl->nil", U, R, U) * d[:, :, None] * d[:, None, :]
+    los = np.einsum("nji,njk,nkl->nil", U, R, U)
+    r = np.maximum(np.diagonal(los, axis1=1, axis2=2), 1e-12)  # (m, 2) variances along, across
+    d = np.sqrt(k * (r / ref) ** (g - 1))  # std factor: r → k · ref · (r / ref)^g
+    los = los * d[:, :, None] * d[:, None, :]
     los[:, 0, 0] += qa
     los[:, 1, 1] += qc
     return z + bias[:, None] * u, np.einsum("nij,njk,nlk->nil", U, los, U)

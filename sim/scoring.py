@@ -12,7 +12,7 @@ from __future__ import annotations
 import csv
 import sys
 from array import array
-from collections import defaultdict
+from collections import defaultdict, deque
 from pathlib import Path
 
 import numpy as np
@@ -37,6 +37,7 @@ from sim.world.kinds import CLASS_NAMES
 from sim.world.truth import TruthFrame
 
 TRACKED_CLASSES = TRACKED_NAMES
+TRUTH_HISTORY_S = 5.0  # how far back a late detection is scored against the truth of its own moment
 TIMESERIES_COLUMNS = "t,gospa,gospa_localisation,gospa_missed,gospa_false,n_truth,n_tracks,n_matched"
 
 
@@ -70,6 +71,7 @@ class RunScorer:
         self.ceiling_frames, self.ceiling_covered = 0, 0  # truth frames, and those with such a detection
         self.nse: dict = defaultdict(lambda: [0.0, 0])  # (source, true class) → [Σ eᵀR⁻¹e, count]
         self.nse_body: dict = defaultdict(lambda: [0.0, 0])  # the same, each read as its true body's class
+        self.history: deque[TruthFrame] = deque()  # the truth of the last TRUTH_HISTORY_S, for late readings
         self.series = AtomicStream(Path(out) / "metrics_timeseries.csv")
         self.series.write(TIMESERIES_COLUMNS + "\n")
 
@@ -126,12 +128,21 @@ class RunScorer:
 
     # ------------------------------------------------------------------------------------- detections
     def detections(self, truth: TruthFrame, rows) -> None:
-        """Detections with a position, per source, against the truth of the tick they arrived at."""
-        by_source: dict[str, list] = defaultdict(list)
+        """Detections with a position, per source, against the truth of the moment they were measured
+        (a late reading is scored where the bodies were when the sensor saw them, not where they are
+        when it arrives; within `TRUTH_HISTORY_S`, else against the oldest truth kept)."""
+        self.history.append(truth)
+        while self.history[0].t < truth.t - TRUTH_HISTORY_S:
+            self.history.popleft()
+        by_source: dict[tuple, list] = defaultdict(list)
+        frame_of: dict[float, int] = {}
         for d in rows:
             if np.all(np.isfinite(d.z)):
-                by_source[d.source].append(d)
-        for source, ds in by_source.items():
+                if d.t not in frame_of:
+                    frame_of[d.t] = self._truth_at(d.t)
+                by_source[d.source, frame_of[d.t]].append(d)
+        for (source, at), ds in by_source.items():
+            truth = self.history[at]
             acc = self.det[source]
             z = np.array([d.z for d in ds])
             self._coverage_and_consistency(truth, source, z, np.array([d.R for d in ds]), ds)
@@ -141,6 +152,12 @@ class RunScorer:
             for thr in AP_THRESHOLDS_M:
                 hit = match_detections(truth.xyz[:, :2], z, scores, thr)
                 acc["tp"][thr].frombytes(np.asarray(hit, np.int8).tobytes())
+
+    def _truth_at(self, t: float) -> int:
+        """Index in `history` of the truth frame nearest in time to `t`."""
+        if t >= self.history[-1].t:
+            return len(self.history) - 1
+        return int(np.argmin([abs(f.t - t) for f in self.history]))
 
     def _coverage_and_consistency(self, truth: TruthFrame, source: str, z, R, ds=()) -> None:
         """Which truths a detection came within GATE_M of (the tracker's ceiling), and each detection's

@@ -107,17 +107,64 @@ def lag_correlation(a: np.ndarray, sequence: list[str], step: np.ndarray, bias: 
 CHI2_1_MEDIAN = 0.454936  # median of χ²(1): a consistent axis' e²/σ² is below this half of the time
 
 
-def fit(rows, scale: bool = False, robust: bool = False, by_body: bool = False, shrink: bool = False) -> dict:
+def power_law(e: np.ndarray, r: np.ndarray) -> tuple[float, float, float, float]:
+    """(scale, power, ref, q): the maximum-likelihood variance q + scale · ref · (r / ref)^power of zero-mean
+    Gaussian errors e whose front-end reported variances r (ref: their median), then scaled so that
+    mean(e² / variance) is exactly 1. A power above 1: the errors grow faster than the reported spread
+    (wide LiDAR clusters are merges); below 1: slower (a camera's far detections are over-covered)."""
+    from scipy.optimize import minimize
+
+    ref = float(np.median(r))
+    x = r / ref
+
+    def variance(p):  # log scale, log q, power in (0, MAX_POWER)
+        return np.exp(p[0]) * ref * x ** (MAX_POWER / (1 + np.exp(-p[2]))) + np.exp(p[1])
+
+    def nll(p):
+        v = variance(p)
+        return 0.5 * float(np.sum(np.log(v) + e * e / v))
+
+    starts = [
+        (np.log(k), np.log(q * ref), g) for k in (0.3, 1.0) for q in (0.01, 1.0) for g in (-1.1, 0.0, 1.5)
+    ]
+    best = min(
+        (minimize(nll, s, method="Nelder-Mead", options={"maxiter": 4000}) for s in starts),
+        key=lambda o: o.fun,
+    )
+    k = float(np.mean(e * e / variance(best.x)))
+    return (
+        float(np.exp(best.x[0]) * k),
+        float(MAX_POWER / (1 + np.exp(-best.x[2]))),
+        ref,
+        float(np.exp(best.x[1]) * k),
+    )
+
+
+MAX_POWER = 4.0  # the power law's exponent is fitted within (0, 4)
+
+
+def fit(
+    rows,
+    scale: bool = False,
+    robust: bool = False,
+    by_body: bool = False,
+    shrink: bool = False,
+    ml: bool = False,
+    by_reported: bool = False,
+) -> dict:
     """Per (source, class): bias along the line of sight (median) and the variances to add along and
     across it so that each axis' normalised squared error averages 1 (2 for the pair); with `shrink`, an
-    axis the reported spread over-covers is scaled down to the same mean instead of left as it is. The
+    axis the reported spread over-covers is scaled down to the same mean instead of left as it is; with
+    `ml`, each axis' variance is the maximum-likelihood power law of the reported one (`power_law`). The
     class is the reported one, or with `by_body` the matched body's: what a detection of that body looks
-    like."""
+    like; `by_reported` adds groups per body and reported class ('source/body/reported')."""
     groups = defaultdict(list)
     for r in rows:
         groups[(r[0], r[7] if by_body else r[1])].append(r)
+        if by_body and by_reported:
+            groups[(r[0], r[7], r[1])].append(r)
     models = {}
-    for (source, cls), v in sorted(groups.items()):
+    for key, v in sorted(groups.items()):
         if len(v) < MIN_MATCHES:
             continue
         a = np.array([r[2:7] for r in v], float)
@@ -131,6 +178,9 @@ def fit(rows, scale: bool = False, robust: bool = False, by_body: bool = False, 
             k_along = float(np.mean((a[:, 0] - bias) ** 2 / a[:, 2]))
             k_across = float(np.mean(a[:, 1] ** 2 / a[:, 3]))
             q_along = q_across = 0.0
+        elif ml:
+            k_along, g_along, ref_along, q_along = power_law(a[:, 0] - bias, a[:, 2])
+            k_across, g_across, ref_across, q_across = power_law(a[:, 1], a[:, 3])
         else:
             k_along = k_across = 1.0
             q_along = added_variance(a[:, 0] - bias, a[:, 2])
@@ -138,13 +188,23 @@ def fit(rows, scale: bool = False, robust: bool = False, by_body: bool = False, 
             if shrink:  # an over-covering axis: scale its spread so the mean is 1 (q is then 0)
                 k_along = min(1.0, float(np.mean((a[:, 0] - bias) ** 2 / a[:, 2])))
                 k_across = min(1.0, float(np.mean(a[:, 1] ** 2 / a[:, 3])))
-        models[f"{source}/{cls}"] = {
+        models["/".join(key)] = {
             "matched": len(a),
             "bias_along_m": round(bias, 3),
-            "add_var_along_m2": round(q_along, 4),
-            "add_var_across_m2": round(q_across, 4),
-            "scale_along": round(k_along, 3),
-            "scale_across": round(k_across, 3),
+            "add_var_along_m2": round(q_along, 6 if ml else 4),
+            "add_var_across_m2": round(q_across, 6 if ml else 4),
+            "scale_along": round(k_along, 4 if ml else 3),
+            "scale_across": round(k_across, 4 if ml else 3),
+            **(
+                {
+                    "power_along": round(g_along, 3),
+                    "power_across": round(g_across, 3),
+                    "ref_var_along_m2": round(ref_along, 6),
+                    "ref_var_across_m2": round(ref_across, 6),
+                }
+                if ml
+                else {}
+            ),
             "nse_reported": round(float(np.mean(a[:, 4])), 2),
             "lag1_corr_along": round(rho[0], 2),
             "lag1_corr_across": round(rho[1], 2),
@@ -190,6 +250,18 @@ def main(argv=None) -> int:
         "tracked with each sensor's bias in the state (pipeline.filter imm-bias); with the plain IMM they "
         "track worse (seeds 11–15, MOTA −0.004 to −0.024, IDF1 −0.025 to −0.048)",
     )
+    p.add_argument(
+        "--ml",
+        action="store_true",
+        help="fit each axis' variance as the maximum-likelihood power law of the reported one, plus a "
+        "constant (then scaled to a mean normalised error of 1): the shipped body models",
+    )
+    p.add_argument(
+        "--by-reported",
+        action="store_true",
+        help="with --by-body, also fit per body and reported class ('source/body/reported'): a worker "
+        "reported as a forklift (merged with one) is read with that group's wider model",
+    )
     p.add_argument("--write", help="write the fitted models to this JSON file")
     a = p.parse_args(argv)
     seeds = tune_tracker._seeds(a.seeds)
@@ -199,7 +271,9 @@ def main(argv=None) -> int:
     for path in a.scenarios:
         for seed in seeds:
             rows += _samples(path, seed, a.strategy, a.match_m, Path(a.cache), not a.class_consistent)
-    models = fit(rows, a.scale, a.robust, a.by_body, a.shrink)
+    if a.by_reported and not a.by_body:
+        p.error("--by-reported groups by the body as well: give --by-body too")
+    models = fit(rows, a.scale, a.robust, a.by_body, a.shrink, a.ml, a.by_reported)
     print(
         f"{'group':22s} {'n':>6s} {'nse':>6s} {'bias':>6s} {'+var_al':>8s} {'+var_ac':>8s} "
         f"{'k_al':>6s} {'k_ac':>6s} {'rho_al':>6s} {'rho_ac':>6s}"
@@ -221,6 +295,8 @@ def main(argv=None) -> int:
             + (" --class-consistent" if a.class_consistent else "")
             + (" --by-body" if a.by_body else "")
             + (" --shrink" if a.shrink else "")
+            + (" --ml" if a.ml else "")
+            + (" --by-reported" if a.by_reported else "")
         )
         target = Path(a.write)
         if a.by_body:

@@ -25,8 +25,9 @@ BODY_CLASSES = TRACKED_NAMES  # the bodies that move: forklift, AGV, worker
 def fitted_models(key: str = "models") -> dict[str, LineOfSightModel]:
     """'source/class' → model, as fitted (groups with too few matches have none: used as reported).
     `models`: per reported class, what a detection labelled so is (misclassified ones included) — the
-    covariance a detection is reported with; `body_models`: per true class, what a detection of such a
-    body is — how a tracker reads a detection against a track of that class."""
+    covariance a detection is reported with; `body_models`: per true class (and, where fitted, per true
+    and reported class), what a detection of such a body is — how a tracker reads a detection against a
+    track of that class."""
     doc = json.loads(MODELS_FILE.read_text(encoding="utf-8"))
     return {k: LineOfSightModel(**{f: v[f] for f in _FIELDS if f in v}) for k, v in doc.get(key, {}).items()}
 
@@ -61,11 +62,18 @@ def centred(
     z, R = to_centres(pm.z, pm.R, sensor_xy, per)
     by_class = None
     if body and any(f"{pm.source}/{c}" in body for c in BODY_CLASSES):
-        alt = [
-            to_centres(pm.z, pm.R, sensor_xy, [body.get(f"{pm.source}/{c}", none)] * len(pm))
-            for c in BODY_CLASSES
-        ]
+        alt = [to_centres(pm.z, pm.R, sensor_xy, body_reading(body, pm, c)) for c in BODY_CLASSES]
         by_class = ClassConditioned(
             BODY_CLASSES, np.stack([a[0] for a in alt], 1), np.stack([a[1] for a in alt], 1)
         )
     return dataclasses.replace(pm, z=z, R=R, by_class=by_class)
+
+
+def body_reading(body: dict, pm: PositionMeasurements, cls: str) -> list[LineOfSightModel]:
+    """Per detection, how it reads as a body of class `cls`: the model of that body given the class the
+    detection was reported as ('source/body/reported': a worker reported as a forklift is usually merged
+    with one, and its centre is far worse), else of that body whatever it was reported as
+    ('source/body'), else as reported."""
+    none = LineOfSightModel()
+    whole = body.get(f"{pm.source}/{cls}", none)
+    return [body.get(f"{pm.source}/{cls}/{r}", whole) for r in pm.cls]

@@ -84,7 +84,7 @@ class TrackerSettings(_Block):
         "those probabilities favour (tentative and lost tracks stay GNN)",
     )
     bias_fraction: float = Field(
-        default=_TRACKER.bias_fraction,
+        default=0.3,  # tuned on seeds 11–20 with the shipped measurement models (0.2–0.7 tried)
         ge=0,
         lt=1,
         description="filter imm-bias: the share of a detection's covariance that is a bias carried from scan "

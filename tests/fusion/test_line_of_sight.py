@@ -30,3 +30,21 @@ def test_scaling_the_spread_along_and_across_keeps_the_correlation():
     _, Rc = to_centres(np.array([[3.0, 4.0]]), R[None], np.zeros(2), [m])
     expected = np.array([[0.36, 0.02], [0.02, 0.0025]])
     np.testing.assert_allclose(U.T @ Rc[0] @ U, expected, atol=1e-12)
+
+
+def test_a_power_law_maps_each_axis_variance_and_keeps_the_correlation_coefficient():
+    """Along: 0.25 · 0.04 · (0.09 / 0.04)² = 0.050625; across: 2 · 0.01 · (0.01 / 0.01)^0.5 = 0.02; the
+    correlation coefficient of the reported covariance is unchanged."""
+    u, n = np.array([0.6, 0.8]), np.array([-0.8, 0.6])
+    U = np.column_stack([u, n])
+    los = np.array([[0.09, 0.02], [0.02, 0.01]])
+    R = U @ los @ U.T
+    m = LineOfSightModel(
+        scale_along=0.25, power_along=2.0, ref_var_along_m2=0.04,
+        scale_across=2.0, power_across=0.5, ref_var_across_m2=0.01,
+    )  # fmt: skip
+    _, Rc = to_centres(np.array([[3.0, 4.0]]), R[None], np.zeros(2), [m])
+    out = U.T @ Rc[0] @ U
+    np.testing.assert_allclose(np.diag(out), [0.050625, 0.02], rtol=1e-12)
+    rho = los[0, 1] / np.sqrt(los[0, 0] * los[1, 1])
+    np.testing.assert_allclose(out[0, 1] / np.sqrt(out[0, 0] * out[1, 1]), rho, rtol=1e-12)

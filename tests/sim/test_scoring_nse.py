@@ -59,3 +59,44 @@ def test_nse_as_reported_and_read_as_the_true_body(tmp_path):
     assert abs(d["nse_body"]["worker"] - 2) < tol and abs(d["nse_body"]["forklift"] - 2) < 2 * tol
     assert abs(d["nse"]["worker"] - 0.5) < tol / 4
     assert abs(d["nse"]["forklift"] - sums["forklift"] / n) < 1e-3  # the reported R, brute force
+
+
+def _frame(tick: int, t: float, x: float) -> TruthFrame:
+    """One worker at (x, 5)."""
+    return TruthFrame(
+        tick, t, ("w",), np.array([CLASS_NAMES.index("worker")]), np.array([[x, 5.0, 1.0]]), np.zeros(1),
+        np.array([[1.5, 0.0]]), np.ones((1, 3)), np.full(1, 30.0), ((),),
+    )  # fmt: skip
+
+
+def test_a_late_detection_is_scored_against_where_the_body_was_when_measured(tmp_path):
+    """A worker walks at 1.5 m/s; a reading taken at t = 0.1 s exactly where it was arrives at 0.5 s, when
+    the worker is 0.6 m further on. Scored at its own moment its error is 0 (AP 1 at 0.5 m); scored at
+    arrival it would be 0.6 m off (a miss at 0.5 m, NSE 36 against σ 0.1 m)."""
+    scorer = RunScorer(tmp_path, 0.1)
+    R = np.eye(2) * 0.01
+    for tick in range(6):
+        t = 0.1 * tick
+        rows = []
+        if tick == 5:
+            z = np.array([0.15, 5.0])
+            rows = [
+                Detection(
+                    0.1,
+                    "thermal",
+                    "t1",
+                    z,
+                    R,
+                    "worker",
+                    0.9,
+                    "",
+                    (BODY, np.stack([z] * 3), np.stack([R] * 3)),
+                )
+            ]
+        scorer.detections(_frame(tick, t, 1.5 * t), rows)
+    scorer.close()
+    for name in ("ground_truth.csv", "tracks.csv"):
+        (tmp_path / name).write_text("t\n")
+    d = scorer.result(tmp_path)["detection"]["thermal"]
+    assert d["nse_body"]["worker"] < 1e-12 and d["nse"]["worker"] < 1e-12
+    assert d["ap"] == 1.0

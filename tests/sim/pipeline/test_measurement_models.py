@@ -20,6 +20,7 @@ def test_detections_are_read_as_reported_and_as_every_body_class():
     body = {
         "lidar/forklift": LineOfSightModel(0.3, 0.1, 0.2),
         "lidar/worker": LineOfSightModel(0.05, 0.0, 0.001),
+        "lidar/worker/forklift": LineOfSightModel(0.4, 0.3, 0.3),  # a worker reported as a forklift
     }
     rng = np.random.default_rng(0)
     z = rng.uniform(2, 10, (3, 2))
@@ -33,9 +34,10 @@ def test_detections_are_read_as_reported_and_as_every_body_class():
         np.testing.assert_allclose(out.z[k], zk[0])
         np.testing.assert_allclose(out.R[k], Rk[0])
         for j, c in enumerate(BODY_CLASSES):
-            zb, Rb = to_centres(
-                z[k : k + 1], R[k : k + 1], sensor, [body.get(f"lidar/{c}", LineOfSightModel())]
-            )
+            whole = body.get(f"lidar/{c}", LineOfSightModel())
+            given = body.get(f"lidar/{c}/{pm.cls[k]}", whole)
+            assert (given is body["lidar/worker/forklift"]) == (k == 1 and c == "worker")
+            zb, Rb = to_centres(z[k : k + 1], R[k : k + 1], sensor, [given])
             np.testing.assert_allclose(out.by_class.z[k, j], zb[0])
             np.testing.assert_allclose(out.by_class.R[k, j], Rb[0])
     assert out.by_class.classes == BODY_CLASSES
@@ -51,7 +53,9 @@ def test_shipped_body_models_cover_every_detecting_source_and_class():
     # A forklift is measured at its near face: its body lies further along the line of sight than a
     # LiDAR's worker detection says, and its spread is wider.
     f, w = body["lidar/forklift"], body["lidar/worker"]
-    assert f.bias_along_m > 0 and f.add_var_along_m2 > w.add_var_along_m2
+    z, R = np.array([[10.0, 0.0]]), np.eye(2)[None] * 0.02  # a detection 10 m out along x, σ 0.14 m
+    along = [to_centres(z, R, np.zeros(2), [m])[1][0, 0, 0] for m in (f, w)]
+    assert f.bias_along_m > 0 and along[0] > 2 * along[1]
 
 
 def test_calibration_groups_by_the_body_when_asked():
@@ -104,3 +108,38 @@ def test_shrink_scales_an_over_covered_axis_to_consistency_and_leaves_an_under_c
     assert kept["scale_along"] == 1.0 and abs(shrunk["scale_along"] - 0.25) < 0.02  # (0.1 / 0.2)²
     for m in (kept, shrunk):  # across: 0.04 + q = 0.09 either way
         assert m["scale_across"] == 1.0 and abs(m["add_var_across_m2"] - 0.05) < 0.004
+
+
+def test_power_law_recovers_a_known_variance_law_and_is_exactly_consistent():
+    """Errors drawn with variance 0.002 + 3 · ref · (r / ref)² (ref = 0.03 m², the median reported r):
+    the maximum-likelihood fit finds the power, scale and constant; the mean normalised error is 1."""
+    cm = _calibration()
+    rng = np.random.default_rng(8)
+    r = rng.uniform(0.01, 0.05, 40_000)
+    ref = float(np.median(r))
+    true_var = 0.002 + 3 * ref * (r / ref) ** 2
+    e = rng.normal(0, np.sqrt(true_var))
+    k, g, ref_fit, q = cm.power_law(e, r)
+    assert ref_fit == ref
+    assert abs(g - 2) < 0.12 and abs(k - 3) < 0.15 and abs(q - 0.002) < 0.003
+    fitted = q + k * ref * (r / ref) ** g
+    assert abs(np.mean(e * e / fitted) - 1) < 1e-9
+
+
+def test_by_reported_adds_a_group_per_body_and_reported_class():
+    """Workers reported as workers (errors 0.1 m) and as forklifts (merged: 0.5 m): the body's group pools
+    both; the per-reported groups keep them apart."""
+    cm = _calibration()
+    rng = np.random.default_rng(9)
+    rows = [
+        ("camera", "worker", *rng.normal(0, 0.1, 2), 0.01, 0.01, 1.0, "worker", "a", i) for i in range(300)
+    ]
+    rows += [
+        ("camera", "forklift", *rng.normal(0, 0.5, 2), 0.01, 0.01, 9.0, "worker", "b", i) for i in range(100)
+    ]
+    m = cm.fit(rows, by_body=True, shrink=True, by_reported=True)
+    assert set(m) == {"camera/worker", "camera/worker/worker", "camera/worker/forklift"}
+    assert m["camera/worker/worker"]["matched"] == 300 and m["camera/worker/forklift"]["matched"] == 100
+    across = {k: v["add_var_across_m2"] for k, v in m.items()}
+    assert abs(across["camera/worker/forklift"] + 0.01 - 0.25) < 0.06  # 0.5² in all
+    assert across["camera/worker/worker"] < 0.005 < across["camera/worker"]
