@@ -4,6 +4,8 @@ face) and the spread along and across that line, from simulated runs on tuning s
 
     python tools/calibrate_measurements.py scenarios/default.yaml scenarios/busy.yaml --seeds 11-14 \
         [--write sim/pipeline/measurement_models.json]
+    python tools/calibrate_measurements.py scenarios/default.yaml scenarios/busy.yaml --seeds 11-14 \
+        --by-body --ml --by-reported [--write sim/pipeline/measurement_models.json]   # the body models
 
 Detections are matched to the nearest true centre within `--match-m` (1.5 m) at the tick they arrive,
 misclassified ones included (the tracker meets them too; `--class-consistent` drops them); only sensors
@@ -107,17 +109,21 @@ def lag_correlation(a: np.ndarray, sequence: list[str], step: np.ndarray, bias: 
 CHI2_1_MEDIAN = 0.454936  # median of χ²(1): a consistent axis' e²/σ² is below this half of the time
 
 
+MAX_POWER = 4.0  # the power law's exponent is fitted within (0, 4)
+
+
 def power_law(e: np.ndarray, r: np.ndarray) -> tuple[float, float, float, float]:
     """(scale, power, ref, q): the maximum-likelihood variance q + scale · ref · (r / ref)^power of zero-mean
     Gaussian errors e whose front-end reported variances r (ref: their median), then scaled so that
     mean(e² / variance) is exactly 1. A power above 1: the errors grow faster than the reported spread
-    (wide LiDAR clusters are merges); below 1: slower (a camera's far detections are over-covered)."""
+    (a LiDAR cluster wide for its class is usually a merge); below 1: slower."""
     from scipy.optimize import minimize
 
     ref = float(np.median(r))
     x = r / ref
 
-    def variance(p):  # log scale, log q, power in (0, MAX_POWER)
+    def variance(p):  # log scale, log q, power in (0, MAX_POWER); clipped where the search strays
+        p = np.clip(p, -60.0, 60.0)
         return np.exp(p[0]) * ref * x ** (MAX_POWER / (1 + np.exp(-p[2]))) + np.exp(p[1])
 
     def nll(p):
@@ -138,9 +144,6 @@ def power_law(e: np.ndarray, r: np.ndarray) -> tuple[float, float, float, float]
         ref,
         float(np.exp(best.x[1]) * k),
     )
-
-
-MAX_POWER = 4.0  # the power law's exponent is fitted within (0, 4)
 
 
 def fit(
@@ -268,21 +271,22 @@ def main(argv=None) -> int:
     if min(seeds) < 11:
         p.error("fit on seeds ≥ 11; seeds 1–10 are for reporting")
     rows = []
+    if a.by_reported and not a.by_body:
+        p.error("--by-reported groups by the body as well: give --by-body too")
     for path in a.scenarios:
         for seed in seeds:
             rows += _samples(path, seed, a.strategy, a.match_m, Path(a.cache), not a.class_consistent)
-    if a.by_reported and not a.by_body:
-        p.error("--by-reported groups by the body as well: give --by-body too")
     models = fit(rows, a.scale, a.robust, a.by_body, a.shrink, a.ml, a.by_reported)
     print(
         f"{'group':22s} {'n':>6s} {'nse':>6s} {'bias':>6s} {'+var_al':>8s} {'+var_ac':>8s} "
-        f"{'k_al':>6s} {'k_ac':>6s} {'rho_al':>6s} {'rho_ac':>6s}"
+        f"{'k_al':>6s} {'k_ac':>6s} {'g_al':>5s} {'g_ac':>5s} {'rho_al':>6s} {'rho_ac':>6s}"
     )
     for k, m in models.items():
         print(
             f"{k:22s} {m['matched']:6d} {m['nse_reported']:6.2f} {m['bias_along_m']:6.2f} "
             f"{m['add_var_along_m2']:8.4f} {m['add_var_across_m2']:8.4f} {m['scale_along']:6.2f} "
-            f"{m['scale_across']:6.2f} {m['lag1_corr_along']:6.2f} {m['lag1_corr_across']:6.2f}"
+            f"{m['scale_across']:6.2f} {m.get('power_along', 1):5.2f} {m.get('power_across', 1):5.2f} "
+            f"{m['lag1_corr_along']:6.2f} {m['lag1_corr_across']:6.2f}"
         )
     if a.write:
         command = (
