@@ -38,6 +38,7 @@ from sim.world.truth import TruthFrame
 
 TRACKED_CLASSES = TRACKED_NAMES
 TRUTH_HISTORY_S = 5.0  # how far back a late detection is scored against the truth of its own moment
+TRUTH_HISTORY_FRAMES = 256  # ... and at most this many ticks back (a tiny dt_s would keep thousands)
 TIMESERIES_COLUMNS = "t,gospa,gospa_localisation,gospa_missed,gospa_false,n_truth,n_tracks,n_matched"
 
 
@@ -71,7 +72,8 @@ class RunScorer:
         self.ceiling_frames, self.ceiling_covered = 0, 0  # truth frames, and those with such a detection
         self.nse: dict = defaultdict(lambda: [0.0, 0])  # (source, true class) → [Σ eᵀR⁻¹e, count]
         self.nse_body: dict = defaultdict(lambda: [0.0, 0])  # the same, each read as its true body's class
-        self.history: deque[TruthFrame] = deque()  # the truth of the last TRUTH_HISTORY_S, for late readings
+        # The truth of the last TRUTH_HISTORY_S (at most TRUTH_HISTORY_FRAMES ticks), for late readings
+        self.history: deque[TruthFrame] = deque(maxlen=TRUTH_HISTORY_FRAMES)
         self.series = AtomicStream(Path(out) / "metrics_timeseries.csv")
         self.series.write(TIMESERIES_COLUMNS + "\n")
 
@@ -130,7 +132,8 @@ class RunScorer:
     def detections(self, truth: TruthFrame, rows) -> None:
         """Detections with a position, per source, against the truth of the moment they were measured
         (a late reading is scored where the bodies were when the sensor saw them, not where they are
-        when it arrives; within `TRUTH_HISTORY_S`, else against the oldest truth kept)."""
+        when it arrives; within `TRUTH_HISTORY_S` and `TRUTH_HISTORY_FRAMES`, else against the oldest
+        truth kept)."""
         self.history.append(truth)
         while self.history[0].t < truth.t - TRUTH_HISTORY_S:
             self.history.popleft()
@@ -157,7 +160,7 @@ class RunScorer:
         """Index in `history` of the truth frame nearest in time to `t`."""
         if t >= self.history[-1].t:
             return len(self.history) - 1
-        return int(np.argmin([abs(f.t - t) for f in self.history]))
+        return int(np.argmin(np.abs(np.fromiter((f.t for f in self.history), float) - t)))
 
     def _coverage_and_consistency(self, truth: TruthFrame, source: str, z, R, ds=()) -> None:
         """Which truths a detection came within GATE_M of (the tracker's ceiling), and each detection's

@@ -100,3 +100,16 @@ def test_a_late_detection_is_scored_against_where_the_body_was_when_measured(tmp
     d = scorer.result(tmp_path)["detection"]["thermal"]
     assert d["nse_body"]["worker"] < 1e-12 and d["nse"]["worker"] < 1e-12
     assert d["ap"] == 1.0
+
+
+def test_the_truth_kept_for_late_readings_is_bounded_in_ticks(tmp_path):
+    """A tiny dt_s (10 000 ticks inside the 5 s window) must not keep every tick's truth: the soak run that
+    found this held thousands of frames and searched them all for every scan."""
+    from sim.scoring import TRUTH_HISTORY_FRAMES
+
+    scorer = RunScorer(tmp_path, 0.1)
+    for tick in range(3 * TRUTH_HISTORY_FRAMES):
+        scorer.detections(_frame(tick, 1e-4 * tick, 0.0), [])
+    assert len(scorer.history) == TRUTH_HISTORY_FRAMES
+    assert scorer.history[-1].tick == 3 * TRUTH_HISTORY_FRAMES - 1
+    scorer.close()
