@@ -184,6 +184,10 @@ def fit(
         elif ml:
             k_along, g_along, ref_along, q_along = power_law(a[:, 0] - bias, a[:, 2])
             k_across, g_across, ref_across, q_across = power_law(a[:, 1], a[:, 3])
+            if round(k_along, 4) == 0:  # written rounded: a constant variance must not round to 0
+                q_along = max(q_along, 1e-6)
+            if round(k_across, 4) == 0:
+                q_across = max(q_across, 1e-6)
         else:
             k_along = k_across = 1.0
             q_along = added_variance(a[:, 0] - bias, a[:, 2])
