@@ -1,6 +1,7 @@
 """Scoring a run against ground truth (SPEC §7), updated at every track output step.
 
 Streaming accumulators (CLEAR-MOT, IDF1, GOSPA, RMSE, NEES, detection AP) keep no per-step history except
+the last seconds of truth (late readings are scored against their own moment) and
 `metrics_timeseries.csv`, which is streamed to disk; HOTA, which needs a global identity alignment
 before its per-frame matching, is computed at the end in two passes over the run's `ground_truth.csv`
 and `tracks.csv`, holding per-id-pair sums rather than the frames. Only confirmed tracks are scored.
