@@ -38,17 +38,18 @@ def track_distances(x, P, z, R, by_class, kind, view) -> np.ndarray:
     sensor's bias on the track (`view`: `fusion.sensor_bias.OffsetView`, or None) against the position the
     sensor sees it at, bias included, with the white share of the detection's covariance."""
 
-    def d2_of(x, P, Rm, B):
+    def d2_of(x, P, kind, Rm, B):
         if kind is None:
             return position_distances(x, P, z, Rm)
         return class_distances(x, P, z, Rm, replace(by_class, R=B), kind)
 
-    d2 = d2_of(x, P, R, None if by_class is None else by_class.R)
+    d2 = d2_of(x, P, kind, R, None if by_class is None else by_class.R)
     if view is not None and view.live.any():
-        xv, Pv = x.copy(), P.copy()
-        xv[:, :2], Pv[:, :2, :2] = view.z, view.S
+        live = view.live  # only these tracks are seen through the sensor's offset: the rest keep their rows
+        xv, Pv = x[live].copy(), P[live].copy()
+        xv[:, :2], Pv[:, :2, :2] = view.z[live], view.S[live]
         B = None if by_class is None else view.white * by_class.R
-        d2[view.live] = d2_of(xv, Pv, view.white * R, B)[view.live]
+        d2[live] = d2_of(xv, Pv, None if kind is None else kind[live], view.white * R, B)
     return d2
 
 
