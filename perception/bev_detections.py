@@ -2,7 +2,9 @@
 
 The covariance is the spread of the component's cells (a body is somewhere within its footprint's
 centroid uncertainty: the cells' covariance over the count) plus the cell quantisation (res²/12), with a
-floor of `min_std_m`. A class is guessed from height and footprint when heights are given: low and small
+floor of `min_std_m`; a component wider than its class's body along a principal axis may hold more than
+one (two workers walking together), so the spread beyond the body's own (L²/12) is added along that axis.
+A class is guessed from height and footprint when heights are given: low and small
 → AGV, large → forklift, tall and small → worker.
 """
 
@@ -79,5 +81,17 @@ def components(
             top = float(np.nanmax(z_max[ii[sel], jj[sel]]))
             area = sel.sum() * res * res
             cls = priors.classify(top, area, deep=bool(deep[k - 1]))
+            cov = cov + oversize(evals, evecs, priors.footprint_m.get(cls))
         out.append(BevDetection(c, cov, extent, yaw, cls, int(sel.sum())))
     return out
+
+
+def oversize(evals: np.ndarray, evecs: np.ndarray, footprint: tuple[float, float] | None) -> np.ndarray:
+    """The spread of a component beyond one body's of `footprint` (length, width), per principal axis
+    (ascending `evals` of the cells' covariance, `evecs` its axes): where the body is inside a component
+    larger than itself. A uniform body of length L spreads L²/12."""
+    if footprint is None:
+        return np.zeros((2, 2))
+    own = np.array([footprint[1], footprint[0]]) ** 2 / 12  # minor axis ↔ width, major ↔ length
+    excess = np.maximum(evals - own, 0.0)
+    return (evecs * excess) @ evecs.T

@@ -17,6 +17,9 @@ class ClassPriors:
 
     height_m: dict[str, float] = field(default_factory=lambda: {"forklift": 2.2, "agv": 0.4, "worker": 1.75})
     area_m2: dict[str, float] = field(default_factory=lambda: {"forklift": 3.0, "agv": 0.7, "worker": 0.2})
+    footprint_m: dict[str, tuple[float, float]] = field(  # length, width
+        default_factory=lambda: {"forklift": (2.5, 1.2), "agv": (1.0, 0.7), "worker": (0.5, 0.4)}
+    )
     agv_max_top_m: float = 0.8  # a component whose highest return is below this is an AGV
     forklift_min_area_m2: float = 1.2  # ... else a forklift when its footprint is larger than this
     forklift_min_top_m: float = 2.0  # ... or its highest return above this (the mast); else a worker

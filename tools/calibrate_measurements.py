@@ -7,7 +7,8 @@ face) and the spread along and across that line, from simulated runs on tuning s
     python tools/calibrate_measurements.py scenarios/default.yaml scenarios/busy.yaml --seeds 11-14 \
         --by-body --ml --by-reported [--write sim/pipeline/measurement_models.json]   # the body models
 
-Detections are matched to the nearest true centre within `--match-m` (1.5 m) at the tick they arrive,
+Detections are matched to the nearest true centre within `--match-m` (1 m: the gate within which the
+scorer calls a detection one of that body and measures its consistency) at the tick they arrive,
 misclassified ones included (the tracker meets them too; `--class-consistent` drops them); only sensors
 without a latency fault are used (their detections describe the moment of their tick). The
 front-ends' outputs come from `tools/tune_tracker.py`'s cache. Printed per group: detections matched, the
@@ -30,6 +31,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import tune_tracker
 
+from fusion.metrics import GATE_M
 from sim.world.kinds import CLASS_NAMES
 
 MIN_MATCHES = 30  # fewer matched detections than this: no model for the group (too few to fit)
@@ -224,7 +226,7 @@ def main(argv=None) -> int:
     p.add_argument("scenarios", nargs="+")
     p.add_argument("--seeds", default="11-14")
     p.add_argument("--strategy", default="central")
-    p.add_argument("--match-m", type=float, default=1.5)
+    p.add_argument("--match-m", type=float, default=GATE_M)
     p.add_argument("--cache", default=str(tune_tracker.ROOT / ".cache" / "tune"))
     p.add_argument(
         "--scale",

@@ -68,6 +68,37 @@ def test_components_find_a_drawn_box_within_a_cell():
     assert abs(np.cos(det.yaw)) > 0.99  # long axis along x
 
 
+def test_a_component_longer_than_its_class_adds_the_excess_spread_along_its_long_axis():
+    """Two workers walking side by side are one worker-classed component 1.2 m long: where either body is
+    inside it is uncertain by the cells' spread beyond one worker's 0.5 × 0.4 m (a uniform length L
+    spreads L²/12); a component of one worker's size gets next to nothing added."""
+    grid = BevGrid.covering((20, 20), 0.1)
+    res, floor = 0.1, 0.1**2 / 12 + 0.1**2  # quantisation and the min_std_m floor
+
+    def detect(length_cells, width_cells):
+        mask = np.zeros(grid.shape, bool)
+        mask[50 : 50 + length_cells, 80 : 80 + width_cells] = True
+        z_max = np.where(mask, 1.7, np.nan)  # a worker's height: neither AGV nor forklift
+        (det,) = components(mask, grid, z_max=z_max)
+        assert det.cls == "worker"
+        return det, length_cells * width_cells
+
+    def expected(k, n, body_m):  # along an axis k cells long, of n cells in all, against a body's size
+        var = (k**2 - 1) / 12 * res**2 * n / (n - 1)  # sample variance of the cells' centres
+        return var / n + floor + max(var + res**2 / 12 - body_m**2 / 12, 0.0)
+
+    det, n = detect(12, 4)
+    np.testing.assert_allclose(
+        det.covariance, np.diag([expected(12, n, 0.5), expected(4, n, 0.4)]), atol=1e-15
+    )
+    assert det.covariance[0, 0] > 0.1  # σ > 0.3 m along the pair, against ≈ 0.11 m for the centroid alone
+    one, n1 = detect(5, 4)
+    np.testing.assert_allclose(
+        one.covariance, np.diag([expected(5, n1, 0.5), expected(4, n1, 0.4)]), atol=1e-15
+    )
+    assert one.covariance[0, 0] < 0.015
+
+
 def test_unary_terms_are_negative_log_probabilities():
     d0, d1 = unary_from_logodds(np.array([-3.0, 0.0, 2.0]))
     p = 1 / (1 + np.exp(-np.array([-3.0, 0.0, 2.0])))
