@@ -88,8 +88,8 @@ def components(
 
 def oversize(evals: np.ndarray, evecs: np.ndarray, footprint: tuple[float, float] | None) -> np.ndarray:
     """The spread of a component beyond one body's of `footprint` (length, width), per principal axis
-    (ascending `evals` of the cells' covariance, `evecs` its axes): where the body is inside a component
-    larger than itself. A uniform body of length L spreads L²/12."""
+    (ascending `evals` of the cells' covariance with the quantisation, `evecs` its axes): where the body
+    is inside a component larger than itself. A uniform body of length L spreads L²/12."""
     if footprint is None:
         return np.zeros((2, 2))
     own = np.array([footprint[1], footprint[0]]) ** 2 / 12  # minor axis ↔ width, major ↔ length
