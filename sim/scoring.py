@@ -165,15 +165,17 @@ class RunScorer:
 
     def _coverage_and_consistency(self, truth: TruthFrame, source: str, z, R, ds=()) -> None:
         """Which truths a detection came within GATE_M of (the tracker's ceiling), and each detection's
-        normalised squared error eᵀR⁻¹e against its nearest truth (2 on average when R tells the truth):
-        as reported, and (`nse_body`) read as that truth's class, as a track of its class reads it."""
+        normalised squared error eᵀR⁻¹e against the truth whose footprint is nearest, where its centre is
+        within GATE_M (2 on average when R tells the truth): as reported, and (`nse_body`) read as that
+        truth's class, as a track of its class reads it. The nearest footprint, not the nearest centre: a
+        piece of a forklift beside a worker is a forklift detection, not a worker's 10 σ off."""
         if not len(truth):
             return
         d = np.linalg.norm(z[:, None] - truth.xyz[None, :, :2], axis=2)
         near = d <= GATE_M
         self.recently_seen.update(truth.ids[j] for j in np.flatnonzero(near.any(0)))
-        j = d.argmin(1)
-        ok = near[np.arange(len(z)), j]
+        j, centre = truth.nearest_body(z)
+        ok = centre <= GATE_M
         if not ok.any():
             return
         rows = np.flatnonzero(ok)

@@ -7,8 +7,9 @@ face) and the spread along and across that line, from simulated runs on tuning s
     python tools/calibrate_measurements.py scenarios/default.yaml scenarios/busy.yaml --seeds 11-14 \
         --by-body --ml --by-reported [--write sim/pipeline/measurement_models.json]   # the body models
 
-Detections are matched to the nearest true centre within `--match-m` (1 m: the gate within which the
-scorer calls a detection one of that body and measures its consistency) at the tick they arrive,
+Detections are matched as the scorer matches them, to the body whose footprint is nearest where its centre
+lies within `--match-m` (1 m: the gate within which the scorer calls a detection one of that body and
+measures its consistency) at the tick they arrive,
 misclassified ones included (the tracker meets them too; `--class-consistent` drops them); only sensors
 without a latency fault are used (their detections describe the moment of their tick). The
 front-ends' outputs come from `tools/tune_tracker.py`'s cache. Printed per group: detections matched, the
@@ -53,9 +54,8 @@ def _samples(path: str, seed: int, strategy: str, match_m: float, cache: Path, a
             pm = o.positions
             if pm is None or not len(pm) or sid not in where or sid in late or not len(g):
                 continue
-            d = np.linalg.norm(pm.z[:, None] - g[None], axis=2)
-            j = d.argmin(1)
-            ok = d[np.arange(len(pm)), j] <= match_m
+            j, centre = step.truth.nearest_body(pm.z)  # as the scorer pairs them
+            ok = centre <= match_m
             true_cls = [CLASS_NAMES[int(c)] for c in step.truth.class_ids[j]]
             for k in np.flatnonzero(ok):
                 if not all_matches and pm.cls[k] not in ("unknown", true_cls[k]):

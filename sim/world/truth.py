@@ -40,3 +40,21 @@ class TruthFrame:
         )
         rot = np.stack([np.stack([c, -s], 1), np.stack([s, c], 1)], 1)  # (n, 2, 2)
         return np.einsum("nij,nkj->nki", rot, local) + self.xyz[:, None, :2]
+
+    def footprint_distance(self, points: np.ndarray) -> np.ndarray:
+        """(m, n) floor distance from each point (m, 2) to each actor's footprint box, 0 inside it."""
+        d = np.asarray(points, float)[:, None, :] - self.xyz[None, :, :2]
+        c, s = np.cos(self.yaw), np.sin(self.yaw)
+        along, across = d[..., 0] * c + d[..., 1] * s, d[..., 1] * c - d[..., 0] * s
+        out = np.stack([np.abs(along) - self.size[:, 0] / 2, np.abs(across) - self.size[:, 1] / 2], -1)
+        return np.linalg.norm(np.maximum(out, 0.0), axis=-1)
+
+    def nearest_body(self, points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Per point (m, 2): the actor whose footprint is nearest (among footprints equally near, e.g. a
+        point inside two, the nearest centre) and the distance to that actor's centre. A detection lying
+        on a forklift's body is of the forklift even where a worker beside it has the nearer centre."""
+        centre = np.linalg.norm(np.asarray(points, float)[:, None, :] - self.xyz[None, :, :2], axis=2)
+        foot = self.footprint_distance(points)
+        tied = foot <= foot.min(1, keepdims=True) + 1e-9
+        j = np.where(tied, centre, np.inf).argmin(1)
+        return j, centre[np.arange(len(j)), j]

@@ -113,3 +113,27 @@ def test_the_truth_kept_for_late_readings_is_bounded_in_ticks(tmp_path):
     assert len(scorer.history) == TRUTH_HISTORY_FRAMES
     assert scorer.history[-1].tick == 3 * TRUTH_HISTORY_FRAMES - 1
     scorer.close()
+
+
+def test_a_detection_on_a_forklift_beside_a_worker_is_scored_against_the_forklift(tmp_path):
+    """A forklift (2.5 × 1.2 m at the origin) with a worker 0.3 m beyond its side. A detection on the
+    forklift's body, 0.45 m from the worker's centre and 0.72 m from the forklift's, is the forklift's:
+    its NSE is eᵀR⁻¹e against the forklift's centre (the regression: scored against the worker's centre
+    it read as a worker 10 σ off)."""
+    classes = ("forklift", "worker")
+    truth = TruthFrame(
+        0, 0.0, ("f", "w"), np.array([CLASS_NAMES.index(c) for c in classes]),
+        np.array([[0.0, 0.0, 1.0], [1.0, 0.9, 0.9]]), np.zeros(2), np.zeros((2, 2)),
+        np.array([[2.5, 1.2, 2.0], [0.5, 0.4, 1.8]]), np.full(2, 30.0), ((), ()),
+    )  # fmt: skip
+    z, R = np.array([0.6, 0.4]), np.diag([0.04, 0.09])
+    by_class = (BODY, np.stack([z] * 3), np.stack([R] * 3))
+    row = Detection(0.0, "lidar", "l1", z, R, "forklift", 0.9, "", by_class)
+    scorer = RunScorer(tmp_path, 0.1)
+    scorer.detections(truth, [row])
+    scorer.close()
+    for name in ("ground_truth.csv", "tracks.csv"):
+        (tmp_path / name).write_text("t\n")
+    d = scorer.result(tmp_path)["detection"]["lidar"]
+    want = 0.6**2 / 0.04 + 0.4**2 / 0.09
+    assert set(d["nse_body"]) == {"forklift"} and abs(d["nse_body"]["forklift"] - want) < 1e-3
