@@ -31,6 +31,7 @@ BUCKET_M = 2.0  # obstacle lookup buckets; bodies up to 2 m half-diagonal
 SHORTCUT_STEP_M = 0.2  # shortcut checks sample this coarsely (the bound stays conservative)
 SHORTCUT_WINDOW = 40  # shortcuts look this many roadmap vertices ahead (≈ 20 m)
 CENTRE_WEIGHT_M = 0.5  # edge cost = length · (1 + CENTRE_WEIGHT_M / clearance): prefer aisle centres
+DENSE_BLOCK = 16384  # segments per block of the dense clearance sampling
 _NEIGHBOURS = np.array([(1, 0), (0, 1), (1, 1), (1, -1), (2, 1), (1, 2), (2, -1), (1, -2)])
 
 
@@ -99,6 +100,8 @@ class NavMap:
             return np.zeros(0)
         d = b - a
         n = np.ceil(np.linalg.norm(d, axis=1) / step).astype(np.intp) + 1  # samples per segment
+        if len(a) * int(n.max()) <= 2 * int(n.sum()):  # lengths alike (the roadmap's edges): a dense grid
+            return self._dense_segment_clearance(a, d, n) - step / 2
         starts = np.zeros(len(a), np.intp)
         np.cumsum(n[:-1], out=starts[1:])
         seg = np.repeat(np.arange(len(a)), n)
@@ -107,6 +110,20 @@ class NavMap:
         x = a[:, 0][seg] + u * d[:, 0][seg]
         y = a[:, 1][seg] + u * d[:, 1][seg]
         return np.minimum.reduceat(self._clearance_xy(x, y), starts) - step / 2
+
+    def _dense_segment_clearance(self, a: np.ndarray, d: np.ndarray, n: np.ndarray) -> np.ndarray:
+        """Smallest sampled clearance along segments a[k] → a[k] + d[k] with n[k] samples each: the same
+        samples as the ragged path, on a (k, max n) grid whose extra columns repeat each segment's last
+        sample, in blocks that stay in cache (a 300 m × 200 m site has 1.9 million roadmap edges)."""
+        out = np.empty(len(a))
+        cols = np.arange(int(n.max()))
+        for s in range(0, len(a), DENSE_BLOCK):
+            nb = n[s : s + DENSE_BLOCK, None]
+            u = np.minimum(cols, nb - 1) / np.maximum(nb - 1, 1)
+            x = a[s : s + DENSE_BLOCK, 0, None] + u * d[s : s + DENSE_BLOCK, 0, None]
+            y = a[s : s + DENSE_BLOCK, 1, None] + u * d[s : s + DENSE_BLOCK, 1, None]
+            out[s : s + DENSE_BLOCK] = self._clearance_xy(x, y).min(axis=1)
+        return out
 
     def _graph(self, radius: float):
         """Roadmap restricted to edges `radius` clear, with its connected-component labels (cached)."""

@@ -118,6 +118,25 @@ def test_segment_clearance_is_a_tight_lower_bound(default_world):
         assert np.all(got >= exact - step / 2 - 1e-9 - step)  # a 1-Lipschitz field, sampled every step
 
 
+@pytest.mark.parametrize("spread", [0.1, 30.0])  # lengths alike (the dense grid), and not (the ragged path)
+def test_segment_clearance_takes_the_smallest_of_its_samples(default_world, spread):
+    """Segments of alike lengths (the roadmap's edges) take a dense path, mixed ones a ragged one: both
+    give the smallest clearance over ceil(length / step) + 1 evenly spaced samples, less half a step."""
+    w, nav = default_world
+    rng = np.random.default_rng(5)
+    a = rng.uniform((0, 0), w.size, size=(300, 2))
+    ang = rng.uniform(-np.pi, np.pi, 300)
+    length = 1.0 + spread * rng.uniform(0, 1, 300) ** 2
+    b = a + length[:, None] * np.column_stack([np.cos(ang), np.sin(ang)])
+    got = nav.segment_clearance(a, b)
+    n = np.ceil(np.linalg.norm(b - a, axis=1) / RES_M).astype(int) + 1
+    brute = [
+        nav.clearance_at(p + np.linspace(0, 1, k)[:, None] * (q - p)).min()
+        for p, q, k in zip(a, b, n, strict=True)
+    ]
+    np.testing.assert_allclose(got, np.array(brute) - RES_M / 2, rtol=0, atol=1e-12)
+
+
 def test_cutting_nodes_from_the_roadmap_leaves_the_paths_of_the_graph_without_them(default_world):
     """Replanning around a blocker cuts every edge touching a blocked node: Dijkstra's distances,
     predecessors and sources equal those over D·G·D, D the diagonal of kept nodes (the edges removed)."""

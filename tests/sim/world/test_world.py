@@ -25,16 +25,19 @@ def _run(scenario, seed=None, ticks=None):
     return w, frames
 
 
-def _polygon_hits_rect(poly: np.ndarray, r) -> bool:
-    """Separating-axis test between a convex polygon (k, 2) and an axis-aligned rectangle."""
-    rect = np.array([(r.x0, r.y0), (r.x1, r.y0), (r.x1, r.y1), (r.x0, r.y1)])
-    edges = np.vstack([np.diff(np.vstack([poly, poly[:1]]), axis=0), [(1, 0), (0, 1)]])
-    for e in edges:
-        axis = np.array([-e[1], e[0]])
-        a, b = poly @ axis, rect @ axis
-        if a.max() <= b.min() + 1e-9 or b.max() <= a.min() + 1e-9:
-            return False
-    return True
+def _polygons_hit_rects(polys: np.ndarray, rects: np.ndarray) -> np.ndarray:
+    """Separating-axis test of convex polygons (n, k, 2) against axis-aligned rectangles (m, 4: x0, y0, x1,
+    y1): (n, m) True where they overlap by more than 1e-9 along every axis (the polygons' edge normals and
+    x, y)."""
+    corners = rects[:, [[0, 1], [2, 1], [2, 3], [0, 3]]]  # (m, 4, 2)
+    e = np.roll(polys, -1, axis=1) - polys  # (n, k, 2) edges
+    normals = np.stack([-e[..., 1], e[..., 0]], -1)
+    axes = np.concatenate([normals, np.broadcast_to(np.eye(2), (len(polys), 2, 2))], 1)
+    a = np.einsum("nkd,nad->nak", polys, axes)  # (n, axes, k): the polygon on its axes
+    b = np.einsum("mcd,nad->nmac", corners, axes)  # (n, m, axes, 4): each rectangle on them
+    lo_a, hi_a = a.min(-1)[:, None], a.max(-1)[:, None]
+    apart = (hi_a <= b.min(-1) + 1e-9) | (b.max(-1) <= lo_a + 1e-9)
+    return ~apart.any(-1)
 
 
 def _tracks(frames):
@@ -51,11 +54,10 @@ def test_long_run_stays_clear_and_within_limits(seed):
     sc = load_scenario(DEFAULT_SCENARIO).model_copy(update={"duration_s": 300.0})
     w, frames = _run(sc, seed)
     obstacles = w.static.obstacles
+    rects = np.array([(r.x0, r.y0, r.x1, r.y1) for r in obstacles])
     for f in frames[::2]:  # every 0.1 s
-        for poly in f.corners():
-            assert not any(_polygon_hits_rect(poly, r) for r in obstacles), (
-                f"actor box in a rack or wall at t={f.t}"
-            )
+        hits = _polygons_hit_rects(np.asarray(f.corners(), float), rects)
+        assert not hits.any(), f"actor box in a rack or wall at t={f.t}"
     specs = {s.id: s for s in actor_specs(sc.actors)}
     for actor_id, tr in _tracks(frames).items():
         s = specs[actor_id]
