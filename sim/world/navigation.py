@@ -112,11 +112,9 @@ class NavMap:
         return np.minimum.reduceat(self._clearance_xy(x, y), starts) - step / 2
 
     def _dense_segment_clearance(self, a: np.ndarray, d: np.ndarray, n: np.ndarray) -> np.ndarray:
-        """Smallest sampled clearance along segments a[k] → a[k] + d[k] with n[k] samples each: the same
-        samples as the ragged path, on a (k, max n) grid whose extra columns repeat each segment's last
-        sample, in blocks that stay in cache (a 300 m × 200 m site has 1.9 million roadmap edges)."""
-        out = np.empty(len(a))
-        cols = np.arange(int(n.max()))
+        """Smallest of n[k] samples along a[k] → a[k] + d[k], as the ragged path samples, on a (k, max n) grid
+        (extra columns repeat the last sample) in cache-sized blocks: a 300 × 200 m site has 1.9 M edges."""
+        out, cols = np.empty(len(a)), np.arange(int(n.max()))
         for s in range(0, len(a), DENSE_BLOCK):
             nb = n[s : s + DENSE_BLOCK, None]
             u = np.minimum(cols, nb - 1) / np.maximum(nb - 1, 1)
