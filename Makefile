@@ -36,10 +36,10 @@ test: setup
 	$(ONE_THREAD) $(BIN)/python -m pytest -q -n $(TEST_WORKERS)
 
 test-all: setup
-	$(BIN)/python -m pytest -q -m "slow or not slow"
+	$(ONE_THREAD) $(BIN)/python -m pytest -q -n $(TEST_WORKERS) -m "slow or not slow"
 
 test-slow: setup
-	$(BIN)/python -m pytest -q -m slow
+	$(ONE_THREAD) $(BIN)/python -m pytest -q -n $(TEST_WORKERS) -m slow
 
 lint: setup
 	$(BIN)/ruff check sim perception fusion tools tests

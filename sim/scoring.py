@@ -174,7 +174,7 @@ class RunScorer:
         d = np.linalg.norm(z[:, None] - truth.xyz[None, :, :2], axis=2)
         near = d <= GATE_M
         self.recently_seen.update(truth.ids[j] for j in np.flatnonzero(near.any(0)))
-        j, centre = truth.nearest_body(z)
+        j, centre = truth.nearest_body(z, d)
         ok = centre <= GATE_M
         if not ok.any():
             return

@@ -49,11 +49,15 @@ class TruthFrame:
         out = np.stack([np.abs(along) - self.size[:, 0] / 2, np.abs(across) - self.size[:, 1] / 2], -1)
         return np.linalg.norm(np.maximum(out, 0.0), axis=-1)
 
-    def nearest_body(self, points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def nearest_body(
+        self, points: np.ndarray, centre: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
         """Per point (m, 2): the actor whose footprint is nearest (among footprints equally near, e.g. a
         point inside two, the nearest centre) and the distance to that actor's centre. A detection lying
-        on a forklift's body is of the forklift even where a worker beside it has the nearer centre."""
-        centre = np.linalg.norm(np.asarray(points, float)[:, None, :] - self.xyz[None, :, :2], axis=2)
+        on a forklift's body is of the forklift even where a worker beside it has the nearer centre.
+        `centre`: the (m, n) point-to-centre distances, where the caller has them already."""
+        if centre is None:
+            centre = np.linalg.norm(np.asarray(points, float)[:, None, :] - self.xyz[None, :, :2], axis=2)
         foot = self.footprint_distance(points)
         tied = foot <= foot.min(1, keepdims=True) + 1e-9
         j = np.where(tied, centre, np.inf).argmin(1)

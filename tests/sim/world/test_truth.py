@@ -48,3 +48,12 @@ def test_inside_two_footprints_the_nearer_centre_wins():
     f = _frame([(0, 0), (1.0, 0)], [0.0, 0.0], [(2.5, 1.2, 2.0), (2.5, 1.2, 2.0)])
     j, _ = f.nearest_body(np.array([(0.3, 0.0), (0.7, 0.0)]))
     assert j.tolist() == [0, 1]
+
+
+def test_centre_distances_given_by_the_caller_pair_alike():
+    """The scorer passes the distances it computed for coverage; the pairing must not change."""
+    f = _frame([(0, 0), (1.0, 0.9)], [0.0, 0.3], [(2.5, 1.2, 2.0), (0.5, 0.4, 1.8)])
+    z = np.random.default_rng(2).uniform(-3, 3, (50, 2))
+    d = np.linalg.norm(z[:, None] - f.xyz[None, :, :2], axis=2)
+    (j0, c0), (j1, c1) = f.nearest_body(z), f.nearest_body(z, d)
+    assert j0.tolist() == j1.tolist() and np.array_equal(c0, c1)
