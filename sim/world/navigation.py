@@ -31,7 +31,7 @@ BUCKET_M = 2.0  # obstacle lookup buckets; bodies up to 2 m half-diagonal
 SHORTCUT_STEP_M = 0.2  # shortcut checks sample this coarsely (the bound stays conservative)
 SHORTCUT_WINDOW = 40  # shortcuts look this many roadmap vertices ahead (≈ 20 m)
 CENTRE_WEIGHT_M = 0.5  # edge cost = length · (1 + CENTRE_WEIGHT_M / clearance): prefer aisle centres
-DENSE_BLOCK = 16384  # segments per block of the dense clearance sampling
+DENSE_BLOCK = 16384  # segments per block of the dense sampling, and the fewest it is used for
 _NEIGHBOURS = np.array([(1, 0), (0, 1), (1, 1), (1, -1), (2, 1), (1, 2), (2, -1), (1, -2)])
 
 
@@ -100,7 +100,7 @@ class NavMap:
             return np.zeros(0)
         d = b - a
         n = np.ceil(np.linalg.norm(d, axis=1) / step).astype(np.intp) + 1  # samples per segment
-        if len(a) * int(n.max()) <= 2 * int(n.sum()):  # lengths alike (the roadmap's edges): a dense grid
+        if len(a) >= DENSE_BLOCK and len(a) * int(n.max()) <= 2 * int(n.sum()):  # the roadmap's edges
             return self._dense_segment_clearance(a, d, n) - step / 2
         starts = np.zeros(len(a), np.intp)
         np.cumsum(n[:-1], out=starts[1:])

@@ -9,8 +9,9 @@ import pytest
 import yaml
 
 from sim.loading import parse_scenario
+from sim.world import navigation
 from sim.world.layout import build_static_world
-from sim.world.navigation import RES_M, build_navmap
+from sim.world.navigation import DENSE_BLOCK, RES_M, build_navmap
 from tests.conftest import DEFAULT_SCENARIO, scenario_dict
 
 
@@ -118,15 +119,19 @@ def test_segment_clearance_is_a_tight_lower_bound(default_world):
         assert np.all(got >= exact - step / 2 - 1e-9 - step)  # a 1-Lipschitz field, sampled every step
 
 
-@pytest.mark.parametrize("spread", [0.1, 30.0])  # lengths alike (the dense grid), and not (the ragged path)
-def test_segment_clearance_takes_the_smallest_of_its_samples(default_world, spread):
-    """Segments of alike lengths (the roadmap's edges) take a dense path, mixed ones a ragged one: both
-    give the smallest clearance over ceil(length / step) + 1 evenly spaced samples, less half a step."""
+# Many segments of alike lengths (the roadmap's edges) take the dense path, in blocks (made small here so
+# that 321 segments fill several); few, or mixed, the ragged one.
+@pytest.mark.parametrize("block, spread", [(64, 0.1), (64, 30.0), (DENSE_BLOCK, 0.1)])
+def test_segment_clearance_takes_the_smallest_of_its_samples(default_world, monkeypatch, block, spread):
+    """Dense or ragged, the smallest clearance over ceil(length / step) + 1 evenly spaced samples of each
+    segment, less half a step."""
+    monkeypatch.setattr(navigation, "DENSE_BLOCK", block)
     w, nav = default_world
     rng = np.random.default_rng(5)
-    a = rng.uniform((0, 0), w.size, size=(300, 2))
-    ang = rng.uniform(-np.pi, np.pi, 300)
-    length = 1.0 + spread * rng.uniform(0, 1, 300) ** 2
+    count = 5 * 64 + 1  # the last block holds one segment
+    a = rng.uniform((0, 0), w.size, size=(count, 2))
+    ang = rng.uniform(-np.pi, np.pi, count)
+    length = 1.0 + spread * rng.uniform(0, 1, count) ** 2
     b = a + length[:, None] * np.column_stack([np.cos(ang), np.sin(ang)])
     got = nav.segment_clearance(a, b)
     n = np.ceil(np.linalg.norm(b - a, axis=1) / RES_M).astype(int) + 1
