@@ -126,8 +126,9 @@ def _draw_visible_floor(ax, spec, scene, static: StaticWorld, floor, colour, lab
 
 
 def draw_sensors(ax, scenario: Scenario) -> None:
-    """Sensor positions with their type's marker and id."""
+    """Sensor positions with their type's marker and id (ids of sensors on one mount stacked)."""
     seen = set()
+    placed: list[tuple[float, float]] = []  # where labels went, to stack those sharing a mount
     for s in scenario.sensors:
         label = None if s.type in seen else f"{s.type} sensor"
         seen.add(s.type)
@@ -144,10 +145,12 @@ def draw_sensors(ax, scenario: Scenario) -> None:
         # floor and stay readable over tracks and fields of view.
         L, W = scenario.layout.size_m
         right, up = x < L / 2, y < W / 2
+        below = sum(1 for p in placed if abs(p[0] - x) < 0.5 and abs(p[1] - y) < 0.5)
+        placed.append((x, y))
         ax.annotate(
             s.id,
             (x, y),
-            xytext=(5 if right else -5, 5 if up else -5),
+            xytext=(5 if right else -5, (5 + 10 * below) * (1 if up else -1)),
             textcoords="offset points",
             ha="left" if right else "right",
             va="bottom" if up else "top",

@@ -10,7 +10,7 @@ import numpy as np
 import yaml
 
 from sim.loading import parse_scenario
-from sim.plots.trajectories import draw_fields_of_view
+from sim.plots.trajectories import draw_fields_of_view, draw_sensors
 from sim.world.layout import build_static_world
 from tests.conftest import scenario_dict
 
@@ -52,3 +52,21 @@ def test_a_track_not_reported_for_a_while_is_drawn_in_pieces():
     np.testing.assert_array_equal(x[~np.isnan(x)], np.arange(5.0))
     x, _ = broken_at_gaps(t[:3], np.arange(3.0), np.arange(3.0))
     assert not np.isnan(x).any()
+
+
+def test_ids_of_sensors_on_one_mount_do_not_cover_each_other():
+    """A placed layout can put an RFID antenna and a thermal camera on the same wall point: both ids show,
+    one above the other; a sensor elsewhere keeps the usual offset."""
+    d = scenario_dict()
+    cam = next(s for s in d["sensors"] if s["type"] == "camera")
+    twin = {"id": "twin_rfid", "type": "rfid", "position": [cam["position"][0], cam["position"][1], 2.5]}
+    d["sensors"].append(twin)
+    sc = parse_scenario(yaml.safe_dump(d))
+    fig, ax = plt.subplots()
+    draw_sensors(ax, sc)
+    offsets = {a.get_text(): a.xyann for a in ax.texts}
+    plt.close(fig)
+    assert set(offsets) == {s.id for s in sc.sensors}
+    mine, other = offsets[cam["id"]], offsets["twin_rfid"]
+    assert mine[0] == other[0] and abs(mine[1] - other[1]) >= 10
+    assert all(abs(o[1]) == 5 for sid, o in offsets.items() if sid != "twin_rfid")
