@@ -5,7 +5,8 @@ be detected (both for that seed's own traffic), beside the run's measured covera
     python tools/coverage_vs_ceiling.py runs/placed/default_placed_verify \\
         scenarios/default.yaml runs/placed/default_placed.yaml
 
-Prints a markdown table: each file's mean over the sweep's seeds with its 95 % t-interval.
+Prints a markdown table: each file's mean over the sweep's seeds with its 95 % t-interval, for one
+strategy's runs (`--strategy`, default `central`: the coverage ceiling depends on the sensors it reads).
 """
 
 from __future__ import annotations
@@ -28,8 +29,13 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("bench", type=Path, help="a `whsim bench` output directory")
     ap.add_argument("scenarios", type=Path, nargs="+", help="the scenario files that sweep ran")
+    ap.add_argument("--strategy", default="central", help="the strategy whose runs to read (default central)")
     args = ap.parse_args()
-    rows = [r for r in read_results(args.bench / "results.csv") if r["status"] == "ok"]
+    rows = [
+        r
+        for r in read_results(args.bench / "results.csv")
+        if r["status"] == "ok" and r["strategy"] == args.strategy
+    ]
     print("| scenario | covered (predicted) | expected detected (predicted) | coverage ceiling (measured) |")
     print("| --- | --- | --- | --- |")
     for path in args.scenarios:

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
+from sim.coverage.crowding import SIGHTLINES, Crowd
 from sim.coverage.visibility import TRACKED, Cover
 
 RATES_FILE = Path(__file__).with_name("detection_rates.json")
@@ -33,11 +34,16 @@ class DetectionRates:
         doc = json.loads(Path(path).read_text())
         return cls({k: {c: float(v) for c, v in by.items()} for k, by in doc["rates"].items()})
 
-    def probability(self, cover: Cover) -> np.ndarray:
+    def probability(self, cover: Cover, crowd: Crowd | None = None) -> np.ndarray:
         """(len(TRACKED), n_cells): the chance that `cover`'s sensor detects an actor of each class on each
-        cell; 0 where it does not cover the cell, and for kinds that do not place actors (RFID, beams)."""
+        cell; 0 where it does not cover the cell, and for kinds that do not place actors (RFID, beams).
+        The rates are for a view clear of other actors; with `crowd`, times the chance that it is."""
         table = self.rates.get(cover.kind, {})
-        return cover.seen * np.array([table.get(name, 0.0) for name in TRACKED])[:, None]
+        p = cover.seen * np.array([table.get(name, 0.0) for name in TRACKED])[:, None]
+        sight = SIGHTLINES.get(cover.kind)  # a kind without one: no crowding model yet
+        if crowd is None or cover.origin is None or sight is None or not p.any():
+            return p
+        return p * crowd.clear(cover.origin, cover.seen, sight)
 
 
 DEFAULT_RATES = DetectionRates.load()

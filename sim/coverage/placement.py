@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.coverage import candidates as cand
+from sim.coverage.crowding import Crowd
 from sim.coverage.detection_rates import DEFAULT_RATES, DetectionRates
 from sim.coverage.search import Placement, greedy, local_search, value
 from sim.coverage.site_coverage import SiteCoverage, covers_of
@@ -92,13 +93,15 @@ def placement_problem(
     weights: np.ndarray,
     budget: dict[str, int],
     rates: DetectionRates = DEFAULT_RATES,
+    crowd: Crowd | None = None,
 ) -> Placement:
-    """The search problem over element indices k · n_cells + c (k: the class in `TRACKED` order)."""
+    """The search problem over element indices k · n_cells + c (k: the class in `TRACKED` order); with
+    `crowd`, each sensor's chances allow for other actors in its way."""
     index = {k: i for i, k in enumerate(kinds)}
 
     def elements(c: Cover) -> tuple[np.ndarray, np.ndarray]:
         e = np.flatnonzero(c.seen.ravel())
-        return e, rates.probability(c).ravel()[e]
+        return e, rates.probability(c, crowd).ravel()[e]
 
     cand = [elements(c) for c in cand_covers]
     return Placement(
@@ -145,7 +148,8 @@ def place(
             progress("casting candidates", i + 1, len(blocks))
     fixed = tuple(c for c in before.covers if c.kind not in budget)
     kinds = sorted({c.kind for c in covers} | {c.kind for c in fixed}, key=PLACEABLE.index)
-    problem = placement_problem(kinds, covers, fixed, _weights(floor, before.traffic), budget)
+    weights = _weights(floor, before.traffic)
+    problem = placement_problem(kinds, covers, fixed, weights, budget, crowd=before.crowd())
     chosen = greedy(problem)
     first = value(problem, chosen)
     swaps = []
@@ -188,4 +192,4 @@ def placed_coverage(
     kept = tuple(c for c in before.covers if c.kind not in budget)
     specs = [SENSOR_KINDS[b["type"]].schema.model_validate(b) for b in placed.blocks]
     new = covers_of(specs, static, before.floor, scenario.pipeline.camera.min_pixels)
-    return SiteCoverage(before.floor, kept + new, before.traffic)
+    return SiteCoverage(before.floor, kept + new, before.traffic, before.frames)

@@ -6,9 +6,10 @@ weights w_e (traffic, plus a little free floor):
     f(S) = Σ_e w_e · ( 1 − Π_{s ∈ S covering e} (1 − p_s,e) + γ · m_e )
 
 The first part is the chance that at least one of the *positioning* sensors (cameras, thermal cameras,
-range sensors) covering e detects the actor, each independently with its own probability p_s,e (today
-the rate measured for the sensor's kind and e's class: `sim.coverage.detection_rates`): k-coverage with
-a diminishing bonus for every further sensor. m_e counts the sensor kinds of any sort that cover e (RFID
+range sensors) covering e detects the actor, each independently with its own probability p_s,e (the
+rate measured for the sensor's kind and e's class, `sim.coverage.detection_rates`, times the chance
+that other actors leave s a clear view of e, `sim.coverage.crowding`): k-coverage with a diminishing
+bonus for every further sensor. m_e counts the sensor kinds of any sort that cover e (RFID
 and beams included). Probabilistic coverage and a sum of coverage functions are both monotone
 submodular, and so is f. The budget per kind makes the constraint a partition matroid, under which
 greedy is within 1/2 of the optimum (Fisher, Nemhauser and Wolsey 1978; the 1 − 1/e bound holds for a

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sim.coverage.crowding import SIGHTLINES, Crowd
 from sim.coverage.detection_rates import DEFAULT_RATES, DetectionRates
 from sim.coverage.visibility import TRACKED, Cover, Floor, sensor_cover
 from sim.scenario.models import Scenario
@@ -26,6 +27,11 @@ class SiteCoverage:
     floor: Floor
     covers: tuple[Cover, ...]
     traffic: np.ndarray  # (len(TRACKED), n_cells) actor-frames
+    frames: int = 0  # the frames `traffic` was counted over; 0: no density, so no crowding
+
+    def crowd(self) -> Crowd | None:
+        """The traffic's density, which hides actors from sensors (None without `frames`)."""
+        return Crowd.of(self.floor, self.traffic, self.frames) if self.frames else None
 
     def count(self, kinds: Iterable[str] | None = None) -> np.ndarray:
         """(len(TRACKED), n_cells) sensors (of `kinds`, default all) that detect each class on each cell."""
@@ -52,11 +58,12 @@ class SiteCoverage:
 
     def expected_detected(self, rates: DetectionRates = DEFAULT_RATES) -> float | None:
         """Share of traffic a positioning sensor is expected to detect: 1 − Π (1 − p) over the sensors
-        covering each actor-frame, p its measured detection rate there (comparable to the coverage
-        ceiling)."""
+        covering each actor-frame, p its measured detection rate there times the chance that no other
+        actor is in the way (comparable to the coverage ceiling)."""
         undetected = np.ones_like(self.traffic)
+        crowd = self.crowd()
         for c in self.covers:
-            undetected *= 1.0 - rates.probability(c)
+            undetected *= 1.0 - rates.probability(c, crowd)
         total = self.traffic.sum()
         return float((self.traffic * (1 - undetected)).sum() / total) if total else None
 
@@ -64,6 +71,7 @@ class SiteCoverage:
         """What `coverage.json` holds (shares rounded to 4 decimals)."""
         kinds = [k for k in KINDS_ORDER if any(c.kind == k for c in self.covers)]
         sensors = {}
+        crowd = self.crowd()
         for c in self.covers:
             one = SiteCoverage(self.floor, (c,), self.traffic).shares(1)
             sensors[c.sensor_id] = {
@@ -71,6 +79,12 @@ class SiteCoverage:
                 "floor": one["floor"]["all"],
                 "traffic": one["traffic"]["all"],
             }
+            sight = SIGHTLINES.get(c.kind)
+            covered = self.traffic * c.seen
+            if crowd is not None and sight is not None and c.origin is not None and covered.sum():
+                # Of the traffic it covers, the share other actors leave in its view (on average).
+                clear = crowd.clear(c.origin, c.seen, sight)
+                sensors[c.sensor_id]["clear"] = float((covered * clear).sum() / covered.sum())
         out = {
             "cell_m": self.floor.grid.resolution,
             "traffic_frames": int(self.traffic.sum()),
@@ -110,9 +124,11 @@ def site_coverage(
     scenario: Scenario, seeds: Iterable[int], cell_m: float = 0.2
 ) -> tuple[StaticWorld, SiteCoverage]:
     """The scenario's static world and its coverage, weighted by the traffic of runs of `seeds`."""
-    from sim.coverage.traffic import traffic
+    from sim.coverage.traffic import frames, traffic
 
+    seeds = list(seeds)
     static = static_world(scenario)
     floor = Floor.of(static, cell_m)
     covers = covers_of(scenario.sensors, static, floor, scenario.pipeline.camera.min_pixels)
-    return static, SiteCoverage(floor, covers, traffic(scenario, floor, seeds))
+    counted = traffic(scenario, floor, seeds)
+    return static, SiteCoverage(floor, covers, counted, frames(scenario, len(seeds)))

@@ -19,6 +19,11 @@ from sim.world.kinds import CLASS_IDS
 FRAME_S = 0.1  # the tracking metrics' frame (SPEC §7 coverage ceiling)
 
 
+def frames(scenario: Scenario, n_seeds: int) -> int:
+    """How many frames `traffic` counts over `n_seeds` runs (every `FRAME_S`, the first tick's included)."""
+    return n_seeds * (scenario.n_ticks // max(1, round(FRAME_S / scenario.dt_s)) + 1)
+
+
 def traffic(scenario: Scenario, floor: Floor, seeds: Iterable[int]) -> np.ndarray:
     """(len(TRACKED), n_cells) actor-frames on each cell, summed over the runs of `seeds`."""
     counts = np.zeros((len(TRACKED), len(floor.xy)))

@@ -90,6 +90,7 @@ class Cover:
     sensor_id: str
     kind: str  # the sensor's scenario `type`
     seen: np.ndarray  # (len(TRACKED), n_cells) bool
+    origin: tuple[float, float, float] | None = None  # where it looks from (beams: None)
 
 
 def unoccluded(scene: StaticScene, origin: np.ndarray, points: np.ndarray, margin: np.ndarray) -> np.ndarray:
@@ -250,4 +251,5 @@ def _full(spec, floor: Floor, seen: np.ndarray) -> Cover:
     """The cover over every cell, from `seen` over the free ones."""
     full = np.zeros((len(BODIES), len(floor.xy)), bool)
     full[:, floor.free] = seen
-    return Cover(spec.id, spec.type, full)
+    origin = getattr(spec, "position", None)
+    return Cover(spec.id, spec.type, full, None if origin is None else tuple(float(v) for v in origin))

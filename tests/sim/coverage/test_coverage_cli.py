@@ -39,6 +39,9 @@ def test_coverage_writes_shares_and_a_map(hall, tmp_path):
     assert s["per_kind"]["camera"]["floor"]["all"] <= s["position"]["k1"]["floor"]["all"]
     assert set(s["sensors"]) == {"cam", "beam", "cam2"}
     assert 0 < s["expected_detected"] <= s["position"]["k1"]["traffic"]["all"]
+    # Cameras say how much of what they cover the traffic leaves in view; a beam has no line of sight.
+    assert all(0 < s["sensors"][c]["clear"] <= 1 for c in ("cam", "cam2"))
+    assert "clear" not in s["sensors"]["beam"]
     assert (out / "coverage.png").stat().st_size > 10_000
     assert "traffic, >= 1 sensor" in r.stdout
 

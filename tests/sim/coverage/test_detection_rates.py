@@ -59,14 +59,17 @@ def test_the_tool_counts_detections_within_a_metre_in_the_frame_or_the_next(tmp_
 
     run, _ = _run_dir(tmp_path, 11)
     counts = tool.counts_of_run(run)
-    n, hit = counts[("camera", "worker")]
+    n, hit, clear = counts[("camera", "worker")]
     assert n.sum() == 10  # ten actor-frames on a covered cell, none of the other classes
     assert hit.sum() == 5  # frames 1, 2, 3 (by 2 and 3), 6, 7 (by 7); not 4–5 (1.2 m off)
     assert counts[("camera", "forklift")].sum() == 0
+    # Alone on the floor, nobody stands in the camera's way (its own traffic does not hide it).
+    assert clear.sum() == pytest.approx(10.0)
+    assert counts[("clear", "camera")][:, -1].tolist() == [10, 5, pytest.approx(10.0)]
     out = tmp_path / "rates.json"
     assert tool.main([str(tmp_path / "sweep"), "--write", str(out)]) == 0
     assert DetectionRates.load(out).rates["camera"]["worker"] == 0.5
-    assert "camera   worker    0.50 (10)" in capsys.readouterr().out
+    assert "camera   worker    0.50 (0.50 raw, 10)" in capsys.readouterr().out
 
 
 def test_the_tool_refuses_reporting_seeds(tmp_path):
