@@ -103,8 +103,20 @@ def cmd_coverage(args) -> int:
             f"traffic of seeds {_range(seeds)}: {frames})"
         )
         print("\n".join(_share_table([("share", summary)])))
+        print("\n".join(_sensor_table(summary["sensors"])))
         print(f"{out}/coverage.json, {out}/coverage.png")
     return 0
+
+
+def _sensor_table(sensors: dict) -> list[str]:
+    """Per sensor: the shares of free floor and of traffic it covers, and of that traffic the share other
+    actors leave in its view ('—' for sensors without a line of sight, or without traffic)."""
+    rows = [f"{'sensor':<16}{'type':<10}{'floor':>8}{'traffic':>9}{'clear':>8}"]
+    for sid, s in sensors.items():
+        traffic = f"{s['traffic']:>9.3f}" if s["traffic"] is not None else f"{'—':>9}"
+        clear = f"{s['clear']:>8.3f}" if "clear" in s else f"{'—':>8}"
+        rows.append(f"{sid:<16}{s['type']:<10}{s['floor']:>8.3f}{traffic}{clear}")
+    return rows
 
 
 def _range(seeds: list[int]) -> str:

@@ -44,6 +44,9 @@ def test_coverage_writes_shares_and_a_map(hall, tmp_path):
     assert "clear" not in s["sensors"]["beam"]
     assert (out / "coverage.png").stat().st_size > 10_000
     assert "traffic, >= 1 sensor" in r.stdout
+    cam = next(line.split() for line in r.stdout.splitlines() if line.startswith("cam "))
+    assert cam[1] == "camera" and float(cam[4]) == pytest.approx(s["sensors"]["cam"]["clear"], abs=5e-4)
+    assert next(line for line in r.stdout.splitlines() if line.startswith("beam ")).endswith("—")
 
 
 def test_place_writes_a_valid_scenario_that_keeps_ids_and_faults(hall, tmp_path):
