@@ -7,6 +7,7 @@ import math
 
 import numpy as np
 import pytest
+import yaml
 
 from perception.bev import BevGrid
 from sim.coverage.crowding import BLOCK, SIGHTLINES, SMOOTH_M, STEP_M, Crowd, Sightline
@@ -171,3 +172,20 @@ def test_blocks_worked_out_for_one_cover_are_the_same_for_the_next(monkeypatch):
     assert (fresh[seen] < 1).mean() > 0.5
     monkeypatch.setattr("sim.coverage.crowding.CHUNK", 7)
     assert np.allclose(Crowd.of(floor, traffic, 40).clear(origin, seen, WHOLE), fresh, rtol=1e-12)
+
+
+def test_the_frame_count_is_the_frames_the_traffic_was_counted_on():
+    """The density divides by `frames`: every tracked actor is on the floor in every counted frame, so the
+    actor-frames are the frames times the actors."""
+    from sim.coverage.site_coverage import static_world
+    from sim.coverage.traffic import frames, traffic
+    from sim.loading import parse_scenario
+    from tests.conftest import scenario_dict
+
+    d = scenario_dict(duration_s=3.0)
+    sc = parse_scenario(yaml.safe_dump(d))
+    floor = Floor.of(static_world(sc))
+    tracked = sum(a.kind in TRACKED for a in sc.actors)
+    assert tracked > 0
+    counts = traffic(sc, floor, [1, 2])
+    assert counts.sum() == frames(sc, 2) * tracked
