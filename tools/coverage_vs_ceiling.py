@@ -25,17 +25,19 @@ def _fmt(values) -> str:
     return fmt_interval(*mean_ci(values))
 
 
-def main() -> None:
+def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("bench", type=Path, help="a `whsim bench` output directory")
     ap.add_argument("scenarios", type=Path, nargs="+", help="the scenario files that sweep ran")
     ap.add_argument("--strategy", default="central", help="the strategy whose runs to read (default central)")
-    args = ap.parse_args()
+    args = ap.parse_args(argv)
     rows = [
         r
         for r in read_results(args.bench / "results.csv")
         if r["status"] == "ok" and r["strategy"] == args.strategy
     ]
+    if not rows:
+        ap.error(f"{args.bench / 'results.csv'}: no finished '{args.strategy}' runs")
     print("| scenario | covered (predicted) | expected detected (predicted) | coverage ceiling (measured) |")
     print("| --- | --- | --- | --- |")
     for path in args.scenarios:

@@ -3,6 +3,7 @@ tool's counts on a hand-written run (detected within 1 m, in the frame or the ne
 
 from __future__ import annotations
 
+import csv
 import sys
 from pathlib import Path
 
@@ -10,6 +11,7 @@ import numpy as np
 import pytest
 import yaml
 
+from sim.bench.results import COLUMNS
 from sim.coverage.detection_rates import DetectionRates
 from sim.coverage.site_coverage import covers_of, static_world
 from sim.coverage.visibility import TRACKED, Cover, Floor
@@ -80,3 +82,31 @@ def test_the_tool_refuses_reporting_seeds(tmp_path):
     with pytest.raises(SystemExit) as e:
         tool.main([str(tmp_path / "sweep")])
     assert e.value.code == 2
+
+
+def test_coverage_vs_ceiling_reads_one_strategys_runs(tmp_path, capsys):
+    """A full sweep holds every strategy's ceiling (a camera-only run sees less): the table takes only
+    the asked strategy's, and refuses, in one line, a strategy the sweep did not run."""
+    sys.path.insert(0, str(ROOT / "tools"))
+    import coverage_vs_ceiling as tool
+
+    d = scenario_dict(seed=11, duration_s=2.0)
+    path = tmp_path / "small.yaml"
+    path.write_text(yaml.safe_dump(d))
+    bench = tmp_path / "bench"
+    bench.mkdir()
+    runs = [(11, "central", "ok", 0.8), (11, "camera", "ok", 0.2), (12, "central", "failed", "")]
+    with open(bench / "results.csv", "w", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=COLUMNS, restval="")
+        w.writeheader()
+        for seed, strategy, status, ceiling in runs:
+            w.writerow(
+                {"scenario": d["name"], "seed": seed, "strategy": strategy, "status": status}
+                | {"coverage_ceiling": ceiling}
+            )
+    tool.main([str(bench), str(path)])
+    row = capsys.readouterr().out.splitlines()[-1]
+    assert row.startswith(f"| {d['name']} |") and row.rstrip(" |").endswith("0.800")
+    with pytest.raises(SystemExit) as e:
+        tool.main([str(bench), str(path), "--strategy", "lidar"])
+    assert e.value.code == 2 and "no finished 'lidar' runs" in capsys.readouterr().err
