@@ -105,20 +105,19 @@ def counts_of_run(run: Path) -> dict:
                 d = np.concatenate(near)
                 hit[n] = bool((np.hypot(d[:, 0] - truth[n, 2], d[:, 1] - truth[n, 3]) <= GATE_M).any())
         b = reach_bin(cover.kind, mounts[cover.sensor_id], truth[:, 2:4])
-        _count(out, (cover.kind,), b, len(REACH[cover.kind][1]), seen, hit, clear, cls)
+        for j, name in enumerate(TRACKED):
+            _count(out, (cover.kind, name), b, len(REACH[cover.kind][1]), seen & (cls == j), hit, clear)
         cb = np.clip(np.searchsorted(np.asarray(CLEAR), clear, side="right") - 1, 0, len(CLEAR) - 1)
-        _count(out, ("clear", cover.kind), cb, len(CLEAR), seen, hit, clear, None)
+        _count(out, ("clear", cover.kind), cb, len(CLEAR), seen, hit, clear)
     return out
 
 
-def _count(out: dict, key: tuple, b, nbins: int, seen, hit, clear, cls) -> None:
-    """Add (covered, detected, clear) per bin `b` under `key` + (class,) (per class) or `key`."""
-    for j, name in enumerate(TRACKED) if cls is not None else [(None, None)]:
-        m = seen if cls is None else seen & (cls == j)
-        acc = out.setdefault(key if cls is None else (*key, name), np.zeros((3, nbins)))
-        acc[0] += np.bincount(b[m], minlength=nbins)
-        acc[1] += np.bincount(b[m], weights=hit[m], minlength=nbins)
-        acc[2] += np.bincount(b[m], weights=clear[m], minlength=nbins)
+def _count(out: dict, key: tuple, b, nbins: int, m, hit, clear) -> None:
+    """Add (covered, detected, clear) per bin `b` of the actor-frames `m` under `key`."""
+    acc = out.setdefault(key, np.zeros((3, nbins)))
+    acc[0] += np.bincount(b[m], minlength=nbins)
+    acc[1] += np.bincount(b[m], weights=hit[m], minlength=nbins)
+    acc[2] += np.bincount(b[m], weights=clear[m], minlength=nbins)
 
 
 def rates_of(counts: dict) -> dict:

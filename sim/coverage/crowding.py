@@ -29,6 +29,7 @@ clear chance; docs/coverage.md has the table).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 from scipy.ndimage import uniform_filter
@@ -70,7 +71,7 @@ class Crowd:
         size = max(1, round(SMOOTH_M / res))
         return cls(floor, uniform_filter(per_m2, size=(1, size, size), mode="constant"))
 
-    @property
+    @cached_property
     def _blocks(self) -> tuple[np.ndarray, int]:
         """Each cell's block (row-major over the grid of blocks), and the number of blocks."""
         nx, ny = self.floor.grid.shape

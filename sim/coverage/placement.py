@@ -149,7 +149,7 @@ def place(
     fixed = tuple(c for c in before.covers if c.kind not in budget)
     kinds = sorted({c.kind for c in covers} | {c.kind for c in fixed}, key=PLACEABLE.index)
     weights = _weights(floor, before.traffic)
-    problem = placement_problem(kinds, covers, fixed, weights, budget, crowd=before.crowd())
+    problem = placement_problem(kinds, covers, fixed, weights, budget, crowd=before.crowd)
     chosen = greedy(problem)
     first = value(problem, chosen)
     swaps = []

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -29,8 +30,10 @@ class SiteCoverage:
     traffic: np.ndarray  # (len(TRACKED), n_cells) actor-frames
     frames: int = 0  # the frames `traffic` was counted over; 0: no density, so no crowding
 
+    @cached_property
     def crowd(self) -> Crowd | None:
-        """The traffic's density, which hides actors from sensors (None without `frames`)."""
+        """The traffic's density, which hides actors from sensors (None without `frames`); one per site, so
+        `expected_detected`, `summary` and the search share its clear chances."""
         return Crowd.of(self.floor, self.traffic, self.frames) if self.frames else None
 
     def count(self, kinds: Iterable[str] | None = None) -> np.ndarray:
@@ -61,7 +64,7 @@ class SiteCoverage:
         covering each actor-frame, p its measured detection rate there times the chance that no other
         actor is in the way (comparable to the coverage ceiling)."""
         undetected = np.ones_like(self.traffic)
-        crowd = self.crowd()
+        crowd = self.crowd
         for c in self.covers:
             undetected *= 1.0 - rates.probability(c, crowd)
         total = self.traffic.sum()
@@ -71,7 +74,7 @@ class SiteCoverage:
         """What `coverage.json` holds (shares rounded to 4 decimals)."""
         kinds = [k for k in KINDS_ORDER if any(c.kind == k for c in self.covers)]
         sensors = {}
-        crowd = self.crowd()
+        crowd = self.crowd
         for c in self.covers:
             one = SiteCoverage(self.floor, (c,), self.traffic).shares(1)
             sensors[c.sensor_id] = {
