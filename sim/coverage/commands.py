@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import math
 import os
+import sys
 from pathlib import Path
 
 from sim.progress import progress_bar
@@ -41,8 +43,24 @@ def add_parsers(sub, common, seed_type) -> None:
     p.add_argument(
         "--first-traffic-seed", type=seed_type, default=DEFAULT_TRAFFIC_SEED, help="default 11 (tuning seeds)"
     )
+    p.add_argument(
+        "--shortlist",
+        type=int,
+        default=1,
+        metavar="K",
+        help="bench the objective's K best layouts on the traffic seeds and place the one that tracks best "
+        "(default 1: the objective's best, no bench)",
+    )
+    p.add_argument(
+        "--shortlist-seeds", type=int, default=3, metavar="N", help="seeds each option is benched on (3)"
+    )
     p.add_argument("--verify", type=int, metavar="N", help="bench both layouts over seeds 1..N and compare")
-    p.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="processes for --verify")
+    p.add_argument(
+        "--strategy", help="the tracking strategy --shortlist and --verify bench (default: the file's)"
+    )
+    p.add_argument(
+        "--workers", type=int, default=os.cpu_count() or 1, help="processes for --shortlist and --verify"
+    )
     p.add_argument("--overwrite", action="store_true", help="replace an existing --out file")
     p.add_argument("--quiet", action="store_true", help="no progress bar or summary")
 
@@ -183,6 +201,16 @@ def _check_place_args(args) -> None:
         raise UsageError(f"--cell: must be between 0.05 and 2 m, got {args.cell}")
     if args.traffic_seeds < 1:
         raise UsageError(f"--traffic-seeds: must be at least 1, got {args.traffic_seeds}")
+    if not 1 <= args.shortlist <= 10:
+        raise UsageError(f"--shortlist: must be between 1 and 10, got {args.shortlist}")
+    if args.shortlist_seeds < 1:
+        raise UsageError(f"--shortlist-seeds: must be at least 1, got {args.shortlist_seeds}")
+    if args.shortlist > 1:
+        from sim.coverage.shortlist import shortlist_dir
+
+        d = shortlist_dir(args.out)
+        if d.exists() and (not d.is_dir() or (any(d.iterdir()) and not args.overwrite)):
+            raise UsageError(f"--shortlist: {d} exists; pass --overwrite to replace it")
     if args.verify is not None and args.verify < 1:
         raise UsageError(f"--verify: must be at least 1, got {args.verify}")
     if args.workers < 1:
@@ -193,6 +221,28 @@ def _check_place_args(args) -> None:
         d = verify_dir(args.out)
         if d.exists() and (not d.is_dir() or (any(d.iterdir()) and not args.overwrite)):
             raise UsageError(f"--verify: {d} exists; pass --overwrite to replace it")
+
+
+def _bench_strategy(args, scenario) -> str:
+    """The strategy `--shortlist` and `--verify` bench: `--strategy`, or the file's; one that tracks."""
+    from sim.errors import UsageError
+    from sim.scenario.suggest import did_you_mean
+    from sim.strategies import STRATEGIES
+
+    tracking = [n for n, s in STRATEGIES.items() if s.fuser != "none"]
+    allowed = ", ".join(tracking)
+    if args.strategy and args.strategy not in tracking:
+        raise UsageError(
+            f"--strategy: '{args.strategy}' is not a tracking strategy"
+            f"{did_you_mean(args.strategy, tracking)} (allowed: {allowed})"
+        )
+    name = args.strategy or scenario.pipeline.strategy
+    if name not in tracking:
+        raise UsageError(
+            f"--shortlist/--verify: the file's strategy '{name}' tracks nothing; give --strategy "
+            f"(one of {allowed})"
+        )
+    return name
 
 
 def cmd_place(args) -> int:
@@ -212,6 +262,8 @@ def cmd_place(args) -> int:
     where = _mounts(args.mounts)
     scenario = load_scenario(args.scenario)
     budget = parse_budget(args.budget, scenario)
+    if args.shortlist > 1 or args.verify or args.strategy:
+        args.strategy = _bench_strategy(args, scenario)
     seeds = list(range(args.first_traffic_seed, args.first_traffic_seed + args.traffic_seeds))
     static, before = site_coverage(scenario, seeds, args.cell)
     bar = progress_bar(args, 0, "pose")
@@ -223,17 +275,24 @@ def cmd_place(args) -> int:
             bar.update(done - bar.n)
 
     try:
-        placed = place(scenario, static, before, budget, where, progress)
+        placed = place(scenario, static, before, budget, where, progress, n_options=args.shortlist)
     finally:
         if bar is not None:
             bar.close()
+    original = construct(compose(read_scenario_text(args.scenario)))
+
+    def write(layout, path: Path, name: str) -> list[str]:
+        doc, dropped = placed_document(original, scenario, layout, budget, name)
+        text = yaml.safe_dump(_plain(doc), sort_keys=False, default_flow_style=None, width=110)
+        atomic_write_text(path, _header(args, name, scenario.name, budget, seeds) + text)
+        return dropped
+
+    shortlist, trial_lines = None, []
+    if len(placed.options) > 1:
+        placed, shortlist, trial_lines = _shortlist(args, scenario, placed, write)
     after = placed_coverage(before, placed, budget, scenario, static)
     name = args.out.stem if args.out.stem != scenario.name else f"{scenario.name}_placed"
-    doc, dropped = placed_document(
-        construct(compose(read_scenario_text(args.scenario))), scenario, placed, budget, name
-    )
-    text = yaml.safe_dump(_plain(doc), sort_keys=False, default_flow_style=None, width=110)
-    atomic_write_text(args.out, _header(args, name, scenario.name, budget, seeds) + text)
+    dropped = write(placed, args.out, name)
     placed_scenario = load_scenario(args.out)  # the written file is a valid scenario, or this is a bug
     report = {
         "schema": 1,
@@ -247,6 +306,7 @@ def cmd_place(args) -> int:
         "swaps": placed.swaps,
         "before": before.summary(),
         "after": after.summary(),
+        **({"shortlist": shortlist} if shortlist else {}),
     }
     stem = args.out.with_suffix("")
     atomic_write_text(stem.with_suffix(".json"), json.dumps(report, indent=2) + "\n")
@@ -256,6 +316,7 @@ def cmd_place(args) -> int:
     )
     if not args.quiet:
         _print_place(args, report, dropped, stem)
+        print("\n".join(trial_lines))
     if args.verify:
         from sim.coverage.verify import verify_placement
 
@@ -263,15 +324,49 @@ def cmd_place(args) -> int:
     return 0
 
 
+def _shortlist(args, scenario, placed, write):
+    """Bench the search's options and keep the one that tracks best: (that layout, the report's entry,
+    the lines that show the choice)."""
+    from sim.coverage.shortlist import best, run_shortlist, table, trials
+
+    strategy = args.strategy
+    rows, names, out = run_shortlist(
+        args, strategy, len(placed.options), lambda i, path, name: write(placed.with_option(i), path, name)
+    )
+    found = trials(rows, names, [o.value for o in placed.options], strategy)
+    chosen = best(found)
+    if chosen is None:  # no option's runs finished: the bench's own errors say why; the objective decides
+        print(
+            f"shortlist: no option has a MOTA (see {out}/bench); placing the objective's best",
+            file=sys.stderr,
+        )
+        chosen = 0
+    seeds = list(range(args.first_traffic_seed, args.first_traffic_seed + args.shortlist_seeds))
+    entry = {
+        "strategy": strategy,
+        "seeds": seeds,
+        "bench": str(out / "bench"),
+        "chosen": chosen,
+        "options": [
+            {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in vars(t).items()}
+            for t in found
+        ],
+    }
+    head = f"shortlist: '{strategy}' over seeds {_range(seeds)} (bench in {out / 'bench'})"
+    return placed.with_option(chosen), entry, [head, *table(found, chosen)]
+
+
 def _header(args, name: str, original: str, budget: dict[str, int], seeds: list[int]) -> str:
     """The comment the written file opens with: what it is and the command that wrote it."""
     spent = ",".join(f"{k}={n}" for k, n in budget.items())
+    short = f" --shortlist {args.shortlist} --shortlist-seeds {args.shortlist_seeds}"
+    short = short if args.shortlist > 1 else ""
     return (
         f"# {name} — '{original}' with its sensors placed by whsim place ({spent}; traffic of seeds "
         f"{_range(seeds)}, mounts {args.mounts}).\n"
         f"# Look at: whsim coverage on this file and on {args.scenario}; `--verify N` benches both.\n"
         f"# Written by: whsim place {args.scenario} --budget {spent} --mounts {args.mounts} "
-        f"--traffic-seeds {args.traffic_seeds} --first-traffic-seed {args.first_traffic_seed}\n"
+        f"--traffic-seeds {args.traffic_seeds} --first-traffic-seed {args.first_traffic_seed}{short}\n"
     )
 
 

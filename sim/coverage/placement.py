@@ -10,14 +10,14 @@ is not worth nothing.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from sim.coverage import candidates as cand
 from sim.coverage.crowding import Crowd
 from sim.coverage.detection_rates import DEFAULT_RATES, DetectionRates
-from sim.coverage.search import Placement, greedy, local_search, value
+from sim.coverage.search import Placement, greedy, local_search, options, value
 from sim.coverage.site_coverage import SiteCoverage, covers_of
 from sim.coverage.visibility import Cover, Floor, sensor_cover
 from sim.scenario.models import Scenario
@@ -43,14 +43,29 @@ _POSE_KEYS = {
 
 
 @dataclass(frozen=True)
+class Option:
+    """One layout the search offers: its sensor blocks (ids included, in budget order) and objective."""
+
+    blocks: list[dict]
+    value: float
+
+
+@dataclass(frozen=True)
 class Placed:
-    """What the search chose and what it is worth."""
+    """What the search chose and what it is worth; with more than one option asked for, `options` ranks
+    the layouts by the objective (`blocks` and `final_value` are the first's)."""
 
     blocks: list[dict]  # the placed sensor blocks, ids included, in budget order
     n_candidates: dict[str, int]
     greedy_value: float
     final_value: float
     swaps: int
+    options: tuple[Option, ...] = ()
+
+    def with_option(self, i: int) -> Placed:
+        """The same search with its `i`-th option as the layout placed."""
+        o = self.options[i]
+        return replace(self, blocks=o.blocks, final_value=o.value)
 
 
 def template(scenario: Scenario, kind: str) -> dict:
@@ -114,6 +129,17 @@ def placement_problem(
     )
 
 
+def mount_groups(blocks: list[dict]) -> np.ndarray:
+    """A group id per candidate block: the same kind at the same mounting point (to 1 cm; a beam by its two
+    ends), whatever its aim."""
+    seen: dict[tuple, int] = {}
+    out = np.empty(len(blocks), int)
+    for i, b in enumerate(blocks):
+        where = b["position"] if "position" in b else [*b["from"], *b["to"]]
+        out[i] = seen.setdefault((b["type"], *np.round(np.asarray(where, float), 2)), len(seen))
+    return out
+
+
 def _ids(scenario: Scenario, kind: str, n: int) -> list[str]:
     """The scenario's ids of `kind` first (so its faults still name a sensor), then `<kind>_N`."""
     old = [s.id for s in scenario.sensors if s.type == kind]
@@ -134,8 +160,10 @@ def place(
     budget: dict[str, int],
     where: tuple[str, ...],
     progress: Callable[[str, int, int], None] | None = None,
+    n_options: int = 1,
 ) -> Placed:
-    """Choose poses for `budget` (kind → count); `before` is the scenario's own coverage and traffic."""
+    """Choose poses for `budget` (kind → count); `before` is the scenario's own coverage and traffic.
+    With `n_options` > 1, also the runners-up (`search.options`), the best of all by the objective placed."""
     floor = before.floor
     scene = StaticScene(static_mesh(static))
     min_px = scenario.pipeline.camera.min_pixels
@@ -154,14 +182,20 @@ def place(
     first = value(problem, chosen)
     swaps = []
     final = local_search(problem, chosen, progress=(lambda n: swaps.append(n)))
-    placed = []
-    for kind in budget:
-        picked = [c for c in final if covers[c].kind == kind]
-        placed += [
-            {"id": sid, **blocks[c]} for sid, c in zip(_ids(scenario, kind, len(picked)), picked, strict=True)
-        ]
+
+    def named(layout: list[int]) -> list[dict]:
+        placed = []
+        for kind in budget:
+            picked = [c for c in layout if covers[c].kind == kind]
+            ids = _ids(scenario, kind, len(picked))
+            placed += [{"id": sid, **blocks[c]} for sid, c in zip(ids, picked, strict=True)]
+        return placed
+
     counts = {k: sum(c.kind == k for c in covers) for k in budget}
-    return Placed(placed, counts, first, value(problem, final), len(swaps))
+    if n_options <= 1:
+        return Placed(named(final), counts, first, value(problem, final), len(swaps))
+    ranked = tuple(Option(named(c), v) for v, c in options(problem, final, mount_groups(blocks), n_options))
+    return Placed(ranked[0].blocks, counts, first, ranked[0].value, len(swaps), ranked)
 
 
 def placed_document(

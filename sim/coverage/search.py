@@ -21,7 +21,7 @@ beats the next bound.
 from __future__ import annotations
 
 import heapq
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -132,3 +132,23 @@ def local_search(p: Placement, chosen: list[int], max_rounds: int = 50, progress
         if progress:
             progress(1)
     return chosen
+
+
+def excluding(p: Placement, banned: np.ndarray) -> Placement:
+    """The same problem with the `banned` candidates (a mask) never chosen: their kind becomes none (−1),
+    which has no budget and matches no chosen sensor's kind in a swap."""
+    return replace(p, kinds=np.where(banned, -1, p.kinds))
+
+
+def options(p: Placement, best: list[int], mounts: np.ndarray, k: int) -> list[tuple[float, list[int]]]:
+    """Up to `k` distinct layouts, by f from the highest: `best` and the local optima found by greedy and
+    swaps with each of `best`'s mounting points (`mounts`: a group id per candidate) banned in turn.
+    Restarts of a local search; the runners-up are close on f but differ in a sensor's place, which a
+    tracking bench can tell apart where f cannot (duplicate tracks from views that disagree)."""
+    found = {frozenset(best): (value(p, best), list(best))}
+    for c in best:
+        q = excluding(p, mounts == mounts[c])
+        alt = local_search(q, greedy(q))
+        found.setdefault(frozenset(alt), (value(p, alt), alt))
+    ranked = sorted(found.values(), key=lambda t: (-t[0], sorted(t[1])))  # ties: a fixed order
+    return ranked[:k]

@@ -48,7 +48,7 @@ def verify_placement(args, scenario, placed) -> int:
     out = verify_dir(args.out)
     if out.exists():
         shutil.rmtree(out)  # checked before placing: ours, and --overwrite was given
-    strategy = scenario.pipeline.strategy
+    strategy = args.strategy
     result = run_sweep(
         [(str(args.scenario), scenario.name), (str(args.out), placed.name)],
         [strategy],

@@ -69,6 +69,36 @@ def test_place_writes_a_valid_scenario_that_keeps_ids_and_faults(hall, tmp_path)
     assert out.with_suffix(".png").stat().st_size > 10_000
 
 
+def test_place_shortlist_benches_the_options_and_places_the_one_that_tracks_best(tmp_path):
+    d = scenario_dict(duration_s=4)  # short: three options are tracked
+    d["sensors"] = [*d["sensors"], CAMERA_2]
+    hall = write_scenario(tmp_path, d)
+    out = tmp_path / "placed.yaml"
+    r = whsim(
+        "place", hall, "--budget", "camera=2", "--mounts", "ceiling", "--traffic-seeds", 1,
+        "--shortlist", 3, "--shortlist-seeds", 1, "--strategy", "central", "--workers", 1, "--out", out,
+    )  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    report = json.loads(out.with_suffix(".json").read_text())
+    short = report["shortlist"]
+    assert short["seeds"] == [11] and short["strategy"] == "central"
+    options = short["options"]
+    assert len(options) == 3
+    objectives = [o["objective"] for o in options]
+    assert objectives == sorted(objectives, reverse=True)
+    motas = [o["mota"] for o in options]
+    assert short["chosen"] == motas.index(max(motas))
+    # The placed file is the chosen option's layout (under the placed file's name), not the objective's best.
+    chosen = load_scenario(out.parent / "placed_shortlist" / f"placed_option{short['chosen'] + 1}.yaml")
+    placed = load_scenario(out)
+    assert [s.model_dump(exclude={"id"}) for s in placed.sensors] == [
+        s.model_dump(exclude={"id"}) for s in chosen.sensors
+    ]
+    assert report["objective"]["final"] == pytest.approx(options[short["chosen"]]["objective"])
+    assert "--shortlist 3 --shortlist-seeds 1" in out.read_text().splitlines()[2]
+    assert "<- placed" in r.stdout
+
+
 @pytest.mark.parametrize(
     "args, message",
     [
@@ -81,6 +111,10 @@ def test_place_writes_a_valid_scenario_that_keeps_ids_and_faults(hall, tmp_path)
         (["--budget", "camera=0"], "nothing to place"),
         (["--mounts", "roof"], "--mounts: 'roof'"),
         (["--traffic-seeds", "0"], "--traffic-seeds: must be at least 1"),
+        (["--shortlist", "0"], "--shortlist: must be between 1 and 10"),
+        (["--shortlist-seeds", "0"], "--shortlist-seeds: must be at least 1"),
+        (["--shortlist", "2", "--strategy", "centrall"], "--strategy: 'centrall' is not a tracking strategy"),
+        (["--shortlist", "2"], "the file's strategy 'none' tracks nothing; give --strategy"),
     ],
 )
 def test_place_refuses_bad_arguments_in_one_line(hall, tmp_path, args, message):

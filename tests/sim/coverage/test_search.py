@@ -8,7 +8,7 @@ import itertools
 import numpy as np
 import pytest
 
-from sim.coverage.search import Placement, greedy, local_search, value
+from sim.coverage.search import Placement, excluding, greedy, local_search, options, value
 
 
 def _random(seed: int, n_elems: int = 30, n_cands: int = 12, kinds: int = 2, budget: int = 2) -> Placement:
@@ -110,3 +110,34 @@ def test_the_objective_is_the_chance_of_a_detection_plus_the_kind_bonus():
     p = Placement(np.array([2.0, 1.0]), covers, probs, np.array([0, 0, 1]), {0: 2, 1: 1}, kind_bonus=0.25)
     assert value(p, [0, 1]) == pytest.approx(2.0 * (0.9 + 0.25) + 1.0 * (0.5 + 0.25))
     assert value(p, [0, 1, 2]) == pytest.approx(value(p, [0, 1]) + 1.0 * 0.25)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_a_banned_candidate_is_never_chosen_nor_swapped_in(seed):
+    p = _random(seed, n_cands=14)
+    first = local_search(p, greedy(p))
+    banned = np.isin(np.arange(len(p.covers)), first[:2])
+    q = excluding(p, banned)
+    alt = local_search(q, greedy(q))
+    assert not set(alt) & set(first[:2])
+    assert len(alt) == sum(p.budget.values())  # the budget is still spent (other candidates are left)
+    # The best selection without them, by brute force, is no better than a swap away from what it found.
+    allowed = [s for s in _feasible(p) if not set(s) & set(first[:2])]
+    assert max(value(p, s) for s in allowed) >= value(p, alt) - 1e-12
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_options_are_distinct_local_optima_ranked_by_the_objective(seed):
+    p = _random(seed, n_cands=14)
+    best = local_search(p, greedy(p))
+    mounts = np.arange(len(p.covers)) // 2  # two candidates share each mounting point
+    got = options(p, best, mounts, k=4)
+    assert 2 <= len(got) <= 4
+    values = [v for v, _ in got]
+    assert values == sorted(values, reverse=True)
+    assert values[0] >= value(p, best) - 1e-12
+    assert all(v == pytest.approx(value(p, s), abs=1e-12) for v, s in got)
+    assert len({frozenset(s) for _, s in got}) == len(got)
+    for _, s in got:
+        if set(s) != set(best):  # a restart with one of best's mounting points banned
+            assert any(not set(s) & set(np.flatnonzero(mounts == mounts[c])) for c in best)

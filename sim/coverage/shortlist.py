@@ -1,0 +1,95 @@
+"""`whsim place --shortlist K`: the objective's K best layouts benchmarked on tuning seeds, and the one
+that tracks best placed. The objective counts the chance of detecting each body; it cannot see a body
+that two views place apart and the tracker follows twice, which a bench of the tracker can."""
+
+from __future__ import annotations
+
+import math
+import shutil
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from sim.bench.stats import mean_ci
+from sim.bench.summary import seed_values
+from sim.bench.sweep import run_sweep
+
+
+@dataclass(frozen=True)
+class Trial:
+    """One option's objective and its tracking over the shortlist's seeds (means; NaN: no run finished)."""
+
+    name: str
+    objective: float
+    mota: float
+    idf1: float
+    false_positives: float
+
+
+def shortlist_dir(out: Path) -> Path:
+    """Where `--shortlist` writes the options and their bench: beside the placed file, `<stem>_shortlist/`."""
+    return out.with_name(out.stem + "_shortlist")
+
+
+def _mean(values: dict[int, float]) -> float:
+    finite = [v for v in values.values() if not math.isnan(v)]
+    return mean_ci(finite)[0] if finite else math.nan
+
+
+def trials(rows: list[dict], names: list[str], objectives: list[float], strategy: str) -> list[Trial]:
+    """Each option's means over the seeds its runs finished."""
+    return [
+        Trial(
+            n,
+            v,
+            _mean(seed_values(rows, n, strategy, "mota")),
+            _mean(seed_values(rows, n, strategy, "idf1")),
+            _mean(seed_values(rows, n, strategy, "false_positives")),
+        )
+        for n, v in zip(names, objectives, strict=True)
+    ]
+
+
+def best(found: list[Trial]) -> int | None:
+    """The option with the highest mean MOTA (ties: the earlier, higher on the objective); None when no
+    option has a finished run."""
+    scored = [i for i, t in enumerate(found) if not math.isnan(t.mota)]
+    return max(scored, key=lambda i: (found[i].mota, -i)) if scored else None
+
+
+def table(found: list[Trial], chosen: int) -> list[str]:
+    lines = [f"{'option':<28}{'objective':>10}{'MOTA':>8}{'IDF1':>8}{'FP/run':>8}"]
+    for i, t in enumerate(found):
+        mark = "  <- placed" if i == chosen else ""
+        lines.append(
+            f"{t.name:<28}{t.objective:>10.4f}{t.mota:>8.3f}{t.idf1:>8.3f}{t.false_positives:>8.0f}{mark}"
+        )
+    return lines
+
+
+def run_shortlist(
+    args, strategy: str, n_options: int, write_option: Callable[[int, Path, str], None]
+) -> tuple[list[dict], list[str], Path]:
+    """Write each option (`write_option(i, path, name)`) and bench them with `strategy` over the
+    shortlist's seeds (from the first traffic seed: tuning seeds); the bench's rows, the options' names
+    and the folder."""
+    out = shortlist_dir(args.out)
+    if out.exists():
+        shutil.rmtree(out)  # checked before placing: ours, and --overwrite was given
+    out.mkdir()
+    files = []
+    for i in range(n_options):
+        name = f"{args.out.stem}_option{i + 1}"
+        write_option(i, out / f"{name}.yaml", name)
+        files.append((str(out / f"{name}.yaml"), name))
+    result = run_sweep(
+        files,
+        [strategy],
+        args.shortlist_seeds,
+        out / "bench",
+        workers=args.workers,
+        progress=not args.quiet and sys.stderr.isatty(),
+        first_seed=args.first_traffic_seed,
+    )
+    return result.rows, [n for _, n in files], out
