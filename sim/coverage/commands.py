@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import math
 import os
-import sys
 from pathlib import Path
 
 from sim.progress import progress_bar
@@ -281,10 +280,10 @@ def cmd_place(args) -> int:
             bar.close()
     original = construct(compose(read_scenario_text(args.scenario)))
 
-    def write(layout, path: Path, name: str) -> list[str]:
+    def write(layout, path: Path, name: str, note: str = "") -> list[str]:
         doc, dropped = placed_document(original, scenario, layout, budget, name)
         text = yaml.safe_dump(_plain(doc), sort_keys=False, default_flow_style=None, width=110)
-        atomic_write_text(path, _header(args, name, scenario.name, budget, seeds) + text)
+        atomic_write_text(path, _header(args, name, scenario.name, budget, seeds) + note + text)
         return dropped
 
     shortlist, trial_lines = None, []
@@ -292,7 +291,7 @@ def cmd_place(args) -> int:
         placed, shortlist, trial_lines = _shortlist(args, scenario, placed, write)
     after = placed_coverage(before, placed, budget, scenario, static)
     name = args.out.stem if args.out.stem != scenario.name else f"{scenario.name}_placed"
-    dropped = write(placed, args.out, name)
+    dropped = write(placed, args.out, name, _choice_note(shortlist))
     placed_scenario = load_scenario(args.out)  # the written file is a valid scenario, or this is a bug
     report = {
         "schema": 1,
@@ -334,13 +333,7 @@ def _shortlist(args, scenario, placed, write):
         args, strategy, len(placed.options), lambda i, path, name: write(placed.with_option(i), path, name)
     )
     found = trials(rows, names, [o.value for o in placed.options], strategy)
-    chosen = best(found)
-    if chosen is None:  # no option's runs finished: the bench's own errors say why; the objective decides
-        print(
-            f"shortlist: no option has a MOTA (see {out}/bench); placing the objective's best",
-            file=sys.stderr,
-        )
-        chosen = 0
+    chosen = best(found)  # the objective's best where the bench has no clear winner (or no runs)
     seeds = list(range(args.first_traffic_seed, args.first_traffic_seed + args.shortlist_seeds))
     entry = {
         "strategy": strategy,
@@ -354,6 +347,19 @@ def _shortlist(args, scenario, placed, write):
     }
     head = f"shortlist: '{strategy}' over seeds {_range(seeds)} (bench in {out / 'bench'})"
     return placed.with_option(chosen), entry, [head, *table(found, chosen)]
+
+
+def _choice_note(shortlist: dict | None) -> str:
+    """The placed file's line saying which shortlisted option it is and why (none without a shortlist)."""
+    if not shortlist:
+        return ""
+    i, opts = shortlist["chosen"], shortlist["options"]
+    mota = [f"{o['mota']:.3f}" if o["mota"] is not None else "—" for o in opts]
+    why = "no other tracks better beyond doubt" if i == 0 else "tracks better than option 1 beyond doubt"
+    return (
+        f"# Shortlist: option {i + 1} of {len(opts)} (by the objective): {why}; mean "
+        f"'{shortlist['strategy']}' MOTA over seeds {_range(shortlist['seeds'])}: {', '.join(mota)}\n"
+    )
 
 
 def _header(args, name: str, original: str, budget: dict[str, int], seeds: list[int]) -> str:

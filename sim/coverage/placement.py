@@ -52,8 +52,8 @@ class Option:
 
 @dataclass(frozen=True)
 class Placed:
-    """What the search chose and what it is worth; with more than one option asked for, `options` ranks
-    the layouts by the objective (`blocks` and `final_value` are the first's)."""
+    """What the search chose and what it is worth: `options` ranks the layouts found by the objective
+    (`blocks` and `final_value` are the first's; `greedy_value` and `swaps` are of the first search)."""
 
     blocks: list[dict]  # the placed sensor blocks, ids included, in budget order
     n_candidates: dict[str, int]
@@ -163,7 +163,8 @@ def place(
     n_options: int = 1,
 ) -> Placed:
     """Choose poses for `budget` (kind → count); `before` is the scenario's own coverage and traffic.
-    With `n_options` > 1, also the runners-up (`search.options`), the best of all by the objective placed."""
+    The search restarts with each chosen mounting point banned in turn (`search.options`) and places the
+    best layout by the objective; `n_options` of them, best first, are kept for a shortlist."""
     floor = before.floor
     scene = StaticScene(static_mesh(static))
     min_px = scenario.pipeline.camera.min_pixels
@@ -192,9 +193,9 @@ def place(
         return placed
 
     counts = {k: sum(c.kind == k for c in covers) for k in budget}
-    if n_options <= 1:
-        return Placed(named(final), counts, first, value(problem, final), len(swaps))
-    ranked = tuple(Option(named(c), v) for v, c in options(problem, final, mount_groups(blocks), n_options))
+    ranked = tuple(
+        Option(named(c), v) for v, c in options(problem, final, mount_groups(blocks), max(n_options, 1))
+    )
     return Placed(ranked[0].blocks, counts, first, ranked[0].value, len(swaps), ranked)
 
 

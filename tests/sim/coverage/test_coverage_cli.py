@@ -8,6 +8,7 @@ import re
 import numpy as np
 import pytest
 
+from sim.coverage.shortlist import best, trials
 from sim.coverage.verify import comparison_lines
 from sim.loading import load_scenario
 from tests.conftest import scenario_dict, write_scenario
@@ -69,7 +70,7 @@ def test_place_writes_a_valid_scenario_that_keeps_ids_and_faults(hall, tmp_path)
     assert out.with_suffix(".png").stat().st_size > 10_000
 
 
-def test_place_shortlist_benches_the_options_and_places_the_one_that_tracks_best(tmp_path):
+def test_place_shortlist_benches_the_options_and_places_the_chosen_one(tmp_path):
     d = scenario_dict(duration_s=4)  # short: three options are tracked
     d["sensors"] = [*d["sensors"], CAMERA_2]
     hall = write_scenario(tmp_path, d)
@@ -86,8 +87,11 @@ def test_place_shortlist_benches_the_options_and_places_the_one_that_tracks_best
     assert len(options) == 3
     objectives = [o["objective"] for o in options]
     assert objectives == sorted(objectives, reverse=True)
-    motas = [o["mota"] for o in options]
-    assert short["chosen"] == motas.index(max(motas))
+    assert all(0 <= o["mota"] <= 1 for o in options)
+    sure = [
+        i for i, o in enumerate(options) if i and o["mota_gain_low"] is not None and o["mota_gain_low"] > 0
+    ]
+    assert short["chosen"] == (max(sure, key=lambda i: options[i]["mota_gain"]) if sure else 0)
     # The placed file is the chosen option's layout (under the placed file's name), not the objective's best.
     chosen = load_scenario(out.parent / "placed_shortlist" / f"placed_option{short['chosen'] + 1}.yaml")
     placed = load_scenario(out)
@@ -95,7 +99,9 @@ def test_place_shortlist_benches_the_options_and_places_the_one_that_tracks_best
         s.model_dump(exclude={"id"}) for s in chosen.sensors
     ]
     assert report["objective"]["final"] == pytest.approx(options[short["chosen"]]["objective"])
-    assert "--shortlist 3 --shortlist-seeds 1" in out.read_text().splitlines()[2]
+    head = out.read_text().splitlines()
+    assert "--shortlist 3 --shortlist-seeds 1" in head[2]
+    assert head[3].startswith(f"# Shortlist: option {short['chosen'] + 1} of 3 (by the objective)")
     assert "<- placed" in r.stdout
 
 
@@ -130,6 +136,31 @@ def test_place_keeps_an_existing_file_unless_told(hall, tmp_path):
     assert r.returncode == 2 and "--overwrite" in r.stderr and out.read_text() == "mine\n"
     r = whsim("place", hall, "--out", tmp_path / "p.txt")
     assert r.returncode == 2 and "should be a .yaml file" in r.stderr
+
+
+def _rows(motas: dict[str, list[float]]) -> list[dict]:
+    return [
+        {"scenario": sc, "strategy": "central", "status": "ok", "seed": s, "mota": m, "idf1": 0.5,
+         "false_positives": 10}
+        for sc, ms in motas.items()
+        for s, m in zip(range(11, 11 + len(ms)), ms, strict=True)
+    ]  # fmt: skip
+
+
+def test_the_shortlist_overrides_the_objective_only_on_a_sure_paired_gain():
+    names = ["o1", "o2", "o3"]
+    # o2 is better on average but not on every seed; o3 by less, but on every seed alike.
+    rows = _rows({"o1": [0.80, 0.70, 0.90], "o2": [0.95, 0.70, 0.95], "o3": [0.83, 0.73, 0.93]})
+    found = trials(rows, names, [3.0, 2.0, 1.0], "central")
+    d = np.array([0.15, 0.0, 0.05])
+    half = 4.302653 * d.std(ddof=1) / np.sqrt(3)  # t(0.975, 2)
+    assert found[1].mota_gain == pytest.approx(d.mean())
+    assert found[1].mota_gain_low == pytest.approx(d.mean() - half) and found[1].mota_gain_low < 0
+    assert found[2].mota_gain_low == pytest.approx(0.03)  # no spread: the interval is the point
+    assert best(found) == 2
+    # Without a sure gain the objective's best stays; an option with no finished runs never wins.
+    rows = _rows({"o1": [0.80, 0.70, 0.90], "o2": [0.95, 0.70, 0.95]})
+    assert best(trials(rows, names, [3.0, 2.0, 1.0], "central")) == 0
 
 
 def test_verify_reports_the_paired_difference_with_its_interval():

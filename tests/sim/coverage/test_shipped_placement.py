@@ -1,9 +1,12 @@
 """The shipped placed layout is what `whsim place` chooses today: a change to the covers, the detection
 rates or the search that would place `default`'s sensors elsewhere must come with a new
-`scenarios/default_placed.yaml` (and its figures measured again)."""
+`scenarios/default_placed.yaml` (and its figures measured again). The file was chosen from a shortlist by
+a bench of the tracker on tuning seeds (its header says which option); the test checks that option is
+still what the search offers in that place, not the bench itself (minutes of tracking)."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -23,8 +26,14 @@ def test_the_shipped_placed_default_is_what_place_chooses():
     scenario = load_scenario(ROOT / "scenarios" / "default.yaml")
     static, before = site_coverage(scenario, range(11, 16))  # the command's default traffic seeds
     budget = parse_budget(None, scenario)
-    placed = place(scenario, static, before, budget, MOUNT_CHOICES)
-    shipped = {s.id: s for s in load_scenario(ROOT / "scenarios" / "default_placed.yaml").sensors}
+    path = ROOT / "scenarios" / "default_placed.yaml"
+    head = path.read_text().splitlines()[:4]
+    shortlist = re.search(r"--shortlist (\d+)", head[2])  # without one, the objective's best alone
+    n = int(shortlist[1]) if shortlist else 1
+    option = int(re.match(r"# Shortlist: option (\d+) of", head[3])[1]) - 1 if shortlist else 0
+    placed = place(scenario, static, before, budget, MOUNT_CHOICES, n_options=n)
+    placed = placed.with_option(option) if shortlist else placed
+    shipped = {s.id: s for s in load_scenario(path).sensors}
     assert {b["id"] for b in placed.blocks} == {i for i, s in shipped.items() if s.type in budget}
     for block in placed.blocks:
         mine = shipped[block["id"]]
