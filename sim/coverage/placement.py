@@ -193,9 +193,15 @@ def place(
         return placed
 
     counts = {k: sum(c.kind == k for c in covers) for k in budget}
-    ranked = tuple(
-        Option(named(c), v) for v, c in options(problem, final, mount_groups(blocks), max(n_options, 1))
-    )
+    restarts = []
+
+    def restarted(n: int) -> None:
+        restarts.append(n)
+        if progress:
+            progress("restarting the search", len(restarts), len(final))
+
+    found = options(problem, final, mount_groups(blocks), max(n_options, 1), restarted)
+    ranked = tuple(Option(named(c), v) for v, c in found)
     return Placed(ranked[0].blocks, counts, first, ranked[0].value, len(swaps), ranked)
 
 

@@ -140,15 +140,20 @@ def excluding(p: Placement, banned: np.ndarray) -> Placement:
     return replace(p, kinds=np.where(banned, -1, p.kinds))
 
 
-def options(p: Placement, best: list[int], mounts: np.ndarray, k: int) -> list[tuple[float, list[int]]]:
+def options(
+    p: Placement, best: list[int], mounts: np.ndarray, k: int, progress=None
+) -> list[tuple[float, list[int]]]:
     """Up to `k` distinct layouts, by f from the highest: `best` and the local optima found by greedy and
     swaps with each of `best`'s mounting points (`mounts`: a group id per candidate) banned in turn.
     Restarts of a local search; the runners-up are close on f but differ in a sensor's place, which a
-    tracking bench can tell apart where f cannot (duplicate tracks from views that disagree)."""
+    tracking bench can tell apart where f cannot (duplicate tracks from views that disagree);
+    `progress(n)` after each restart."""
     found = {frozenset(best): (value(p, best), list(best))}
     for c in best:
         q = excluding(p, mounts == mounts[c])
         alt = local_search(q, greedy(q))
         found.setdefault(frozenset(alt), (value(p, alt), alt))
+        if progress:
+            progress(1)
     ranked = sorted(found.values(), key=lambda t: (-t[0], sorted(t[1])))  # ties: a fixed order
     return ranked[:k]
