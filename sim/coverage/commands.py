@@ -47,8 +47,8 @@ def add_parsers(sub, common, seed_type) -> None:
         type=int,
         default=1,
         metavar="K",
-        help="bench the objective's K best layouts on the traffic seeds and place the one that tracks best "
-        "(default 1: the objective's best, no bench)",
+        help="bench the objective's K best layouts on the traffic seeds; another than its best is placed "
+        "only if it tracks better beyond doubt (default 1: no bench)",
     )
     p.add_argument(
         "--shortlist-seeds", type=int, default=3, metavar="N", help="seeds each option is benched on (3)"
@@ -324,8 +324,8 @@ def cmd_place(args) -> int:
 
 
 def _shortlist(args, scenario, placed, write):
-    """Bench the search's options and keep the one that tracks best: (that layout, the report's entry,
-    the lines that show the choice)."""
+    """Bench the search's options and keep the objective's best unless another tracks better beyond
+    doubt (`shortlist.best`): (that layout, the report's entry, the lines that show the choice)."""
     from sim.coverage.shortlist import best, run_shortlist, table, trials
 
     strategy = args.strategy

@@ -1,6 +1,7 @@
-"""`whsim place --shortlist K`: the objective's K best layouts benchmarked on tuning seeds, and the one
-that tracks best placed. The objective counts the chance of detecting each body; it cannot see a body
-that two views place apart and the tracker follows twice, which a bench of the tracker can."""
+"""`whsim place --shortlist K`: the objective's K best layouts benchmarked on tuning seeds; the
+objective's best is placed unless another tracks better beyond doubt. The objective counts the chance of
+detecting each body; it cannot see a body that two views place apart and the tracker follows twice,
+which a bench of the tracker can."""
 
 from __future__ import annotations
 
