@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import math
 import os
 from pathlib import Path
 
@@ -286,12 +285,15 @@ def cmd_place(args) -> int:
         atomic_write_text(path, _header(args, name, scenario.name, budget, seeds) + note + text)
         return dropped
 
-    shortlist, trial_lines = None, []
+    shortlist, trial_lines, note = None, [], ""
     if len(placed.options) > 1:
-        placed, shortlist, trial_lines = _shortlist(args, scenario, placed, write)
+        from sim.coverage.shortlist import choose, shortlist_note
+
+        placed, shortlist, trial_lines = choose(args, placed, write, _range)
+        note = shortlist_note(shortlist, _range)
     after = placed_coverage(before, placed, budget, scenario, static)
     name = args.out.stem if args.out.stem != scenario.name else f"{scenario.name}_placed"
-    dropped = write(placed, args.out, name, _choice_note(shortlist))
+    dropped = write(placed, args.out, name, note)
     placed_scenario = load_scenario(args.out)  # the written file is a valid scenario, or this is a bug
     report = {
         "schema": 1,
@@ -321,45 +323,6 @@ def cmd_place(args) -> int:
 
         return verify_placement(args, scenario, placed_scenario)
     return 0
-
-
-def _shortlist(args, scenario, placed, write):
-    """Bench the search's options and keep the objective's best unless another tracks better beyond
-    doubt (`shortlist.best`): (that layout, the report's entry, the lines that show the choice)."""
-    from sim.coverage.shortlist import best, run_shortlist, table, trials
-
-    strategy = args.strategy
-    rows, names, out = run_shortlist(
-        args, strategy, len(placed.options), lambda i, path, name: write(placed.with_option(i), path, name)
-    )
-    found = trials(rows, names, [o.value for o in placed.options], strategy)
-    chosen = best(found)  # the objective's best where the bench has no clear winner (or no runs)
-    seeds = list(range(args.first_traffic_seed, args.first_traffic_seed + args.shortlist_seeds))
-    entry = {
-        "strategy": strategy,
-        "seeds": seeds,
-        "bench": str(out / "bench"),
-        "chosen": chosen,
-        "options": [
-            {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in vars(t).items()}
-            for t in found
-        ],
-    }
-    head = f"shortlist: '{strategy}' over seeds {_range(seeds)} (bench in {out / 'bench'})"
-    return placed.with_option(chosen), entry, [head, *table(found, chosen)]
-
-
-def _choice_note(shortlist: dict | None) -> str:
-    """The placed file's line saying which shortlisted option it is and why (none without a shortlist)."""
-    if not shortlist:
-        return ""
-    i, opts = shortlist["chosen"], shortlist["options"]
-    mota = [f"{o['mota']:.3f}" if o["mota"] is not None else "—" for o in opts]
-    why = "no other tracks better beyond doubt" if i == 0 else "tracks better than option 1 beyond doubt"
-    return (
-        f"# Shortlist: option {i + 1} of {len(opts)} (by the objective): {why}; mean "
-        f"'{shortlist['strategy']}' MOTA over seeds {_range(shortlist['seeds'])}: {', '.join(mota)}\n"
-    )
 
 
 def _header(args, name: str, original: str, budget: dict[str, int], seeds: list[int]) -> str:

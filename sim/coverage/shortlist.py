@@ -5,6 +5,7 @@ which a bench of the tracker can."""
 
 from __future__ import annotations
 
+import math
 import shutil
 import sys
 from collections.abc import Callable
@@ -106,3 +107,39 @@ def run_shortlist(
         first_seed=args.first_traffic_seed,
     )
     return result.rows, [n for _, n in files], out
+
+
+def choose(args, placed, write, seed_text: Callable[[list[int]], str]) -> tuple[object, dict, list[str]]:
+    """Bench the search's options (`placed`, a `placement.Placed`; `write(layout, path, name)` writes one)
+    and keep the objective's best unless another tracks better beyond doubt (`best`): that layout, the
+    report's entry and the lines that show the choice."""
+    strategy = args.strategy
+    rows, names, out = run_shortlist(
+        args, strategy, len(placed.options), lambda i, path, name: write(placed.with_option(i), path, name)
+    )
+    found = trials(rows, names, [o.value for o in placed.options], strategy)
+    chosen = best(found)  # the objective's best where the bench has no clear winner (or no runs)
+    seeds = list(range(args.first_traffic_seed, args.first_traffic_seed + args.shortlist_seeds))
+    entry = {
+        "strategy": strategy,
+        "seeds": seeds,
+        "bench": str(out / "bench"),
+        "chosen": chosen,
+        "options": [
+            {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in vars(t).items()}
+            for t in found
+        ],
+    }
+    head = f"shortlist: '{strategy}' over seeds {seed_text(seeds)} (bench in {out / 'bench'})"
+    return placed.with_option(chosen), entry, [head, *table(found, chosen)]
+
+
+def shortlist_note(entry: dict, seed_text: Callable[[list[int]], str]) -> str:
+    """The placed file's comment line saying which shortlisted option it is and why."""
+    i, opts = entry["chosen"], entry["options"]
+    mota = [f"{o['mota']:.3f}" if o["mota"] is not None else "—" for o in opts]
+    why = "no other tracks better beyond doubt" if i == 0 else "tracks better than option 1 beyond doubt"
+    return (
+        f"# Shortlist: option {i + 1} of {len(opts)} (by the objective): {why}; mean "
+        f"'{entry['strategy']}' MOTA over seeds {seed_text(entry['seeds'])}: {', '.join(mota)}\n"
+    )
