@@ -203,22 +203,19 @@ def _check_place_args(args) -> None:
         raise UsageError(f"--shortlist: must be between 1 and 10, got {args.shortlist}")
     if args.shortlist_seeds < 1:
         raise UsageError(f"--shortlist-seeds: must be at least 1, got {args.shortlist_seeds}")
-    if args.shortlist > 1:
-        from sim.coverage.shortlist import shortlist_dir
-
-        d = shortlist_dir(args.out)
-        if d.exists() and (not d.is_dir() or (any(d.iterdir()) and not args.overwrite)):
-            raise UsageError(f"--shortlist: {d} exists; pass --overwrite to replace it")
     if args.verify is not None and args.verify < 1:
         raise UsageError(f"--verify: must be at least 1, got {args.verify}")
     if args.workers < 1:
         raise UsageError(f"--workers: must be at least 1, got {args.workers}")
-    if args.verify:
-        from sim.coverage.verify import verify_dir
+    from sim.coverage.shortlist import shortlist_dir
+    from sim.coverage.verify import verify_dir
 
-        d = verify_dir(args.out)
-        if d.exists() and (not d.is_dir() or (any(d.iterdir()) and not args.overwrite)):
-            raise UsageError(f"--verify: {d} exists; pass --overwrite to replace it")
+    for flag, asked, d in (
+        ("--shortlist", args.shortlist > 1, shortlist_dir(args.out)),
+        ("--verify", args.verify, verify_dir(args.out)),
+    ):  # the folders the benches write beside the placed file: ours to replace only when told
+        if asked and d.exists() and (not d.is_dir() or (any(d.iterdir()) and not args.overwrite)):
+            raise UsageError(f"{flag}: {d} exists; pass --overwrite to replace it")
 
 
 def _bench_strategy(args, scenario) -> str:

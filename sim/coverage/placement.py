@@ -193,13 +193,7 @@ def place(
         return placed
 
     counts = {k: sum(c.kind == k for c in covers) for k in budget}
-    restarts = []
-
-    def restarted(n: int) -> None:
-        restarts.append(n)
-        if progress:
-            progress("restarting the search", len(restarts), len(final))
-
+    restarted = (lambda n: progress("restarting the search", n, len(final))) if progress else None
     found = options(problem, final, mount_groups(blocks), max(n_options, 1), restarted)
     ranked = tuple(Option(named(c), v) for v, c in found)
     return Placed(ranked[0].blocks, counts, first, ranked[0].value, len(swaps), ranked)

@@ -147,13 +147,13 @@ def options(
     swaps with each of `best`'s mounting points (`mounts`: a group id per candidate) banned in turn.
     Restarts of a local search; the runners-up are close on f but differ in a sensor's place, which a
     tracking bench can tell apart where f cannot (duplicate tracks from views that disagree);
-    `progress(n)` after each restart."""
+    `progress(n)` after the n-th restart."""
     found = {frozenset(best): (value(p, best), list(best))}
-    for c in best:
+    for n, c in enumerate(best, 1):
         q = excluding(p, mounts == mounts[c])
         alt = local_search(q, greedy(q))
         found.setdefault(frozenset(alt), (value(p, alt), alt))
         if progress:
-            progress(1)
+            progress(n)
     ranked = sorted(found.values(), key=lambda t: (-t[0], sorted(t[1])))  # ties: a fixed order
     return ranked[:k]

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from sim.bench.stats import mean_ci
 from sim.bench.summary import fmt_interval, seed_values
-from sim.bench.sweep import run_sweep
+from sim.bench.sweep import run_sweep, seeds_for
 
 
 @dataclass(frozen=True)
@@ -119,7 +119,7 @@ def choose(args, placed, write, seed_text: Callable[[list[int]], str]) -> tuple[
     )
     found = trials(rows, names, [o.value for o in placed.options], strategy)
     chosen = best(found)  # the objective's best where the bench has no clear winner (or no runs)
-    seeds = list(range(args.first_traffic_seed, args.first_traffic_seed + args.shortlist_seeds))
+    seeds = seeds_for(args.shortlist_seeds, args.first_traffic_seed)
     entry = {
         "strategy": strategy,
         "seeds": seeds,
