@@ -221,6 +221,24 @@ def fit(
     return models
 
 
+def write_models(target: Path, models: dict, command: str, by_body: bool, sources=()) -> None:
+    """Write fitted models into the models file: `body_models` with `by_body`, else `models` (each kind
+    keeps the other, fitted by its own command). With `sources`, only those sources' groups are replaced
+    and the rest kept; the command is recorded for them beside the commands of the others ("CMD; the
+    pointnet/* models: CMD2")."""
+    doc = json.loads(target.read_text(encoding="utf-8")) if target.exists() else {}
+    key, said = ("body_models", "body_fitted_with") if by_body else ("models", "fitted_with")
+    if sources:
+        kept = {k: v for k, v in doc.get(key, {}).items() if k.split("/")[0] not in sources}
+        models = {**kept, **models}
+        tag = "/*, ".join(sources) + "/*"
+        parts = [p for p in doc.get(said, "").split("; the ") if p and not p.startswith(f"{tag} models: ")]
+        command = "; the ".join([*parts, f"{tag} models: {command}"]) if parts else command
+    doc.setdefault("models", {})
+    doc.update({said: command, key: models})
+    target.write_text(json.dumps(doc, indent=1) + "\n")
+
+
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("scenarios", nargs="+")
@@ -271,6 +289,15 @@ def main(argv=None) -> int:
         help="with --by-body, also fit per body and reported class ('source/body/reported'): a worker "
         "reported as a forklift (merged with one) is read with that group's wider model",
     )
+    p.add_argument(
+        "--source",
+        dest="sources",
+        action="append",
+        default=[],
+        metavar="SOURCE",
+        help="fit only this source's detections (repeatable); --write then replaces only its groups and "
+        "keeps every other source's (how the `pointnet` strategy's models sit beside `central`'s)",
+    )
     p.add_argument("--write", help="write the fitted models to this JSON file")
     a = p.parse_args(argv)
     seeds = tune_tracker._seeds(a.seeds)
@@ -282,6 +309,8 @@ def main(argv=None) -> int:
     for path in a.scenarios:
         for seed in seeds:
             rows += _samples(path, seed, a.strategy, a.match_m, Path(a.cache), not a.class_consistent)
+    if a.sources:
+        rows = [r for r in rows if r[0] in a.sources]
     models = fit(rows, a.scale, a.robust, a.by_body, a.shrink, a.ml, a.by_reported)
     print(
         f"{'group':22s} {'n':>6s} {'nse':>6s} {'bias':>6s} {'+var_al':>8s} {'+var_ac':>8s} "
@@ -307,17 +336,9 @@ def main(argv=None) -> int:
             + (" --shrink" if a.shrink else "")
             + (" --ml" if a.ml else "")
             + (" --by-reported" if a.by_reported else "")
+            + "".join(f" --source {x}" for x in a.sources)
         )
-        target = Path(a.write)
-        if a.by_body:
-            doc = json.loads(target.read_text(encoding="utf-8")) if target.exists() else {"models": {}}
-            doc.update(body_fitted_with=command, body_models=models)
-        else:
-            doc = {"fitted_with": command, "models": models}
-            if target.exists():  # the body models are fitted by their own command: kept
-                old = json.loads(target.read_text(encoding="utf-8"))
-                doc.update({k: old[k] for k in ("body_fitted_with", "body_models") if k in old})
-        target.write_text(json.dumps(doc, indent=1) + "\n")
+        write_models(Path(a.write), models, command, a.by_body, a.sources)
     return 0
 
 

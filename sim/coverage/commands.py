@@ -6,6 +6,7 @@ import json
 import os
 from pathlib import Path
 
+from sim.coverage.seed_text import seed_range
 from sim.progress import progress_bar
 
 MOUNT_CHOICES = ("walls", "ceiling", "rack-ends")
@@ -116,7 +117,7 @@ def cmd_coverage(args) -> int:
         frames = f"{summary['traffic_frames']:,} actor-frames" if seeds else "no traffic runs"
         print(
             f"coverage of '{scenario.name}' ({args.cell:g} m cells; "
-            f"traffic of seeds {_range(seeds)}: {frames})"
+            f"traffic of seeds {seed_range(seeds)}: {frames})"
         )
         print("\n".join(_share_table([("share", summary)])))
         print("\n".join(_sensor_table(summary["sensors"])))
@@ -133,12 +134,6 @@ def _sensor_table(sensors: dict) -> list[str]:
         clear = f"{s['clear']:>8.3f}" if "clear" in s else f"{'—':>8}"
         rows.append(f"{sid:<16}{s['type']:<10}{s['floor']:>8.3f}{traffic}{clear}")
     return rows
-
-
-def _range(seeds: list[int]) -> str:
-    if not seeds:
-        return "none"
-    return str(seeds[0]) if len(seeds) == 1 else f"{seeds[0]}..{seeds[-1]}"
 
 
 def parse_budget(text: str | None, scenario) -> dict[str, int]:
@@ -286,8 +281,8 @@ def cmd_place(args) -> int:
     if len(placed.options) > 1:
         from sim.coverage.shortlist import choose, shortlist_note
 
-        placed, shortlist, trial_lines = choose(args, placed, write, _range)
-        note = shortlist_note(shortlist, _range)
+        placed, shortlist, trial_lines = choose(args, placed, write)
+        note = shortlist_note(shortlist)
     after = placed_coverage(before, placed, budget, scenario, static)
     name = args.out.stem if args.out.stem != scenario.name else f"{scenario.name}_placed"
     dropped = write(placed, args.out, name, note)
@@ -329,7 +324,7 @@ def _header(args, name: str, original: str, budget: dict[str, int], seeds: list[
     short = short if args.shortlist > 1 else ""
     return (
         f"# {name} — '{original}' with its sensors placed by whsim place ({spent}; traffic of seeds "
-        f"{_range(seeds)}, mounts {args.mounts}).\n"
+        f"{seed_range(seeds)}, mounts {args.mounts}).\n"
         f"# Look at: whsim coverage on this file and on {args.scenario}; `--verify N` benches both.\n"
         f"# Written by: whsim place {args.scenario} --budget {spent} --mounts {args.mounts} "
         f"--traffic-seeds {args.traffic_seeds} --first-traffic-seed {args.first_traffic_seed}{short}\n"
@@ -349,7 +344,7 @@ def _print_place(args, report: dict, dropped: list[str], stem: Path) -> None:
     n = sum(report["candidates"].values())
     print(
         f"placed {', '.join(f'{c} {k}' for k, c in report['placed'].items())} among {n} candidate poses "
-        f"(traffic of seeds {_range(report['traffic_seeds'])}; {report['swaps']} swaps after greedy)"
+        f"(traffic of seeds {seed_range(report['traffic_seeds'])}; {report['swaps']} swaps after greedy)"
     )
     print("\n".join(_share_table([("before", report["before"]), ("placed", report["after"])])))
     short = [

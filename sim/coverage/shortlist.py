@@ -15,6 +15,7 @@ from pathlib import Path
 from sim.bench.stats import mean_ci
 from sim.bench.summary import fmt_interval, seed_values
 from sim.bench.sweep import run_sweep, seeds_for
+from sim.coverage.seed_text import seed_range
 
 
 @dataclass(frozen=True)
@@ -109,7 +110,7 @@ def run_shortlist(
     return result.rows, [n for _, n in files], out
 
 
-def choose(args, placed, write, seed_text: Callable[[list[int]], str]) -> tuple[object, dict, list[str]]:
+def choose(args, placed, write) -> tuple[object, dict, list[str]]:
     """Bench the search's options (`placed`, a `placement.Placed`; `write(layout, path, name)` writes one)
     and keep the objective's best unless another tracks better beyond doubt (`best`): that layout, the
     report's entry and the lines that show the choice."""
@@ -130,16 +131,16 @@ def choose(args, placed, write, seed_text: Callable[[list[int]], str]) -> tuple[
             for t in found
         ],
     }
-    head = f"shortlist: '{strategy}' over seeds {seed_text(seeds)} (bench in {out / 'bench'})"
+    head = f"shortlist: '{strategy}' over seeds {seed_range(seeds)} (bench in {out / 'bench'})"
     return placed.with_option(chosen), entry, [head, *table(found, chosen)]
 
 
-def shortlist_note(entry: dict, seed_text: Callable[[list[int]], str]) -> str:
+def shortlist_note(entry: dict) -> str:
     """The placed file's comment line saying which shortlisted option it is and why."""
     i, opts = entry["chosen"], entry["options"]
     mota = [f"{o['mota']:.3f}" if o["mota"] is not None else "—" for o in opts]
     why = "no other tracks better beyond doubt" if i == 0 else "tracks better than option 1 beyond doubt"
     return (
         f"# Shortlist: option {i + 1} of {len(opts)} (by the objective): {why}; mean "
-        f"'{entry['strategy']}' MOTA over seeds {seed_text(entry['seeds'])}: {', '.join(mota)}\n"
+        f"'{entry['strategy']}' MOTA over seeds {seed_range(entry['seeds'])}: {', '.join(mota)}\n"
     )

@@ -3,6 +3,7 @@ calibration grouping detections by the body they came from."""
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
@@ -143,3 +144,22 @@ def test_by_reported_adds_a_group_per_body_and_reported_class():
     across = {k: v["add_var_across_m2"] for k, v in m.items()}
     assert abs(across["camera/worker/forklift"] + 0.01 - 0.25) < 0.06  # 0.5² in all
     assert across["camera/worker/worker"] < 0.005 < across["camera/worker"]
+
+
+def test_writing_one_sources_models_keeps_every_other_sources_and_their_command(tmp_path):
+    """`--source pointnet --write F`: the pointnet groups are replaced, the others kept; the command is
+    recorded for pointnet beside the first one, and a second fit of pointnet replaces its own record."""
+    cm = _calibration()
+    target = tmp_path / "models.json"
+    m = {"matched": 40, "bias_along_m": 0.1}
+    cm.write_models(target, {"lidar/worker": m, "camera/agv": m}, "CMD1", by_body=True)
+    cm.write_models(target, {"pointnet/worker": m}, "CMD2", by_body=True, sources=["pointnet"])
+    cm.write_models(target, {"pointnet/agv": m}, "CMD3", by_body=True, sources=["pointnet"])
+    doc = json.loads(target.read_text())
+    assert set(doc["body_models"]) == {"lidar/worker", "camera/agv", "pointnet/agv"}
+    assert doc["body_fitted_with"] == "CMD1; the pointnet/* models: CMD3"
+    assert doc["models"] == {}  # the other kind is left as it was
+    cm.write_models(target, {"camera/worker": m}, "CMD4", by_body=False)
+    doc = json.loads(target.read_text())
+    assert doc["fitted_with"] == "CMD4" and set(doc["models"]) == {"camera/worker"}
+    assert doc["body_fitted_with"] == "CMD1; the pointnet/* models: CMD3"
