@@ -8,7 +8,8 @@ from pathlib import Path
 
 from sim.bench.stats import mean_ci
 from sim.bench.summary import fmt_interval, seed_values
-from sim.bench.sweep import run_sweep
+from sim.bench.sweep import run_sweep, seeds_for
+from sim.coverage.seed_text import seed_range
 
 VERIFY_METRICS = (
     ("mota", "MOTA"),
@@ -58,6 +59,6 @@ def verify_placement(args, scenario, placed) -> int:
         progress=not args.quiet and sys.stderr.isatty(),
     )
     if not args.quiet:
-        print(f"verify: '{strategy}' over seeds 1..{args.verify}, bench in {out}/")
+        print(f"verify: '{strategy}' over seeds {seed_range(seeds_for(args.verify))}, bench in {out}/")
         print("\n".join(comparison_lines(result.rows, scenario.name, placed.name, strategy)))
     return 1 if result.failed else 0
