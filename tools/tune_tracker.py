@@ -64,7 +64,8 @@ def _upstream_hash(scenario_path: str, seed: int, strategy: str, duration) -> st
     h.update(Path(scenario_path).read_bytes())
     for name in UPSTREAM:
         p = ROOT / name
-        for f in sorted(p.rglob("*.py")) if p.is_dir() else [p]:
+        # code and the network weights it loads: new weights must record again
+        for f in sorted(f for f in p.rglob("*") if f.suffix in (".py", ".pt")) if p.is_dir() else [p]:
             h.update(f.read_bytes())
     return h.hexdigest()[:16]
 

@@ -51,3 +51,22 @@ def test_a_bad_value_is_a_one_line_error_not_a_workers_traceback(capsys):
     )
     err = capsys.readouterr().err.strip()
     assert "allowed: gnn, jpda, enn-jpda" in err and "Traceback" not in err and "\n" not in err
+
+
+def test_the_cache_key_changes_with_the_weights_a_front_end_loads(tmp_path, monkeypatch):
+    """Recordings made with one set of PointNet or 3D-CNN weights are not replayed for another."""
+    sys.path.insert(0, str(ROOT / "tools"))
+    import tune_tracker
+
+    (tmp_path / "perception" / "weights").mkdir(parents=True)
+    (tmp_path / "perception" / "net.py").write_text("x = 1\n")
+    weights = tmp_path / "perception" / "weights" / "net.pt"
+    weights.write_bytes(b"one")
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text("name: s\n")
+    monkeypatch.setattr(tune_tracker, "ROOT", tmp_path)
+    monkeypatch.setattr(tune_tracker, "UPSTREAM", ("perception",))
+    key = tune_tracker._upstream_hash(str(scenario), 1, "pointnet", None)
+    assert tune_tracker._upstream_hash(str(scenario), 1, "pointnet", None) == key
+    weights.write_bytes(b"two")
+    assert tune_tracker._upstream_hash(str(scenario), 1, "pointnet", None) != key
