@@ -18,7 +18,7 @@ import torch
 from torch import nn
 
 from perception.classes import N_CLASSES, TRACKED
-from perception.point_segmenter import PointSegmenter
+from perception.point_segmenter import PointSegmenter, rule_out
 from perception.point_tiles import point_features, tile_points
 from perception.pointnet import PointNetConfig, PointNetSeg
 from perception.schedules import one_cycle
@@ -36,6 +36,7 @@ class LabelledScan:
     cls: np.ndarray  # (n,) class ids
     instance: np.ndarray  # (n,) instance ids
     centre: np.ndarray  # (n, 2) the body's floor centre; NaN off the tracked classes
+    fixed: np.ndarray | None = None  # (n,) on the site map's racks and walls (None: not known)
 
 
 @dataclass(frozen=True)
@@ -130,19 +131,33 @@ class TileSampler:
 
 @dataclass
 class EpochStats:
+    """One epoch's mean loss and held-out figures: with the site map applied (as the front-end runs), and
+    of the network alone."""
+
     epoch: int
     loss: float
     miou: float
     per_class_iou: dict[int, float]
     seconds: float
+    network_miou: float = float("nan")
+    network_per_class_iou: dict[int, float] = field(default_factory=dict)
 
 
 def evaluate(segmenter: PointSegmenter, scans: Sequence[LabelledScan], n_classes: int = N_CLASSES) -> dict:
-    """Held-out confusion over whole scans, run exactly as inference runs; mIoU and per-class IoU."""
+    """Held-out scores over whole scans, run exactly as inference runs: mIoU, per-class IoU and confusion
+    with each scan's site map applied (no moving body on racks and walls, `rule_out`), as the front-end
+    segments; and the same for the network alone under "network"."""
     conf = np.zeros((n_classes, n_classes), np.int64)
+    alone = np.zeros_like(conf)
     for s in scans:
-        seg = segmenter.segment(s.points, s.sensor_xyz, s.intensity, s.depth_camera)
-        conf += confusion(s.cls, seg.labels, n_classes)
+        probs, _ = segmenter.probabilities(s.points, s.sensor_xyz, s.intensity, s.depth_camera)
+        conf += confusion(s.cls, rule_out(probs, s.fixed), n_classes)
+        alone += confusion(s.cls, rule_out(probs, None), n_classes)
+    return confusion_scores(conf) | {"network": confusion_scores(alone)}
+
+
+def confusion_scores(conf: np.ndarray) -> dict:
+    """mIoU, per-class IoU (by class id) and the confusion matrix itself."""
     return {"miou": mean_iou(conf), "per_class_iou": per_class_iou(conf), "confusion": conf}
 
 
@@ -189,8 +204,9 @@ def train_pointnet(
         ev = evaluate(seg, heldout if last else [heldout[i] for i in eval_pick])
         model.train()
         stats = EpochStats(
-            epoch, float(np.mean(losses)), ev["miou"], ev["per_class_iou"], time.perf_counter() - t0
-        )
+            epoch, float(np.mean(losses)), ev["miou"], ev["per_class_iou"], time.perf_counter() - t0,
+            ev["network"]["miou"], ev["network"]["per_class_iou"],
+        )  # fmt: skip
         history.append(stats)
         if on_epoch:
             on_epoch(stats)

@@ -190,6 +190,14 @@ def cmd_train(args) -> int:
     return _train(args, scans)
 
 
+def heldout_figures(miou: float, per_class: dict[int, float], scans: int | None = None) -> dict:
+    """Held-out figures as a weights file states them (class names, not ids)."""
+    from perception.classes import CLASS_NAMES
+
+    out = {"scans": scans} if scans is not None else {}
+    return out | {"miou": miou, "per_class_iou": {CLASS_NAMES[c]: v for c, v in per_class.items()}}
+
+
 def _train(args, scans) -> int:
 
     from perception.classes import CLASS_NAMES
@@ -201,8 +209,8 @@ def _train(args, scans) -> int:
     def on_epoch(s):
         ious = " ".join(f"{CLASS_NAMES[c]} {v:.2f}" for c, v in s.per_class_iou.items())
         line = (
-            f"epoch {s.epoch}/{config.epochs}: loss {s.loss:.3f}, held-out mIoU {s.miou:.3f} ({ious}), "
-            f"{s.seconds:.0f} s"
+            f"epoch {s.epoch}/{config.epochs}: loss {s.loss:.3f}, held-out mIoU {s.miou:.3f} ({ious}; "
+            f"network alone {s.network_miou:.3f}), {s.seconds:.0f} s"
         )
         (bar.write if bar else print)(line, file=sys.stderr)
 
@@ -216,15 +224,13 @@ def _train(args, scans) -> int:
         if bar:
             bar.close()
     final = history[-1]
-    heldout = {
-        "scans": len(scans["heldout"]),
-        "miou": final.miou,
-        "per_class_iou": {CLASS_NAMES[c]: v for c, v in final.per_class_iou.items()},
-    }
+    heldout = heldout_figures(final.miou, final.per_class_iou, len(scans["heldout"]))
+    heldout["network"] = heldout_figures(final.network_miou, final.network_per_class_iou)
     meta = write_weights(args, model, config, heldout, {"tile_m": config.tile_m}, time.perf_counter() - t0)
     if not args.quiet:
         print(
-            f"{args.out}: held-out mIoU {final.miou:.3f} after {meta['training_s']:.0f} s; card data in "
+            f"{args.out}: held-out mIoU {final.miou:.3f} with the site map, {final.network_miou:.3f} "
+            f"network alone, after {meta['training_s']:.0f} s; card data in "
             f"{args.out.with_suffix('.json')}"
         )
     return 0

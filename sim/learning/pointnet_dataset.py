@@ -2,7 +2,8 @@
 
 Each scene (`random_scene`) is simulated and its spinning LiDARs (`vlp16`) and depth cameras (`depth_cam`)
 scan every few seconds as the traffic moves. Every point keeps the class and instance its ray hit (the ray
-caster's ground truth) and, on the tracked classes, the floor-plane centre of its body (the vote target).
+caster's ground truth) and, on the tracked classes, the floor-plane centre of its body (the vote target),
+and whether it lies on the site map's fixed structure (racks, walls: what the segmenter is told at run time).
 Training and held-out scenes come from disjoint seed ranges, so the held-out layouts were never seen.
 """
 
@@ -18,6 +19,7 @@ import numpy as np
 from perception.pointnet_training import LabelledScan
 from sim.learning.random_scenes import random_scene
 from sim.output.atomic import atomic_write_bytes
+from sim.pipeline.frontends.base import scenario_bev_map
 from sim.sensors.raycast import ACTOR_INSTANCE_BASE
 from sim.sensors.readings import PointCloud
 from sim.simulation import Simulation
@@ -39,17 +41,21 @@ def render_scene(scene_seed: int) -> list[LabelledScan]:
     depth = {s.id for s in scenario.sensors if getattr(s, "preset", None) == "depth_cam"}
     sim = Simulation(scenario)
     step, _ = sim.reset()
+    site = scenario_bev_map(scenario, sim.world.static)
     scans, done = [], False
     while True:
         for r in step.readings:
             if isinstance(r, PointCloud):
-                scans.append(_label(r, step.truth, index, r.sensor_id in depth))
+                fixed = site.grid.at(site.static, r.points[:, :2], outside=True)
+                scans.append(_label(r, step.truth, index, r.sensor_id in depth, fixed))
         if done:
             return scans
         step, done, _ = sim.step()
 
 
-def _label(pc: PointCloud, truth, index: dict[str, int], depth_camera: bool) -> LabelledScan:
+def _label(
+    pc: PointCloud, truth, index: dict[str, int], depth_camera: bool, fixed: np.ndarray
+) -> LabelledScan:
     centre = np.full((len(pc.points), 2), np.nan, np.float32)
     for row, actor_id in enumerate(truth.ids):
         on = pc.truth_instance == ACTOR_INSTANCE_BASE + index[actor_id]
@@ -62,6 +68,7 @@ def _label(pc: PointCloud, truth, index: dict[str, int], depth_camera: bool) -> 
         pc.truth_class.astype(np.uint8),
         pc.truth_instance.astype(np.int32),
         centre,
+        np.asarray(fixed, bool),
     )
 
 
@@ -85,15 +92,22 @@ def save_scans(path: Path, scans: list[LabelledScan]) -> None:
         "actor_centres": centres,
         "sensor_xyz": np.array([s.sensor_xyz for s in scans], np.float32).reshape(-1, 3),
         "depth_camera": np.array([s.depth_camera for s in scans], bool),
+        "fixed": np.concatenate([_fixed(s) for s in scans]),
     }
     buf = io.BytesIO()
     np.savez(buf, **arrays)
     atomic_write_bytes(path, buf.getvalue())
 
 
+def _fixed(scan: LabelledScan) -> np.ndarray:
+    return np.zeros(len(scan.points), bool) if scan.fixed is None else np.asarray(scan.fixed, bool)
+
+
 def load_scans(path: Path) -> list[LabelledScan]:
     with np.load(path, allow_pickle=False) as z:
         a = {k: z[k] for k in z.files}
+    if "fixed" not in a:
+        raise ValueError("written by an older whsim, without the site-map mask of each point")
     bounds = np.concatenate([[0], np.cumsum(a["sizes"])])
     out = []
     for k in range(len(a["sizes"])):
@@ -112,6 +126,7 @@ def load_scans(path: Path) -> list[LabelledScan]:
                 a["cls"][sl],
                 inst,
                 centre,
+                a["fixed"][sl],
             )
         )
     return out
@@ -147,7 +162,8 @@ def _points_in(path: Path) -> int | None:
     """How many labelled points a finished scene file holds; None when it is missing or unreadable."""
     try:
         with np.load(path, allow_pickle=False) as z:
-            return len(z["cls"])
+            # a file from before scans kept their site-map mask ("fixed") is rendered again
+            return len(z["cls"]) if "fixed" in z.files else None
     except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
         return None
 

@@ -75,8 +75,13 @@ class FrontEndContext:
     @cached_property
     def bev_map(self) -> BevMap:
         """The site's BEV map, shared by every front-end that contributes evidence."""
-        config = BevMapConfig(**self.settings.bev_map.model_dump())
-        return site_bev_map(self.scenario.layout.size_m, self.static, config)
+        return scenario_bev_map(self.scenario, self.static)
+
+
+def scenario_bev_map(scenario: Scenario, static: StaticWorld) -> BevMap:
+    """The BEV map a run of `scenario` builds: the layout's static map, its `pipeline.bev_map` settings."""
+    config = BevMapConfig(**scenario.pipeline.bev_map.model_dump())
+    return site_bev_map(scenario.layout.size_m, static, config)
 
 
 def site_bev_map(size_m, static: StaticWorld, config: BevMapConfig | None = None) -> BevMap:

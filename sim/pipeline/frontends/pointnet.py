@@ -1,6 +1,7 @@
 """PointNet front-end for range sensors (LiDAR sweeps and depth-camera clouds): each scan segmented by the
-tiled PointNet (`perception.point_segmenter`), its forklift, AGV and worker points off the site map grouped
-by their centre votes into bodies (`perception.point_instances`); BEV evidence from those points."""
+tiled PointNet (`perception.point_segmenter`), with no moving body inside the site map's racks and walls;
+its forklift, AGV and worker points grouped by their centre votes into bodies (`perception.point_instances`);
+BEV evidence from those points."""
 
 from __future__ import annotations
 
@@ -52,11 +53,11 @@ class PointNetFrontEnd:
         self.grid, self.static = ctx.bev_map.grid, ctx.bev_map.static
 
     def process(self, pc: PointCloud) -> FrontEndOutput:
-        seg = self.segmenter.segment(pc.points, pc.pose[:3, 3], pc.intensity, self.depth_camera)
         # The site map is known (as the pillar detector knows it): a body's point inside a rack row or a
         # wall is a misread rack, pallet or wall — PointNet's commonest error on sparse VLP-16 returns.
-        on_floor = ~self.grid.at(self.static, pc.points[:, :2], outside=True)
-        tracked = np.isin(seg.labels, TRACKED) & on_floor
+        fixed = self.grid.at(self.static, pc.points[:, :2], outside=True)
+        seg = self.segmenter.segment(pc.points, pc.pose[:3, 3], pc.intensity, self.depth_camera, fixed)
+        tracked = np.isin(seg.labels, TRACKED)
         confidence = np.where(tracked, seg.confidence, 0.0)
         bodies = group_votes(pc.points, seg.labels, confidence, seg.votes, self.config)
         pm = PositionMeasurements(
