@@ -41,7 +41,11 @@ def main() -> None:
     args = p.parse_args()
     files = split_files(args.data, "heldout")
     if not files:
-        sys.exit(f"--data: {args.data}/heldout/ holds no scene-*.npz (make it with `whsim dataset`)")
+        print(
+            f"--data: {args.data}/heldout/ holds no scene-*.npz (make it with `whsim dataset`)",
+            file=sys.stderr,
+        )
+        sys.exit(2)
     model, meta = load_weights(args.weights)
     seg = PointSegmenter(model, meta.get("tile_m", 4.0))
     scans = [s for f in files for s in load_scans(f)]

@@ -171,7 +171,7 @@ def cmd_train(args) -> int:
         from sim.learning.cnn3d_commands import cmd_train_cnn3d
 
         return cmd_train_cnn3d(args)
-    from sim.learning.pointnet_dataset import load_scans, split_files
+    from sim.learning.pointnet_dataset import OlderDatasetError, load_scans, split_files
 
     files = {s: split_files(args.data, s) for s in ("train", "heldout")}
     for split, found in files.items():
@@ -185,6 +185,11 @@ def cmd_train(args) -> int:
         for f in found:
             try:
                 scans[split] += load_scans(f)
+            except OlderDatasetError as e:
+                raise UsageError(
+                    f"--data: {e}; rerun `whsim dataset pointnet --out {args.data}` with the same "
+                    "--scenes, --heldout and --seed to render such scenes again"
+                ) from None
             except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as e:
                 raise damaged(f, e) from None
     return _train(args, scans)

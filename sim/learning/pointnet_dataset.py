@@ -99,6 +99,10 @@ def save_scans(path: Path, scans: list[LabelledScan]) -> None:
     atomic_write_bytes(path, buf.getvalue())
 
 
+class OlderDatasetError(ValueError):
+    """A scene file from before scans kept their site-map mask: `write_dataset` renders it again."""
+
+
 def _fixed(scan: LabelledScan) -> np.ndarray:
     return np.zeros(len(scan.points), bool) if scan.fixed is None else np.asarray(scan.fixed, bool)
 
@@ -107,7 +111,7 @@ def load_scans(path: Path) -> list[LabelledScan]:
     with np.load(path, allow_pickle=False) as z:
         a = {k: z[k] for k in z.files}
     if "fixed" not in a:
-        raise ValueError("written by an older whsim, without the site-map mask of each point")
+        raise OlderDatasetError(f"{path}: written by an older whsim, without the site-map mask of each point")
     bounds = np.concatenate([[0], np.cumsum(a["sizes"])])
     out = []
     for k in range(len(a["sizes"])):
