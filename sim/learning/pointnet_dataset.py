@@ -92,7 +92,7 @@ def save_scans(path: Path, scans: list[LabelledScan]) -> None:
         "actor_centres": centres,
         "sensor_xyz": np.array([s.sensor_xyz for s in scans], np.float32).reshape(-1, 3),
         "depth_camera": np.array([s.depth_camera for s in scans], bool),
-        "fixed": np.concatenate([_fixed(s) for s in scans]),
+        "fixed": np.concatenate([np.asarray(s.fixed, bool) for s in scans]),  # rendered scans have it
     }
     buf = io.BytesIO()
     np.savez(buf, **arrays)
@@ -101,10 +101,6 @@ def save_scans(path: Path, scans: list[LabelledScan]) -> None:
 
 class OlderDatasetError(ValueError):
     """A scene file from before scans kept their site-map mask: `write_dataset` renders it again."""
-
-
-def _fixed(scan: LabelledScan) -> np.ndarray:
-    return np.zeros(len(scan.points), bool) if scan.fixed is None else np.asarray(scan.fixed, bool)
 
 
 def load_scans(path: Path) -> list[LabelledScan]:
