@@ -22,10 +22,8 @@ from perception.point_segmenter import PointSegmenter
 from perception.pointnet import load_weights
 from perception.pointnet_training import confusion_scores, evaluate
 from perception.weights import POINTNET
-from perception.weights_io import save_weights
-from sim.learning.commands import heldout_figures
+from sim.learning.commands import heldout_figures, store_weights
 from sim.learning.pointnet_dataset import load_scans, split_files
-from sim.output.atomic import atomic_write_text
 
 
 def _row(name: str, scores: dict) -> str:
@@ -68,10 +66,7 @@ def main() -> None:
         meta["heldout"] = figures
         meta["heldout_command"] = " ".join(["python tools/pointnet_heldout.py", *sys.argv[1:]])
         meta["heldout_data"] = json.loads(manifest.read_text()) if manifest.is_file() else None
-        tmp = args.weights.with_name(args.weights.name + ".tmp")
-        save_weights(model, tmp, meta)
-        tmp.replace(args.weights)
-        atomic_write_text(args.weights.with_suffix(".json"), json.dumps(meta, indent=2) + "\n")
+        store_weights(model, args.weights, meta)
         print(f"stated in {args.weights} and {args.weights.with_suffix('.json')}")
 
 

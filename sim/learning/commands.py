@@ -144,9 +144,6 @@ def write_weights(args, model, config, heldout: dict, extra: dict, training_s: f
     manifest, the training settings and time, the held-out figures — also written beside them as .json."""
     from dataclasses import asdict
 
-    from perception.weights_io import save_weights
-    from sim.output.atomic import atomic_write_text
-
     manifest = args.data / "dataset.json"
     meta = extra | {
         "command": f"whsim train {args.model} --data {args.data} --out {args.out} --epochs {config.epochs} "
@@ -157,11 +154,19 @@ def write_weights(args, model, config, heldout: dict, extra: dict, training_s: f
         "training_s": round(training_s, 1),
         "heldout": heldout,
     }
-    tmp = args.out.with_name(args.out.name + ".tmp")
-    save_weights(model, tmp, meta)
-    tmp.replace(args.out)
-    atomic_write_text(args.out.with_suffix(".json"), json.dumps(meta, indent=2) + "\n")
+    store_weights(model, args.out, meta)
     return meta
+
+
+def store_weights(model, path, meta: dict) -> None:
+    """Weights and their metadata at `path` (atomically), the metadata also beside them as .json."""
+    from perception.weights_io import save_weights
+    from sim.output.atomic import atomic_write_text
+
+    tmp = path.with_name(path.name + ".tmp")
+    save_weights(model, tmp, meta)
+    tmp.replace(path)
+    atomic_write_text(path.with_suffix(".json"), json.dumps(meta, indent=2) + "\n")
 
 
 def cmd_train(args) -> int:
