@@ -329,6 +329,19 @@ def match_detections(truth: np.ndarray, det: np.ndarray, scores: np.ndarray, thr
     return tp
 
 
+def match_seen(
+    truth: np.ndarray, seen: np.ndarray, det: np.ndarray, scores: np.ndarray, threshold: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Detections scored against the truths a sensor saw (`seen`, a flag per truth): a detection within
+    `threshold` of an unseen truth and of no seen one is set aside — neither hit nor false alarm, since a
+    detector cannot be blamed for what the sensor never showed it. (kept, TP flag per kept detection)."""
+    truth, det = np.asarray(truth, float).reshape(-1, 2), np.asarray(det, float).reshape(-1, 2)
+    seen = np.asarray(seen, bool)
+    near = _dist(det, truth) <= threshold  # (detections, truths); empty either way is fine
+    kept = ~near[:, ~seen].any(1) | near[:, seen].any(1)
+    return kept, match_detections(truth[seen], det[kept], np.asarray(scores)[kept], threshold)
+
+
 def average_precision(scores: np.ndarray, tp: np.ndarray, n_truth: int) -> tuple[float, float, float]:
     """(AP with 101-point interpolated precision, precision, recall) of scored detections."""
     if n_truth == 0:

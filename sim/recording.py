@@ -4,8 +4,8 @@
 with the `Simulation` interface the runner drives (`reset` / `step`, `n_ticks`, `tick`, `world`, `sensors`,
 `pipeline_seed`, `timer`) that hands the same steps out again. The readings' ground-truth images (depth,
 instance and class masks) are dropped on recording: no pipeline may read them, and they are most of the
-memory (≈ 0.7 MB of each 320×240 camera frame).
-"""
+memory (≈ 0.7 MB of each 320×240 camera frame). Of the instance mask, the actors' pixels are kept as a flat
+array: scoring counts them to know which actors a reading saw (`sim.scoring.seen_actors`)."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ import time
 
 from sim.scenario.models import Scenario
 from sim.sensor_kinds import SENSOR_KINDS
+from sim.sensors.raycast import ACTOR_INSTANCE_BASE
 from sim.simulation import Simulation, Step
 from sim.timing import StageTimer
 
@@ -23,7 +24,13 @@ _TRUTH_IMAGES = {k.reading: k.truth_fields for k in SENSOR_KINDS.values() if k.t
 def _lean(step: Step) -> Step:
     def lean(reading):
         fields = _TRUTH_IMAGES.get(type(reading))
-        return dataclasses.replace(reading, **dict.fromkeys(fields)) if fields else reading
+        if not fields:
+            return reading
+        kept = {}
+        if "truth_instance" in fields:  # the actors' pixels alone, flattened: what scoring counts
+            instance = reading.truth_instance
+            kept["truth_instance"] = instance[instance >= ACTOR_INSTANCE_BASE]
+        return dataclasses.replace(reading, **{**dict.fromkeys(fields), **kept})
 
     return dataclasses.replace(step, readings=tuple(lean(r) for r in step.readings))
 

@@ -142,7 +142,8 @@ def run_scenario(
     if tracking:
         rng = np.random.default_rng(sim.pipeline_seed)
         pipeline = make_pipeline(scenario.pipeline.strategy, scenario, rng, sim.world.static)
-        tracker_sink = TrackingSink(out, pipeline, scenario.dt_s, sim.n_ticks)
+        actor_ids = tuple(a.id for a in scenario.actors)
+        tracker_sink = TrackingSink(out, pipeline, scenario.dt_s, sim.n_ticks, actor_ids)
         sinks.append(tracker_sink)
     if rerun is not None:  # last: it reads the other sinks' files when it commits
         sinks.append(RerunSink(out, rerun, scenario, sim.world.static))

@@ -15,7 +15,7 @@ from sim.output.bev_snapshot import save_snapshot
 from sim.output.ground_truth import GroundTruthWriter
 from sim.output.sensor_files import SensorWriter
 from sim.output.tracking_csv import TrackingWriter
-from sim.scoring import RunScorer
+from sim.scoring import RunScorer, seen_actors
 from sim.sensor_kinds import SENSOR_KINDS
 
 TRACK_OUTPUT_PERIOD_S = 0.1  # tracks.csv holds the tracks every 0.1 s (predicted to that time)
@@ -65,8 +65,10 @@ class TrackingSink:
     """The strategy's pipeline: detections.csv, tracks.csv (every `TRACK_OUTPUT_PERIOD_S`), their scores,
     and the BEV map's scores and mid-run snapshot (plots/bev.png)."""
 
-    def __init__(self, out: Path, pipeline, dt_s: float, n_ticks: int):
-        self.out, self.pipeline = out, pipeline
+    def __init__(self, out: Path, pipeline, dt_s: float, n_ticks: int, actor_ids: tuple[str, ...] = ()):
+        """`actor_ids`: the scenario's actors in order (their ray-cast instance numbers), for scoring
+        detections against the actors each reading saw."""
+        self.out, self.pipeline, self.actor_ids = out, pipeline, actor_ids
         self.track_out = TrackingWriter(out, dt_s)
         self.scorer = RunScorer(out, TRACK_OUTPUT_PERIOD_S, identities=pipeline.reads_identities)
         self.bev_scorer = (
@@ -86,7 +88,7 @@ class TrackingSink:
             self.segmentation += confusion(cloud.truth_class, labels, N_CLASSES)
         self.track_out.detections(detections)
         t0 = time.perf_counter()
-        self.scorer.detections(step.truth, detections)
+        self.scorer.detections(step.truth, detections, self._seen())
         self.recent.extend(d.z for d in detections if np.all(np.isfinite(d.z)))
         output = step.tick % self.output_every == 0
         if output:
@@ -100,6 +102,16 @@ class TrackingSink:
             timer.add("bev", time.perf_counter() - t0)
         if output:
             self.recent.clear()
+
+    def _seen(self) -> dict:
+        """{(front-end, t): actors its readings of time t held} over the step's readings that carry
+        ray-cast instance labels and feed a detecting front-end."""
+        seen: dict = {}
+        for source, r in self.pipeline.looked:
+            instance = getattr(r, "truth_instance", None)
+            if instance is not None and source not in self.pipeline.evidence_only:
+                seen[source, r.t] = seen.get((source, r.t), set()) | seen_actors(instance, self.actor_ids)
+        return seen
 
     def _score_bev(self, step) -> None:
         """Merge, segment and score the BEV map; keep the snapshot for plots/bev.png."""

@@ -4,7 +4,8 @@
 
 Reads every run's metrics.json under SWEEP_DIR/runs/ and prints, per (scenario, strategy, detection source),
 the mean AP at the threshold over the seeds with its 95 % t-interval (as `whsim bench` reports its
-metrics), and the same for the segmentation mIoU where the strategy segments clouds.
+metrics) — over every actor, and ("seen") over the actors the source's readings held — and the same for
+the segmentation mIoU where the strategy segments clouds.
 """
 
 from __future__ import annotations
@@ -28,6 +29,9 @@ def main() -> None:
         key = (m["scenario"], m["strategy"])
         for source, d in m.get("detection", {}).items():
             values[(*key, f"AP@{args.threshold} m {source}")].append(d["ap_at_m"][args.threshold])
+            if "ap_seen_at_m" in d:  # runs since the figure existed
+                seen = d["ap_seen_at_m"][args.threshold]
+                values[(*key, f"AP@{args.threshold} m {source} seen")].append(seen)
         if "segmentation" in m:
             values[(*key, "segmentation mIoU")].append(m["segmentation"]["miou"])
             for c, v in m["segmentation"]["per_class_iou"].items():

@@ -10,9 +10,8 @@ matched within 1 m.
 from __future__ import annotations
 
 import numpy as np
-from scipy.spatial.distance import cdist
 
-from fusion.metrics import average_precision, match_detections
+from fusion.metrics import average_precision, match_detections, match_seen
 from perception.cnn3d import HEAD_CLASSES, Cnn3dDetector
 from perception.cnn3d_detector import BoxDetector
 from perception.cnn3d_training import BoxSequence
@@ -61,9 +60,7 @@ def evaluate_sequences(
             tp = match_detections(truth_xy, boxes.xy, boxes.score, MATCH_M)
             all_ap.add(boxes.score, tp, len(truth_xy))
             # Seen actors only: detections on an unseen actor are set aside, not counted false.
-            near = cdist(boxes.xy, truth_xy) <= MATCH_M if len(truth_xy) else np.zeros((len(boxes), 0), bool)
-            keep = ~near[:, ~seen].any(1) | near[:, seen].any(1)
-            tp_seen = match_detections(truth_xy[seen], boxes.xy[keep], boxes.score[keep], MATCH_M)
+            keep, tp_seen = match_seen(truth_xy, seen, boxes.xy, boxes.score, MATCH_M)
             seen_ap.add(boxes.score[keep], tp_seen, int(seen.sum()))
             for c, acc in enumerate(class_ap):
                 mine = boxes.cls == c

@@ -113,6 +113,7 @@ class Pipeline:
         self.centring = Centring(scenario)
         self.future_stamps = 0  # readings stamped after they arrived, taken as made on arrival
         self.segmented: list[tuple[object, np.ndarray]] = []  # (cloud, class per point) of the last step
+        self.looked: list[tuple[str, object]] = []  # (front-end, reading) of the last step, for scoring
 
     def process(self, step) -> list[Detection]:
         """Feed the step's readings (timestamp order) to the fuser; return the detections made."""
@@ -122,7 +123,7 @@ class Pipeline:
         """What the front-ends make of the step: ticked front-ends, then each reading in timestamp order,
         then the front-ends that read the BEV map — which is fed the readings' layers on the way."""
         out: list[Perceived] = []
-        self.segmented = []
+        self.segmented, self.looked = [], []
         for name, fe in self.ticked:
             if fe.due(step.tick):
                 out.append(self._feed_map(name, "", step.t, fe.process(step.truth)))
@@ -130,6 +131,7 @@ class Pipeline:
             entry = self.frontends.get(r.sensor_id)
             if entry is not None:
                 o = entry[1].process(r)
+                self.looked.append((entry[0], r))
                 if o.point_labels is not None:
                     self.segmented.append((r, o.point_labels))
                 out.append(self._feed_map(entry[0], r.sensor_id, r.t, o))
