@@ -5,7 +5,7 @@ with the `Simulation` interface the runner drives (`reset` / `step`, `n_ticks`, 
 `pipeline_seed`, `timer`) that hands the same steps out again. The readings' ground-truth images (depth,
 instance and class masks) are dropped on recording: no pipeline may read them, and they are most of the
 memory (≈ 0.7 MB of each 320×240 camera frame). Of the instance mask, the actors' pixels are kept as a flat
-array: scoring counts them to know which actors a reading saw (`sim.scoring.seen_actors`)."""
+array: scoring counts them to know which actors a reading saw (`sim.seen_ap.seen_actors`)."""
 
 from __future__ import annotations
 

@@ -29,13 +29,12 @@ from fusion.metrics import (
     gospa,
     hota,
     match_detections,
-    match_seen,
     nees,
     nees_bounds,
 )
 from perception.classes import TRACKED_NAMES
 from sim.output.atomic import AtomicStream
-from sim.sensors.raycast import ACTOR_INSTANCE_BASE
+from sim.seen_ap import SeenAp
 from sim.world.kinds import CLASS_NAMES
 from sim.world.truth import TruthFrame
 
@@ -43,27 +42,6 @@ TRACKED_CLASSES = TRACKED_NAMES
 TRUTH_HISTORY_S = 5.0  # how far back a late detection is scored against the truth of its own moment
 TRUTH_HISTORY_FRAMES = 256  # ... and at most this many ticks back (a tiny dt_s would keep thousands)
 TIMESERIES_COLUMNS = "t,gospa,gospa_localisation,gospa_missed,gospa_false,n_truth,n_tracks,n_matched"
-
-
-SEEN_MIN_RETURNS = 10  # an actor is seen by a reading with at least this many of its points or pixels
-
-
-def seen_actors(instance: np.ndarray, actor_ids: tuple[str, ...]) -> set[str]:
-    """Ids of the actors with at least `SEEN_MIN_RETURNS` points or pixels in a reading's ray-cast
-    instance labels (actor k is instance `ACTOR_INSTANCE_BASE` + k, scenario order)."""
-    k = np.asarray(instance).ravel().astype(np.int64) - ACTOR_INSTANCE_BASE
-    n = np.bincount(k[(k >= 0) & (k < len(actor_ids))], minlength=len(actor_ids))
-    return {actor_ids[i] for i in np.flatnonzero(n >= SEEN_MIN_RETURNS)}
-
-
-def _ap_seen(acc: dict) -> dict:
-    """AP at each threshold from `RunScorer.det_seen`'s accumulators of one source."""
-    return {
-        f"{thr:g}": average_precision(
-            np.frombuffer(a[0], np.float64), np.frombuffer(a[1], np.int8).astype(bool), a[2]
-        )[0]
-        for thr, a in acc.items()
-    }
 
 
 def _nse(e: np.ndarray, R: np.ndarray) -> np.ndarray:
@@ -92,11 +70,7 @@ class RunScorer:
         self.det: dict[str, dict] = defaultdict(
             lambda: {"scores": array("d"), "tp": {t: array("b") for t in AP_THRESHOLDS_M}, "n_truth": 0}
         )
-        # The same over the truths the source's own readings held (`seen`): per threshold, since which
-        # detections are set aside depends on it — [scores, TP flags, truths seen]
-        self.det_seen: dict[str, dict] = defaultdict(
-            lambda: {t: [array("d"), array("b"), 0] for t in AP_THRESHOLDS_M}
-        )
+        self.det_seen = SeenAp()  # the same over the actors each source's readings held
         self.recently_seen: set = set()  # truth ids with a detection within GATE_M since the last output
         self.ceiling_frames, self.ceiling_covered = 0, 0  # truth frames, and those with such a detection
         self.nse: dict = defaultdict(lambda: [0.0, 0])  # (source, true class) → [Σ eᵀR⁻¹e, count]
@@ -163,7 +137,7 @@ class RunScorer:
         (a late reading is scored where the bodies were when the sensor saw them, not where they are
         when it arrives; within `TRUTH_HISTORY_S` and `TRUTH_HISTORY_FRAMES`, else against the oldest
         truth kept). `seen`: {(source, t): ids of the actors the source's readings of time t held} —
-        for AP over what the sensors saw (`seen_actors`)."""
+        for AP over what the sensors saw (`sim.seen_ap`)."""
         self.history.append(truth)
         while self.history[0].t < truth.t - TRUTH_HISTORY_S:
             self.history.popleft()
@@ -185,26 +159,13 @@ class RunScorer:
             for thr in AP_THRESHOLDS_M:
                 hit = match_detections(truth.xyz[:, :2], z, scores, thr)
                 acc["tp"][thr].frombytes(np.asarray(hit, np.int8).tobytes())
-        self._detections_seen(by_source, frame_of, seen or {})
-
-    def _detections_seen(self, by_source: dict, frame_of: dict, seen: dict) -> None:
-        """AP's accumulators over the actors each source's readings held: every reading counts its actors
-        (those it saw and nobody detected are misses, even in a reading with no detection at all)."""
-        held: dict[tuple, set] = defaultdict(set)
-        for (source, t), ids in seen.items():
+        held: dict[tuple, set] = defaultdict(set)  # (source, truth frame) → actors its readings held
+        for (source, t), ids in (seen or {}).items():
             if t not in frame_of:
                 frame_of[t] = self._truth_at(t)
             held[source, frame_of[t]] |= ids
         for (source, at), ids in held.items():
-            truth, ds = self.history[at], by_source.get((source, at), [])
-            on = np.array([i in ids for i in truth.ids], bool)
-            z = np.array([d.z for d in ds]).reshape(-1, 2)
-            scores = np.array([d.score for d in ds], np.float64)
-            for thr, acc in self.det_seen[source].items():
-                kept, hit = match_seen(truth.xyz[:, :2], on, z, scores, thr)
-                acc[0].frombytes(scores[kept].tobytes())
-                acc[1].frombytes(np.asarray(hit, np.int8).tobytes())
-                acc[2] += int(on.sum())
+            self.det_seen.add(source, self.history[at], ids, by_source.get((source, at), []))
 
     def _truth_at(self, t: float) -> int:
         """Index in `history` of the truth frame nearest in time to `t`."""
@@ -332,13 +293,13 @@ class RunScorer:
                     p, r = p_, r_
             nse = {c: v[0] / v[1] for (src, c), v in sorted(self.nse.items()) if src == source and v[1]}
             body = {c: v[0] / v[1] for (src, c), v in sorted(self.nse_body.items()) if src == source and v[1]}
-            seen = self.det_seen.get(source)
+            seen = self.det_seen.result(source)
             detection[source] = {
                 "precision": p,
                 "recall": r,
                 "ap": float(np.mean(aps)),
                 "ap_at_m": by_thr,  # AP at each centre-distance threshold (m)
-                **({"ap_seen_at_m": _ap_seen(seen)} if seen else {}),
+                **({"ap_seen_at_m": seen} if seen else {}),
                 "nse": nse,
                 **({"nse_body": body} if body else {}),
             }

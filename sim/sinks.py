@@ -15,7 +15,8 @@ from sim.output.bev_snapshot import save_snapshot
 from sim.output.ground_truth import GroundTruthWriter
 from sim.output.sensor_files import SensorWriter
 from sim.output.tracking_csv import TrackingWriter
-from sim.scoring import RunScorer, seen_actors
+from sim.scoring import RunScorer
+from sim.seen_ap import seen_actors
 from sim.sensor_kinds import SENSOR_KINDS
 
 TRACK_OUTPUT_PERIOD_S = 0.1  # tracks.csv holds the tracks every 0.1 s (predicted to that time)

@@ -11,7 +11,8 @@ from fusion.metrics import match_seen
 from perception.classes import CLASS_NAMES
 from sim.pipeline.pipeline import Detection
 from sim.recording import _lean
-from sim.scoring import SEEN_MIN_RETURNS, RunScorer, seen_actors
+from sim.scoring import RunScorer
+from sim.seen_ap import SEEN_MIN_RETURNS, seen_actors
 from sim.sensors.raycast import ACTOR_INSTANCE_BASE
 from sim.sensors.readings import CameraFrame, PointCloud
 from sim.world.truth import TruthFrame
