@@ -122,6 +122,7 @@ class _Cached:
         self.bev, self.reads_identities = None, self.inner.reads_identities
         self.outputs = {step.tick: outs for step, outs in steps}
         self.segmented: list = []  # clouds are not re-segmented in a replay: no segmentation score
+        self.looked: list = []  # nor readings kept: no AP over the actors each reading saw
 
     def process(self, step):
         return self.inner.fuse(self.outputs[step.tick])
