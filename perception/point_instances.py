@@ -23,12 +23,13 @@ from perception.classes import TRACKED
 class PointInstanceConfig:
     """Grouping and acceptance of bodies."""
 
-    # Defaults chosen on `default` tuning seeds (docs/models/pointnet.md): votes of one forklift scatter
-    # ±0.7 m, so a tighter radius splits it; votes place bodies no better than their points' mean, so the
-    # centre is the points'. Since the site map rules bodies out of racks and walls, the stray labels
-    # the old 0.8 / 4 points guarded against are gone, and a sparse VLP-16 body's less sure points
-    # count: 0.4 / 3 points (seeds 11-14, 2026-12-04: AP over seen actors 0.912 → 0.941, MOTA +0.026).
-    radius_m: float = 1.5  # votes closer than this are joined
+    # Defaults chosen on tuning seeds 11-14 (docs/models/pointnet.md): votes place bodies no better than
+    # their points' mean, so the centre is the points'. Since the site map rules bodies out of racks and
+    # walls, the stray labels the old 0.8 / 4 points guarded against are gone, and a sparse VLP-16 body's
+    # less sure points count: 0.4 / 3 points (`default`, 2026-12-04: AP over seen actors 0.912 → 0.941,
+    # MOTA +0.026). Votes of one forklift scatter ±0.7 m, which 1.5 m covered; on `busy` that joins
+    # neighbours, and 1.0 m finds more bodies there (seeds 11-13) at no cost on `default`.
+    radius_m: float = 1.0  # votes closer than this are joined
     min_points: int = 3  # smaller groups are dropped (stray labels)
     min_confidence: float = 0.4  # points labelled less surely than this do not vote
     min_sigma_m: float = 0.1  # floor of a centre's σ
