@@ -17,6 +17,13 @@ normalised squared error eᵀR⁻¹e against the front-end's own covariance (2 w
 fitted model, the bias along the line of sight (positive: the true centre lies beyond the detection),
 the spreads, and how strongly one detection's error carries over to the next of the same body by the
 same sensor (`lag1_corr_*`, against the reported covariance).
+
+A source whose sensor has no position (the 3D-CNN's boxes, placed from every sensor's evidence at once)
+has no line of sight: asked for by `--source`, its models are isotropic (no bias; both axes' errors
+pooled), and with `--score` each model's spread also follows the detection's score as a power law:
+
+    python tools/calibrate_measurements.py scenarios/default.yaml scenarios/busy.yaml --seeds 11-14 \
+        --strategy cnn3d-kf --source cnn3d --ml --score [--by-body --by-reported] [--write …]
 """
 
 from __future__ import annotations
@@ -38,9 +45,11 @@ from sim.world.kinds import CLASS_NAMES
 MIN_MATCHES = 30  # fewer matched detections than this: no model for the group (too few to fit)
 
 
-def _samples(path: str, seed: int, strategy: str, match_m: float, cache: Path, all_matches: bool):
+def _samples(path: str, seed: int, strategy: str, match_m: float, cache: Path, all_matches: bool, free=()):
     """(source, reported class, e_along, e_across, R_along, R_across, d²_reported, true class, sequence,
-    step) per matched detection; `sequence` names the (run, sensor, body) it belongs to."""
+    step, score, isotropic) per matched detection; `sequence` names the (run, sensor, body) it belongs to.
+    Sources in `free` are taken from sensors without a position too, along x and across on y
+    (isotropic)."""
     import cloudpickle
 
     sc = tune_tracker._scenario(path, seed, strategy, None)
@@ -52,7 +61,10 @@ def _samples(path: str, seed: int, strategy: str, match_m: float, cache: Path, a
         g = step.truth.xyz[:, :2]
         for _, sid, _, o in outs:
             pm = o.positions
-            if pm is None or not len(pm) or sid not in where or sid in late or not len(g):
+            if pm is None or not len(pm) or sid in late or not len(g):
+                continue
+            iso = sid not in where
+            if iso and pm.source not in free:
                 continue
             j, centre = step.truth.nearest_body(pm.z)  # as the scorer pairs them
             ok = centre <= match_m
@@ -60,7 +72,7 @@ def _samples(path: str, seed: int, strategy: str, match_m: float, cache: Path, a
             for k in np.flatnonzero(ok):
                 if not all_matches and pm.cls[k] not in ("unknown", true_cls[k]):
                     continue  # misclassified: the model of its reported class is not about this body
-                u = pm.z[k] - where[sid]
+                u = np.array([1.0, 0.0]) if iso else pm.z[k] - where[sid]
                 u /= max(np.linalg.norm(u), 1e-9)
                 n = np.array([-u[1], u[0]])
                 e = g[j[k]] - pm.z[k]
@@ -77,6 +89,8 @@ def _samples(path: str, seed: int, strategy: str, match_m: float, cache: Path, a
                         true_cls[k],
                         f"{path}|{seed}|{sid}|{step.truth.ids[j[k]]}",
                         i,
+                        float(pm.score[k]),
+                        iso,
                     )
                 )
     return out
@@ -112,6 +126,7 @@ CHI2_1_MEDIAN = 0.454936  # median of χ²(1): a consistent axis' e²/σ² is be
 
 
 MAX_POWER = 4.0  # the power law's exponent is fitted within (0, 4)
+MAX_SCORE_POWER = 8.0  # and the score's within (0, 8)
 
 
 def power_law(e: np.ndarray, r: np.ndarray) -> tuple[float, float, float, float]:
@@ -119,33 +134,50 @@ def power_law(e: np.ndarray, r: np.ndarray) -> tuple[float, float, float, float]
     Gaussian errors e whose front-end reported variances r (ref: their median), then scaled so that
     mean(e² / variance) is exactly 1. A power above 1: the errors grow faster than the reported spread
     (a LiDAR cluster wide for its class is usually a merge); below 1: slower."""
+    return score_power_law(e, r)[:4]
+
+
+def score_power_law(
+    e: np.ndarray, r: np.ndarray, score: np.ndarray | None = None
+) -> tuple[float, float, float, float, float, float]:
+    """(scale, power, ref, q, score_power, ref_score): `power_law` with, given each detection's `score`, the
+    power-law term also multiplied by (score / ref_score)^−score_power (ref_score: the scores' median) —
+    a detection its front-end is less sure of placed worse. Without scores: score_power 0, ref_score 1."""
     from scipy.optimize import minimize
 
     ref = float(np.median(r))
     x = r / ref
+    ref_s = float(np.median(score)) if score is not None else 1.0
+    log_s = np.log(np.clip(score, 1e-3, 1.0) / ref_s) if score is not None else np.zeros_like(x)
 
-    def variance(p):  # log scale, log q, power in (0, MAX_POWER); clipped where the search strays
+    def powers(p):
+        return MAX_POWER / (1 + np.exp(-p[2])), (MAX_SCORE_POWER / (1 + np.exp(-p[3])) if len(p) > 3 else 0.0)
+
+    def variance(
+        p,
+    ):  # log scale, log q, power and score power in their ranges; clipped where the search strays
         p = np.clip(p, -60.0, 60.0)
-        return np.exp(p[0]) * ref * x ** (MAX_POWER / (1 + np.exp(-p[2]))) + np.exp(p[1])
+        g, h = powers(p)
+        return np.exp(p[0]) * ref * x**g * np.exp(-h * log_s) + np.exp(p[1])
 
     def nll(p):
         v = variance(p)
         return 0.5 * float(np.sum(np.log(v) + e * e / v))
 
     starts = [
-        (np.log(k), np.log(q * ref), g) for k in (0.3, 1.0) for q in (0.01, 1.0) for g in (-1.1, 0.0, 1.5)
+        (np.log(k), np.log(q * ref), g, *((h,) if score is not None else ()))
+        for k in (0.3, 1.0)
+        for q in (0.01, 1.0)
+        for g in (-1.1, 0.0, 1.5)
+        for h in ((-2.0, 0.0) if score is not None else (0.0,))
     ]
     best = min(
         (minimize(nll, s, method="Nelder-Mead", options={"maxiter": 4000}) for s in starts),
         key=lambda o: o.fun,
     )
     k = float(np.mean(e * e / variance(best.x)))
-    return (
-        float(np.exp(best.x[0]) * k),
-        float(MAX_POWER / (1 + np.exp(-best.x[2]))),
-        ref,
-        float(np.exp(best.x[1]) * k),
-    )
+    g, h = powers(np.clip(best.x, -60.0, 60.0))
+    return (float(np.exp(best.x[0]) * k), float(g), ref, float(np.exp(best.x[1]) * k), float(h), ref_s)
 
 
 def fit(
@@ -156,13 +188,16 @@ def fit(
     shrink: bool = False,
     ml: bool = False,
     by_reported: bool = False,
+    score: bool = False,
 ) -> dict:
     """Per (source, class): bias along the line of sight (median) and the variances to add along and
     across it so that each axis' normalised squared error averages 1 (2 for the pair); with `shrink`, an
     axis the reported spread over-covers is scaled down to the same mean instead of left as it is; with
     `ml`, each axis' variance is the maximum-likelihood power law of the reported one (`power_law`). The
     class is the reported one, or with `by_body` the matched body's: what a detection of that body looks
-    like; `by_reported` adds groups per body and reported class ('source/body/reported')."""
+    like; `by_reported` adds groups per body and reported class ('source/body/reported'). Groups from a
+    sensor without a position are isotropic: no bias, one maximum-likelihood law for both axes' errors
+    pooled; with `score` the law has the detection's score as a second covariate (`score_power_law`)."""
     groups = defaultdict(list)
     for r in rows:
         groups[(r[0], r[7] if by_body else r[1])].append(r)
@@ -173,7 +208,10 @@ def fit(
         if len(v) < MIN_MATCHES:
             continue
         a = np.array([r[2:7] for r in v], float)
-        bias = float(np.median(a[:, 0]))
+        iso = all(r[11] for r in v)
+        bias = 0.0 if iso else float(np.median(a[:, 0]))
+        sc = np.array([r[10] for r in v], float) if score and iso else None
+        h = ref_s = None
         rho = lag_correlation(a, [r[8] for r in v], np.array([r[9] for r in v]), bias)
         if robust:  # median-matched scales: the bulk of the errors, not the mismatched tail, sets the spread
             k_along = float(np.median((a[:, 0] - bias) ** 2 / a[:, 2])) / CHI2_1_MEDIAN
@@ -183,6 +221,15 @@ def fit(
             k_along = float(np.mean((a[:, 0] - bias) ** 2 / a[:, 2]))
             k_across = float(np.mean(a[:, 1] ** 2 / a[:, 3]))
             q_along = q_across = 0.0
+        elif ml and iso:  # no line of sight: both axes' errors, one law
+            both = None if sc is None else np.concatenate([sc, sc])
+            fitted = score_power_law(
+                np.concatenate([a[:, 0], a[:, 1]]), np.concatenate([a[:, 2], a[:, 3]]), both
+            )
+            k_along, g_along, ref_along, q_along, h, ref_s = fitted
+            if round(k_along, 4) == 0:  # written rounded: a constant variance must not round to 0
+                q_along = max(q_along, 1e-6)
+            k_across, g_across, ref_across, q_across = k_along, g_along, ref_along, q_along
         elif ml:
             k_along, g_along, ref_along, q_along = power_law(a[:, 0] - bias, a[:, 2])
             k_across, g_across, ref_across, q_across = power_law(a[:, 1], a[:, 3])
@@ -214,6 +261,7 @@ def fit(
                 if ml
                 else {}
             ),
+            **({"score_power": round(h, 3), "ref_score": round(ref_s, 4)} if h is not None else {}),
             "nse_reported": round(float(np.mean(a[:, 4])), 2),
             "lag1_corr_along": round(rho[0], 2),
             "lag1_corr_across": round(rho[1], 2),
@@ -298,6 +346,12 @@ def main(argv=None) -> int:
         help="fit only this source's detections (repeatable); --write then replaces only its groups and "
         "keeps every other source's (how the `pointnet` strategy's models sit beside `central`'s)",
     )
+    p.add_argument(
+        "--score",
+        action="store_true",
+        help="with --ml, for a source without a position (--source cnn3d): the spread also a power of the "
+        "detection's score (the 3D-CNN places a box it is less sure of worse)",
+    )
     p.add_argument("--write", help="write the fitted models to this JSON file")
     a = p.parse_args(argv)
     seeds = tune_tracker._seeds(a.seeds)
@@ -308,10 +362,14 @@ def main(argv=None) -> int:
         p.error("--by-reported groups by the body as well: give --by-body too")
     for path in a.scenarios:
         for seed in seeds:
-            rows += _samples(path, seed, a.strategy, a.match_m, Path(a.cache), not a.class_consistent)
+            rows += _samples(
+                path, seed, a.strategy, a.match_m, Path(a.cache), not a.class_consistent, a.sources
+            )
     if a.sources:
         rows = [r for r in rows if r[0] in a.sources]
-    models = fit(rows, a.scale, a.robust, a.by_body, a.shrink, a.ml, a.by_reported)
+    if a.score and not (a.ml and any(r[11] for r in rows)):
+        p.error("--score fits, with --ml, a source without a position (e.g. --source cnn3d)")
+    models = fit(rows, a.scale, a.robust, a.by_body, a.shrink, a.ml, a.by_reported, a.score)
     print(
         f"{'group':22s} {'n':>6s} {'nse':>6s} {'bias':>6s} {'+var_al':>8s} {'+var_ac':>8s} "
         f"{'k_al':>6s} {'k_ac':>6s} {'g_al':>5s} {'g_ac':>5s} {'rho_al':>6s} {'rho_ac':>6s}"
@@ -322,6 +380,7 @@ def main(argv=None) -> int:
             f"{m['add_var_along_m2']:8.4f} {m['add_var_across_m2']:8.4f} {m['scale_along']:6.2f} "
             f"{m['scale_across']:6.2f} {m.get('power_along', 1):5.2f} {m.get('power_across', 1):5.2f} "
             f"{m['lag1_corr_along']:6.2f} {m['lag1_corr_across']:6.2f}"
+            + (f"  score^-{m['score_power']:.2f} at {m['ref_score']:.2f}" if "score_power" in m else "")
         )
     if a.write:
         command = (
@@ -336,6 +395,7 @@ def main(argv=None) -> int:
             + (" --shrink" if a.shrink else "")
             + (" --ml" if a.ml else "")
             + (" --by-reported" if a.by_reported else "")
+            + (" --score" if a.score else "")
             + "".join(f" --source {x}" for x in a.sources)
         )
         write_models(Path(a.write), models, command, a.by_body, a.sources)

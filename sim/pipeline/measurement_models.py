@@ -34,7 +34,9 @@ def fitted_models(key: str = "models") -> dict[str, LineOfSightModel]:
 
 class Centring:
     """Per sensor id: its scans' detections moved to body centres from where the sensor is mounted
-    (`pipeline.measurement_model: fitted`), or passed through (`reported`, and sensors without a position)."""
+    (`pipeline.measurement_model: fitted`), or passed through (`reported`); a source without a position
+    (the 3D-CNN's boxes, placed from every sensor at once) has its isotropic models applied where fitted,
+    and is passed through where not."""
 
     def __init__(self, scenario):
         fitted = scenario.pipeline.measurement_model == "fitted"
@@ -43,26 +45,32 @@ class Centring:
         self.sensor_xy = {
             s.id: np.asarray(s.position[:2], float) for s in scenario.sensors if hasattr(s, "position")
         }
+        self.fitted_sources = {k.split("/")[0] for k in self.models}
 
     def __call__(self, sensor_id: str, pm: PositionMeasurements) -> PositionMeasurements:
-        if not self.models or sensor_id not in self.sensor_xy:
+        if not self.models:
             return pm
-        return centred(pm, self.sensor_xy[sensor_id], self.models, self.body)
+        if sensor_id in self.sensor_xy:
+            return centred(pm, self.sensor_xy[sensor_id], self.models, self.body)
+        if pm.source in self.fitted_sources:
+            return centred(pm, None, self.models, self.body)
+        return pm
 
 
 def centred(
-    pm: PositionMeasurements, sensor_xy: np.ndarray, models: dict, body: dict | None = None
+    pm: PositionMeasurements, sensor_xy: np.ndarray | None, models: dict, body: dict | None = None
 ) -> PositionMeasurements:
     """The scan's detections moved to body centres and widened by their (source, reported class) model;
-    with `body` models for the source, also read as each class's body (`by_class`)."""
+    with `body` models for the source, also read as each class's body (`by_class`). `sensor_xy` None: a
+    source without a line of sight (isotropic models)."""
     if not len(pm):
         return pm
     none = LineOfSightModel()
     per = [models.get(f"{pm.source}/{c}", none) for c in pm.cls]
-    z, R = to_centres(pm.z, pm.R, sensor_xy, per)
+    z, R = to_centres(pm.z, pm.R, sensor_xy, per, pm.score)
     by_class = None
     if body and any(f"{pm.source}/{c}" in body for c in BODY_CLASSES):
-        alt = [to_centres(pm.z, pm.R, sensor_xy, body_reading(body, pm, c)) for c in BODY_CLASSES]
+        alt = [to_centres(pm.z, pm.R, sensor_xy, body_reading(body, pm, c), pm.score) for c in BODY_CLASSES]
         by_class = ClassConditioned(
             BODY_CLASSES, np.stack([a[0] for a in alt], 1), np.stack([a[1] for a in alt], 1)
         )

@@ -142,10 +142,10 @@ class Cnn3dSettings(_Block):
     )
     device: Literal["cpu", "cuda"] = Field(default="cpu", description="where the network runs")
     threshold: float = Field(
-        default=0.45, gt=0, lt=1, description="heatmap peaks scoring less are not detections"
+        default=0.4, gt=0, lt=1, description="heatmap peaks scoring less are not detections"
     )
     birth_score: float = Field(
-        default=0.45, gt=0, le=1, description="detections scoring less continue tracks but start none"
+        default=0.5, gt=0, le=1, description="detections scoring less continue tracks but start none"
     )
     flips: bool = Field(
         default=False,

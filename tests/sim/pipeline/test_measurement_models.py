@@ -60,14 +60,19 @@ def test_shipped_body_models_cover_every_detecting_source_and_class():
 
 
 def test_calibration_groups_by_the_body_when_asked():
-    """Rows: (source, reported, e_along, e_across, R_along, R_across, d², true class, sequence, step)."""
+    """Rows: (source, reported, e_along, e_across, R_along, R_across, d², true class, sequence, step, score,
+    isotropic)."""
     sys.path.insert(0, str(TOOLS))
     import calibrate_measurements
 
     rng = np.random.default_rng(2)
-    rows = [("lidar", "worker", *rng.normal(0, 0.1, 2), 0.01, 0.01, 1.0, "worker", "w", i) for i in range(40)]
+    rows = [
+        ("lidar", "worker", *rng.normal(0, 0.1, 2), 0.01, 0.01, 1.0, "worker", "w", i, 1.0, False)
+        for i in range(40)
+    ]
     rows += [
-        ("lidar", "worker", *rng.normal(0.6, 0.3, 2), 0.01, 0.01, 40.0, "forklift", "f", i) for i in range(40)
+        ("lidar", "worker", *rng.normal(0.6, 0.3, 2), 0.01, 0.01, 40.0, "forklift", "f", i, 1.0, False)
+        for i in range(40)
     ]
     by_label = calibrate_measurements.fit(rows)
     by_body = calibrate_measurements.fit(rows, by_body=True)
@@ -93,7 +98,9 @@ def test_lag_correlation_recovers_an_ar1_error_and_finds_none_in_white_noise():
         e = 0.0
         for step in range(200):
             e = rho * e + rng.normal(0, 0.1 * np.sqrt(1 - rho**2))
-            rows.append(("camera", "agv", e, rng.normal(0, 0.1), 0.01, 0.01, 2.0, "agv", f"b{body}", step))
+            rows.append(
+                ("camera", "agv", e, rng.normal(0, 0.1), 0.01, 0.01, 2.0, "agv", f"b{body}", step, 1.0, False)
+            )
     m = cm.fit(rows)["camera/agv"]
     assert abs(m["lag1_corr_along"] - rho) < 0.03  # standard error ≈ (1 − ρ²)/√4000 ≈ 0.006
     assert abs(m["lag1_corr_across"]) < 0.05
@@ -104,7 +111,10 @@ def test_shrink_scales_an_over_covered_axis_to_consistency_and_leaves_an_under_c
     cm = _calibration()
     rng = np.random.default_rng(6)
     e = rng.normal(0, [0.1, 0.3], (4000, 2))
-    rows = [("thermal", "worker", a, c, 0.04, 0.04, 0.0, "worker", "s", i) for i, (a, c) in enumerate(e)]
+    rows = [
+        ("thermal", "worker", a, c, 0.04, 0.04, 0.0, "worker", "s", i, 1.0, False)
+        for i, (a, c) in enumerate(e)
+    ]
     kept, shrunk = cm.fit(rows)["thermal/worker"], cm.fit(rows, shrink=True)["thermal/worker"]
     assert kept["scale_along"] == 1.0 and abs(shrunk["scale_along"] - 0.25) < 0.02  # (0.1 / 0.2)²
     for m in (kept, shrunk):  # across: 0.04 + q = 0.09 either way
@@ -133,10 +143,12 @@ def test_by_reported_adds_a_group_per_body_and_reported_class():
     cm = _calibration()
     rng = np.random.default_rng(9)
     rows = [
-        ("camera", "worker", *rng.normal(0, 0.1, 2), 0.01, 0.01, 1.0, "worker", "a", i) for i in range(300)
+        ("camera", "worker", *rng.normal(0, 0.1, 2), 0.01, 0.01, 1.0, "worker", "a", i, 1.0, False)
+        for i in range(300)
     ]
     rows += [
-        ("camera", "forklift", *rng.normal(0, 0.5, 2), 0.01, 0.01, 9.0, "worker", "b", i) for i in range(100)
+        ("camera", "forklift", *rng.normal(0, 0.5, 2), 0.01, 0.01, 9.0, "worker", "b", i, 1.0, False)
+        for i in range(100)
     ]
     m = cm.fit(rows, by_body=True, shrink=True, by_reported=True)
     assert set(m) == {"camera/worker", "camera/worker/worker", "camera/worker/forklift"}
@@ -163,3 +175,53 @@ def test_writing_one_sources_models_keeps_every_other_sources_and_their_command(
     doc = json.loads(target.read_text())
     assert doc["fitted_with"] == "CMD4" and set(doc["models"]) == {"camera/worker"}
     assert doc["body_fitted_with"] == "CMD1; the pointnet/* models: CMD3"
+
+
+def test_score_law_recovers_a_known_score_power_and_is_exactly_consistent():
+    """A source without a line of sight (the 3D-CNN): errors drawn with variance 0.001 + 0.02 · (s / s₀)^−3
+    (s₀ the scores' median) on both axes; the pooled isotropic fit finds the score power and constant, has
+    no bias, and reads each detection's variance back as drawn."""
+    cm = _calibration()
+    rng = np.random.default_rng(10)
+    s = rng.uniform(0.4, 1.0, 20_000)
+    s0 = float(np.median(np.concatenate([s, s])))
+    var = 0.001 + 0.02 * (s / s0) ** -3
+    e = rng.normal(0, np.sqrt(var)[:, None], (len(s), 2))
+    e[:, 0] += 0.02  # an offset on x, too small to matter to the spread: no bias is fitted all the same
+    rows = [
+        ("cnn3d", "worker", a, c, 0.0225, 0.0225, 0.0, "worker", "q", i, si, True)
+        for i, ((a, c), si) in enumerate(zip(e, s, strict=True))
+    ]
+    m = cm.fit(rows, ml=True, score=True)["cnn3d/worker"]
+    assert m["bias_along_m"] == 0.0 and m["ref_score"] == round(s0, 4)
+    assert abs(m["score_power"] - 3) < 0.25
+    assert m["scale_along"] == m["scale_across"] and m["power_along"] == m["power_across"]
+    model = LineOfSightModel(**{k: v for k, v in m.items() if k in LineOfSightModel.__dataclass_fields__})
+    _, Rc = to_centres(np.zeros((3, 2)), np.tile(np.eye(2) * 0.0225, (3, 1, 1)), None, [model] * 3, s[:3])
+    assert np.allclose(Rc[:, 0, 0], Rc[:, 1, 1]) and np.allclose(Rc[:, 0, 1], 0)
+    assert np.allclose(Rc[:, 0, 0], var[:3], rtol=0.1)
+
+
+def test_a_source_without_a_position_is_centred_only_where_its_source_was_fitted():
+    """The 3D-CNN's boxes (sensor without a position): widened by their score law where `cnn3d/…` models
+    exist, in no particular direction; another positionless source passes as reported."""
+    from types import SimpleNamespace
+
+    from sim.pipeline.measurement_models import Centring
+
+    scenario = SimpleNamespace(pipeline=SimpleNamespace(measurement_model="fitted"), sensors=[])
+    c = Centring(scenario)
+    c.models = {
+        "cnn3d/worker": LineOfSightModel(scale_along=2.0, scale_across=2.0, score_power=2.0, ref_score=0.5)
+    }
+    c.body, c.fitted_sources = {}, {"cnn3d"}
+    R = np.tile(np.eye(2) * 0.01, (2, 1, 1))
+    pm = PositionMeasurements(
+        0.0, "cnn3d", "cnn3d", np.ones((2, 2)), R, ("worker", "worker"), np.array([0.5, 1.0])
+    )
+    out = c("", pm)
+    # variance 2 · 0.01 · (s / 0.5)^−2: 0.02 at score 0.5, 0.005 at score 1
+    assert np.allclose(out.R[:, 0, 0], [0.02, 0.005]) and np.allclose(out.R, out.R.transpose(0, 2, 1))
+    assert np.allclose(out.R[:, 0, 0], out.R[:, 1, 1]) and np.array_equal(out.z, pm.z)
+    other = PositionMeasurements(0.0, "o", "oracle", np.ones((2, 2)), R, ("worker", "worker"), np.ones(2))
+    assert c("", other) is other
