@@ -18,6 +18,7 @@ from sim.learning.random_scenes import random_site
 from sim.loading import parse_scenario
 from sim.pipeline.frontends.base import site_bev_map
 from sim.pipeline.frontends.cnn3d import sensor_groups, site_frame
+from sim.pipeline.measurement_models import fitted_models
 from sim.runner import run_scenario
 from sim.world.layout import build_static_world
 from tests.conftest import scenario_dict, with_lidar
@@ -62,8 +63,18 @@ def test_strategies_track_from_the_networks_boxes_only(tmp_path, strategy, sourc
     data["pipeline"] = {"strategy": strategy}
     result = run_scenario(parse_scenario(yaml.safe_dump(data), "small"), tmp_path / "run", progress=False)
     with open(tmp_path / "run" / "detections.csv", newline="") as f:
-        seen = {row["source"] for row in csv.DictReader(f)}
+        rows = list(csv.DictReader(f))
+    seen = {row["source"] for row in rows}
     assert "cnn3d" in seen and seen <= sources
+    # Each box's spread: its class's fitted score law over the weights' held-out σ², the same on x and y
+    sigma = json.loads(CNN3D.with_suffix(".json").read_text())["heldout"]["sigma_m"]
+    models = fitted_models()
+    for row in (r for r in rows if r["source"] == "cnn3d"):  # scores written to 3 decimals: rel 1 %
+        m, r = models[f"cnn3d/{row['class']}"], sigma[row["class"]] ** 2
+        law = m.scale_along * m.ref_var_along_m2 * (r / m.ref_var_along_m2) ** m.power_along
+        law *= (float(row["score"]) / m.ref_score) ** -m.score_power
+        assert float(row["cov_xx"]) == pytest.approx(law + m.add_var_along_m2, rel=1e-2)
+        assert float(row["cov_yy"]) == float(row["cov_xx"]) and float(row["cov_xy"]) == 0
     m = json.loads((tmp_path / "run" / "metrics.json").read_text())
     assert m["detection"]["cnn3d"]["ap_at_m"]["1"] > 0.3
     assert result.metrics["tracking"]["mota"] > 0.2

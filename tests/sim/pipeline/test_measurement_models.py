@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from fusion.line_of_sight import LineOfSightModel, to_centres
 from fusion.measurements import PositionMeasurements
@@ -225,3 +226,13 @@ def test_a_source_without_a_position_is_centred_only_where_its_source_was_fitted
     assert np.allclose(out.R[:, 0, 0], out.R[:, 1, 1]) and np.array_equal(out.z, pm.z)
     other = PositionMeasurements(0.0, "o", "oracle", np.ones((2, 2)), R, ("worker", "worker"), np.ones(2))
     assert c("", other) is other
+
+
+def test_score_fit_is_refused_where_no_source_lacks_a_position(monkeypatch, capsys):
+    """`--score` fits only isotropic groups: asked of line-of-sight sources alone it says so (exit 2)."""
+    cm = _calibration()
+    row = ("camera", "worker", 0.1, 0.1, 0.01, 0.01, 2.0, "worker", "s", 0, 0.9, False)
+    monkeypatch.setattr(cm, "_samples", lambda *a, **k: [row] * 40)
+    with pytest.raises(SystemExit) as e:
+        cm.main(["scenarios/default.yaml", "--seeds", "11", "--ml", "--score"])
+    assert e.value.code == 2 and "--score" in capsys.readouterr().err
