@@ -18,7 +18,8 @@ class LineOfSightModel:
     across. With power 1 that is r scaled; a power above 1 trusts the front-end's own variance more than
     in proportion where it grows (a LiDAR cluster merged with a neighbour is wide: its centre is worse).
     With `score_power` h > 0 that term is also multiplied by (score / `ref_score`)^−h: a detection the
-    front-end is less sure of is placed worse (the 3D-CNN's error falls threefold from score 0.45 to 0.95)."""
+    front-end is less sure of is placed worse (the 3D-CNN's error falls three- to fourfold from score 0.45
+    to 0.95)."""
 
     bias_along_m: float = 0.0
     add_var_along_m2: float = 0.0
