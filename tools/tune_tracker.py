@@ -59,8 +59,10 @@ def _seeds(text: str) -> list[int]:
     return out
 
 
-def _upstream_hash(scenario_path: str, seed: int, strategy: str, duration) -> str:
+def _upstream_hash(scenario_path: str, seed: int, strategy: str, duration, sets=()) -> str:
     h = hashlib.sha256(f"{scenario_path}|{seed}|{strategy}|{duration}".encode())
+    if sets:  # recorded with settings of its own (tools/cnn3d_thresholds.py): another recording
+        h.update("|".join(sets).encode())
     h.update(Path(scenario_path).read_bytes())
     for name in UPSTREAM:
         p = ROOT / name
@@ -78,19 +80,21 @@ def _scenario(path: str, seed: int, strategy: str, duration, sets=()):
     return apply_overrides(sc, path, seed=seed, strategy=strategy, duration=duration)
 
 
-def record(path: str, seed: int, strategy: str, duration, cache: Path) -> Path:
-    """Simulate once and keep, per step, the truth and the front-ends' outputs (BEV layers dropped)."""
+def record(path: str, seed: int, strategy: str, duration, cache: Path, sets=()) -> Path:
+    """Simulate once and keep, per step, the truth and the front-ends' outputs (BEV layers dropped);
+    `sets`: settings the recording is made with (front-end ones too)."""
     import cloudpickle
 
     from sim.pipeline.pipeline import make_pipeline
     from sim.recording import Recording
 
     target = (
-        cache / f"{Path(path).stem}_s{seed}_{strategy}_{_upstream_hash(path, seed, strategy, duration)}.pkl"
+        cache
+        / f"{Path(path).stem}_s{seed}_{strategy}_{_upstream_hash(path, seed, strategy, duration, sets)}.pkl"
     )
     if target.exists():
         return target
-    sc = _scenario(path, seed, strategy, duration)
+    sc = _scenario(path, seed, strategy, duration, sets)
     rec = Recording.record(sc)
     sim = rec.replay()
     step, _ = sim.reset()
