@@ -4,7 +4,8 @@ The output grid is the BEV grid coarsened by the network's stride. A box is enco
 centre (CenterNet, Zhou et al. 2019; CenterPoint, Yin et al. 2021): a Gaussian bump on its class's heatmap,
 and at that cell its sub-cell offset, log length and width, yaw as (sin, cos) and velocity. Decoding keeps
 the cells that are the maximum of their 3 × 3 neighbourhood over all classes (a max-pool NMS) above a
-score threshold, and reads the regressions there.
+score threshold, and reads the regressions there; the velocity may instead be read as the heatmap-weighted
+mean over the cells round the peak, which averages out single-cell noise in the velocity head.
 """
 
 from __future__ import annotations
@@ -88,10 +89,19 @@ def encode(boxes: Boxes, out: BevGrid, n_classes: int) -> tuple[np.ndarray, np.n
 
 
 def decode(
-    heat: np.ndarray, reg: np.ndarray, out: BevGrid, threshold: float = 0.1, max_boxes: int = 100
+    heat: np.ndarray,
+    reg: np.ndarray,
+    out: BevGrid,
+    threshold: float = 0.1,
+    max_boxes: int = 100,
+    velocity_cells: int = 1,
 ) -> Boxes:
     """Boxes from heatmap probabilities (K, nx, ny) and regressions (8, nx, ny): the cells that hold the
-    maximum over classes of their 3 × 3 neighbourhood, at least `threshold`, best `max_boxes` first."""
+    maximum over classes of their 3 × 3 neighbourhood, at least `threshold`, best `max_boxes` first.
+    `velocity_cells` (odd): the velocity is the mean over that square of cells round the peak, each
+    weighted by its heatmap score (cells off the grid weigh nothing); 1 reads the peak cell alone."""
+    if velocity_cells < 1 or velocity_cells % 2 == 0:
+        raise ValueError(f"velocity_cells must be a positive odd number, not {velocity_cells}")
     best = heat.max(0)
     peak = (best >= threshold) & (best == ndimage.maximum_filter(best, size=3, mode="constant"))
     i, j = np.nonzero(peak)
@@ -104,6 +114,16 @@ def decode(
         heat[:, i, j].argmax(0),
         np.exp(np.clip(r[SIZE].T, -3.0, 3.0)),
         np.arctan2(r[YAW][0], r[YAW][1]),
-        r[VELOCITY].T.copy(),
+        _velocity(best, reg[VELOCITY], i, j, velocity_cells) if velocity_cells > 1 else r[VELOCITY].T.copy(),
         best[i, j],
     )
+
+
+def _velocity(best: np.ndarray, vel: np.ndarray, i: np.ndarray, j: np.ndarray, cells: int) -> np.ndarray:
+    """(n, 2) heatmap-weighted mean velocity over the `cells` × `cells` square round each peak (i, j)."""
+    h = cells // 2
+    d = np.arange(-h, h + 1)
+    wi = np.pad(best, h)[(i + h)[:, None, None] + d[None, :, None], (j + h)[:, None, None] + d[None, None, :]]
+    v = np.pad(vel, ((0, 0), (h, h), (h, h)))
+    vi = v[:, (i + h)[:, None, None] + d[None, :, None], (j + h)[:, None, None] + d[None, None, :]]
+    return ((vi * wi).sum((2, 3)) / wi.sum((1, 2))).T.copy()

@@ -62,17 +62,25 @@ class BoxDetector:
         device: str = "cpu",
         covariances: BoxCovariances | None = None,
         flips: bool = False,
+        velocity_cells: int = 1,
     ):
         self.model, self.device, self.threshold, self.flips = model.eval(), device, threshold, flips
+        self.velocity_cells = velocity_cells
         self.out = output_grid(grid, model.config.stride)
         self.covariances = covariances or BoxCovariances()
 
     @classmethod
     def from_file(
-        cls, path: str | Path, grid: BevGrid, threshold: float = 0.3, device: str = "cpu", flips: bool = False
+        cls,
+        path: str | Path,
+        grid: BevGrid,
+        threshold: float = 0.3,
+        device: str = "cpu",
+        flips: bool = False,
+        velocity_cells: int = 1,
     ):
         model, meta = load_cnn3d(path, device)
-        return cls(model, grid, threshold, device, BoxCovariances.from_meta(meta), flips)
+        return cls(model, grid, threshold, device, BoxCovariances.from_meta(meta), flips, velocity_cells)
 
     @torch.inference_mode()
     def maps(self, frames: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -86,7 +94,7 @@ class BoxDetector:
         return heat[0].cpu().numpy(), reg[0].cpu().numpy()
 
     def detect(self, frames: np.ndarray) -> Boxes:
-        return decode(*self.maps(frames), self.out, self.threshold)
+        return decode(*self.maps(frames), self.out, self.threshold, velocity_cells=self.velocity_cells)
 
 
 # The grid's mirror images, as (flip x, flip y): the training crops are mirrored the same ways.

@@ -2,7 +2,7 @@
 saw in the stack's window and over all actors, velocity RMSE, per-class AP and σ.
 
     python tools/cnn3d_eval.py scenarios/default.yaml scenarios/busy.yaml --seeds 1-5 \\
-        [--weights perception/weights/cnn3d.pt] [--cache DIR] [--flips]
+        [--weights perception/weights/cnn3d.pt] [--cache DIR] [--flips] [--velocity-cells 3]
 
 Each (scenario, seed) is simulated with its camera, LiDAR and thermal front-ends feeding the BEV map, as
 the `cnn3d` front-end sees it (`sim.learning.cnn3d_dataset.record`); `--cache` keeps those recordings so a
@@ -35,6 +35,13 @@ def main() -> None:
     p.add_argument("--weights", type=Path, default=CNN3D)
     p.add_argument("--cache", type=Path, help="folder to keep (and reuse) the recorded sequences")
     p.add_argument("--flips", action="store_true", help="average over the grid's mirror images")
+    p.add_argument(
+        "--velocity-cells",
+        type=int,
+        default=1,
+        choices=(1, 3, 5),
+        help="read the velocity over this square of cells round each peak",
+    )
     args = p.parse_args()
     model, _ = load_cnn3d(args.weights)
     for path in args.scenarios:
@@ -49,7 +56,7 @@ def main() -> None:
                 if cached is not None:
                     cached.parent.mkdir(parents=True, exist_ok=True)
                     save_sequence(cached, seq)
-            fig = evaluate_sequences(model, [seq], flips=args.flips)
+            fig = evaluate_sequences(model, [seq], flips=args.flips, velocity_cells=args.velocity_cells)
             for k in KEYS:
                 values[k].append(fig[k])
             for c, v in fig["ap_per_class"].items():

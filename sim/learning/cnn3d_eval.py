@@ -43,15 +43,17 @@ def evaluate_sequences(
     device: str = "cpu",
     threshold: float = 0.05,
     flips: bool = False,
+    velocity_cells: int = 1,
 ) -> dict:
     """AP@1m over seen and over all actors, velocity RMSE, per-class σ and AP, over every `every`-th frame
-    (`flips`: the network averaged over the grid's mirror images, as the front-end's `flips` runs it)."""
+    (`flips`: the network averaged over the grid's mirror images, as the front-end's `flips` runs it;
+    `velocity_cells`: the velocity read over that square round each peak, as the front-end's setting)."""
     T, W, step = model.config.frames, model.config.window, model.config.frame_step
     seen_ap, all_ap = _Scored(), _Scored()
     class_ap = [_Scored() for _ in HEAD_CLASSES]
     vel_err, pos_err = [], {c: [] for c in range(len(HEAD_CLASSES))}
     for s in seqs:
-        det = BoxDetector(model, s.grid, threshold, device, flips=flips)
+        det = BoxDetector(model, s.grid, threshold, device, flips=flips, velocity_cells=velocity_cells)
         window = s.seen_within(W)
         for f in range(W - 1, len(s.frames), every):
             boxes = det.detect(s.stack(f, T, step))

@@ -152,6 +152,11 @@ class Cnn3dSettings(_Block):
         description="average the network over the grid's four mirror images (CenterPoint's flip "
         "test-time augmentation): steadier velocities, 2.6 times the network's time a step",
     )
+    velocity_cells: Literal[1, 3, 5] = Field(
+        default=1,
+        description="the velocity read as the heatmap-weighted mean over this square of output cells "
+        "round each peak; 1: the peak cell alone",
+    )
     velocity_sigma_scale: float = Field(
         default=2.0,
         ge=1,

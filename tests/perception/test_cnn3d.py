@@ -8,7 +8,7 @@ import torch
 
 from perception.bev import BevGrid
 from perception.bev_frames import FRAME_CHANNELS, LOGODDS_SCALE, FrameStack, bev_frame
-from perception.cnn3d import Cnn3dConfig, Cnn3dDetector
+from perception.cnn3d import VELOCITY, Cnn3dConfig, Cnn3dDetector
 from perception.cnn3d_boxes import Boxes, decode, encode, output_grid
 from perception.cnn3d_detector import load_cnn3d
 from perception.cnn3d_training import BoxSequence, CropSampler, TrainConfig, focal_loss
@@ -138,6 +138,28 @@ def test_decoding_keeps_one_peak_per_neighbourhood_across_classes_and_the_thresh
     got = decode(heat, np.zeros((8, 10, 10), np.float32), out, threshold=0.3)
     assert len(got) == 1 and got.cls[0] == 0 and got.score[0] == pytest.approx(0.9)
     np.testing.assert_allclose(got.xy[0], [1.6, 1.6])
+
+
+@pytest.mark.parametrize("cells", [3, 5])
+def test_velocity_read_round_a_peak_is_the_heatmap_weighted_mean_of_a_brute_force_window(cells):
+    rng = np.random.default_rng(4)
+    out = BevGrid((0.0, 0.0), 0.4, (12, 9))
+    heat = rng.uniform(0.0, 0.2, (3, 12, 9)).astype(np.float32)
+    heat[1, 0, 4], heat[0, 6, 6], heat[2, 11, 8] = 0.9, 0.8, 0.7  # peaks on an edge, inside, in a corner
+    reg = rng.normal(size=(8, 12, 9)).astype(np.float32)
+    got = decode(heat, reg, out, threshold=0.5, velocity_cells=cells)
+    best, h = heat.max(0), cells // 2
+    for (i, j), v in zip([(0, 4), (6, 6), (11, 8)], got.vel, strict=True):
+        w = s = 0.0
+        for a in range(i - h, i + h + 1):
+            for b in range(j - h, j + h + 1):
+                if 0 <= a < 12 and 0 <= b < 9:  # cells off the grid weigh nothing
+                    w, s = w + best[a, b], s + best[a, b] * reg[VELOCITY, a, b]
+        np.testing.assert_allclose(v, s / w, rtol=1e-5)
+    # The other regressions are still read at the peak cell.
+    np.testing.assert_allclose(got.size, decode(heat, reg, out, threshold=0.5).size)
+    with pytest.raises(ValueError, match="odd"):
+        decode(heat, reg, out, velocity_cells=2)
 
 
 def test_focal_loss_matches_its_closed_form():

@@ -62,7 +62,13 @@ class Cnn3dFrontEnd:
         model, meta = _model(s.weights or str(CNN3D), s.device)
         self.bev = ctx.bev_map
         self.detector = BoxDetector(
-            model, self.bev.grid, s.threshold, s.device, BoxCovariances.from_meta(meta), s.flips
+            model,
+            self.bev.grid,
+            s.threshold,
+            s.device,
+            BoxCovariances.from_meta(meta),
+            s.flips,
+            s.velocity_cells,
         )
         self.groups = sensor_groups(ctx.scenario)
         self.birth_score, self.velocity_scale = s.birth_score, s.velocity_sigma_scale
