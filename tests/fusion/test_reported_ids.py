@@ -26,6 +26,23 @@ def test_a_new_track_carrying_a_known_tag_is_reported_under_the_tags_first_id():
     assert _ids(ids([_s(4), _s(17)])) == [4, 3]  # the tag unbound for a while: the id stays
 
 
+def test_a_tags_anchor_is_the_id_it_was_reported_under_longest_not_its_first_binding():
+    """Two forklifts' tags bound the wrong way round for two outputs, then put right: when forklift A
+    comes back on a new track, it gets the id it carried A under for most of the run (2), not 1."""
+    ids = TagAnchoredIds()
+    for _ in range(2):
+        ids([_s(1, "A"), _s(2, "B")])  # wrong: track 2 is forklift A
+    for _ in range(5):
+        assert _ids(ids([_s(1, "B"), _s(2, "A")])) == [1, 2]  # put right; the ids stay
+    assert _ids(ids([_s(1, "B")])) == [1]  # track 2 lost: forklift A out of view
+    assert _ids(ids([_s(1, "B"), _s(9, "A")])) == [1, 2]
+    # A carried under 1 and under 4 for one output each: the earlier id is the anchor.
+    ids = TagAnchoredIds()
+    ids([_s(1, "A")])
+    assert _ids(ids([_s(1), _s(4, "A")])) == [1, 4]  # 1 is a live track's own number: 4 keeps its own
+    assert _ids(ids([_s(4), _s(7, "A")])) == [4, 1]
+
+
 def test_a_track_reported_under_its_own_number_keeps_it():
     """Track 3 first carried W1 and lives on without it; W1 now on track 9 cannot take 3 from it."""
     ids = TagAnchoredIds()
