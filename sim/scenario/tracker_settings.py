@@ -194,8 +194,9 @@ class TrackerSettings(_Block):
     report_ids: Literal["track", "tag"] = Field(
         default="tag",
         description="ids tracks are reported under: 'tag', a new track carrying an RFID tag under the id "
-        "that tag was first reported with, so an actor back from out of view keeps its id (tuning seeds "
-        "11–15: IDF1 +0.033 default, +0.000 busy, +0.025 sensor_failure); 'track', the tracker's numbers",
+        "that tag has been reported under longest, so an actor back from out of view keeps its id (tuning "
+        "seeds 11–15: IDF1 +0.033 default, +0.000 busy, +0.025 sensor_failure); 'track', the tracker's "
+        "numbers",
     )
     swap_window_s: float = Field(
         default=_TRACKER.swap_window_s,
