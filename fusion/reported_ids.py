@@ -1,8 +1,8 @@
 """The ids tracks are reported under. A tracker numbers its tracks once; an actor who walks out of every
 sensor's view for longer than a lost track coasts comes back on a new track, under a new number, although
 the tag it carries says who it is. `TagAnchoredIds` reports a track that carries a tag under the id that
-tag was first reported with, so the actor keeps one id across the gap — what a user reading the tracks
-(and IDF1, which scores one identity per id over the whole run) expects from an RFID-equipped site.
+tag has been reported under longest, so the actor keeps one id across the gap — what a user reading the
+tracks (and IDF1, which scores one identity per id over the whole run) expects from an RFID-equipped site.
 """
 
 from __future__ import annotations
