@@ -80,17 +80,17 @@ def test_strategies_track_from_the_networks_boxes_only(tmp_path, strategy, sourc
     assert result.metrics["tracking"]["mota"] > 0.2
 
 
-def test_the_flips_setting_reaches_the_detector():
+def test_the_flips_and_velocity_cells_settings_reach_the_detector():
     from sim.pipeline.frontends.base import FrontEndContext
     from sim.pipeline.frontends.cnn3d import Cnn3dFrontEnd
     from sim.simulation import Simulation
 
     data = with_lidar(scenario_dict(duration_s=1))
     plain = parse_scenario(yaml.safe_dump(data), "small")
-    data["pipeline"] = {"cnn3d": {"flips": True}}
+    data["pipeline"] = {"cnn3d": {"flips": True, "velocity_cells": 3}}
     flipped = parse_scenario(yaml.safe_dump(data), "small")
     sim = Simulation(plain)
     sim.reset()
     for sc, on in ((plain, False), (flipped, True)):
         front = Cnn3dFrontEnd(None, FrontEndContext(sc, sim.world.static, np.random.default_rng(0)))
-        assert front.detector.flips is on
+        assert front.detector.flips is on and front.detector.velocity_cells == (3 if on else 1)
