@@ -12,7 +12,13 @@ strategy is ahead of another, since both meet the same traffic on a seed:
 
     python tools/bench_compare.py runs/key --strategies central,cnn3d-kf   # cnn3d-kf − central
 
-Exit status 1 when some metric got worse by more than the first sweep's interval allows.
+Sweeps of other seeds of the same strategies are read as one with `+` — e.g. ten seeds from a sweep of
+seeds 1–5 and one of `--first-seed 6`:
+
+    python tools/bench_compare.py runs/bench+runs/seeds6-10 --strategies central,cnn3d-kf
+
+Exit status 1 when some metric got worse by more than the first sweep's interval allows; 2 for a missing
+sweep or a run that two of the joined sweeps both hold.
 """
 
 from __future__ import annotations
@@ -51,6 +57,20 @@ def read(sweep: Path) -> dict[tuple[str, str], dict[int, dict[str, float]]]:
                 continue
             values = {m: float(row[m]) if row.get(m) not in (None, "") else math.nan for m in METRICS}
             out.setdefault((row["scenario"], row["strategy"]), {})[int(row["seed"])] = values
+    return out
+
+
+def read_joined(sweeps: list[Path]) -> dict[tuple[str, str], dict[int, dict[str, float]]]:
+    """The runs of several sweeps of disjoint seeds, read as one; a (scenario, strategy, seed) that two
+    of them hold is refused (ValueError): which of the two to take would be a guess."""
+    out: dict[tuple[str, str], dict[int, dict[str, float]]] = {}
+    for sweep in sweeps:
+        for key, seeds in read(sweep).items():
+            mine = out.setdefault(key, {})
+            both = sorted(mine.keys() & seeds.keys())
+            if both:
+                raise ValueError(f"{sweep}: {key[0]} / {key[1]} seed {both[0]} is in an earlier sweep too")
+            mine.update(seeds)
     return out
 
 
@@ -96,19 +116,24 @@ def table(rows: list[dict]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("before", type=Path, help="the first sweep directory (its results.csv)")
-    ap.add_argument("after", type=Path, nargs="?", help="the second sweep directory (default: the first)")
+    ap.add_argument("before", help="the first sweep directory (its results.csv); DIR+DIR joins sweeps")
+    ap.add_argument("after", nargs="?", help="the second sweep directory (default: the first)")
     ap.add_argument("--strategies", help="A,B: strategy A of the first sweep against B of the second")
     args = ap.parse_args(argv)
     after = args.after or args.before
     if args.after is None and not args.strategies:
         print("bench_compare: give a second sweep, or --strategies A,B for one", file=sys.stderr)
         return 2
-    for d in (args.before, after):
+    sides = [[Path(d) for d in side.split("+")] for side in (args.before, after)]
+    for d in (d for side in sides for d in side):
         if not (d / "results.csv").is_file():
             print(f"bench_compare: {d}: no results.csv (not a finished whsim bench sweep)", file=sys.stderr)
             return 2
-    first, second = read(args.before), read(after)
+    try:
+        first, second = (read_joined(side) for side in sides)
+    except ValueError as e:
+        print(f"bench_compare: {e}", file=sys.stderr)
+        return 2
     if args.strategies:
         names = args.strategies.split(",")
         if len(names) != 2 or not all(names):

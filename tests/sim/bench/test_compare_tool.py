@@ -7,16 +7,19 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[3]
 
 
-def _sweep(path: Path, motas: list[float], gospas: list[float], other: list[float] | None = None) -> Path:
-    """A results.csv of `central` (and, with `other`, a `camera` strategy with those MOTAs)."""
+def _sweep(
+    path: Path, motas: list[float], gospas: list[float], other: list[float] | None = None, first: int = 1
+) -> Path:
+    """A results.csv of `central` (and, with `other`, a `camera` strategy with those MOTAs), seeds from
+    `first`."""
     path.mkdir()
     cols = ["scenario", "seed", "strategy", "status", "mota", "gospa"]
     with open(path / "results.csv", "w", newline="") as f:
         w = csv.writer(f)
         w.writerow(cols)
-        for seed, (m, g) in enumerate(zip(motas, gospas, strict=True), start=1):
+        for seed, (m, g) in enumerate(zip(motas, gospas, strict=True), start=first):
             w.writerow(["default", seed, "central", "ok", m, g])
-        for seed, m in enumerate(other or [], start=1):
+        for seed, m in enumerate(other or [], start=first):
             w.writerow(["default", seed, "camera", "ok", m, 5.0])
         w.writerow(["default", 9, "central", "failed", "", ""])  # not finished: left out
     return path
@@ -53,3 +56,21 @@ def test_two_strategies_of_one_sweep_pair_by_seed(tmp_path, capsys):
     assert "camera − central" in out and "-0.100 [-0.100, -0.100]" in out
     assert bench_compare.main([str(sweep)]) == 2
     assert bench_compare.main([str(sweep), "--strategies", "central"]) == 2
+
+
+def test_sweeps_of_other_seeds_join_as_one_and_a_run_held_twice_is_refused(tmp_path, capsys):
+    """Seeds 1–3 and 4–5 joined with `+` pair exactly as one sweep of seeds 1–5 does."""
+    sys.path.insert(0, str(ROOT / "tools"))
+    import bench_compare
+
+    motas, other = [0.40, 0.55, 0.60, 0.75, 0.80], [0.30, 0.40, 0.52, 0.60, 0.73]
+    whole = _sweep(tmp_path / "whole", motas, [4.0] * 5, other)
+    low = _sweep(tmp_path / "low", motas[:3], [4.0] * 3, other[:3])
+    high = _sweep(tmp_path / "high", motas[3:], [4.0] * 2, other[3:], first=4)
+    assert bench_compare.main([str(whole), "--strategies", "central,camera"]) == 1
+    one = capsys.readouterr().out
+    assert bench_compare.main([f"{low}+{high}", "--strategies", "central,camera"]) == 1
+    # Differences −0.10, −0.15, −0.08, −0.15, −0.07: mean −0.110, t(0.975, 4) × 0.0381 / √5 = 0.047.
+    assert capsys.readouterr().out == one and "-0.110 [-0.157, -0.063]" in one
+    assert bench_compare.main([f"{low}+{whole}", "--strategies", "central,camera"]) == 2
+    assert "seed 1 is in an earlier sweep too" in capsys.readouterr().err
