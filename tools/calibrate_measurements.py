@@ -153,9 +153,8 @@ def score_power_law(
     def powers(p):
         return MAX_POWER / (1 + np.exp(-p[2])), (MAX_SCORE_POWER / (1 + np.exp(-p[3])) if len(p) > 3 else 0.0)
 
-    def variance(
-        p,
-    ):  # log scale, log q, power and score power in their ranges; clipped where the search strays
+    def variance(p):
+        # p: log scale, log q, power and score power in their ranges; clipped where the search strays
         p = np.clip(p, -60.0, 60.0)
         g, h = powers(p)
         return np.exp(p[0]) * ref * x**g * np.exp(-h * log_s) + np.exp(p[1])
