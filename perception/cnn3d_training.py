@@ -22,6 +22,7 @@ from torch.nn import functional as F
 from perception.bev import BevGrid
 from perception.cnn3d import OFFSET, SIZE, VELOCITY, YAW, Cnn3dConfig, Cnn3dDetector
 from perception.cnn3d_boxes import Boxes, encode, output_grid
+from perception.determinism import deterministic_on
 from perception.schedules import one_cycle
 
 
@@ -195,32 +196,33 @@ def train_cnn3d(
     on_epoch: Callable[[EpochStats], None] | None = None,
 ) -> tuple[Cnn3dDetector, list[EpochStats]]:
     """Train from scratch; `evaluate(model, final)` scores held-out data after each epoch."""
-    torch.manual_seed(config.seed)
-    rng = np.random.default_rng(config.seed)
-    model = Cnn3dDetector(config.model).to(device)
-    opt = torch.optim.AdamW(model.parameters(), lr=config.learning_rate, weight_decay=config.weight_decay)
-    total = config.epochs * config.steps_per_epoch
-    sched = one_cycle(opt, config.learning_rate, total)
-    sampler = CropSampler(train, config, rng)
-    history = []
-    for epoch in range(1, config.epochs + 1):
-        t0, losses = time.perf_counter(), []
-        model.train()
-        for step in range(config.steps_per_epoch):
-            x, heat, reg, mask = sampler.batch(device)
-            logits, pred = model(x)
-            loss = focal_loss(logits, heat) + regression_loss(pred, reg, mask, config)
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            opt.step()
-            sched.step()
-            losses.append(float(loss.detach()))
-            if on_step:
-                on_step(step, losses[-1])
-        model.eval()
-        figures = evaluate(model, epoch == config.epochs) if evaluate else {}
-        stats = EpochStats(epoch, float(np.mean(losses)), time.perf_counter() - t0, figures)
-        history.append(stats)
-        if on_epoch:
-            on_epoch(stats)
-    return model.eval(), history
+    with deterministic_on(device):  # the same seed, the same weights, on CUDA too
+        torch.manual_seed(config.seed)
+        rng = np.random.default_rng(config.seed)
+        model = Cnn3dDetector(config.model).to(device)
+        opt = torch.optim.AdamW(model.parameters(), lr=config.learning_rate, weight_decay=config.weight_decay)
+        total = config.epochs * config.steps_per_epoch
+        sched = one_cycle(opt, config.learning_rate, total)
+        sampler = CropSampler(train, config, rng)
+        history = []
+        for epoch in range(1, config.epochs + 1):
+            t0, losses = time.perf_counter(), []
+            model.train()
+            for step in range(config.steps_per_epoch):
+                x, heat, reg, mask = sampler.batch(device)
+                logits, pred = model(x)
+                loss = focal_loss(logits, heat) + regression_loss(pred, reg, mask, config)
+                opt.zero_grad(set_to_none=True)
+                loss.backward()
+                opt.step()
+                sched.step()
+                losses.append(float(loss.detach()))
+                if on_step:
+                    on_step(step, losses[-1])
+            model.eval()
+            figures = evaluate(model, epoch == config.epochs) if evaluate else {}
+            stats = EpochStats(epoch, float(np.mean(losses)), time.perf_counter() - t0, figures)
+            history.append(stats)
+            if on_epoch:
+                on_epoch(stats)
+        return model.eval(), history

@@ -18,6 +18,7 @@ import torch
 from torch import nn
 
 from perception.classes import N_CLASSES, TRACKED
+from perception.determinism import deterministic_on
 from perception.point_segmenter import PointSegmenter, rule_out
 from perception.point_tiles import point_features, tile_points
 from perception.pointnet import PointNetConfig, PointNetSeg
@@ -170,44 +171,46 @@ def train_pointnet(
     on_epoch: Callable[[EpochStats], None] | None = None,
 ) -> tuple[PointNetSeg, list[EpochStats]]:
     """Train from scratch; returns the model (eval mode) and each epoch's held-out figures."""
-    torch.manual_seed(config.seed)
-    rng = np.random.default_rng(config.seed)
-    model = PointNetSeg(config.model).to(device)
-    opt = torch.optim.Adam(model.parameters(), lr=config.learning_rate)
-    total = config.epochs * config.steps_per_epoch
-    sched = one_cycle(opt, config.learning_rate, total)
-    weights = torch.tensor(class_weights(train), dtype=torch.float32, device=device)
-    ce = nn.CrossEntropyLoss(weight=weights)
-    sampler = TileSampler(train, config, rng)
-    eval_pick = rng.permutation(len(heldout))[: config.eval_scans]
-    history = []
-    for epoch in range(1, config.epochs + 1):
-        t0, losses = time.perf_counter(), []
-        model.train()
-        for step in range(config.steps_per_epoch):
-            *tensors, n_columns = sampler.batch()
-            x, y, v, index, column = (t.to(device) for t in tensors)
-            logits, votes = model(x, index, config.tiles_per_batch, column, n_columns)
-            loss = ce(logits, y)
-            on = ~torch.isnan(v[:, 0])
-            if on.any():
-                loss = loss + config.vote_weight * nn.functional.smooth_l1_loss(votes[on], v[on], beta=0.1)
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            opt.step()
-            sched.step()
-            losses.append(float(loss.detach()))
-            if on_step:
-                on_step(step, losses[-1])
-        seg = PointSegmenter(model, config.tile_m, device=device)
-        last = epoch == config.epochs
-        ev = evaluate(seg, heldout if last else [heldout[i] for i in eval_pick])
-        model.train()
-        stats = EpochStats(
-            epoch, float(np.mean(losses)), ev["miou"], ev["per_class_iou"], time.perf_counter() - t0,
-            ev["network"]["miou"], ev["network"]["per_class_iou"],
-        )  # fmt: skip
-        history.append(stats)
-        if on_epoch:
-            on_epoch(stats)
-    return model.eval(), history
+    with deterministic_on(device):  # the same seed, the same weights, on CUDA too
+        torch.manual_seed(config.seed)
+        rng = np.random.default_rng(config.seed)
+        model = PointNetSeg(config.model).to(device)
+        opt = torch.optim.Adam(model.parameters(), lr=config.learning_rate)
+        total = config.epochs * config.steps_per_epoch
+        sched = one_cycle(opt, config.learning_rate, total)
+        weights = torch.tensor(class_weights(train), dtype=torch.float32, device=device)
+        ce = nn.CrossEntropyLoss(weight=weights)
+        sampler = TileSampler(train, config, rng)
+        eval_pick = rng.permutation(len(heldout))[: config.eval_scans]
+        history = []
+        for epoch in range(1, config.epochs + 1):
+            t0, losses = time.perf_counter(), []
+            model.train()
+            for step in range(config.steps_per_epoch):
+                *tensors, n_columns = sampler.batch()
+                x, y, v, index, column = (t.to(device) for t in tensors)
+                logits, votes = model(x, index, config.tiles_per_batch, column, n_columns)
+                loss = ce(logits, y)
+                on = ~torch.isnan(v[:, 0])
+                if on.any():
+                    vote_loss = nn.functional.smooth_l1_loss(votes[on], v[on], beta=0.1)
+                    loss = loss + config.vote_weight * vote_loss
+                opt.zero_grad(set_to_none=True)
+                loss.backward()
+                opt.step()
+                sched.step()
+                losses.append(float(loss.detach()))
+                if on_step:
+                    on_step(step, losses[-1])
+            seg = PointSegmenter(model, config.tile_m, device=device)
+            last = epoch == config.epochs
+            ev = evaluate(seg, heldout if last else [heldout[i] for i in eval_pick])
+            model.train()
+            stats = EpochStats(
+                epoch, float(np.mean(losses)), ev["miou"], ev["per_class_iou"], time.perf_counter() - t0,
+                ev["network"]["miou"], ev["network"]["per_class_iou"],
+            )  # fmt: skip
+            history.append(stats)
+            if on_epoch:
+                on_epoch(stats)
+        return model.eval(), history

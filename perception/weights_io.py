@@ -27,6 +27,8 @@ def save_weights(model: nn.Module, path: str | Path, meta: dict | None = None) -
 
 def load_weights(path: str | Path, model_cls, config_cls, name: str, device: str = "cpu"):
     """(model in eval mode, metadata) of a file written by `save_weights` for `model_cls(config_cls(…))`."""
+    if torch.device(device).type == "cuda" and not torch.cuda.is_available():
+        raise ValueError(f"device {device!r}: this torch ({torch.__version__}) sees no CUDA device")
     try:
         state = torch.load(path, map_location=device, weights_only=True)
     except Exception as e:  # torch raises several types for a file that is not a safe checkpoint
