@@ -274,15 +274,15 @@ def lidar_bev_ms_100k(repeats: int) -> float:
     return round(best * 1e3, 2)
 
 
-def pointnet_points_per_s(repeats: int) -> int:
+def pointnet_points_per_s(repeats: int, device: str = "cpu") -> int:
     """The shipped PointNet segmenting the default scenario's VLP-16 sweep at 10 s, points per second:
-    tiling, features, the network and the labels (best of `repeats` × 3)."""
+    tiling, features, the network on `device` and the labels (best of `repeats` × 3)."""
     from perception.point_segmenter import PointSegmenter
 
     sim, step = _sensor_setup()
     lidar = next(s for s in sim.sensors.sensors if isinstance(s, Lidar))
     pc = lidar.measure(_context(sim, step), lidar.pose)
-    segmenter = PointSegmenter.from_file()
+    segmenter = PointSegmenter.from_file(device=device)
     segmenter.segment(pc.points, pc.pose[:3, 3], pc.intensity)  # warm-up (allocator, threads)
     best = float("inf")
     for _ in range(repeats * 3):
@@ -292,10 +292,11 @@ def pointnet_points_per_s(repeats: int) -> int:
     return round(len(pc.points) / best)
 
 
-def cnn3d_ms_per_step(repeats: int) -> float:
-    """The shipped 3D-CNN on the default grid (200 × 125 cells, T = 5 frames): the network and the peak
-    decoding of one step, milliseconds (best of `repeats` × 3). The input is a recorded-like stack: the
-    default site's static map and sparse evidence, so decoding sees a realistic number of peaks."""
+def cnn3d_ms_per_step(repeats: int, device: str = "cpu") -> float:
+    """The shipped 3D-CNN on the default grid (200 × 125 cells, T = 5 frames): the network on `device`
+    (the frames' copy there and the maps' back included) and the peak decoding of one step, milliseconds
+    (best of `repeats` × 3). The input is a recorded-like stack: the default site's static map and
+    sparse evidence, so decoding sees a realistic number of peaks."""
     from perception.bev import BevGrid
     from perception.bev_frames import N_CHANNELS
     from perception.cnn3d_detector import BoxDetector
@@ -305,7 +306,7 @@ def cnn3d_ms_per_step(repeats: int) -> float:
     rng = np.random.default_rng(0)
     frames = np.zeros((N_CHANNELS, 5, *grid.shape), np.float32)
     frames[:7] = (rng.random((7, 5, *grid.shape)) < 0.02) * rng.uniform(-1, 1, (7, 5, *grid.shape))
-    detector = BoxDetector.from_file(CNN3D, grid)
+    detector = BoxDetector.from_file(CNN3D, grid, device=device)
     detector.detect(frames)  # warm-up (allocator, threads)
     best = float("inf")
     for _ in range(repeats * 3):
@@ -337,9 +338,16 @@ FIGURES: dict[str, Callable[[int], object]] = {
 }
 
 
-def run_perf(only: str | None = None, repeats: int = 5, strategies: tuple[str, ...] | None = None) -> dict:
-    return {
-        k: realtime_factors(repeats, strategies) if k == "realtime_factor" else f(repeats)
-        for k, f in FIGURES.items()
-        if only is None or k == only
-    }
+# The figures of the networks, which `--device` moves (the maps come back to the host: timing is synchronous).
+ON_DEVICE = ("pointnet_points_per_s", "cnn3d_ms_per_step")
+
+
+def run_perf(
+    only: str | None = None, repeats: int = 5, strategies: tuple[str, ...] | None = None, device: str = "cpu"
+) -> dict:
+    def measure(key: str, f: Callable) -> object:
+        if key == "realtime_factor":
+            return realtime_factors(repeats, strategies)
+        return f(repeats, device) if key in ON_DEVICE else f(repeats)
+
+    return {k: measure(k, f) for k, f in FIGURES.items() if only is None or k == only}

@@ -17,6 +17,12 @@ def add_parser(sub, common) -> None:
         "--strategies",
         help="realtime_factor: only these tracking strategies (comma-separated); rounds follow --repeats",
     )
+    pf.add_argument(
+        "--device",
+        choices=("cpu", "cuda"),
+        default="cpu",
+        help="where the networks run for pointnet_points_per_s and cnn3d_ms_per_step (default cpu)",
+    )
     pf.add_argument("--scaling", action="store_true", help="real-time factor against actors, cameras, area")
     pf.add_argument("--out", type=Path, default=Path("runs/perf-scaling"), help="--scaling's folder")
 
@@ -37,7 +43,12 @@ def cmd_perf(args) -> int:
         )
     if args.repeats < 1:
         raise UsageError("--repeats: must be at least 1")
-    results = run_perf(only=args.only, repeats=args.repeats, strategies=tracking_strategies(args.strategies))
+    if args.device == "cuda":
+        import torch
+
+        if not torch.cuda.is_available():
+            raise UsageError(f"--device cuda: no CUDA device here (torch {torch.__version__})")
+    results = run_perf(args.only, args.repeats, tracking_strategies(args.strategies), args.device)
     if args.json:
         print(json.dumps(results, indent=2))
     else:

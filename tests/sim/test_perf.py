@@ -74,3 +74,31 @@ def test_perf_refuses_an_unknown_strategy_with_a_suggestion():
     with pytest.raises(UsageError, match="name one or more"):
         perf_command.tracking_strategies(" , ")
     assert perf_command.tracking_strategies("central, camera") == ("central", "camera")
+
+
+def test_device_reaches_the_network_figures_only(monkeypatch):
+    seen = {}
+    network = lambda repeats, device: seen.setdefault("cnn3d", device)  # noqa: E731
+    other = lambda repeats: seen.setdefault("assoc", repeats)  # noqa: E731
+    monkeypatch.setitem(perf.FIGURES, "cnn3d_ms_per_step", network)
+    monkeypatch.setitem(perf.FIGURES, "association_ms_200x200", other)
+    perf.run_perf("cnn3d_ms_per_step", 2, device="cuda")
+    perf.run_perf("association_ms_200x200", 2, device="cuda")
+    assert seen == {"cnn3d": "cuda", "assoc": 2}
+
+
+def test_perf_on_cuda_without_a_gpu_is_a_usage_error():
+    import subprocess
+    import sys
+
+    import pytest
+    import torch
+
+    if torch.cuda.is_available():
+        pytest.skip("a CUDA device is present")
+    r = subprocess.run(
+        [sys.executable, "-m", "sim", "perf", "--only", "cnn3d_ms_per_step", "--device", "cuda"],
+        capture_output=True, text=True,
+    )  # fmt: skip
+    assert r.returncode == 2 and "--device cuda: no CUDA device here" in r.stderr
+    assert "Traceback" not in r.stderr
