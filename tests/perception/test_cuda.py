@@ -18,11 +18,11 @@ from perception.cnn3d_training import BoxSequence, TrainConfig, train_cnn3d
 from perception.point_segmenter import PointSegmenter
 from perception.pointnet_training import LabelledScan, train_pointnet
 from perception.pointnet_training import TrainConfig as PointNetTrainConfig
+from perception.weights import CNN3D
 from perception.weights_io import save_weights
 
 pytestmark = pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA device")
 
-CNN3D = "perception/weights/cnn3d.pt"
 CH = {name: i for i, name in enumerate(FRAME_CHANNELS)}
 
 

@@ -9,6 +9,7 @@ import torch
 
 from perception.cnn3d_detector import load_cnn3d
 from perception.determinism import CUBLAS_WORKSPACE, deterministic_on
+from perception.weights import CNN3D
 
 
 def _settings():
@@ -49,4 +50,4 @@ def test_a_users_own_cublas_setting_is_kept(monkeypatch):
 @pytest.mark.skipif(torch.cuda.is_available(), reason="a CUDA device is present")
 def test_loading_onto_cuda_without_one_says_so():
     with pytest.raises(ValueError, match="sees no CUDA device"):
-        load_cnn3d("perception/weights/cnn3d.pt", device="cuda")
+        load_cnn3d(CNN3D, device="cuda")
