@@ -324,7 +324,7 @@ def _kalman_diff(repeats: int) -> float:
     return kalman_figures(1)[1]
 
 
-FIGURES: dict[str, Callable[[int], object]] = {
+FIGURES: dict[str, Callable[..., object]] = {  # (repeats) → figure; ON_DEVICE ones (repeats, device)
     "kalman_speedup_vs_filterpy": _kalman_speedup,
     "kalman_max_abs_diff": _kalman_diff,
     "association_ms_200x200": association_ms_200x200,
