@@ -23,7 +23,7 @@ from perception.bev import BevGrid
 from perception.cnn3d import OFFSET, SIZE, VELOCITY, YAW, Cnn3dConfig, Cnn3dDetector
 from perception.cnn3d_boxes import Boxes, encode, output_grid
 from perception.determinism import deterministic_on
-from perception.schedules import one_cycle
+from perception.schedules import one_cycle, optimise
 
 
 @dataclass(frozen=True)
@@ -212,11 +212,7 @@ def train_cnn3d(
                 x, heat, reg, mask = sampler.batch(device)
                 logits, pred = model(x)
                 loss = focal_loss(logits, heat) + regression_loss(pred, reg, mask, config)
-                opt.zero_grad(set_to_none=True)
-                loss.backward()
-                opt.step()
-                sched.step()
-                losses.append(float(loss.detach()))
+                losses.append(optimise(opt, sched, loss))
                 if on_step:
                     on_step(step, losses[-1])
             model.eval()

@@ -22,7 +22,7 @@ from perception.determinism import deterministic_on
 from perception.point_segmenter import PointSegmenter, rule_out
 from perception.point_tiles import point_features, tile_points
 from perception.pointnet import PointNetConfig, PointNetSeg
-from perception.schedules import one_cycle
+from perception.schedules import one_cycle, optimise
 from perception.segmentation_metrics import confusion, mean_iou, per_class_iou
 
 
@@ -195,11 +195,7 @@ def train_pointnet(
                 if on.any():
                     vote_loss = nn.functional.smooth_l1_loss(votes[on], v[on], beta=0.1)
                     loss = loss + config.vote_weight * vote_loss
-                opt.zero_grad(set_to_none=True)
-                loss.backward()
-                opt.step()
-                sched.step()
-                losses.append(float(loss.detach()))
+                losses.append(optimise(opt, sched, loss))
                 if on_step:
                     on_step(step, losses[-1])
             seg = PointSegmenter(model, config.tile_m, device=device)

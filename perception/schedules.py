@@ -1,4 +1,4 @@
-"""Learning-rate schedules shared by the trainers."""
+"""Learning-rate schedules and the optimiser step the trainers share."""
 
 from __future__ import annotations
 
@@ -12,3 +12,12 @@ def one_cycle(opt: torch.optim.Optimizer, lr: float, total_steps: int, warmup: f
     if total_steps < 4:
         return torch.optim.lr_scheduler.LambdaLR(opt, lambda _: 1.0)
     return torch.optim.lr_scheduler.OneCycleLR(opt, lr, total_steps=total_steps, pct_start=pct)
+
+
+def optimise(opt: torch.optim.Optimizer, schedule, loss: torch.Tensor) -> float:
+    """One optimiser step on `loss`, then one of its schedule; returns the loss as a float."""
+    opt.zero_grad(set_to_none=True)
+    loss.backward()
+    opt.step()
+    schedule.step()
+    return float(loss.detach())
