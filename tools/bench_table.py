@@ -5,6 +5,7 @@ each metric as its mean over the finished seeds with the 95 % Student-t interval
     python tools/bench_table.py runs/bench --metrics mota,idf1,hota,gospa        # README's headline table
 
     python tools/bench_table.py runs/key runs/singles --summary docs/bench_summary.md  # bench's summary.md
+    python tools/bench_table.py docs/bench_sweep --figures runs/fig   # a sweep's metric bars, redrawn
 
 `--summary FILE` writes, for several sweeps read as one, the summary.md that `whsim bench` writes for one
 (every scenario and strategy they hold). Several sweep directories are read as one (a later sweep's run of
@@ -82,9 +83,7 @@ def table(kept: dict[tuple[str, str], list[dict]], metrics: list[str]) -> str:
 def summary(sweeps: list[Path], rows: list[dict], out: Path) -> int:
     """bench's summary.md over several sweeps: scenarios in first-seen order, strategies in `whsim
     strategies` order."""
-    scenarios = list(dict.fromkeys(r["scenario"] for r in rows))
-    present = {r["strategy"] for r in rows}
-    strategies = [s for s in STRATEGIES if s in present] + sorted(present - set(STRATEGIES))
+    scenarios, strategies = _order(rows)
     seeds = sorted({int(r["seed"]) for r in rows})
     title, rest = summary_markdown(rows, scenarios, strategies, seeds).split("\n", 1)
     read_from = ", ".join(f"`{d}`" for d in sweeps)
@@ -94,12 +93,32 @@ def summary(sweeps: list[Path], rows: list[dict], out: Path) -> int:
     return 0
 
 
+def _order(rows: list[dict]) -> tuple[list[str], list[str]]:
+    """Scenarios in first-seen order, strategies in `whsim strategies` order (others after, sorted)."""
+    scenarios = list(dict.fromkeys(r["scenario"] for r in rows))
+    present = {r["strategy"] for r in rows}
+    return scenarios, [s for s in STRATEGIES if s in present] + sorted(present - set(STRATEGIES))
+
+
+def figures(rows: list[dict], out: Path) -> None:
+    """`<scenario>_metrics.png` per scenario in `out`: the bars `whsim bench` draws into its figures/."""
+    from sim.bench.figures import bar_figure
+
+    out.mkdir(parents=True, exist_ok=True)
+    scenarios, strategies = _order(rows)
+    for sc in scenarios:
+        bar_figure(out / f"{sc}_metrics.png", rows, sc, strategies)
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("sweeps", type=Path, nargs="+", help="sweep directories (each with results.csv)")
     ap.add_argument("--strategies", default=None, help="comma-separated strategies to keep (default: all)")
     ap.add_argument("--metrics", default="mota,idf1,hota,gospa", help="comma-separated results.csv columns")
     ap.add_argument("--summary", type=Path, default=None, help="write the sweeps' summary.md to this file")
+    ap.add_argument(
+        "--figures", type=Path, default=None, help="draw each scenario's metric bars, as a sweep does, here"
+    )
     args = ap.parse_args(argv)
     for d in args.sweeps:
         if not (d / "results.csv").is_file():
@@ -110,8 +129,10 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as e:
         print(f"bench_table: {e}", file=sys.stderr)
         return 2
-    if args.summary is not None:
-        return summary(args.sweeps, rows, args.summary)
+    if args.summary is not None or args.figures is not None:
+        if args.figures is not None:
+            figures(rows, args.figures)
+        return summary(args.sweeps, rows, args.summary) if args.summary is not None else 0
     metrics = [m for m in args.metrics.split(",") if m]
     strategies = set(args.strategies.split(",")) if args.strategies else None
     kept = groups(rows, strategies)

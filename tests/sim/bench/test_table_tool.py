@@ -78,3 +78,22 @@ def test_summary_of_sweeps_read_together_lists_only_what_ran_and_the_later_run_w
     assert "camera" not in default and "failed" not in text
     assert "| central | 2 | **0.850 [" in default
     assert f"Sweeps read together (`tools/bench_table.py --summary`): `{a}`, `{b}`." in text
+
+
+def test_figures_are_the_bars_a_sweep_draws_from_the_runs_read_together(tmp_path):
+    """Two sweeps read together (the later run of a seed wins) draw, per scenario, the same bars as one
+    sweep holding exactly those runs, with strategies in `whsim strategies` order as `--strategies all`."""
+    sys.path.insert(0, str(ROOT / "tools"))
+    import bench_table
+
+    from sim.bench.figures import bar_figure
+    from sim.bench.results import read_results
+
+    c1, c2_old, c2 = ("busy", 1, "central", "ok", 0.4, 3.0), ("busy", 2, "central", "ok", 0.1, 9.0), (
+        "busy", 2, "central", "ok", 0.6, 2.0)  # fmt: skip
+    cam = ("busy", 1, "camera", "ok", 0.3, 4.0)
+    a, b = _sweep(tmp_path / "a", [c1, c2_old]), _sweep(tmp_path / "b", [c2, cam])
+    one = _sweep(tmp_path / "one", [c1, c2, cam])
+    assert bench_table.main([str(a), str(b), "--figures", str(tmp_path / "fig")]) == 0
+    bar_figure(tmp_path / "want.png", read_results(one / "results.csv"), "busy", ["camera", "central"])
+    assert (tmp_path / "fig" / "busy_metrics.png").read_bytes() == (tmp_path / "want.png").read_bytes()
