@@ -129,10 +129,12 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as e:
         print(f"bench_table: {e}", file=sys.stderr)
         return 2
-    if args.summary is not None or args.figures is not None:
-        if args.figures is not None:
-            figures(rows, args.figures)
-        return summary(args.sweeps, rows, args.summary) if args.summary is not None else 0
+    if args.figures is not None:
+        figures(rows, args.figures)
+    if args.summary is not None:
+        return summary(args.sweeps, rows, args.summary)
+    if args.figures is not None:
+        return 0
     metrics = [m for m in args.metrics.split(",") if m]
     strategies = set(args.strategies.split(",")) if args.strategies else None
     kept = groups(rows, strategies)
