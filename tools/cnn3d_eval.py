@@ -2,7 +2,7 @@
 saw in the stack's window and over all actors, velocity RMSE, per-class AP and σ.
 
     python tools/cnn3d_eval.py scenarios/default.yaml scenarios/busy.yaml --seeds 1-5 \\
-        [--weights perception/weights/cnn3d.pt] [--cache DIR] [--flips] [--velocity-cells 3]
+        [--weights perception/weights/cnn3d.pt] [--cache DIR] [--flips] [--velocity-cells 1]
 
 Each (scenario, seed) is simulated with its camera, LiDAR and thermal front-ends feeding the BEV map, as
 the `cnn3d` front-end sees it (`sim.learning.cnn3d_dataset.record`); `--cache` keeps those recordings so a
@@ -18,7 +18,7 @@ from pathlib import Path
 
 from tune_tracker import _seeds as seeds  # run from tools/, as calibrate_measurements.py does
 
-from perception.cnn3d_detector import load_cnn3d
+from perception.cnn3d_detector import VELOCITY_CELLS, load_cnn3d
 from perception.weights import CNN3D
 from sim.bench.stats import mean_ci
 from sim.learning.cnn3d_dataset import load_sequence, record, save_sequence
@@ -38,7 +38,7 @@ def main() -> None:
     p.add_argument(
         "--velocity-cells",
         type=int,
-        default=1,
+        default=VELOCITY_CELLS,
         choices=(1, 3, 5),
         help="read the velocity over this square of cells round each peak",
     )

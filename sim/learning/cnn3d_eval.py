@@ -13,7 +13,7 @@ import numpy as np
 
 from fusion.metrics import average_precision, match_detections, match_seen
 from perception.cnn3d import HEAD_CLASSES, Cnn3dDetector
-from perception.cnn3d_detector import BoxDetector
+from perception.cnn3d_detector import VELOCITY_CELLS, BoxDetector
 from perception.cnn3d_training import BoxSequence
 
 MATCH_M = 1.0
@@ -43,7 +43,7 @@ def evaluate_sequences(
     device: str = "cpu",
     threshold: float = 0.05,
     flips: bool = False,
-    velocity_cells: int = 1,
+    velocity_cells: int = VELOCITY_CELLS,
 ) -> dict:
     """AP@1m over seen and over all actors, velocity RMSE, per-class σ and AP, over every `every`-th frame
     (`flips`: the network averaged over the grid's mirror images, as the front-end's `flips` runs it;

@@ -153,7 +153,7 @@ class Cnn3dSettings(_Block):
         "test-time augmentation): steadier velocities, 2.6 times the network's time a step",
     )
     velocity_cells: Literal[1, 3, 5] = Field(
-        default=1,
+        default=3,  # perception.cnn3d_detector.VELOCITY_CELLS (that module imports torch)
         description="the velocity read as the heatmap-weighted mean over this square of output cells "
         "round each peak; 1: the peak cell alone",
     )

@@ -87,10 +87,18 @@ def test_the_flips_and_velocity_cells_settings_reach_the_detector():
 
     data = with_lidar(scenario_dict(duration_s=1))
     plain = parse_scenario(yaml.safe_dump(data), "small")
-    data["pipeline"] = {"cnn3d": {"flips": True, "velocity_cells": 3}}
+    data["pipeline"] = {"cnn3d": {"flips": True, "velocity_cells": 1}}
     flipped = parse_scenario(yaml.safe_dump(data), "small")
     sim = Simulation(plain)
     sim.reset()
     for sc, on in ((plain, False), (flipped, True)):
         front = Cnn3dFrontEnd(None, FrontEndContext(sc, sim.world.static, np.random.default_rng(0)))
-        assert front.detector.flips is on and front.detector.velocity_cells == (3 if on else 1)
+        assert front.detector.flips is on and front.detector.velocity_cells == (1 if on else 3)
+
+
+def test_the_scenario_default_velocity_reading_is_the_detectors():
+    """The settings module does not import torch, so it repeats the detector's default: kept equal here."""
+    from perception.cnn3d_detector import VELOCITY_CELLS
+    from sim.scenario.pipeline_settings import Cnn3dSettings
+
+    assert Cnn3dSettings().velocity_cells == VELOCITY_CELLS == 3
