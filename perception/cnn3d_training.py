@@ -12,12 +12,13 @@ and one torch seed.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 import torch
 from torch.nn import functional as F
+from torch.utils.data import DataLoader, Dataset
 
 from perception.bev import BevGrid
 from perception.cnn3d import OFFSET, SIZE, VELOCITY, YAW, Cnn3dConfig, Cnn3dDetector
@@ -86,8 +87,24 @@ class TrainConfig:
 GROUP_CHANNELS = ((0, 1, 2), (3, 4), (5, 6))  # range, camera, thermal channels of a frame
 
 
+@dataclass(frozen=True)
+class CropSpec:
+    """Every random choice behind one training crop; cutting it out is then deterministic."""
+
+    seq: int  # which sequence
+    frame: int  # the stack's last frame
+    i0: int  # the crop's first input cell in x (even, so output cells align)
+    j0: int  # … and in y
+    blank: tuple[bool, ...]  # per sensor group (GROUP_CHANNELS): its channels zeroed
+    mirror_x: bool
+    mirror_y: bool
+    swap: bool  # x and y exchanged
+
+
 class CropSampler:
-    """Random augmented training crops with their encoded targets."""
+    """Random augmented training crops with their encoded targets. The choices (`draw`, one generator,
+    in order) are apart from the cutting (`cut`, pure), so worker processes can cut the crops of a batch
+    drawn in the main process and the weights come out the same with any number of workers."""
 
     def __init__(self, seqs: list[BoxSequence], config: TrainConfig, rng: np.random.Generator):
         self.seqs, self.c, self.rng = seqs, config, rng
@@ -97,9 +114,8 @@ class CropSampler:
             np.flatnonzero(t & (s.frame >= W - 1)) for s, t in zip(seqs, self.targets, strict=True)
         ]
 
-    def sample(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        c, rng, T, S = self.c, self.rng, self.c.model.frames, self.c.crop_cells
-        W, step = c.model.window, c.model.frame_step
+    def draw(self) -> CropSpec:
+        c, rng, S, W = self.c, self.rng, self.c.crop_cells, self.c.model.window
         k = int(rng.integers(len(self.seqs)))
         s = self.seqs[k]
         nx, ny = s.grid.shape
@@ -110,33 +126,70 @@ class CropSampler:
         else:
             f = int(rng.integers(W - 1, len(s.frames)))
             centre = np.array([rng.integers(nx), rng.integers(ny)])
-        i0, j0 = ((int(v) - S // 2) & ~1 for v in centre)  # even, so output cells align
+        i0, j0 = ((int(v) - S // 2) & ~1 for v in centre)
+        blank = tuple(bool(rng.random() < c.blank_group_probability) for _ in GROUP_CHANNELS)
+        mirror_x, mirror_y, swap = (bool(rng.random() < 0.5) for _ in range(3))
+        return CropSpec(k, f, i0, j0, blank, mirror_x, mirror_y, swap)
+
+    def cut(self, spec: CropSpec) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """(frames (C, T, S, S), heatmap, regression, mask) of one crop."""
+        c, T, S = self.c, self.c.model.frames, self.c.crop_cells
+        s, i0, j0 = self.seqs[spec.seq], spec.i0, spec.j0
+        nx, ny = s.grid.shape
         x = np.zeros((s.frames.shape[1], T, S, S), np.float32)
         x[-1] = 1.0  # outside the building: walls
         a0, a1, b0, b1 = max(i0, 0), min(i0 + S, nx), max(j0, 0), min(j0 + S, ny)
         if a1 > a0 and b1 > b0:
-            x[:, :, a0 - i0 : a1 - i0, b0 - j0 : b1 - j0] = s.stack(f, T, step)[:, :, a0:a1, b0:b1]
-        for g in GROUP_CHANNELS:
-            if rng.random() < c.blank_group_probability:
+            stack = s.stack(spec.frame, T, c.model.frame_step)
+            x[:, :, a0 - i0 : a1 - i0, b0 - j0 : b1 - j0] = stack[:, :, a0:a1, b0:b1]
+        for g, off in zip(GROUP_CHANNELS, spec.blank, strict=True):
+            if off:
                 x[list(g)] = 0.0
-        b = s.boxes(f, self.targets[k])
+        b = s.boxes(spec.frame, self.targets[spec.seq])
         res = s.grid.resolution
         xy = b.xy - (np.asarray(s.grid.origin) + np.array([i0, j0]) * res)
         vel, yaw, L = b.vel.copy(), b.yaw.copy(), S * res
-        if rng.random() < 0.5:  # mirror x
+        if spec.mirror_x:
             x, xy[:, 0], vel[:, 0], yaw = x[:, :, ::-1], L - xy[:, 0], -vel[:, 0], np.pi - yaw
-        if rng.random() < 0.5:  # mirror y
+        if spec.mirror_y:
             x, xy[:, 1], vel[:, 1], yaw = x[:, :, :, ::-1], L - xy[:, 1], -vel[:, 1], -yaw
-        if rng.random() < 0.5:  # swap x and y
+        if spec.swap:
             x, xy, vel, yaw = x.transpose(0, 1, 3, 2), xy[:, ::-1], vel[:, ::-1], np.pi / 2 - yaw
         boxes = Boxes(xy, b.cls, b.size, yaw, vel, b.score)
         out = output_grid(BevGrid((0.0, 0.0), res, (S, S)), c.model.stride)
         heat, reg, mask = encode(boxes, out, c.model.n_classes)
         return np.ascontiguousarray(x), heat, reg, mask
 
+    def sample(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        return self.cut(self.draw())
+
+    def cut_batch(self, specs: Sequence[CropSpec]) -> tuple[torch.Tensor, ...]:
+        """(frames, heatmaps, regressions, masks) of a batch of crops, as CPU tensors."""
+        parts = [self.cut(spec) for spec in specs]
+        return tuple(torch.from_numpy(np.stack([p[i] for p in parts])) for i in range(4))
+
     def batch(self, device: str) -> tuple[torch.Tensor, ...]:
-        parts = [self.sample() for _ in range(self.c.batch)]
-        return tuple(torch.from_numpy(np.stack([p[i] for p in parts])).to(device) for i in range(4))
+        return tuple(t.to(device) for t in self.cut_batch([self.draw() for _ in range(self.c.batch)]))
+
+    def epoch(self, steps: int, workers: int = 0) -> Iterator[tuple[torch.Tensor, ...]]:
+        """`steps` batches, drawn here in order and cut by `workers` processes (0: in this one)."""
+        specs = [[self.draw() for _ in range(self.c.batch)] for _ in range(steps)]
+        if workers == 0:
+            return map(self.cut_batch, specs)
+        return iter(DataLoader(_Batches(self, specs), batch_size=None, num_workers=workers, pin_memory=False))
+
+
+class _Batches(Dataset):
+    """An epoch's drawn batches for a DataLoader: item b is batch b, cut."""
+
+    def __init__(self, sampler: CropSampler, specs: list[list[CropSpec]]):
+        self.sampler, self.specs = sampler, specs
+
+    def __len__(self) -> int:
+        return len(self.specs)
+
+    def __getitem__(self, b: int) -> tuple[torch.Tensor, ...]:
+        return self.sampler.cut_batch(self.specs[b])
 
 
 def focal_loss(logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
@@ -194,8 +247,10 @@ def train_cnn3d(
     evaluate: Callable[[Cnn3dDetector, bool], dict] | None = None,
     on_step: Callable[[int, float], None] | None = None,
     on_epoch: Callable[[EpochStats], None] | None = None,
+    workers: int = 0,
 ) -> tuple[Cnn3dDetector, list[EpochStats]]:
-    """Train from scratch; `evaluate(model, final)` scores held-out data after each epoch."""
+    """Train from scratch; `evaluate(model, final)` scores held-out data after each epoch. `workers`
+    processes cut the crops while the network trains (the same weights with any number)."""
     with deterministic_on(device):  # the same seed, the same weights, on CUDA too
         torch.manual_seed(config.seed)
         rng = np.random.default_rng(config.seed)
@@ -208,8 +263,8 @@ def train_cnn3d(
         for epoch in range(1, config.epochs + 1):
             t0, losses = time.perf_counter(), []
             model.train()
-            for step in range(config.steps_per_epoch):
-                x, heat, reg, mask = sampler.batch(device)
+            for step, batch in enumerate(sampler.epoch(config.steps_per_epoch, workers)):
+                x, heat, reg, mask = (t.to(device) for t in batch)
                 logits, pred = model(x)
                 loss = focal_loss(logits, heat) + regression_loss(pred, reg, mask, config)
                 losses.append(optimise(opt, sched, loss))

@@ -82,7 +82,7 @@ def cmd_train_cnn3d(args) -> int:
             evaluate=lambda m, final: evaluate_sequences(
                 m, heldout, 1 if final else config.eval_every_frames, args.device
             ),
-            on_step=(lambda *_: bar.update(1)) if bar else None, on_epoch=on_epoch,
+            on_step=(lambda *_: bar.update(1)) if bar else None, on_epoch=on_epoch, workers=args.workers,
         )  # fmt: skip
     finally:
         if bar:

@@ -40,6 +40,13 @@ def add_parsers(sub, common, seed_type) -> None:
         help="cnn3d: BEV map steps (0.1 s) between its five stacked frames (default 1: 0.4 s in all)",
     )
     t.add_argument("--device", choices=("cpu", "cuda"), default="cpu")
+    t.add_argument(
+        "--workers",
+        type=int,
+        default=0,
+        help="cnn3d: processes cutting training crops while the network trains (default 0: none; "
+        "the same weights with any number)",
+    )
     t.add_argument("--seed", type=seed_type, default=0, help="seed of the sampling and the initial weights")
     t.add_argument("--quiet", action="store_true", help="no progress bar")
 
@@ -108,6 +115,8 @@ def check_train_args(args) -> None:
         raise UsageError(
             f"--frame-step: a whole number ≥ 1 for cnn3d only, got {args.frame_step} for {args.model}"
         )
+    if args.workers and (args.model != "cnn3d" or not 0 <= args.workers <= 64):
+        raise UsageError(f"--workers: 0 to 64, for cnn3d only; got {args.workers} for {args.model}")
     import torch
 
     if args.device == "cuda" and not torch.cuda.is_available():
@@ -148,7 +157,8 @@ def write_weights(args, model, config, heldout: dict, extra: dict, training_s: f
     meta = extra | {
         "command": f"whsim train {args.model} --data {args.data} --out {args.out} --epochs {config.epochs} "
         f"--steps-per-epoch {config.steps_per_epoch} --device {args.device} --seed {args.seed}"
-        + (f" --frame-step {args.frame_step}" if args.frame_step else ""),
+        + (f" --frame-step {args.frame_step}" if args.frame_step else "")
+        + (f" --workers {args.workers}" if args.workers else ""),
         "data": json.loads(manifest.read_text()) if manifest.is_file() else None,
         "train": {k: v for k, v in asdict(config).items() if k != "model"},
         "training_s": round(training_s, 1),

@@ -273,3 +273,23 @@ def test_flip_averaged_maps_mirror_exactly_with_the_input():
     plain_h, plain_r = model(odd)
     h, r = flip_averaged(model, odd)
     assert h.shape == plain_h.shape and r.shape == plain_r.shape
+
+
+def test_crops_cut_by_worker_processes_train_the_same_weights():
+    """The crops are drawn in the training process and only cut in the workers, so the number of workers
+    changes nothing; a drawn epoch is the sampler's own batches, in order."""
+    from dataclasses import replace
+
+    from perception.cnn3d_training import train_cnn3d
+
+    config = TrainConfig(epochs=2, steps_per_epoch=3, batch=2, crop_cells=32)
+    config = replace(config, model=Cnn3dConfig(width2d=8, head_width=8))
+    a, _ = train_cnn3d([_sequence()], config)
+    b, _ = train_cnn3d([_sequence()], config, workers=2)
+    for x, y in zip(a.state_dict().values(), b.state_dict().values(), strict=True):
+        assert torch.equal(x, y)
+    one = CropSampler([_sequence()], config, np.random.default_rng(5))
+    other = CropSampler([_sequence()], config, np.random.default_rng(5))
+    for got, want in zip(one.epoch(3, workers=2), (other.batch("cpu") for _ in range(3)), strict=True):
+        for g, w in zip(got, want, strict=True):
+            assert torch.equal(g, w)
