@@ -29,7 +29,7 @@ def add_parser(sub, common) -> None:
 
 def cmd_perf(args) -> int:
     """`whsim perf`: every figure (or `--only` one), as a table or `--json`; `--scaling` the sweeps."""
-    from sim.errors import UsageError
+    from sim.errors import UsageError, require_cuda
     from sim.perf import FIGURES, run_perf  # open3d, torch…: only when measuring
 
     if args.scaling:
@@ -44,10 +44,7 @@ def cmd_perf(args) -> int:
     if args.repeats < 1:
         raise UsageError("--repeats: must be at least 1")
     if args.device == "cuda":
-        import torch
-
-        if not torch.cuda.is_available():
-            raise UsageError(f"--device cuda: no CUDA device here (torch {torch.__version__})")
+        require_cuda("--device cuda")
     results = run_perf(args.only, args.repeats, tracking_strategies(args.strategies), args.device)
     if args.json:
         print(json.dumps(results, indent=2))

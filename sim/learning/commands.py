@@ -105,7 +105,7 @@ def report_dataset(args, manifest: dict, seeds_key: str, noun: str, count_key: s
 
 def check_train_args(args) -> None:
     """The checks every model's training shares: counts, device, output path."""
-    from sim.errors import UsageError
+    from sim.errors import UsageError, require_cuda
 
     if (args.epochs is not None and args.epochs < 1) or (
         args.steps_per_epoch is not None and args.steps_per_epoch < 1
@@ -117,10 +117,8 @@ def check_train_args(args) -> None:
         )
     if args.workers and (args.model != "cnn3d" or not 0 <= args.workers <= 64):
         raise UsageError(f"--workers: 0 to 64, for cnn3d only; got {args.workers} for {args.model}")
-    import torch
-
-    if args.device == "cuda" and not torch.cuda.is_available():
-        raise UsageError(f"--device cuda: no CUDA device here (torch {torch.__version__})")
+    if args.device == "cuda":
+        require_cuda("--device cuda")
     if args.out.parent and not args.out.parent.is_dir():
         raise UsageError(f"--out: folder {args.out.parent} does not exist")
     if args.out.is_dir():

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
+import pytest
+
 import sim.perf as perf
 import sim.perf_command as perf_command
 import sim.recording as recording
@@ -102,3 +104,15 @@ def test_perf_on_cuda_without_a_gpu_is_a_usage_error():
     )  # fmt: skip
     assert r.returncode == 2 and "--device cuda: no CUDA device here" in r.stderr
     assert "Traceback" not in r.stderr
+
+
+def test_require_cuda_names_what_asked_for_it(monkeypatch):
+    import torch
+
+    from sim.errors import UsageError, require_cuda
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    with pytest.raises(UsageError, match=r"^pipeline\.cnn3d\.device 'cuda': no CUDA device here \(torch "):
+        require_cuda("pipeline.cnn3d.device 'cuda'")
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    require_cuda("--device cuda")  # a machine with one: nothing to refuse

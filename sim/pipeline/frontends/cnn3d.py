@@ -37,16 +37,12 @@ def site_frame(bev: BevMap, t: float, groups: dict[str, str]) -> np.ndarray:
 @lru_cache(maxsize=4)
 def _model(path: str, device: str):
     """One loaded network per weights file and device, shared by every run of a process."""
-    import torch
-
     from perception.cnn3d_detector import load_cnn3d  # torch loads only when a strategy needs it
     from perception.weights_io import WeightsError
-    from sim.errors import UsageError
+    from sim.errors import UsageError, require_cuda
 
-    if device == "cuda" and not torch.cuda.is_available():
-        raise UsageError(
-            f"pipeline.cnn3d.device: 'cuda', but this machine has no CUDA device (torch {torch.__version__})"
-        )
+    if device == "cuda":
+        require_cuda("pipeline.cnn3d.device 'cuda'")
     try:
         return load_cnn3d(path, device)
     except (WeightsError, OSError) as e:

@@ -25,17 +25,12 @@ FULL_SCORE_POINTS = 30  # a body this many points strong scores 1
 @lru_cache(maxsize=4)
 def _segmenter(path: str, device: str, passes: int):
     """One loaded network per weights file and device, shared by every sensor of a run (and of a process)."""
-    import torch
-
     from perception.point_segmenter import PointSegmenter  # torch loads only when a strategy needs it
     from perception.pointnet import WeightsError
-    from sim.errors import UsageError
+    from sim.errors import UsageError, require_cuda
 
-    if device == "cuda" and not torch.cuda.is_available():
-        raise UsageError(
-            f"pipeline.pointnet.device: 'cuda', but this machine has no CUDA device "
-            f"(torch {torch.__version__})"
-        )
+    if device == "cuda":
+        require_cuda("pipeline.pointnet.device 'cuda'")
     try:
         return PointSegmenter.from_file(path, device=device, passes=passes)
     except (WeightsError, OSError) as e:
