@@ -24,11 +24,11 @@ sweep or a run that two of the joined sweeps both hold.
 from __future__ import annotations
 
 import argparse
-import csv
 import math
 import sys
 from pathlib import Path
 
+from sim.bench.results import read_results
 from sim.bench.stats import mean_ci
 from sim.bench.summary import fmt_interval
 
@@ -49,14 +49,14 @@ METRICS = {
 
 
 def read(sweep: Path) -> dict[tuple[str, str], dict[int, dict[str, float]]]:
-    """(scenario, strategy) → seed → metric values of the finished runs of a sweep directory."""
+    """(scenario, strategy) → seed → metric values of the finished runs of a sweep directory, read as
+    `whsim bench` reads its own (ValueError for a file that is not a bench results file)."""
     out: dict[tuple[str, str], dict[int, dict[str, float]]] = {}
-    with open(sweep / "results.csv", newline="") as f:
-        for row in csv.DictReader(f):
-            if row["status"] != "ok":
-                continue
-            values = {m: float(row[m]) if row.get(m) not in (None, "") else math.nan for m in METRICS}
-            out.setdefault((row["scenario"], row["strategy"]), {})[int(row["seed"])] = values
+    for row in read_results(sweep / "results.csv"):
+        if row["status"] != "ok":
+            continue
+        values = {m: float(row[m]) if row[m] != "" else math.nan for m in METRICS}
+        out.setdefault((row["scenario"], row["strategy"]), {})[int(row["seed"])] = values
     return out
 
 

@@ -12,16 +12,20 @@ def _sweep(
 ) -> Path:
     """A results.csv of `central` (and, with `other`, a `camera` strategy with those MOTAs), seeds from
     `first`."""
+    from sim.bench.jobs import COLUMNS
+
     path.mkdir()
-    cols = ["scenario", "seed", "strategy", "status", "mota", "gospa"]
+    names = ("scenario", "seed", "strategy", "status", "mota", "gospa")
+    rows = [
+        ("default", seed, "central", "ok", m, g)
+        for seed, (m, g) in enumerate(zip(motas, gospas, strict=True), start=first)
+    ]
+    rows += [("default", seed, "camera", "ok", m, 5.0) for seed, m in enumerate(other or [], start=first)]
+    rows.append(("default", 9, "central", "failed", "", ""))  # not finished: left out
     with open(path / "results.csv", "w", newline="") as f:
-        w = csv.writer(f)
-        w.writerow(cols)
-        for seed, (m, g) in enumerate(zip(motas, gospas, strict=True), start=first):
-            w.writerow(["default", seed, "central", "ok", m, g])
-        for seed, m in enumerate(other or [], start=first):
-            w.writerow(["default", seed, "camera", "ok", m, 5.0])
-        w.writerow(["default", 9, "central", "failed", "", ""])  # not finished: left out
+        w = csv.DictWriter(f, COLUMNS)
+        w.writeheader()
+        w.writerows(dict(zip(names, r, strict=True)) for r in rows)
     return path
 
 
@@ -74,3 +78,15 @@ def test_sweeps_of_other_seeds_join_as_one_and_a_run_held_twice_is_refused(tmp_p
     assert capsys.readouterr().out == one and "-0.110 [-0.157, -0.063]" in one
     assert bench_compare.main([f"{low}+{whole}", "--strategies", "central,camera"]) == 2
     assert "seed 1 is in an earlier sweep too" in capsys.readouterr().err
+
+
+def test_a_file_that_is_not_a_bench_results_file_is_refused(tmp_path, capsys):
+    """Read as `whsim bench` reads its own: other columns are a one-line refusal, exit 2, not a KeyError."""
+    sys.path.insert(0, str(ROOT / "tools"))
+    import bench_compare
+
+    good = _sweep(tmp_path / "good", [0.6] * 3, [4.0] * 3)
+    (tmp_path / "foreign").mkdir()
+    (tmp_path / "foreign" / "results.csv").write_text("scene,seed,mota\ndefault,1,0.5\n")
+    assert bench_compare.main([str(good), str(tmp_path / "foreign")]) == 2
+    assert "not a whsim bench results file" in capsys.readouterr().err
