@@ -41,6 +41,26 @@ class BoxSequence:
     vel: np.ndarray  # (m, 2)
     seen: np.ndarray  # (m,) bool: some sensor's evidence on its footprint in this frame
     actor: np.ndarray  # (m,) actor index within the sequence
+    every: int = 1  # map steps between consecutive frames held (`thinned`)
+    seen_steps: int = 1  # map steps, ending at the row's frame, that `seen` already covers
+
+    def thinned(self, every: int, window: int) -> BoxSequence:
+        """Every `every`-th frame (0, every, 2·every, …) and its rows, half the memory at 2; each row's
+        `seen` becomes whether it was seen within `window` map steps of the whole sequence, so the
+        training targets are those of the whole one. A stack at frame step `every` is then exact."""
+        keep = self.frame % every == 0
+        frames = np.ascontiguousarray(self.frames[::every])  # a copy: the whole sequence can go
+        return BoxSequence(self.grid, frames, self.frame[keep] // every, self.cls[keep], self.xy[keep],
+                           self.size[keep], self.yaw[keep], self.vel[keep], self.seen_within(window)[keep],
+                           self.actor[keep], every, window)  # fmt: skip
+
+    def targets(self, window: int) -> np.ndarray:
+        """(m,) rows that are training targets: seen within `window` map steps ending at their frame."""
+        if self.seen_steps == 1 and self.every == 1:
+            return self.seen_within(window)
+        if self.seen_steps != window:
+            raise ValueError(f"thinned for a {self.seen_steps}-step window, not {window}")
+        return self.seen
 
     def seen_within(self, frames: int) -> np.ndarray:
         """(m,) whether the row's actor was seen in its frame or the `frames` − 1 before it."""
@@ -108,10 +128,14 @@ class CropSampler:
 
     def __init__(self, seqs: list[BoxSequence], config: TrainConfig, rng: np.random.Generator):
         self.seqs, self.c, self.rng = seqs, config, rng
-        W = config.model.window
-        self.targets = [s.seen_within(W) for s in seqs]  # rows that are targets
+        W, step = config.model.window, config.model.frame_step
+        if any(step % s.every for s in seqs):
+            raise ValueError(
+                f"a sequence thinned to every {max(s.every for s in seqs)} steps; frame step {step}"
+            )
+        self.targets = [s.targets(W) for s in seqs]  # rows that are targets
         self.bodies = [
-            np.flatnonzero(t & (s.frame >= W - 1)) for s, t in zip(seqs, self.targets, strict=True)
+            np.flatnonzero(t & (s.frame * s.every >= W - 1)) for s, t in zip(seqs, self.targets, strict=True)
         ]
 
     def draw(self) -> CropSpec:
@@ -124,7 +148,7 @@ class CropSampler:
             f = int(s.frame[row])
             centre = s.grid.world_to_cell(s.xy[row][None])[0] + rng.integers(-S // 3, S // 3 + 1, 2)
         else:
-            f = int(rng.integers(W - 1, len(s.frames)))
+            f = int(rng.integers((W - 1 + s.every - 1) // s.every, len(s.frames)))
             centre = np.array([rng.integers(nx), rng.integers(ny)])
         i0, j0 = ((int(v) - S // 2) & ~1 for v in centre)
         blank = tuple(bool(rng.random() < c.blank_group_probability) for _ in GROUP_CHANNELS)
@@ -140,7 +164,7 @@ class CropSampler:
         x[-1] = 1.0  # outside the building: walls
         a0, a1, b0, b1 = max(i0, 0), min(i0 + S, nx), max(j0, 0), min(j0 + S, ny)
         if a1 > a0 and b1 > b0:
-            stack = s.stack(spec.frame, T, c.model.frame_step)
+            stack = s.stack(spec.frame, T, c.model.frame_step // s.every)
             x[:, :, a0 - i0 : a1 - i0, b0 - j0 : b1 - j0] = stack[:, :, a0:a1, b0:b1]
         for g, off in zip(GROUP_CHANNELS, spec.blank, strict=True):
             if off:

@@ -40,7 +40,9 @@ def cmd_dataset_cnn3d(args) -> int:
     return 0
 
 
-def load_split(data, split: str) -> list:
+def load_split(data, split: str, thin: int = 1, window: int = 1) -> list:
+    """Every site of a split; with `thin` > 1 each holds every `thin`-th frame (`BoxSequence.thinned`),
+    cut as it is read so the whole split never sits in memory."""
     from sim.errors import UsageError
     from sim.learning.cnn3d_dataset import load_sequence
 
@@ -50,9 +52,10 @@ def load_split(data, split: str) -> list:
     out = []
     for f in files:
         try:
-            out.append(load_sequence(f))
+            seq = load_sequence(f)
         except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as e:
             raise damaged(f, e) from None
+        out.append(seq.thinned(thin, window) if thin > 1 else seq)
     return out
 
 
@@ -62,10 +65,11 @@ def cmd_train_cnn3d(args) -> int:
     from sim.learning.cnn3d_eval import evaluate_sequences
 
     check_train_args(args)
-    train, heldout = load_split(args.data, "train"), load_split(args.data, "heldout")
     config = train_config(args, TrainConfig())
     if args.frame_step is not None:
         config = replace(config, model=replace(config.model, frame_step=args.frame_step))
+    train = load_split(args.data, "train", args.thin, config.model.window)
+    heldout = load_split(args.data, "heldout")
     bar = progress_bar(args, config.epochs * config.steps_per_epoch, "batch")
 
     def on_epoch(s):

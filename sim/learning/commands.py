@@ -39,6 +39,13 @@ def add_parsers(sub, common, seed_type) -> None:
         type=int,
         help="cnn3d: BEV map steps (0.1 s) between its five stacked frames (default 1: 0.4 s in all)",
     )
+    t.add_argument(
+        "--thin",
+        type=int,
+        default=1,
+        help="cnn3d: hold every K-th map step of each training site in memory (memory ÷ K; stacks then end "
+        "on those steps only; --frame-step a multiple of K; default 1: all)",
+    )
     t.add_argument("--device", choices=("cpu", "cuda"), default="cpu")
     t.add_argument(
         "--workers",
@@ -115,6 +122,11 @@ def check_train_args(args) -> None:
         raise UsageError(
             f"--frame-step: a whole number ≥ 1 for cnn3d only, got {args.frame_step} for {args.model}"
         )
+    step = args.frame_step or 1
+    if args.thin != 1 and (args.model != "cnn3d" or args.thin < 1 or step % args.thin):
+        raise UsageError(
+            f"--thin: a divisor of --frame-step ({step}), for cnn3d only; got {args.thin} for {args.model}"
+        )
     if args.workers and (args.model != "cnn3d" or not 0 <= args.workers <= 64):
         raise UsageError(f"--workers: 0 to 64, for cnn3d only; got {args.workers} for {args.model}")
     if args.device == "cuda":
@@ -156,6 +168,7 @@ def write_weights(args, model, config, heldout: dict, extra: dict, training_s: f
         "command": f"whsim train {args.model} --data {args.data} --out {args.out} --epochs {config.epochs} "
         f"--steps-per-epoch {config.steps_per_epoch} --device {args.device} --seed {args.seed}"
         + (f" --frame-step {args.frame_step}" if args.frame_step else "")
+        + (f" --thin {args.thin}" if getattr(args, "thin", 1) != 1 else "")
         + (f" --workers {args.workers}" if args.workers else ""),
         "data": json.loads(manifest.read_text()) if manifest.is_file() else None,
         "train": {k: v for k, v in asdict(config).items() if k != "model"},

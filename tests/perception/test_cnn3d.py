@@ -293,3 +293,33 @@ def test_crops_cut_by_worker_processes_train_the_same_weights():
     for got, want in zip(one.epoch(3, workers=2), (other.batch("cpu") for _ in range(3)), strict=True):
         for g, w in zip(got, want, strict=True):
             assert torch.equal(g, w)
+
+
+def test_a_thinned_sequence_cuts_the_whole_ones_crops_at_the_frames_it_keeps():
+    """`thinned(2, W)` holds half the frames; at frame step 2 every crop it cuts (frames, heatmap,
+    regression, mask) equals the whole sequence's crop at the same map step, and its targets are the
+    whole sequence's (seen within W steps, odd steps included). The sampler draws only stacks that lie
+    inside the sequence."""
+    from dataclasses import replace
+
+    from perception.cnn3d_training import CropSpec
+
+    rng = np.random.default_rng(0)
+    whole = replace(_sequence(20), frames=rng.random((20, 8, 60, 40)).astype(np.float16))
+    whole = replace(whole, seen=np.arange(20) % 4 == 1)  # seen on odd steps only
+    config = replace(TrainConfig(crop_cells=32), model=Cnn3dConfig(frame_step=2))
+    W = config.model.window  # 9 map steps
+    thin = whole.thinned(2, W)
+    assert thin.frames.shape[0] == 10 and thin.frames.base is None  # a copy: the whole can be freed
+    np.testing.assert_array_equal(thin.targets(W), whole.seen_within(W)[::2])
+    assert thin.targets(W).any()
+    full, half = CropSampler([whole], config, rng), CropSampler([thin], config, rng)
+    for f, (mx, my, sw) in zip((4, 10, 18), ((0, 0, 0), (1, 0, 1), (0, 1, 0)), strict=True):
+        spec = CropSpec(0, f, 6, -4, (False, True, False), bool(mx), bool(my), bool(sw))
+        for a, b in zip(full.cut(spec), half.cut(replace(spec, frame=f // 2)), strict=True):
+            np.testing.assert_array_equal(a, b)
+    assert min(half.draw().frame for _ in range(200)) >= 4  # steps 0…7 would pad with frame 0
+    with pytest.raises(ValueError, match="window"):
+        thin.targets(5)
+    with pytest.raises(ValueError, match="frame step 1"):
+        CropSampler([thin], TrainConfig(), rng)

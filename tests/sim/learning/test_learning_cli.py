@@ -54,6 +54,7 @@ def test_train_writes_loadable_weights_that_a_run_uses(tiny_dataset, tmp_path):
         (("--data", "{data}", "--out", "{tmp}"), "is a directory"),
         (("--data", "{data}", "--frame-step", "2"), "cnn3d only"),
         (("--data", "{data}", "--workers", "2"), "cnn3d only"),
+        (("--data", "{data}", "--thin", "2"), "cnn3d only"),
     ],
 )
 def test_train_refuses_bad_input_with_one_line(tiny_dataset, tmp_path, args, needle):
