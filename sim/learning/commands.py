@@ -168,7 +168,7 @@ def write_weights(args, model, config, heldout: dict, extra: dict, training_s: f
         "command": f"whsim train {args.model} --data {args.data} --out {args.out} --epochs {config.epochs} "
         f"--steps-per-epoch {config.steps_per_epoch} --device {args.device} --seed {args.seed}"
         + (f" --frame-step {args.frame_step}" if args.frame_step else "")
-        + (f" --thin {args.thin}" if getattr(args, "thin", 1) != 1 else "")
+        + (f" --thin {args.thin}" if args.thin != 1 else "")
         + (f" --workers {args.workers}" if args.workers else ""),
         "data": json.loads(manifest.read_text()) if manifest.is_file() else None,
         "train": {k: v for k, v in asdict(config).items() if k != "model"},
