@@ -28,12 +28,14 @@ def cmd_dataset_cnn3d(args) -> int:
         raise UsageError(f"--workers: must be 1 to 64, got {args.workers}")
     if not 1.0 <= args.duration <= 3600.0:
         raise UsageError(f"--duration: must be 1 to 3600 s, got {args.duration:g}")
+    if args.dense_sites < 0:
+        raise UsageError(f"--dense-sites: must be 0 or more, got {args.dense_sites}")
     manifest = with_bar(
         args,
-        args.scenes + heldout,
+        args.scenes + args.dense_sites + heldout,
         "sequence",
         lambda update: write_dataset(
-            args.out, args.scenes, args.seed, heldout, args.duration, args.workers, update
+            args.out, args.scenes, args.seed, heldout, args.duration, args.workers, update, args.dense_sites
         ),
     )
     report_dataset(args, manifest, "site_seeds", "sites", "frames", "frames")

@@ -134,10 +134,10 @@ def _frames_in(path: Path) -> int | None:
         return None
 
 
-def _render(job: tuple[int, str, float]) -> int:
+def _render(job: tuple[int, str, float, bool]) -> int:
     """Record one site into its file (run in a worker process); returns its frame count."""
-    seed, path, duration_s = job
-    seq = record(random_site(seed, duration_s=duration_s))
+    seed, path, duration_s, dense = job
+    seq = record(random_site(seed, duration_s=duration_s, dense=dense))
     save_sequence(Path(path), seq)
     return len(seq.frames)
 
@@ -150,23 +150,30 @@ def write_dataset(
     duration_s: float = 30.0,
     workers: int = 1,
     progress: Callable[[int], None] | None = None,
+    n_dense: int = 0,
 ) -> dict:
     """Record `n_sequences` training and `n_heldout` held-out sites into `out/{train,heldout}/` on
-    `workers` processes; a sequence already written is kept (an interrupted run resumes). Returns the
-    dataset.json manifest."""
+    `workers` processes, and `n_dense` dense training sites (`random_site(dense=True)`, the seeds after
+    the others, files `site-<seed>-dense.npz`); a sequence already written is kept (an interrupted run
+    resumes). Returns the dataset.json manifest."""
     manifest = {"kind": "cnn3d", "seed": seed, "duration_s": duration_s, "splits": {}}
     frames: dict[str, int] = {}
     todo = []
+    dense_seeds = list(range(seed + n_sequences, seed + n_sequences + n_dense))
     for split, n in (("train", n_sequences), ("heldout", n_heldout)):
         folder = out / split
         folder.mkdir(parents=True, exist_ok=True)
         seeds = scene_seeds(split, n, seed)
         manifest["splits"][split] = {"site_seeds": [seeds[0], seeds[-1]] if seeds else []}
-        for s in seeds:
-            path = folder / f"site-{s:07d}.npz"
+        sites = [(s, False) for s in seeds]
+        if split == "train" and dense_seeds:
+            manifest["splits"][split]["dense_site_seeds"] = [dense_seeds[0], dense_seeds[-1]]
+            sites += [(s, True) for s in dense_seeds]
+        for s, dense in sites:
+            path = folder / f"site-{s:07d}{'-dense' if dense else ''}.npz"
             k = _frames_in(path)
             if k is None:  # not there yet, or damaged: record it
-                todo.append((split, (s, str(path), duration_s)))
+                todo.append((split, (s, str(path), duration_s, dense)))
             else:
                 frames[split] = frames.get(split, 0) + k
                 if progress:

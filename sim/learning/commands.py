@@ -26,6 +26,13 @@ def add_parsers(sub, common, seed_type) -> None:
     d.add_argument("--seed", type=seed_type, default=0, help="first training scene seed (default 0)")
     d.add_argument("--workers", type=int, default=1, help="processes recording cnn3d sequences (default 1)")
     d.add_argument("--duration", type=float, default=30.0, help="seconds per cnn3d sequence (default 30)")
+    d.add_argument(
+        "--dense-sites",
+        type=int,
+        default=0,
+        help="cnn3d: this many more training sites after the --scenes ones, each watched by 2-3 cameras, "
+        "1-2 thermal cameras and 1-2 LiDARs (default 0)",
+    )
     d.add_argument("--quiet", action="store_true", help="no progress bar")
 
     t = sub.add_parser("train", parents=[common], help="train a model on a `whsim dataset` directory")
@@ -80,6 +87,10 @@ def cmd_dataset(args) -> int:
 
         return cmd_dataset_cnn3d(args)
     heldout = check_dataset_args(args)
+    if args.dense_sites:
+        from sim.errors import UsageError
+
+        raise UsageError(f"--dense-sites: for cnn3d only, got {args.dense_sites} for {args.model}")
     manifest = with_bar(
         args,
         args.scenes + heldout,
@@ -106,7 +117,8 @@ def report_dataset(args, manifest: dict, seeds_key: str, noun: str, count_key: s
         return
     for split, info in manifest["splits"].items():
         lo, hi = info[seeds_key]
-        print(f"{split}: {noun} {lo}..{hi}, {info[count_key]:,} {counted}")
+        dense = " and dense {}..{}".format(*info["dense_site_seeds"]) if "dense_site_seeds" in info else ""
+        print(f"{split}: {noun} {lo}..{hi}{dense}, {info[count_key]:,} {counted}")
     print(f"dataset: {args.out}/dataset.json")
 
 

@@ -12,6 +12,12 @@ from sim.scenario.models import Scenario
 
 MAX_TRIES = 50
 
+# How many cameras, thermal cameras and LiDARs a random site draws (each evenly, bounds inclusive): any
+# site, and a dense one, watched by at least as many as most shipped scenarios (2 cameras, 2 thermal
+# cameras, a LiDAR) have — 4 sites in 27 of the first kind do.
+SITE_SENSORS = ((1, 3), (0, 2), (0, 2))
+DENSE_SITE_SENSORS = ((2, 3), (1, 2), (1, 2))
+
 
 def _u(rng: np.random.Generator, lo: float, hi: float) -> float:
     return round(float(rng.uniform(lo, hi)), 2)
@@ -121,9 +127,13 @@ def random_scene(seed: int, *, duration_s: float = 40.0, scan_every_s: float = 4
     return _draw("scene", seed, 0x504E, duration_s, ((24, 56), (16, 36)), (6, 12), lambda L: 0, sensors)
 
 
-def _bev_sensors(rng: np.random.Generator, L: float, W: float, aisles: list[float]) -> list[dict]:
+def _bev_sensors(
+    rng: np.random.Generator, L: float, W: float, aisles: list[float], counts=SITE_SENSORS
+) -> list[dict]:
     """Fixed cameras high in the corners and on the walls looking inwards, thermal cameras on the walls
-    looking across, and a spinning LiDAR in an aisle — the mounts of the shipped sites, drawn at random."""
+    looking across, and a spinning LiDAR in an aisle — the mounts of the shipped sites, drawn at random,
+    as many of each as `counts` (cameras, thermal cameras, LiDARs: inclusive bounds) allows."""
+    (c0, c1), (t0, t1), (l0, l1) = counts
 
     def wall_point() -> tuple[float, float]:
         side = int(rng.integers(4))
@@ -139,7 +149,7 @@ def _bev_sensors(rng: np.random.Generator, L: float, W: float, aisles: list[floa
     out = []
     e, n = round(L - 1.0, 2), round(W - 1.0, 2)
     corners = [(1.0, 1.0), (e, 1.0), (1.0, n), (e, n)]
-    for k in range(int(rng.integers(1, 4))):
+    for k in range(int(rng.integers(c0, c1 + 1))):
         x, y = corners[int(rng.integers(4))] if rng.random() < 0.6 else wall_point()
         out.append(
             dict(
@@ -147,7 +157,7 @@ def _bev_sensors(rng: np.random.Generator, L: float, W: float, aisles: list[floa
                 resolution=[320, 240], hfov_deg=_u(rng, 70, 95), rate_hz=10,
             )
         )  # fmt: skip
-    for k in range(int(rng.integers(0, 3))):
+    for k in range(int(rng.integers(t0, t1 + 1))):
         x, y = wall_point()
         out.append(
             dict(
@@ -155,13 +165,20 @@ def _bev_sensors(rng: np.random.Generator, L: float, W: float, aisles: list[floa
                 resolution=[160, 120], hfov_deg=57, rate_hz=8.7,
             )
         )  # fmt: skip
-    for k in range(int(rng.integers(0, 3))):
+    for k in range(int(rng.integers(l0, l1 + 1))):
         pos = [_u(rng, 0.3 * L, 0.7 * L), round(float(rng.choice(aisles)), 2), _u(rng, 3.0, 5.0)]
         out.append(dict(id=f"lidar{k}", type="lidar", preset="vlp16", position=pos, rate_hz=10))
     return out
 
 
-def random_site(seed: int, *, duration_s: float = 30.0) -> Scenario:
+def random_site(seed: int, *, duration_s: float = 30.0, dense: bool = False) -> Scenario:
     """A valid scenario for sequence `seed` of the BEV detector's data: random layout and traffic watched
-    by 1–3 cameras, 0–2 thermal cameras and 0–2 LiDARs, all at their usual rates."""
-    return _draw("site", seed, 0x3DC, duration_s, ((28, 48), (18, 30)), (8, 11), lambda L: L, _bev_sensors)
+    by 1–3 cameras, 0–2 thermal cameras and 0–2 LiDARs, all at their usual rates; `dense`: by 2–3, 1–2
+    and 1–2 (`DENSE_SITE_SENSORS`), a different site for the same seed, named `dense-site-<seed>`."""
+    counts = DENSE_SITE_SENSORS if dense else SITE_SENSORS
+
+    def sensors(rng, L, W, aisles):
+        return _bev_sensors(rng, L, W, aisles, counts)
+
+    kind, salt = ("dense-site", 0xD3C) if dense else ("site", 0x3DC)
+    return _draw(kind, seed, salt, duration_s, ((28, 48), (18, 30)), (8, 11), lambda L: L, sensors)

@@ -16,8 +16,8 @@ from tests.sim.test_cli import whsim
 @pytest.fixture(scope="module")
 def tiny_sequences(tmp_path_factory):
     out = tmp_path_factory.mktemp("seqs")
-    r = whsim("dataset", "cnn3d", "--scenes", 1, "--heldout", 1, "--out", out, "--seed", 40, "--duration", 2,
-              "--quiet")  # fmt: skip
+    r = whsim("dataset", "cnn3d", "--scenes", 1, "--dense-sites", 1, "--heldout", 1, "--out", out,
+              "--seed", 40, "--duration", 2, "--quiet")  # fmt: skip
     assert r.returncode == 0, r.stderr
     return out
 
@@ -26,9 +26,15 @@ def test_dataset_records_frames_and_boxes_of_both_splits(tiny_sequences):
     manifest = json.loads((tiny_sequences / "dataset.json").read_text())
     assert manifest["kind"] == "cnn3d"
     assert manifest["splits"]["train"]["site_seeds"] == [40, 40]
+    assert manifest["splits"]["train"]["dense_site_seeds"] == [41, 41]  # after the plain ones
     assert manifest["splits"]["heldout"]["site_seeds"][0] >= 1_000_000
-    seq = load_sequence(next((tiny_sequences / "train").glob("site-*.npz")))
-    assert seq.frames.shape[0] == manifest["splits"]["train"]["frames"] == 21  # 0 … 2 s every 0.1 s
+    assert "dense_site_seeds" not in manifest["splits"]["heldout"]
+    names = sorted(p.name for p in (tiny_sequences / "train").iterdir())
+    assert names == ["site-0000040.npz", "site-0000041-dense.npz"]
+    seq = load_sequence(tiny_sequences / "train" / names[0])
+    dense = load_sequence(tiny_sequences / "train" / names[1])
+    assert seq.frames.shape[0] == dense.frames.shape[0] == 21  # 0 … 2 s every 0.1 s
+    assert manifest["splits"]["train"]["frames"] == 42
     assert seq.frames.shape[1] == 8 and seq.frames.shape[2:] == seq.grid.shape
     assert len(seq.xy) and set(np.unique(seq.cls)) <= {0, 1, 2}
     assert (seq.frames[:, 7] == seq.frames[0, 7]).all()  # the static map does not move
@@ -77,7 +83,12 @@ def test_train_refuses_bad_input_with_one_line(tiny_sequences, tmp_path, args, n
 
 
 @pytest.mark.parametrize(
-    "args, needle", [(("--workers", "0"), "--workers"), (("--duration", "0"), "--duration")]
+    "args, needle",
+    [
+        (("--workers", "0"), "--workers"),
+        (("--duration", "0"), "--duration"),
+        (("--dense-sites", "-1"), "--dense-sites"),
+    ],
 )
 def test_dataset_refuses_bad_counts(tmp_path, args, needle):
     r = whsim("dataset", "cnn3d", "--scenes", 1, "--out", tmp_path / "d", *args, "--quiet")

@@ -131,3 +131,10 @@ def test_a_weights_file_that_is_not_one_is_a_usage_error(tmp_path):
               "--out", tmp_path / "run", "--quiet")  # fmt: skip
     assert r.returncode == 2
     assert "pipeline.pointnet.weights" in r.stderr and "bad.pt" in r.stderr
+
+
+def test_dense_sites_are_refused_for_pointnet_before_anything_is_written(tmp_path):
+    out = tmp_path / "d"
+    r = whsim("dataset", "pointnet", "--scenes", 1, "--dense-sites", 1, "--out", out, "--quiet")
+    assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1
+    assert "--dense-sites: for cnn3d only" in r.stderr and not out.exists()
