@@ -12,9 +12,9 @@ from sim.scenario.models import Scenario
 
 MAX_TRIES = 50
 
-# How many cameras, thermal cameras and LiDARs a random site draws (each evenly, bounds inclusive): any
-# site, and a dense one, watched by at least as many as most shipped scenarios (2 cameras, 2 thermal
-# cameras, a LiDAR) have — 4 sites in 27 of the first kind do.
+# How many cameras, thermal cameras and LiDARs a random site draws (each evenly, bounds inclusive): a
+# plain site, and a dense one, watched about as `default` and `busy` are (2 cameras, 2 thermal cameras, a
+# LiDAR), which at least 4 plain sites in 27 are.
 SITE_SENSORS = ((1, 3), (0, 2), (0, 2))
 DENSE_SITE_SENSORS = ((2, 3), (1, 2), (1, 2))
 
