@@ -47,8 +47,9 @@ def load_split(data, split: str, thin: int = 1, window: int = 1) -> list:
     cut as it is read so the whole split never sits in memory."""
     from sim.errors import UsageError
     from sim.learning.cnn3d_dataset import load_sequence
+    from sim.learning.manifest import split_files
 
-    files = sorted((data / split).glob("site-*.npz"))
+    files = split_files(data, split, "site-*.npz")
     if not files:
         raise UsageError(f"--data: {data}/{split}/ holds no site-*.npz (make it with `whsim dataset cnn3d`)")
     out = []

@@ -169,8 +169,10 @@ def write_dataset(
         if split == "train" and dense_seeds:
             manifest["splits"][split]["dense_site_seeds"] = [dense_seeds[0], dense_seeds[-1]]
             sites += [(s, True) for s in dense_seeds]
-        for s, dense in sites:
-            path = folder / f"site-{s:07d}{'-dense' if dense else ''}.npz"
+        names = [f"site-{s:07d}{'-dense' if dense else ''}.npz" for s, dense in sites]
+        manifest["splits"][split]["files"] = names
+        for (s, dense), name in zip(sites, names, strict=True):
+            path = folder / name
             k = _frames_in(path)
             if k is None:  # not there yet, or damaged: record it
                 todo.append((split, (s, str(path), duration_s, dense)))

@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from perception.pointnet_training import LabelledScan
+from sim.learning.manifest import split_files as listed_files
 from sim.learning.random_scenes import random_scene
 from sim.output.atomic import atomic_write_bytes
 from sim.pipeline.frontends.base import scenario_bev_map
@@ -143,6 +144,7 @@ def write_dataset(
         folder.mkdir(parents=True, exist_ok=True)
         seeds = scene_seeds(split, n, seed)
         points = 0
+        names = [f"scene-{s:07d}.npz" for s in seeds]
         for s in seeds:
             path = folder / f"scene-{s:07d}.npz"
             n = _points_in(path)
@@ -153,7 +155,11 @@ def write_dataset(
             points += n
             if progress:
                 progress(1)
-        manifest["splits"][split] = {"scene_seeds": [seeds[0], seeds[-1]] if seeds else [], "points": points}
+        manifest["splits"][split] = {
+            "scene_seeds": [seeds[0], seeds[-1]] if seeds else [],
+            "points": points,
+            "files": names,
+        }
     atomic_write_bytes(out / "dataset.json", json.dumps(manifest, indent=2).encode())
     return manifest
 
@@ -169,4 +175,5 @@ def _points_in(path: Path) -> int | None:
 
 
 def split_files(data: Path, split: str) -> list[Path]:
-    return sorted((data / split).glob("scene-*.npz"))
+    """The scene files of a split that the dataset's manifest lists (`sim.learning.manifest`)."""
+    return listed_files(data, split, "scene-*.npz")

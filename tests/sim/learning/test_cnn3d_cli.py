@@ -114,3 +114,22 @@ def test_bad_weights_are_refused_before_anything_is_written(tmp_path, strategy, 
         assert len(r.stderr.strip().splitlines()) == 1
         assert sorted(p.name for p in out.iterdir()) == ["metrics.json"]
         assert (out / "metrics.json").read_text() == "{}"
+
+
+def test_training_reads_the_sites_the_manifest_lists_not_an_earlier_runs_leftovers(tiny_sequences, tmp_path):
+    """A rerun with fewer sites (or another seed) into the same folder leaves the earlier files there;
+    they used to be read as training data because the loader took every site-*.npz it found."""
+    import shutil
+
+    from sim.learning.cnn3d_commands import load_split
+
+    data = tmp_path / "d"
+    shutil.copytree(tiny_sequences, data)
+    (data / "train" / "site-0000099.npz").write_bytes(b"left by an earlier run")
+    manifest = json.loads((data / "dataset.json").read_text())
+    assert manifest["splits"]["train"]["files"] == ["site-0000040.npz", "site-0000041-dense.npz"]
+    assert len(load_split(data, "train")) == 2
+    del manifest["splits"]["train"]["files"]  # a manifest from before the list: every file, as before
+    (data / "dataset.json").write_text(json.dumps(manifest))
+    r = whsim("train", "cnn3d", "--data", data, "--out", tmp_path / "w.pt", "--quiet")
+    assert r.returncode == 2 and "site-0000099.npz: damaged dataset file" in r.stderr

@@ -138,3 +138,18 @@ def test_dense_sites_are_refused_for_pointnet_before_anything_is_written(tmp_pat
     r = whsim("dataset", "pointnet", "--scenes", 1, "--dense-sites", 1, "--out", out, "--quiet")
     assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1
     assert "--dense-sites: for cnn3d only" in r.stderr and not out.exists()
+
+
+def test_pointnet_training_reads_the_scenes_the_manifest_lists(tiny_dataset, tmp_path):
+    import json
+    import shutil
+
+    from sim.learning.pointnet_dataset import split_files
+
+    data = tmp_path / "d"
+    shutil.copytree(tiny_dataset, data)
+    listed = split_files(data, "train")
+    (data / "train" / "scene-0000099.npz").write_bytes(b"left by an earlier run")
+    assert split_files(data, "train") == listed and len(listed) >= 1
+    manifest = json.loads((data / "dataset.json").read_text())
+    assert [p.name for p in listed] == manifest["splits"]["train"]["files"]
