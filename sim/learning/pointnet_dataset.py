@@ -145,8 +145,8 @@ def write_dataset(
         seeds = scene_seeds(split, n, seed)
         points = 0
         names = [f"scene-{s:07d}.npz" for s in seeds]
-        for s in seeds:
-            path = folder / f"scene-{s:07d}.npz"
+        for s, name in zip(seeds, names, strict=True):
+            path = folder / name
             n = _points_in(path)
             if n is None:  # not there yet, or damaged (a disk filled up, a copy cut short): render it
                 scans = render_scene(s)
