@@ -5,8 +5,10 @@ Two 3 × 3 × 3 convolutions without temporal padding fold T = 5 frames into one
 halving the grid; a small 2D encoder–decoder (one stride-2 level, its output upsampled and concatenated
 back) widens the receptive field to ≈ 6 m, enough for a forklift seen from one side. The head predicts, per
 output cell (twice the BEV cell): a centre heatmap per tracked class, the sub-cell offset of the centre,
-log length and width, yaw as (sin, cos) and the velocity (vx, vy) in m/s. Early stride and narrow widths
-keep a 200 × 125 grid at ≈ 15 ms on 2 CPU cores (`whsim perf` `cnn3d_ms_per_step`).
+log length and width, yaw as (sin, cos) and the velocity (vx, vy) in m/s; optionally (`past_velocities`)
+also the body's mean velocity from each earlier stacked frame to the last — the multi-frame outputs of Fast
+and Furious as an auxiliary task, so the network must place the body in every frame. Early stride and
+narrow widths keep a 200 × 125 grid at ≈ 15 ms on 2 CPU cores (`whsim perf` `cnn3d_ms_per_step`).
 """
 
 from __future__ import annotations
@@ -21,7 +23,8 @@ from perception.bev_frames import N_CHANNELS
 from perception.classes import TRACKED_NAMES
 
 HEAD_CLASSES = TRACKED_NAMES  # one heatmap each: forklift, agv, worker (the weights' order)
-# Regression channels after the heatmaps: offset (2), log size (2), yaw sin/cos (2), velocity (2).
+# Regression channels after the heatmaps: offset (2), log size (2), yaw sin/cos (2), velocity (2); with
+# `past_velocities`, then (vx, vy) per earlier frame k = 1 … T − 1: the mean velocity since frame T − 1 − k.
 OFFSET, SIZE, YAW, VELOCITY = slice(0, 2), slice(2, 4), slice(4, 6), slice(6, 8)
 N_REGRESSION = 8
 
@@ -38,6 +41,12 @@ class Cnn3dConfig:
     head_width: int = 32
     n_classes: int = len(HEAD_CLASSES)
     stride: int = 2  # output cell = stride × BEV cell
+    past_velocities: bool = False  # also regress the mean velocity from each earlier frame (auxiliary)
+
+    @property
+    def n_regression(self) -> int:
+        """Regression channels: the 8 of every box, and 2 per earlier frame with `past_velocities`."""
+        return N_REGRESSION + (2 * (self.frames - 1) if self.past_velocities else 0)
 
     @property
     def window(self) -> int:
@@ -54,7 +63,8 @@ def _block(cin: int, cout: int, stride: int = 1) -> nn.Sequential:
 
 
 class Cnn3dDetector(nn.Module):
-    """(B, C, T, nx, ny) frames → (B, n_classes, nx/2, ny/2) heatmap logits and (B, 8, …) regressions."""
+    """(B, C, T, nx, ny) frames → (B, n_classes, nx/2, ny/2) heatmap logits and (B, n_regression, …)
+    regressions."""
 
     def __init__(self, config: Cnn3dConfig | None = None):
         super().__init__()
@@ -75,7 +85,7 @@ class Cnn3dDetector(nn.Module):
         self.down = nn.Sequential(_block(b, c.width2d, 2), _block(c.width2d, c.width2d))
         self.fuse = _block(b + c.width2d, c.head_width)
         self.heatmap = nn.Conv2d(c.head_width, c.n_classes, 1)
-        self.regression = nn.Conv2d(c.head_width, N_REGRESSION, 1)
+        self.regression = nn.Conv2d(c.head_width, c.n_regression, 1)
         # CenterNet's prior: heatmap logits start at p = 0.1 so the focal loss is not swamped at first.
         nn.init.constant_(self.heatmap.bias, -2.19)
 

@@ -29,6 +29,7 @@ class Boxes:
     yaw: np.ndarray  # (n,) rad, counter-clockwise from +x
     vel: np.ndarray  # (n, 2) m/s
     score: np.ndarray  # (n,) 0..1 (1 for truth)
+    past: np.ndarray | None = None  # (n, T − 1, 2) m/s: mean velocity from each earlier frame (targets only)
 
     def __len__(self) -> int:
         return len(self.xy)
@@ -40,9 +41,9 @@ class Boxes:
         )
 
     def take(self, keep: np.ndarray) -> Boxes:
-        return Boxes(
-            self.xy[keep], self.cls[keep], self.size[keep], self.yaw[keep], self.vel[keep], self.score[keep]
-        )
+        past = None if self.past is None else self.past[keep]
+        kept = (self.xy, self.cls, self.size, self.yaw, self.vel, self.score)
+        return Boxes(*(a[keep] for a in kept), past)
 
 
 def output_grid(grid: BevGrid, stride: int) -> BevGrid:
@@ -56,11 +57,17 @@ def bump_sigma(size: np.ndarray, cell_m: float) -> np.ndarray:
     return np.maximum(0.8, 0.25 * np.sqrt(size[:, 0] * size[:, 1]) / cell_m)
 
 
-def encode(boxes: Boxes, out: BevGrid, n_classes: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(heatmap (K, nx, ny), regression (8, nx, ny), mask (nx, ny)) of true boxes on the output grid;
-    boxes off the grid are left out. Where two centres share a cell the later box's regression wins."""
+def encode(
+    boxes: Boxes, out: BevGrid, n_classes: int, n_regression: int = N_REGRESSION
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(heatmap (K, nx, ny), regression (n_regression, nx, ny), mask (nx, ny)) of true boxes on the output
+    grid; boxes off the grid are left out. Where two centres share a cell the later box's regression wins.
+    Channels past the 8 hold `boxes.past`, flattened (required then)."""
+    if n_regression > N_REGRESSION and (boxes.past is None or 2 * boxes.past.shape[1] != n_regression - 8):
+        frames = (n_regression - N_REGRESSION) // 2
+        raise ValueError(f"{n_regression} regression channels need boxes.past of {frames} frames")
     heat = np.zeros((n_classes, *out.shape), np.float32)
-    reg = np.zeros((N_REGRESSION, *out.shape), np.float32)
+    reg = np.zeros((n_regression, *out.shape), np.float32)
     mask = np.zeros(out.shape, bool)
     f = (np.asarray(boxes.xy, float) - np.asarray(out.origin)) / out.resolution
     ij = np.floor(f).astype(np.int64)
@@ -84,6 +91,8 @@ def encode(boxes: Boxes, out: BevGrid, n_classes: int) -> tuple[np.ndarray, np.n
         reg[SIZE, i, j] = np.log(boxes.size[k])
         reg[YAW, i, j] = np.sin(boxes.yaw[k]), np.cos(boxes.yaw[k])
         reg[VELOCITY, i, j] = boxes.vel[k]
+        if n_regression > N_REGRESSION:
+            reg[N_REGRESSION:, i, j] = boxes.past[k].ravel()
         mask[i, j] = True
     return heat, reg, mask
 

@@ -15,7 +15,7 @@ import torch
 
 from perception import weights_io
 from perception.bev import BevGrid
-from perception.cnn3d import HEAD_CLASSES, OFFSET, VELOCITY, YAW, Cnn3dConfig, Cnn3dDetector
+from perception.cnn3d import HEAD_CLASSES, N_REGRESSION, OFFSET, VELOCITY, YAW, Cnn3dConfig, Cnn3dDetector
 from perception.cnn3d_boxes import Boxes, decode, output_grid
 
 DEFAULT_SIGMA_M = 0.3
@@ -87,7 +87,7 @@ class BoxDetector:
 
     @torch.inference_mode()
     def maps(self, frames: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Heatmap probabilities (K, ox, oy) and regressions (8, ox, oy) of one stack."""
+        """Heatmap probabilities (K, ox, oy) and regressions (n_regression, ox, oy) of one stack."""
         x = torch.from_numpy(np.ascontiguousarray(frames, np.float32))[None].to(self.device)
         if self.flips:
             heat, reg = flip_averaged(self.model, x)
@@ -124,6 +124,7 @@ def flip_averaged(model: Cnn3dDetector, x: torch.Tensor) -> tuple[torch.Tensor, 
                 reg[k, OFFSET.start + axis] = 1.0 - reg[k, OFFSET.start + axis]
                 reg[k, YAW.start + 1 - axis] *= -1  # x: yaw → π − yaw (cos flips); y: yaw → −yaw (sin)
                 reg[k, VELOCITY.start + axis] *= -1
+                reg[k, N_REGRESSION + axis :: 2] *= -1  # past velocities, if the head has them
     back = [(h.flip([a - 2 for a in d]), r.flip([a - 2 for a in d])) if d else (h, r)
             for d, h, r in zip(dims, heat, reg, strict=True)]  # fmt: skip
     ox, oy = -(-nx // model.config.stride), -(-ny // model.config.stride)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 import torch
@@ -21,10 +22,12 @@ from torch.nn import functional as F
 from torch.utils.data import DataLoader, Dataset
 
 from perception.bev import BevGrid
-from perception.cnn3d import OFFSET, SIZE, VELOCITY, YAW, Cnn3dConfig, Cnn3dDetector
+from perception.cnn3d import N_REGRESSION, OFFSET, SIZE, VELOCITY, YAW, Cnn3dConfig, Cnn3dDetector
 from perception.cnn3d_boxes import Boxes, encode, output_grid
 from perception.determinism import deterministic_on
 from perception.schedules import one_cycle, optimise
+
+MAP_STEP_S = 0.1  # seconds between a sequence's frames: the BEV map's step, at which the loop builds them
 
 
 @dataclass(frozen=True)
@@ -72,10 +75,37 @@ class BoxSequence:
             window[k:] |= grid[: len(grid) - k]
         return window[self.frame, self.actor]
 
-    def boxes(self, index: int, rows: np.ndarray | None = None) -> Boxes:
-        """Truth boxes of frame `index` (all rows, or those of `rows` (m,) bool)."""
+    def boxes(self, index: int, rows: np.ndarray | None = None, past: tuple[int, int] | None = None) -> Boxes:
+        """Truth boxes of frame `index` (all rows, or those of `rows` (m,) bool); with `past` = (frames,
+        step) also each body's mean velocity from each earlier frame of that stack (`past_velocity`)."""
         on = self.frame == index if rows is None else (self.frame == index) & rows
-        return Boxes(self.xy[on], self.cls[on], self.size[on], self.yaw[on], self.vel[on], np.ones(on.sum()))
+        pv = None if past is None else self.past_velocity(np.flatnonzero(on), *past)
+        return Boxes(
+            self.xy[on], self.cls[on], self.size[on], self.yaw[on], self.vel[on], np.ones(on.sum()), pv
+        )
+
+    @cached_property
+    def _positions(self) -> np.ndarray:
+        """(frames, actors, 2) every actor's centre per held frame; NaN where the sequence has no row."""
+        n_actors = int(self.actor.max(initial=-1)) + 1
+        pos = np.full((len(self.frames), max(n_actors, 1), 2), np.nan)
+        pos[self.frame, self.actor] = self.xy
+        return pos
+
+    def past_velocity(self, rows: np.ndarray, frames: int, step: int) -> np.ndarray:
+        """(len(rows), frames − 1, 2) m/s: for each row, its body's mean velocity from the stack's frame k
+        steps before the row's (k = 1 … frames − 1; `step` held frames apart, clamped at the sequence's start
+        as `stack` is) to the row's frame. Where that frame has no row of the body, or is the row's own
+        frame, the row's velocity stands in."""
+        f, a = self.frame[rows], self.actor[rows]
+        back = np.maximum(f[:, None] - step * np.arange(1, frames)[None], 0)  # (m, frames − 1)
+        dt = (f[:, None] - back) * self.every * MAP_STEP_S
+        then = self._positions[back, a[:, None]]  # (m, frames − 1, 2)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            v = (self.xy[rows][:, None] - then) / dt[..., None]
+        bad = ~np.isfinite(v).all(-1)
+        v[bad] = np.broadcast_to(self.vel[rows][:, None], v.shape)[bad]
+        return v
 
     def stack(self, index: int, frames: int, step: int = 1) -> np.ndarray:
         """(C, T, nx, ny) float32 of every `step`-th frame ending at frame `index`; the first frame stands
@@ -99,6 +129,7 @@ class TrainConfig:
     size_weight: float = 0.5
     yaw_weight: float = 0.3
     velocity_weight: float = 1.0
+    past_velocity_weight: float = 1.0  # the auxiliary past velocities' L1 (with `model.past_velocities`)
     eval_every_frames: int = 5  # held-out frames scored after each epoch (every k-th)
     seed: int = 0
     model: Cnn3dConfig = field(default_factory=Cnn3dConfig)
@@ -169,19 +200,22 @@ class CropSampler:
         for g, off in zip(GROUP_CHANNELS, spec.blank, strict=True):
             if off:
                 x[list(g)] = 0.0
-        b = s.boxes(spec.frame, self.targets[spec.seq])
+        step = c.model.frame_step // s.every
+        b = s.boxes(spec.frame, self.targets[spec.seq], (T, step) if c.model.past_velocities else None)
         res = s.grid.resolution
         xy = b.xy - (np.asarray(s.grid.origin) + np.array([i0, j0]) * res)
-        vel, yaw, L = b.vel.copy(), b.yaw.copy(), S * res
+        # velocities: the box's own first, then its past ones (each turns as the grid does)
+        vel = np.concatenate([b.vel[:, None], b.past if b.past is not None else np.zeros((len(b), 0, 2))], 1)
+        yaw, L = b.yaw.copy(), S * res
         if spec.mirror_x:
-            x, xy[:, 0], vel[:, 0], yaw = x[:, :, ::-1], L - xy[:, 0], -vel[:, 0], np.pi - yaw
+            x, xy[:, 0], vel[..., 0], yaw = x[:, :, ::-1], L - xy[:, 0], -vel[..., 0], np.pi - yaw
         if spec.mirror_y:
-            x, xy[:, 1], vel[:, 1], yaw = x[:, :, :, ::-1], L - xy[:, 1], -vel[:, 1], -yaw
+            x, xy[:, 1], vel[..., 1], yaw = x[:, :, :, ::-1], L - xy[:, 1], -vel[..., 1], -yaw
         if spec.swap:
-            x, xy, vel, yaw = x.transpose(0, 1, 3, 2), xy[:, ::-1], vel[:, ::-1], np.pi / 2 - yaw
-        boxes = Boxes(xy, b.cls, b.size, yaw, vel, b.score)
+            x, xy, vel, yaw = x.transpose(0, 1, 3, 2), xy[:, ::-1], vel[..., ::-1], np.pi / 2 - yaw
+        boxes = Boxes(xy, b.cls, b.size, yaw, vel[:, 0], b.score, vel[:, 1:] if b.past is not None else None)
         out = output_grid(BevGrid((0.0, 0.0), res, (S, S)), c.model.stride)
-        heat, reg, mask = encode(boxes, out, c.model.n_classes)
+        heat, reg, mask = encode(boxes, out, c.model.n_classes, c.model.n_regression)
         return np.ascontiguousarray(x), heat, reg, mask
 
     def sample(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -226,7 +260,7 @@ def focal_loss(logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
 
 
 def regression_loss(pred: torch.Tensor, target: torch.Tensor, mask: torch.Tensor, c: TrainConfig):
-    """L1 of offset, log size, yaw (sin, cos) and velocity at the peak cells."""
+    """L1 of offset, log size, yaw (sin, cos), velocity and any past velocities at the peak cells."""
     if not mask.any():
         return pred.sum() * 0.0
     p = pred.permute(0, 2, 3, 1)[mask]
@@ -237,6 +271,8 @@ def regression_loss(pred: torch.Tensor, target: torch.Tensor, mask: torch.Tensor
         + c.yaw_weight * F.l1_loss(p[:, YAW], t[:, YAW])
         + c.velocity_weight * F.l1_loss(p[:, VELOCITY], t[:, VELOCITY])
     )
+    if p.shape[1] > N_REGRESSION:
+        terms = terms + c.past_velocity_weight * F.l1_loss(p[:, N_REGRESSION:], t[:, N_REGRESSION:])
     return terms
 
 

@@ -24,6 +24,8 @@ def cmd_dataset_cnn3d(args) -> int:
     from sim.learning.cnn3d_dataset import write_dataset
 
     heldout = check_dataset_args(args)
+    args.workers = 1 if args.workers is None else args.workers
+    args.duration = 30.0 if args.duration is None else args.duration
     if not 1 <= args.workers <= 64:
         raise UsageError(f"--workers: must be 1 to 64, got {args.workers}")
     if not 1.0 <= args.duration <= 3600.0:
@@ -71,6 +73,8 @@ def cmd_train_cnn3d(args) -> int:
     config = train_config(args, TrainConfig())
     if args.frame_step is not None:
         config = replace(config, model=replace(config.model, frame_step=args.frame_step))
+    if args.past_velocities:
+        config = replace(config, model=replace(config.model, past_velocities=True))
     train = load_split(args.data, "train", args.thin, config.model.window)
     heldout = load_split(args.data, "heldout")
     bar = progress_bar(args, config.epochs * config.steps_per_epoch, "batch")

@@ -24,8 +24,8 @@ def add_parsers(sub, common, seed_type) -> None:
         "--out", type=Path, required=True, help="dataset directory (a rerun keeps finished scenes)"
     )
     d.add_argument("--seed", type=seed_type, default=0, help="first training scene seed (default 0)")
-    d.add_argument("--workers", type=int, default=1, help="processes recording cnn3d sequences (default 1)")
-    d.add_argument("--duration", type=float, default=30.0, help="seconds per cnn3d sequence (default 30)")
+    d.add_argument("--workers", type=int, help="cnn3d: processes recording sequences (default 1)")
+    d.add_argument("--duration", type=float, help="cnn3d: seconds per sequence (default 30)")
     d.add_argument(
         "--dense-sites",
         type=int,
@@ -45,6 +45,12 @@ def add_parsers(sub, common, seed_type) -> None:
         "--frame-step",
         type=int,
         help="cnn3d: BEV map steps (0.1 s) between its five stacked frames (default 1: 0.4 s in all)",
+    )
+    t.add_argument(
+        "--past-velocities",
+        action="store_true",
+        help="cnn3d: the head also learns each body's mean velocity from every earlier stacked frame "
+        "(an auxiliary task; the boxes' velocity is still the velocity head's)",
     )
     t.add_argument(
         "--thin",
@@ -87,10 +93,12 @@ def cmd_dataset(args) -> int:
 
         return cmd_dataset_cnn3d(args)
     heldout = check_dataset_args(args)
-    if args.dense_sites:
-        from sim.errors import UsageError
+    cnn3d_only = {"--dense-sites": args.dense_sites or None, "--workers": args.workers}
+    for flag, value in (cnn3d_only | {"--duration": args.duration}).items():
+        if value is not None:  # a cnn3d option would be ignored here without a word
+            from sim.errors import UsageError
 
-        raise UsageError(f"--dense-sites: for cnn3d only, got {args.dense_sites} for {args.model}")
+            raise UsageError(f"{flag}: for cnn3d only, got {value:g} for {args.model}")
     manifest = with_bar(
         args,
         args.scenes + heldout,
@@ -139,6 +147,8 @@ def check_train_args(args) -> None:
         raise UsageError(
             f"--thin: a divisor of --frame-step ({step}), for cnn3d only; got {args.thin} for {args.model}"
         )
+    if args.past_velocities and args.model != "cnn3d":
+        raise UsageError(f"--past-velocities: for cnn3d only, not {args.model}")
     if args.workers and (args.model != "cnn3d" or not 0 <= args.workers <= 64):
         raise UsageError(f"--workers: 0 to 64, for cnn3d only; got {args.workers} for {args.model}")
     if args.device == "cuda":
@@ -180,6 +190,7 @@ def write_weights(args, model, config, heldout: dict, extra: dict, training_s: f
         "command": f"whsim train {args.model} --data {args.data} --out {args.out} --epochs {config.epochs} "
         f"--steps-per-epoch {config.steps_per_epoch} --device {args.device} --seed {args.seed}"
         + (f" --frame-step {args.frame_step}" if args.frame_step else "")
+        + (" --past-velocities" if getattr(args, "past_velocities", False) else "")
         + (f" --thin {args.thin}" if args.thin != 1 else "")
         + (f" --workers {args.workers}" if args.workers else ""),
         "data": json.loads(manifest.read_text()) if manifest.is_file() else None,

@@ -250,22 +250,26 @@ def test_training_repeats_exactly_from_its_seed():
     )
 
 
-def test_flip_averaged_maps_mirror_exactly_with_the_input():
+@pytest.mark.parametrize("past", [False, True])
+def test_flip_averaged_maps_mirror_exactly_with_the_input(past):
     """The four-mirror average is equivariant by construction: mirroring the frames mirrors the heatmaps
-    and regressions, with x offsets measured from the other side and yaw's cosine and vx turned — which
-    fails if any channel is mapped back wrongly. An odd grid keeps the plain output's shape."""
+    and regressions, with x offsets measured from the other side and yaw's cosine and vx turned (and
+    every past vx) — which fails if any channel is mapped back wrongly. An odd grid keeps the plain
+    output's shape."""
     from perception.cnn3d_detector import flip_averaged
 
     torch.manual_seed(0)
-    model = Cnn3dDetector(Cnn3dConfig(width2d=8, head_width=8)).eval()
+    model = Cnn3dDetector(Cnn3dConfig(width2d=8, head_width=8, past_velocities=past)).eval()
     x = torch.rand(1, 8, 5, 24, 16)
     h, r = flip_averaged(model, x)
+    assert r.shape[1] == (16 if past else 8)
     for axis, offset, yaw, vel in ((0, 0, 5, 6), (1, 1, 4, 7)):  # x: cos yaw and vx; y: sin yaw and vy
         hm, rm = flip_averaged(model, x.flip(3 + axis))
         back = rm.flip(2 + axis).clone()
         back[:, offset] = 1.0 - back[:, offset]
         back[:, yaw] *= -1
         back[:, vel] *= -1
+        back[:, 8 + axis :: 2] *= -1
         torch.testing.assert_close(hm.flip(2 + axis), h, atol=1e-5, rtol=1e-5)
         torch.testing.assert_close(back, r, atol=1e-5, rtol=1e-5)
         assert not torch.allclose(rm.flip(2 + axis), r, atol=1e-3)  # the mapping is not the identity
@@ -323,3 +327,87 @@ def test_a_thinned_sequence_cuts_the_whole_ones_crops_at_the_frames_it_keeps():
         thin.targets(5)
     with pytest.raises(ValueError, match="frame step 1"):
         CropSampler([thin], TrainConfig(), rng)
+
+
+def _moving(n_frames: int = 20) -> BoxSequence:
+    """Two bodies on known paths: one accelerating along x (a = 0.5 m/s²), one circling (ω = 0.8 rad/s);
+    the second has no row in frame 5 (a gap the past velocities must survive)."""
+    t = np.arange(n_frames) * 0.1
+    a = np.stack([2.0 + 0.25 * t**2, np.full_like(t, 3.0)], 1)
+    b = np.stack([6.0 + np.cos(0.8 * t), 4.0 + np.sin(0.8 * t)], 1)
+    va = np.stack([0.5 * t, np.zeros_like(t)], 1)
+    vb = 0.8 * np.stack([-np.sin(0.8 * t), np.cos(0.8 * t)], 1)
+    keep = np.r_[np.ones(n_frames, bool), np.arange(n_frames) != 5]
+    k = np.r_[np.arange(n_frames), np.arange(n_frames)][keep]
+    m = len(k)
+    return BoxSequence(
+        BevGrid((0.0, 0.0), 0.2, (60, 40)),
+        np.zeros((n_frames, 8, 60, 40), np.float16),
+        k,
+        np.zeros(m, int),
+        np.r_[a, b][keep],
+        np.tile([1.0, 0.6], (m, 1)),
+        np.zeros(m),
+        np.r_[va, vb][keep],
+        np.ones(m, bool),
+        np.repeat([0, 1], n_frames)[keep],
+    )
+
+
+def test_past_velocities_are_each_bodys_mean_velocity_from_every_earlier_stacked_frame():
+    """Against a brute force over the paths: (x(t) − x(t − kτ)) / kτ for k = 1…4 frames `step` apart,
+    the earliest frame clamped at the start as the stack clamps it; a missing row or no elapsed time
+    takes the row's own velocity. A thinned sequence gives the whole one's at the frames it keeps."""
+    seq = _moving()
+    rows = np.arange(len(seq.frame))
+    got = seq.past_velocity(rows, 5, 2)
+    pos = {(int(f), int(a)): xy for f, a, xy in zip(seq.frame, seq.actor, seq.xy, strict=True)}
+    for r in rows:
+        f, a = int(seq.frame[r]), int(seq.actor[r])
+        for k in range(1, 5):
+            back = max(f - 2 * k, 0)
+            if back == f or (back, a) not in pos:
+                want = seq.vel[r]
+            else:
+                want = (seq.xy[r] - pos[back, a]) / ((f - back) * 0.1)
+            np.testing.assert_allclose(got[r, k - 1], want, atol=1e-12)
+    # the accelerating body: the mean velocity over the last kτ is a(t − kτ/2), below the velocity at t
+    r = 15  # body 0, frame 15: t = 1.5 s
+    np.testing.assert_allclose(got[r, :, 0], 0.5 * (1.5 - 0.2 * np.arange(1, 5) / 2), atol=1e-12)
+    thin = seq.thinned(2, 9)
+    np.testing.assert_allclose(
+        thin.past_velocity(np.arange(len(thin.frame)), 5, 1), got[seq.frame % 2 == 0], atol=1e-12
+    )
+
+
+def test_augmented_crops_turn_the_past_velocities_with_the_grid():
+    """With `past_velocities` the crop's extra regression channels are the body's past velocities, turned
+    by each mirror and transpose exactly as its velocity is; the first 8 channels are those of a model
+    without them (the same draws, the same crops)."""
+    from dataclasses import replace
+
+    seq = replace(_moving(), seen=np.ones(39, bool))
+    config = TrainConfig(crop_cells=32, blank_group_probability=0.0, on_body_fraction=1.0)
+    with_past = replace(config, model=Cnn3dConfig(frame_step=2, past_velocities=True))
+    plain = CropSampler([seq], replace(config, model=Cnn3dConfig(frame_step=2)), np.random.default_rng(1))
+    past = CropSampler([seq], with_past, np.random.default_rng(1))
+    for _ in range(16):
+        spec = past.draw()
+        assert spec == plain.draw()
+        _, _, reg, mask = past.cut(spec)
+        _, _, reg8, mask8 = plain.cut(spec)
+        np.testing.assert_array_equal(reg[:8], reg8)
+        np.testing.assert_array_equal(mask, mask8)
+        assert reg.shape[0] == 16
+        b = seq.boxes(spec.frame, past=(5, 2))
+        for i, j in np.argwhere(mask):
+            k = int(np.argmin(np.linalg.norm(b.vel - _unturn(reg[6:8, i, j], spec), axis=1)))
+            want = b.past[k]
+            got = np.array([_unturn(reg[8 + 2 * n : 10 + 2 * n, i, j], spec) for n in range(4)])
+            np.testing.assert_allclose(got, want, atol=1e-5)
+
+
+def _unturn(v: np.ndarray, spec) -> np.ndarray:
+    """A crop's vector back in the site's axes: the transpose undone first, then the mirrors."""
+    v = v[::-1] if spec.swap else v.copy()
+    return v * np.array([-1.0 if spec.mirror_x else 1.0, -1.0 if spec.mirror_y else 1.0])

@@ -55,6 +55,7 @@ def test_train_writes_loadable_weights_that_a_run_uses(tiny_dataset, tmp_path):
         (("--data", "{data}", "--frame-step", "2"), "cnn3d only"),
         (("--data", "{data}", "--workers", "2"), "cnn3d only"),
         (("--data", "{data}", "--thin", "2"), "cnn3d only"),
+        (("--data", "{data}", "--past-velocities"), "cnn3d only"),
     ],
 )
 def test_train_refuses_bad_input_with_one_line(tiny_dataset, tmp_path, args, needle):
@@ -133,11 +134,13 @@ def test_a_weights_file_that_is_not_one_is_a_usage_error(tmp_path):
     assert "pipeline.pointnet.weights" in r.stderr and "bad.pt" in r.stderr
 
 
-def test_dense_sites_are_refused_for_pointnet_before_anything_is_written(tmp_path):
+@pytest.mark.parametrize("flag, value", [("--dense-sites", "1"), ("--workers", "2"), ("--duration", "5")])
+def test_cnn3d_dataset_options_are_refused_for_pointnet_before_anything_is_written(tmp_path, flag, value):
+    """Each would otherwise be ignored without a word (the PointNet scenes are single shots)."""
     out = tmp_path / "d"
-    r = whsim("dataset", "pointnet", "--scenes", 1, "--dense-sites", 1, "--out", out, "--quiet")
+    r = whsim("dataset", "pointnet", "--scenes", 1, flag, value, "--out", out, "--quiet")
     assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1
-    assert "--dense-sites: for cnn3d only" in r.stderr and not out.exists()
+    assert f"{flag}: for cnn3d only, got {value} for pointnet" in r.stderr and not out.exists()
 
 
 def test_pointnet_training_reads_the_scenes_the_manifest_lists(tiny_dataset, tmp_path):
