@@ -52,7 +52,10 @@ class BoxSequence:
         `seen` becomes whether it was seen within `window` map steps of the whole sequence, so the
         training targets are those of the whole one. A stack at frame step `every` is then exact."""
         keep = self.frame % every == 0
-        frames = np.ascontiguousarray(self.frames[::every])  # a copy: the whole sequence can go
+        if isinstance(self.frames, np.memmap):
+            frames = self.frames[::every]  # still on disk: a strided view reads only the frames it keeps
+        else:
+            frames = np.ascontiguousarray(self.frames[::every])  # a copy: the whole sequence can go
         return BoxSequence(self.grid, frames, self.frame[keep] // every, self.cls[keep], self.xy[keep],
                            self.size[keep], self.yaw[keep], self.vel[keep], self.seen_within(window)[keep],
                            self.actor[keep], every, window)  # fmt: skip
@@ -107,11 +110,14 @@ class BoxSequence:
         v[bad] = np.broadcast_to(self.vel[rows][:, None], v.shape)[bad]
         return v
 
-    def stack(self, index: int, frames: int, step: int = 1) -> np.ndarray:
-        """(C, T, nx, ny) float32 of every `step`-th frame ending at frame `index`; the first frame stands
-        in before the start."""
+    def stack(
+        self, index: int, frames: int, step: int = 1, cells: tuple[slice, slice] = (slice(None), slice(None))
+    ) -> np.ndarray:
+        """(C, T, nx, ny) float32 of every `step`-th frame ending at frame `index` (of `cells` only: a
+        crop reads no more of memory-mapped frames than it needs); the first frame stands in before the
+        start."""
         ks = np.maximum(np.arange(index - (frames - 1) * step, index + 1, step), 0)
-        return self.frames[ks].astype(np.float32).transpose(1, 0, 2, 3)
+        return self.frames[ks, :, cells[0], cells[1]].astype(np.float32).transpose(1, 0, 2, 3)
 
 
 @dataclass(frozen=True)
@@ -195,8 +201,8 @@ class CropSampler:
         x[-1] = 1.0  # outside the building: walls
         a0, a1, b0, b1 = max(i0, 0), min(i0 + S, nx), max(j0, 0), min(j0 + S, ny)
         if a1 > a0 and b1 > b0:
-            stack = s.stack(spec.frame, T, c.model.frame_step // s.every)
-            x[:, :, a0 - i0 : a1 - i0, b0 - j0 : b1 - j0] = stack[:, :, a0:a1, b0:b1]
+            stack = s.stack(spec.frame, T, c.model.frame_step // s.every, (slice(a0, a1), slice(b0, b1)))
+            x[:, :, a0 - i0 : a1 - i0, b0 - j0 : b1 - j0] = stack
         for g, off in zip(GROUP_CHANNELS, spec.blank, strict=True):
             if off:
                 x[list(g)] = 0.0

@@ -44,11 +44,12 @@ def cmd_dataset_cnn3d(args) -> int:
     return 0
 
 
-def load_split(data, split: str, thin: int = 1, window: int = 1) -> list:
+def load_split(data, split: str, thin: int = 1, window: int = 1, on_disk: bool = False) -> list:
     """Every site of a split; with `thin` > 1 each holds every `thin`-th frame (`BoxSequence.thinned`),
-    cut as it is read so the whole split never sits in memory."""
+    cut as it is read so the whole split never sits in memory; `on_disk`: the frames memory-mapped from
+    uncompressed copies beside the sites (`load_sequence`)."""
     from sim.errors import UsageError
-    from sim.learning.cnn3d_dataset import load_sequence
+    from sim.learning.cnn3d_dataset import FramesOnDiskError, load_sequence
     from sim.learning.manifest import split_files
 
     files = split_files(data, split, "site-*.npz")
@@ -57,7 +58,9 @@ def load_split(data, split: str, thin: int = 1, window: int = 1) -> list:
     out = []
     for f in files:
         try:
-            seq = load_sequence(f)
+            seq = load_sequence(f, on_disk)
+        except FramesOnDiskError as e:
+            raise UsageError(f"--frames-on-disk: {e}") from None
         except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as e:
             raise damaged(f, e) from None
         out.append(seq.thinned(thin, window) if thin > 1 else seq)
@@ -75,8 +78,8 @@ def cmd_train_cnn3d(args) -> int:
         config = replace(config, model=replace(config.model, frame_step=args.frame_step))
     if args.past_velocities:
         config = replace(config, model=replace(config.model, past_velocities=True))
-    train = load_split(args.data, "train", args.thin, config.model.window)
-    heldout = load_split(args.data, "heldout")
+    train = load_split(args.data, "train", args.thin, config.model.window, args.frames_on_disk)
+    heldout = load_split(args.data, "heldout", on_disk=args.frames_on_disk)
     bar = progress_bar(args, config.epochs * config.steps_per_epoch, "batch")
 
     def on_epoch(s):

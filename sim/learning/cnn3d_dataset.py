@@ -9,8 +9,10 @@ the same way (`record`), which is how the held-out figures on the shipped scenar
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
+import os
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
@@ -106,9 +108,17 @@ def save_sequence(path: Path, seq: BoxSequence) -> None:
     atomic_write_bytes(path, buf.getvalue())
 
 
-def load_sequence(path: Path) -> BoxSequence:
+FRAMES_ON_DISK = ".frames"  # beside a split's site files: their frames uncompressed, to be memory-mapped
+
+
+def load_sequence(path: Path, on_disk: bool = False) -> BoxSequence:
+    """A recorded site. `on_disk`: its frames memory-mapped from an uncompressed copy beside it
+    (`<split>/.frames/<name>.npy`, written on first use and again whenever the site file is newer), so
+    the operating system pages them in as training reads them instead of the process holding them all."""
     with np.load(path, allow_pickle=False) as z:
-        a = {k: z[k] for k in z.files}
+        a = {k: z[k] for k in z.files if not (on_disk and k == "frames")}
+        if on_disk:
+            a["frames"] = _frames_on_disk(Path(path), z)
     g = a.pop("grid")
     grid = BevGrid((float(g[0]), float(g[1])), float(g[2]), (int(g[3]), int(g[4])))
     return BoxSequence(
@@ -123,6 +133,30 @@ def load_sequence(path: Path) -> BoxSequence:
         a["seen"],
         a["actor"],
     )
+
+
+def _frames_on_disk(path: Path, z) -> np.memmap:
+    """The site's frames, read-only and memory-mapped from `.frames/<name>.npy` (made from `z` when
+    missing or older than the site file; written whole under a temporary name, then renamed)."""
+    copy = path.parent / FRAMES_ON_DISK / f"{path.stem}.npy"
+    if not copy.is_file() or copy.stat().st_mtime_ns < path.stat().st_mtime_ns:
+        frames = z["frames"]
+        part = copy.with_name(f"{copy.stem}.part.npy")
+        try:
+            copy.parent.mkdir(exist_ok=True)
+            np.save(part, frames)
+            os.replace(part, copy)
+        except OSError as e:
+            with contextlib.suppress(OSError):  # the folder itself may be what failed
+                part.unlink(missing_ok=True)
+            raise FramesOnDiskError(
+                f"cannot write {copy} ({e.strerror or e}; it needs {frames.nbytes / 1e6:,.0f} MB)"
+            ) from None
+    return np.load(copy, mmap_mode="r")
+
+
+class FramesOnDiskError(Exception):
+    """An uncompressed copy of a site's frames could not be written (a read-only folder, a full disk)."""
 
 
 def _frames_in(path: Path) -> int | None:

@@ -59,6 +59,12 @@ def add_parsers(sub, common, seed_type) -> None:
         help="cnn3d: hold every K-th map step of each training site in memory (memory ÷ K; stacks then end "
         "on those steps only; --frame-step a multiple of K; default 1: all)",
     )
+    t.add_argument(
+        "--frames-on-disk",
+        action="store_true",
+        help="cnn3d: memory-map the training frames from uncompressed copies written beside the sites "
+        "(<split>/.frames/, as large as the frames) instead of holding them in memory",
+    )
     t.add_argument("--device", choices=("cpu", "cuda"), default="cpu")
     t.add_argument(
         "--workers",
@@ -147,6 +153,8 @@ def check_train_args(args) -> None:
         raise UsageError(
             f"--thin: a divisor of --frame-step ({step}), for cnn3d only; got {args.thin} for {args.model}"
         )
+    if args.frames_on_disk and args.model != "cnn3d":
+        raise UsageError(f"--frames-on-disk: for cnn3d only, not {args.model}")
     if args.past_velocities and args.model != "cnn3d":
         raise UsageError(f"--past-velocities: for cnn3d only, not {args.model}")
     if args.workers and (args.model != "cnn3d" or not 0 <= args.workers <= 64):
@@ -192,6 +200,7 @@ def write_weights(args, model, config, heldout: dict, extra: dict, training_s: f
         + (f" --frame-step {args.frame_step}" if args.frame_step else "")
         + (" --past-velocities" if getattr(args, "past_velocities", False) else "")
         + (f" --thin {args.thin}" if args.thin != 1 else "")
+        + (" --frames-on-disk" if getattr(args, "frames_on_disk", False) else "")
         + (f" --workers {args.workers}" if args.workers else ""),
         "data": json.loads(manifest.read_text()) if manifest.is_file() else None,
         "train": {k: v for k, v in asdict(config).items() if k != "model"},

@@ -315,6 +315,8 @@ def test_a_thinned_sequence_cuts_the_whole_ones_crops_at_the_frames_it_keeps():
     W = config.model.window  # 9 map steps
     thin = whole.thinned(2, W)
     assert thin.frames.shape[0] == 10 and thin.frames.base is None  # a copy: the whole can be freed
+    cells = (slice(50, 70), slice(-3, None))  # a crop's cells, read alone (past the grid's edge: clipped)
+    np.testing.assert_array_equal(whole.stack(12, 5, 2, cells), whole.stack(12, 5, 2)[:, :, 50:70, -3:])
     np.testing.assert_array_equal(thin.targets(W), whole.seen_within(W)[::2])
     assert thin.targets(W).any()
     full, half = CropSampler([whole], config, rng), CropSampler([thin], config, rng)

@@ -135,3 +135,45 @@ def test_training_reads_the_sites_the_manifest_lists_not_an_earlier_runs_leftove
     (data / "dataset.json").write_text(json.dumps(manifest))
     r = whsim("train", "cnn3d", "--data", data, "--out", tmp_path / "w.pt", "--quiet")
     assert r.returncode == 2 and "site-0000099.npz: damaged dataset file" in r.stderr
+
+
+def test_frames_on_disk_are_memory_mapped_and_train_the_same_weights(tiny_sequences, tmp_path):
+    """`--frames-on-disk` maps each site's frames from an uncompressed copy beside it instead of holding
+    them: the same arrays, the same weights bit for bit (with `--thin` as well); a site file rewritten
+    after its copy gets a fresh copy, and a copy that cannot be written is one line, exit 2."""
+    import os
+    import shutil
+
+    import torch
+
+    from sim.learning.cnn3d_dataset import load_sequence, save_sequence
+
+    data = tmp_path / "d"
+    shutil.copytree(tiny_sequences, data)
+    site = data / "train" / "site-0000040.npz"
+    held, mapped = load_sequence(site), load_sequence(site, on_disk=True)
+    copy = data / "train" / ".frames" / "site-0000040.npy"
+    assert isinstance(mapped.frames, np.memmap) and copy.is_file()
+    for name in ("frames", "frame", "xy", "vel", "seen", "actor"):
+        np.testing.assert_array_equal(getattr(mapped, name), getattr(held, name))
+    assert isinstance(mapped.thinned(2, 9).frames, np.memmap)  # thinning a mapped site copies nothing
+    weights = {}
+    for label, extra in (("held", ()), ("mapped", ("--frames-on-disk",))):
+        weights[label] = tmp_path / f"{label}.pt"
+        r = whsim("train", "cnn3d", "--data", data, "--out", weights[label], "--epochs", 1,
+                  "--steps-per-epoch", 2, "--frame-step", 2, "--thin", 2, *extra, "--quiet")  # fmt: skip
+        assert r.returncode == 0, r.stderr
+    a, b = (load_cnn3d(weights[k])[0].state_dict() for k in ("held", "mapped"))
+    assert all(torch.equal(a[k], b[k]) for k in a)
+    # the site rewritten (another recording under the same name): its copy is made again
+    other = held.__class__(**{**held.__dict__, "frames": (held.frames + 1).astype(np.float16)})
+    save_sequence(site, other)
+    os.utime(site, ns=(copy.stat().st_mtime_ns + 10**9,) * 2)
+    np.testing.assert_array_equal(load_sequence(site, on_disk=True).frames, other.frames)
+    # a copy that cannot be written: a file where its folder should be
+    shutil.rmtree(data / "heldout" / ".frames", ignore_errors=True)
+    (data / "heldout" / ".frames").write_text("in the way")
+    r = whsim("train", "cnn3d", "--data", data, "--out", tmp_path / "w.pt", "--frames-on-disk", "--quiet")
+    assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1
+    assert "--frames-on-disk: cannot write" in r.stderr and ".frames" in r.stderr
+    assert not (tmp_path / "w.pt").exists()
