@@ -157,13 +157,15 @@ def test_frames_on_disk_are_memory_mapped_and_train_the_same_weights(tiny_sequen
     for name in ("frames", "frame", "xy", "vel", "seen", "actor"):
         np.testing.assert_array_equal(getattr(mapped, name), getattr(held, name))
     assert isinstance(mapped.thinned(2, 9).frames, np.memmap)  # thinning a mapped site copies nothing
-    weights = {}
-    for label, extra in (("held", ()), ("mapped", ("--frames-on-disk",))):
-        weights[label] = tmp_path / f"{label}.pt"
-        r = whsim("train", "cnn3d", "--data", data, "--out", weights[label], "--epochs", 1,
-                  "--steps-per-epoch", 2, "--frame-step", 2, "--thin", 2, *extra, "--quiet")  # fmt: skip
-        assert r.returncode == 0, r.stderr
-    a, b = (load_cnn3d(weights[k])[0].state_dict() for k in ("held", "mapped"))
+    from dataclasses import replace
+
+    from perception.cnn3d import Cnn3dConfig
+    from perception.cnn3d_training import TrainConfig, train_cnn3d
+    from sim.learning.cnn3d_commands import load_split
+
+    config = TrainConfig(epochs=1, steps_per_epoch=2, batch=2, crop_cells=32)
+    config = replace(config, model=Cnn3dConfig(width2d=8, head_width=8, frame_step=2))
+    a, b = (train_cnn3d(load_split(data, "train", 2, 9, on_disk=d), config)[0].state_dict() for d in (0, 1))
     assert all(torch.equal(a[k], b[k]) for k in a)
     # the site rewritten (another recording under the same name): its copy is made again
     other = held.__class__(**{**held.__dict__, "frames": (held.frames + 1).astype(np.float16)})
