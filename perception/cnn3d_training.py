@@ -200,13 +200,13 @@ class CropSampler:
         x = np.zeros((s.frames.shape[1], T, S, S), np.float32)
         x[-1] = 1.0  # outside the building: walls
         a0, a1, b0, b1 = max(i0, 0), min(i0 + S, nx), max(j0, 0), min(j0 + S, ny)
+        step = c.model.frame_step // s.every  # in the frames the sequence holds
         if a1 > a0 and b1 > b0:
-            stack = s.stack(spec.frame, T, c.model.frame_step // s.every, (slice(a0, a1), slice(b0, b1)))
+            stack = s.stack(spec.frame, T, step, (slice(a0, a1), slice(b0, b1)))
             x[:, :, a0 - i0 : a1 - i0, b0 - j0 : b1 - j0] = stack
         for g, off in zip(GROUP_CHANNELS, spec.blank, strict=True):
             if off:
                 x[list(g)] = 0.0
-        step = c.model.frame_step // s.every
         b = s.boxes(spec.frame, self.targets[spec.seq], (T, step) if c.model.past_velocities else None)
         res = s.grid.resolution
         xy = b.xy - (np.asarray(s.grid.origin) + np.array([i0, j0]) * res)

@@ -99,8 +99,12 @@ def cmd_dataset(args) -> int:
 
         return cmd_dataset_cnn3d(args)
     heldout = check_dataset_args(args)
-    cnn3d_only = {"--dense-sites": args.dense_sites or None, "--workers": args.workers}
-    for flag, value in (cnn3d_only | {"--duration": args.duration}).items():
+    cnn3d_only = {
+        "--dense-sites": args.dense_sites or None,
+        "--workers": args.workers,
+        "--duration": args.duration,
+    }
+    for flag, value in cnn3d_only.items():
         if value is not None:  # a cnn3d option would be ignored here without a word
             from sim.errors import UsageError
 
