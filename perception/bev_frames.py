@@ -3,7 +3,11 @@
 One frame is every sensor's latest BEV evidence on the site grid, summed per kind of sensor so that a site
 with one camera and a site with four give the network the same channels: range sensors' log-odds, how many
 of them saw each cell and the highest return; cameras' and thermal cameras' log-odds and view counts; and
-the static map (racks and walls, known from the layout). `FrameStack` keeps T frames `step` frames apart
+the static map (racks and walls, known from the layout); and, after those eight, how many cameras and
+thermal cameras see foreground over each cell's floor (their raw inverse-perspective images: a standing
+body's whole silhouette laid on the floor, where the log-odds keep only what lies near its contacts).
+Weights read the first `channels` of them (`Cnn3dConfig.channels`), so weights trained on the first eight
+read a frame with ten unchanged. `FrameStack` keeps T frames `step` frames apart
 (the weights' `frame_step`), oldest first, as the (C, T, nx, ny) tensor the network reads.
 """
 
@@ -26,8 +30,12 @@ FRAME_CHANNELS = (
     "thermal_logodds",
     "thermal_views",
     "static",
+    "camera_foreground",
+    "thermal_foreground",
 )
 N_CHANNELS = len(FRAME_CHANNELS)
+BASE_CHANNELS = FRAME_CHANNELS.index("static") + 1  # the eight every frame has had from the first weights
+STATIC = FRAME_CHANNELS.index("static")
 LOGODDS_SCALE = 8.0  # evidence saturates near ±8 nats (4 capped LiDAR hits ≈ 4.8, the static map −8)
 HEIGHT_SCALE = 3.0  # m: a forklift's mast is ≈ 2.2–3 m, a worker ≈ 1.8 m, an AGV ≈ 0.4 m
 
@@ -41,15 +49,17 @@ def bev_frame(layers: Iterable[tuple[str, Evidence, np.ndarray | None]], static:
         lo, views = (0, 1) if g == 0 else (1 + 2 * g, 2 + 2 * g)
         frame[lo] += ev.logodds
         frame[views] += ev.known
+        if g and ev.foreground is not None:
+            frame[STATIC + g] += ev.foreground
         if height is not None:
             np.fmax(frame[2], np.nan_to_num(height, nan=0.0), out=frame[2])
     for c in (0, 3, 5):
         np.clip(frame[c] / LOGODDS_SCALE, -1.0, 1.0, out=frame[c])
-    for c in (1, 4, 6):
+    for c in (1, 4, 6, 8, 9):
         np.minimum(frame[c] / 2.0, 1.0, out=frame[c])
     np.clip(frame[2] / HEIGHT_SCALE, 0.0, 1.5, out=frame[2])
-    frame[:7, static] = 0.0
-    frame[7] = static
+    frame[:, static] = 0.0
+    frame[STATIC] = static
     return frame
 
 

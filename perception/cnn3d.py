@@ -19,7 +19,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from perception.bev_frames import N_CHANNELS
+from perception.bev_frames import BASE_CHANNELS
 from perception.classes import TRACKED_NAMES
 
 HEAD_CLASSES = TRACKED_NAMES  # one heatmap each: forklift, agv, worker (the weights' order)
@@ -33,7 +33,7 @@ N_REGRESSION = 8
 class Cnn3dConfig:
     """The input it expects and the widths of its layers."""
 
-    channels: int = N_CHANNELS
+    channels: int = BASE_CHANNELS  # the frame's first channels it reads: 8, or 10 with the foreground ones
     frames: int = 5  # T: must be 5 (two unpadded 3-deep temporal convolutions fold it to one)
     frame_step: int = 1  # BEV map steps (0.1 s) between stacked frames: a longer baseline for velocity
     widths3d: tuple[int, ...] = (16, 32)

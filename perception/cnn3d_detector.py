@@ -88,6 +88,7 @@ class BoxDetector:
     @torch.inference_mode()
     def maps(self, frames: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Heatmap probabilities (K, ox, oy) and regressions (n_regression, ox, oy) of one stack."""
+        frames = frames[: self.model.config.channels]  # weights read the first channels of a frame
         x = torch.from_numpy(np.ascontiguousarray(frames, np.float32))[None].to(self.device)
         if self.flips:
             heat, reg = flip_averaged(self.model, x)

@@ -22,6 +22,7 @@ from torch.nn import functional as F
 from torch.utils.data import DataLoader, Dataset
 
 from perception.bev import BevGrid
+from perception.bev_frames import STATIC
 from perception.cnn3d import N_REGRESSION, OFFSET, SIZE, VELOCITY, YAW, Cnn3dConfig, Cnn3dDetector
 from perception.cnn3d_boxes import Boxes, encode, output_grid
 from perception.determinism import deterministic_on
@@ -141,7 +142,7 @@ class TrainConfig:
     model: Cnn3dConfig = field(default_factory=Cnn3dConfig)
 
 
-GROUP_CHANNELS = ((0, 1, 2), (3, 4), (5, 6))  # range, camera, thermal channels of a frame
+GROUP_CHANNELS = ((0, 1, 2), (3, 4, 8), (5, 6, 9))  # range, camera, thermal channels of a frame
 
 
 @dataclass(frozen=True)
@@ -170,6 +171,12 @@ class CropSampler:
             raise ValueError(
                 f"a sequence thinned to every {max(s.every for s in seqs)} steps; frame step {step}"
             )
+        held = min((s.frames.shape[1] for s in seqs), default=config.model.channels)
+        if held < config.model.channels:
+            raise ValueError(
+                f"the dataset's frames have {held} channels and these weights read {config.model.channels}:"
+                " record the dataset again with this version"
+            )
         self.targets = [s.targets(W) for s in seqs]  # rows that are targets
         self.bodies = [
             np.flatnonzero(t & (s.frame * s.every >= W - 1)) for s, t in zip(seqs, self.targets, strict=True)
@@ -197,16 +204,17 @@ class CropSampler:
         c, T, S = self.c, self.c.model.frames, self.c.crop_cells
         s, i0, j0 = self.seqs[spec.seq], spec.i0, spec.j0
         nx, ny = s.grid.shape
-        x = np.zeros((s.frames.shape[1], T, S, S), np.float32)
-        x[-1] = 1.0  # outside the building: walls
+        C = c.model.channels  # the frame's first channels (a dataset may hold more)
+        x = np.zeros((C, T, S, S), np.float32)
+        x[STATIC] = 1.0  # outside the building: walls
         a0, a1, b0, b1 = max(i0, 0), min(i0 + S, nx), max(j0, 0), min(j0 + S, ny)
         step = c.model.frame_step // s.every  # in the frames the sequence holds
         if a1 > a0 and b1 > b0:
             stack = s.stack(spec.frame, T, step, (slice(a0, a1), slice(b0, b1)))
-            x[:, :, a0 - i0 : a1 - i0, b0 - j0 : b1 - j0] = stack
+            x[:, :, a0 - i0 : a1 - i0, b0 - j0 : b1 - j0] = stack[:C]
         for g, off in zip(GROUP_CHANNELS, spec.blank, strict=True):
             if off:
-                x[list(g)] = 0.0
+                x[[k for k in g if k < C]] = 0.0
         b = s.boxes(spec.frame, self.targets[spec.seq], (T, step) if c.model.past_velocities else None)
         res = s.grid.resolution
         xy = b.xy - (np.asarray(s.grid.origin) + np.array([i0, j0]) * res)

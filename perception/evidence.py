@@ -21,6 +21,9 @@ class Evidence:
     logodds: np.ndarray  # (nx, ny)
     known: np.ndarray  # (nx, ny) bool: the sensors saw this cell
     views: np.ndarray | None = None  # (nx, ny) int: how many sensors saw it (merged evidence)
+    # (nx, ny) bool, from a camera: cells whose floor pixel shows foreground, near a contact or not (the
+    # raw inverse-perspective image of what stands in view, before contacts decide where it stands)
+    foreground: np.ndarray | None = None
 
 
 def lidar_evidence(

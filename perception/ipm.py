@@ -161,7 +161,8 @@ def camera_evidence(
 
     Log-odds: background floor `free_logodds`; contact cells, and foreground cells within `object_depth_m`
     of a contact point (≈ a forklift's half length: the contact is the near edge), `occupied_logodds`;
-    other foreground and unseen cells 0, reported unknown."""
+    other foreground and unseen cells 0, reported unknown. Every visible cell whose floor pixel shows
+    foreground is kept apart as `foreground` (what the 3D-CNN may read beside the log-odds)."""
     vis = view.visible
     fg = (contacts.labels.ravel()[view.pixel] > 0) & vis
     touch = np.zeros(grid.shape, bool)
@@ -174,4 +175,6 @@ def camera_evidence(
     logodds = np.zeros(occupied.shape)  # occupied and free are disjoint
     logodds[free] = free_logodds
     logodds[occupied] = occupied_logodds
-    return Evidence(logodds.reshape(view.shape), (occupied | free).reshape(view.shape))
+    return Evidence(
+        logodds.reshape(view.shape), (occupied | free).reshape(view.shape), foreground=fg.reshape(view.shape)
+    )

@@ -44,10 +44,12 @@ def cmd_dataset_cnn3d(args) -> int:
     return 0
 
 
-def load_split(data, split: str, thin: int = 1, window: int = 1, on_disk: bool = False) -> list:
+def load_split(
+    data, split: str, thin: int = 1, window: int = 1, on_disk: bool = False, channels: int | None = None
+) -> list:
     """Every site of a split; with `thin` > 1 each holds every `thin`-th frame (`BoxSequence.thinned`),
     cut as it is read so the whole split never sits in memory; `on_disk`: the frames memory-mapped from
-    uncompressed copies beside the sites (`load_sequence`)."""
+    uncompressed copies beside the sites; `channels`: only the frames' first channels (`load_sequence`)."""
     from sim.errors import UsageError
     from sim.learning.cnn3d_dataset import FramesOnDiskError, load_sequence
     from sim.learning.manifest import split_files
@@ -58,7 +60,7 @@ def load_split(data, split: str, thin: int = 1, window: int = 1, on_disk: bool =
     out = []
     for f in files:
         try:
-            seq = load_sequence(f, on_disk)
+            seq = load_sequence(f, on_disk, channels)
         except FramesOnDiskError as e:
             raise UsageError(f"--frames-on-disk: {e}") from None
         except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as e:
@@ -69,7 +71,9 @@ def load_split(data, split: str, thin: int = 1, window: int = 1, on_disk: bool =
 
 def cmd_train_cnn3d(args) -> int:
 
+    from perception.bev_frames import N_CHANNELS
     from perception.cnn3d_training import TrainConfig, train_cnn3d
+    from sim.errors import UsageError
     from sim.learning.cnn3d_eval import evaluate_sequences
 
     check_train_args(args)
@@ -78,8 +82,17 @@ def cmd_train_cnn3d(args) -> int:
         config = replace(config, model=replace(config.model, frame_step=args.frame_step))
     if args.past_velocities:
         config = replace(config, model=replace(config.model, past_velocities=True))
-    train = load_split(args.data, "train", args.thin, config.model.window, args.frames_on_disk)
-    heldout = load_split(args.data, "heldout", on_disk=args.frames_on_disk)
+    if args.foreground:
+        config = replace(config, model=replace(config.model, channels=N_CHANNELS))
+    C = config.model.channels  # a dataset may hold more (the foreground ones): only these are kept
+    train = load_split(args.data, "train", args.thin, config.model.window, args.frames_on_disk, C)
+    heldout = load_split(args.data, "heldout", on_disk=args.frames_on_disk, channels=C)
+    held = min(s.frames.shape[1] for s in train + heldout)
+    if held < config.model.channels:
+        raise UsageError(
+            f"--foreground: the frames in {args.data} have {held} channels, not the {config.model.channels} "
+            "it reads; record the dataset again with `whsim dataset cnn3d`"
+        )
     bar = progress_bar(args, config.epochs * config.steps_per_epoch, "batch")
 
     def on_epoch(s):

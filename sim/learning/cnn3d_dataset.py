@@ -111,14 +111,18 @@ def save_sequence(path: Path, seq: BoxSequence) -> None:
 FRAMES_ON_DISK = ".frames"  # beside a split's site files: their frames uncompressed, to be memory-mapped
 
 
-def load_sequence(path: Path, on_disk: bool = False) -> BoxSequence:
+def load_sequence(path: Path, on_disk: bool = False, channels: int | None = None) -> BoxSequence:
     """A recorded site. `on_disk`: its frames memory-mapped from an uncompressed copy beside it
     (`<split>/.frames/<name>.npy`, written on first use and again whenever the site file is newer), so
-    the operating system pages them in as training reads them instead of the process holding them all."""
+    the operating system pages them in as training reads them instead of the process holding them all.
+    `channels`: only each frame's first channels are kept (those the weights read)."""
     with np.load(path, allow_pickle=False) as z:
         a = {k: z[k] for k in z.files if not (on_disk and k == "frames")}
         if on_disk:
             a["frames"] = _frames_on_disk(Path(path), z)
+    if channels is not None and a["frames"].shape[1] > channels:
+        cut = a["frames"][:, :channels]  # a view of a mapped copy; held frames are copied, the rest freed
+        a["frames"] = cut if on_disk else np.ascontiguousarray(cut)
     g = a.pop("grid")
     grid = BevGrid((float(g[0]), float(g[1])), float(g[2]), (int(g[3]), int(g[4])))
     return BoxSequence(

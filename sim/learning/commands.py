@@ -53,6 +53,12 @@ def add_parsers(sub, common, seed_type) -> None:
         "(an auxiliary task; the boxes' velocity is still the velocity head's)",
     )
     t.add_argument(
+        "--foreground",
+        action="store_true",
+        help="cnn3d: also read the cameras' and thermal cameras' raw foreground on the floor (two more "
+        "frame channels; needs a dataset recorded since they exist)",
+    )
+    t.add_argument(
         "--thin",
         type=int,
         default=1,
@@ -159,8 +165,9 @@ def check_train_args(args) -> None:
         )
     if args.frames_on_disk and args.model != "cnn3d":
         raise UsageError(f"--frames-on-disk: for cnn3d only, not {args.model}")
-    if args.past_velocities and args.model != "cnn3d":
-        raise UsageError(f"--past-velocities: for cnn3d only, not {args.model}")
+    for flag in ("past_velocities", "foreground"):
+        if getattr(args, flag) and args.model != "cnn3d":
+            raise UsageError(f"--{flag.replace('_', '-')}: for cnn3d only, not {args.model}")
     if args.workers and (args.model != "cnn3d" or not 0 <= args.workers <= 64):
         raise UsageError(f"--workers: 0 to 64, for cnn3d only; got {args.workers} for {args.model}")
     if args.device == "cuda":
@@ -203,6 +210,7 @@ def write_weights(args, model, config, heldout: dict, extra: dict, training_s: f
         f"--steps-per-epoch {config.steps_per_epoch} --device {args.device} --seed {args.seed}"
         + (f" --frame-step {args.frame_step}" if args.frame_step else "")
         + (" --past-velocities" if getattr(args, "past_velocities", False) else "")
+        + (" --foreground" if getattr(args, "foreground", False) else "")
         + (f" --thin {args.thin}" if args.thin != 1 else "")
         + (" --frames-on-disk" if getattr(args, "frames_on_disk", False) else "")
         + (f" --workers {args.workers}" if args.workers else ""),

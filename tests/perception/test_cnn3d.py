@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from perception.bev import BevGrid
-from perception.bev_frames import FRAME_CHANNELS, LOGODDS_SCALE, FrameStack, bev_frame
+from perception.bev_frames import BASE_CHANNELS, FRAME_CHANNELS, LOGODDS_SCALE, FrameStack, bev_frame
 from perception.cnn3d import VELOCITY, Cnn3dConfig, Cnn3dDetector
 from perception.cnn3d_boxes import Boxes, decode, encode, output_grid
 from perception.cnn3d_detector import load_cnn3d
@@ -39,6 +39,54 @@ def test_frame_sums_each_sensor_group_and_blanks_the_static_map():
     assert f[c["range_height"], 2, 1] == pytest.approx(1.8 / 3.0) and f[c["range_height"], 1, 1] == 0
     assert f[c["thermal_logodds"]].sum() == 0
     assert (f[:7, 0, 0] == 0).all() and f[c["static"], 0, 0] == 1 and f[c["static"]].sum() == 1
+
+
+def test_foreground_channels_count_the_cameras_that_see_foreground_and_leave_the_first_eight_alone():
+    """Cameras' and thermal cameras' raw foreground is counted per group (over 2, capped at 1) in the two
+    channels after the static map; the eight channels the first weights read are the frame without it."""
+    static = np.zeros((3, 2), bool)
+    static[0, 1] = True
+    fg_a, fg_b, warm = np.zeros((3, 2), bool), np.zeros((3, 2), bool), np.zeros((3, 2), bool)
+    fg_a[1:, :] = True
+    fg_b[2, :] = True
+    warm[:, 1] = True
+    layers = [
+        ("camera", Evidence(np.zeros((3, 2)), np.ones((3, 2), bool), foreground=fg_a), None),
+        ("camera", Evidence(np.zeros((3, 2)), np.ones((3, 2), bool), foreground=fg_b), None),
+        ("thermal", Evidence(np.zeros((3, 2)), np.ones((3, 2), bool), foreground=warm), None),
+        ("range", _ev(np.full((3, 2), 2.4), np.ones((3, 2))), np.full((3, 2), 1.0)),
+    ]
+    f = bev_frame(layers, static)
+    c = {n: k for k, n in enumerate(FRAME_CHANNELS)}
+    assert f.shape[0] == len(FRAME_CHANNELS) == BASE_CHANNELS + 2
+    expected = np.minimum((fg_a.astype(float) + fg_b) / 2, 1.0)
+    expected[static] = 0.0
+    np.testing.assert_array_equal(f[c["camera_foreground"]], expected)
+    np.testing.assert_array_equal(f[c["thermal_foreground"]], np.where(static, 0.0, warm / 2))
+    bare = [(g, Evidence(e.logodds, e.known), h) for g, e, h in layers]  # no foreground at all
+    g = bev_frame(bare, static)
+    np.testing.assert_array_equal(f[:BASE_CHANNELS], g[:BASE_CHANNELS])
+    assert not g[BASE_CHANNELS:].any()
+
+
+def test_weights_read_the_first_channels_of_a_frame_and_no_more():
+    """Eight-channel weights give the same maps from a ten-channel frame, whatever its last two hold;
+    ten-channel weights read them."""
+    from perception.cnn3d_detector import BoxDetector
+
+    torch.manual_seed(0)
+    grid = BevGrid((0.0, 0.0), 0.2, (32, 24))
+    rng = np.random.default_rng(0)
+    x = rng.random((len(FRAME_CHANNELS), 5, *grid.shape)).astype(np.float32)
+    y = x.copy()
+    y[BASE_CHANNELS:] = rng.random(y[BASE_CHANNELS:].shape)
+    eight = BoxDetector(Cnn3dDetector(Cnn3dConfig(width2d=8, head_width=8)), grid)
+    ten = BoxDetector(Cnn3dDetector(Cnn3dConfig(channels=len(FRAME_CHANNELS), width2d=8, head_width=8)), grid)
+    for a, b in zip(eight.maps(x), eight.maps(x[:BASE_CHANNELS]), strict=True):
+        np.testing.assert_array_equal(a, b)
+    for a, b in zip(eight.maps(x), eight.maps(y), strict=True):
+        np.testing.assert_array_equal(a, b)
+    assert not np.array_equal(ten.maps(x)[1], ten.maps(y)[1])
 
 
 def test_frame_stack_is_oldest_first_and_pads_with_the_first_frame():
@@ -413,3 +461,35 @@ def _unturn(v: np.ndarray, spec) -> np.ndarray:
     """A crop's vector back in the site's axes: the transpose undone first, then the mirrors."""
     v = v[::-1] if spec.swap else v.copy()
     return v * np.array([-1.0 if spec.mirror_x else 1.0, -1.0 if spec.mirror_y else 1.0])
+
+
+def test_crops_hold_the_channels_the_weights_read_and_blanking_a_group_blanks_its_foreground():
+    """Eight-channel weights cut the same crops from a ten-channel dataset as from the eight-channel one;
+    ten-channel weights cut ten, a camera group blanked takes its foreground channel with it, and an
+    eight-channel dataset is refused for them."""
+    from dataclasses import replace
+
+    seq8 = _sequence()
+    frames = np.zeros((len(seq8.frames), len(FRAME_CHANNELS), *seq8.grid.shape), np.float16)
+    frames[:, :BASE_CHANNELS] = seq8.frames
+    frames[:, FRAME_CHANNELS.index("camera_foreground"), 24:30, 15:18] = 0.5  # the body and its silhouette
+    seq10 = replace(seq8, frames=frames)
+    config = TrainConfig(crop_cells=32, on_body_fraction=1.0)
+    a = CropSampler([seq8], config, np.random.default_rng(5))
+    b = CropSampler([seq10], config, np.random.default_rng(5))
+    for _ in range(6):
+        for u, v in zip(a.sample(), b.sample(), strict=True):
+            np.testing.assert_array_equal(u, v)
+    wide = replace(config, model=Cnn3dConfig(channels=len(FRAME_CHANNELS)), blank_group_probability=0.5)
+    sampler = CropSampler([seq10], wide, np.random.default_rng(1))
+    blanked = kept = 0
+    for _ in range(40):
+        spec = sampler.draw()
+        x = sampler.cut(spec)[0]
+        assert x.shape[0] == len(FRAME_CHANNELS)
+        fg = x[FRAME_CHANNELS.index("camera_foreground")].any()
+        assert fg == (not spec.blank[1]) == x[3].any()
+        blanked, kept = blanked + spec.blank[1], kept + (not spec.blank[1])
+    assert blanked and kept
+    with pytest.raises(ValueError, match="8 channels"):
+        CropSampler([seq8], wide, np.random.default_rng(1))

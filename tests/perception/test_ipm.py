@@ -46,7 +46,8 @@ def test_ipm_maps_known_floor_points_to_their_cells():
     assert not view.visible.reshape(grid.shape)[: int(1.0 / 0.2), :].any()
 
 
-def test_contact_points_of_a_rendered_box_land_on_its_footprint():
+def _rendered_boxes():
+    """A forklift and an AGV seen by one camera: (truth, foreground mask, camera, floor mask, contacts)."""
     from perception.background import BackgroundModel
     from sim.loading import parse_scenario
     from sim.pipeline.frontends.blobs import camera_of
@@ -74,17 +75,22 @@ def test_contact_points_of_a_rendered_box_land_on_its_footprint():
     site = SiteMap(sim.world.static)
     spec = sc.sensors[0]
     fg = BackgroundModel(background=site.reference_rgb(spec)).apply(frame.rgb.astype(np.float32))
-    contacts = contact_points(fg, camera_of(frame), site.floor_mask(spec))
-    corners = step.truth.corners()
-    for k in range(len(step.truth)):
-        c, s = np.cos(step.truth.yaw[k]), np.sin(step.truth.yaw[k])
-        rel = contacts.points - step.truth.xyz[k, :2]
+    cam, floor = camera_of(frame), site.floor_mask(spec)
+    return step.truth, fg, cam, floor, contact_points(fg, cam, floor)
+
+
+def test_contact_points_of_a_rendered_box_land_on_its_footprint():
+    truth, _, _, _, contacts = _rendered_boxes()
+    corners = truth.corners()
+    for k in range(len(truth)):
+        c, s = np.cos(truth.yaw[k]), np.sin(truth.yaw[k])
+        rel = contacts.points - truth.xyz[k, :2]
         along, across = rel @ [c, s], rel @ [-s, c]
-        half = step.truth.size[k, :2] / 2 + 0.1  # within a pixel's footprint of the box
+        half = truth.size[k, :2] / 2 + 0.1  # within a pixel's footprint of the box
         on = (np.abs(along) <= half[0]) & (np.abs(across) <= half[1])
         near = np.linalg.norm(rel, axis=1) < 3
-        assert on.sum() >= 5, step.truth.ids[k]
-        assert on[near].all(), (step.truth.ids[k], contacts.points[near & ~on])
+        assert on.sum() >= 5, truth.ids[k]
+        assert on[near].all(), (truth.ids[k], contacts.points[near & ~on])
         # The contacts are the box's near side: its corner nearest the camera is among them.
         nearest = corners[k][np.argmin(np.linalg.norm(corners[k] - [1, 1], axis=1))]
         assert np.linalg.norm(contacts.points[on] - nearest, axis=1).min() < 0.3
@@ -135,3 +141,28 @@ def test_contact_labels_are_the_whole_images_blobs_minus_the_small_ones():
         sizes = np.bincount(ref.ravel(), minlength=n + 1)
         ref[(sizes < 12)[ref]] = 0
         np.testing.assert_array_equal(contact_points(mask, cam, min_pixels=12).labels, ref)
+
+
+def test_the_raw_foreground_lays_a_standing_bodys_silhouette_on_the_floor_beyond_its_contacts():
+    """`foreground` is every visible cell whose floor pixel shows a blob: the footprint and the body's
+    "shadow" away from the camera, as long as the body is tall; never free floor, and it holds every cell
+    the log-odds call occupied from the image (contact cells may lie on a blob's rim)."""
+    truth, fg, cam, floor, contacts = _rendered_boxes()
+    grid = BevGrid.covering((20, 12), 0.1)
+    ev = camera_evidence(fg, contacts, ground_view(cam, grid, floor), grid)
+    assert ev.foreground.shape == grid.shape and ev.foreground.any()
+    assert not (ev.foreground & (ev.logodds < 0)).any()  # no free cell
+    occupied = ev.logodds > 0
+    assert (ev.foreground[occupied]).mean() > 0.9
+    x, y = np.meshgrid(*grid.centres(), indexing="ij")
+    reach = {}
+    for k, name in enumerate(truth.ids):
+        centre = truth.xyz[k, :2]
+        away = (centre - [1, 1]) / np.linalg.norm(centre - [1, 1])  # from the camera, on the floor
+        rel = np.stack([x - centre[0], y - centre[1]], -1)
+        along, across = rel @ away, rel @ [-away[1], away[0]]
+        mine = ev.foreground & (np.abs(across) < 1.0) & (along > -2) & (along < 8)
+        reach[name] = along[mine].max()  # how far beyond its centre its silhouette reaches
+    # Seen from 6 m up, a point h high at d metres lands at d · 6 / (6 − h): the 0.4 m AGV's far top edge
+    # (≈ 9.9 m away) at ≈ 10.6 m, 1.2 m beyond its centre; the forklift's mast runs to the wall.
+    assert 0.7 < reach["a"] < 1.7 and reach["f"] > 4.0, reach

@@ -7,6 +7,7 @@ import json
 import numpy as np
 import pytest
 
+from perception.bev_frames import FRAME_CHANNELS
 from perception.cnn3d_detector import load_cnn3d
 from sim.learning.cnn3d_dataset import load_sequence
 from tests.conftest import scenario_dict, write_scenario
@@ -35,7 +36,7 @@ def test_dataset_records_frames_and_boxes_of_both_splits(tiny_sequences):
     dense = load_sequence(tiny_sequences / "train" / names[1])
     assert seq.frames.shape[0] == dense.frames.shape[0] == 21  # 0 … 2 s every 0.1 s
     assert manifest["splits"]["train"]["frames"] == 42
-    assert seq.frames.shape[1] == 8 and seq.frames.shape[2:] == seq.grid.shape
+    assert seq.frames.shape[1] == len(FRAME_CHANNELS) and seq.frames.shape[2:] == seq.grid.shape
     assert len(seq.xy) and set(np.unique(seq.cls)) <= {0, 1, 2}
     assert (seq.frames[:, 7] == seq.frames[0, 7]).all()  # the static map does not move
     assert seq.seen.any()
@@ -179,3 +180,42 @@ def test_frames_on_disk_are_memory_mapped_and_train_the_same_weights(tiny_sequen
     assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1
     assert "--frames-on-disk: cannot write" in r.stderr and ".frames" in r.stderr
     assert not (tmp_path / "w.pt").exists()
+
+
+def test_foreground_weights_read_ten_channels_in_training_and_in_the_loop(tiny_sequences, tmp_path):
+    """`--foreground` trains on the frames' two foreground channels too; the weights carry it into the
+    loop, whose frames have them. A dataset recorded before they existed is one line, exit 2."""
+    from dataclasses import replace
+
+    from sim.learning.cnn3d_dataset import save_sequence
+
+    weights = tmp_path / "w.pt"
+    r = whsim("train", "cnn3d", "--data", tiny_sequences, "--out", weights, "--epochs", 1,
+              "--steps-per-epoch", 2, "--foreground", "--quiet")  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    model, meta = load_cnn3d(weights)
+    assert model.config.channels == len(FRAME_CHANNELS) and meta["command"].endswith("--foreground")
+    out = tmp_path / "run"
+    r = whsim("run", write_scenario(tmp_path, scenario_dict(duration_s=1)), "--strategy", "cnn3d",
+              "--set", f"pipeline.cnn3d.weights={weights}", "--out", out)  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    import shutil
+
+    from sim.learning.cnn3d_commands import load_split
+
+    data = tmp_path / "d"  # a copy: the mapped frames are written beside the sites
+    shutil.copytree(tiny_sequences, data)
+    whole = load_split(data, "train")
+    for on_disk in (False, True):  # eight-channel weights keep only the frames' first eight
+        for a, b in zip(load_split(data, "train", on_disk=on_disk, channels=8), whole, strict=True):
+            assert a.frames.shape[1] == 8 and np.array_equal(a.frames, b.frames[:, :8])
+    old = tmp_path / "old"
+    for split in ("train", "heldout"):
+        (old / split).mkdir(parents=True)
+        for f in (tiny_sequences / split).glob("site-*.npz"):
+            seq = load_sequence(f)
+            save_sequence(old / split / f.name, replace(seq, frames=seq.frames[:, :8]))
+    r = whsim("train", "cnn3d", "--data", old, "--out", tmp_path / "w2.pt", "--foreground", "--quiet")
+    assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1, r.stderr
+    assert "--foreground: the frames in" in r.stderr and "8 channels" in r.stderr
+    assert not (tmp_path / "w2.pt").exists()
