@@ -65,6 +65,11 @@ def load_split(
             raise UsageError(f"--frames-on-disk: {e}") from None
         except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as e:
             raise damaged(f, e) from None
+        if channels is not None and seq.frames.shape[1] < channels:  # said at the first site, not the last
+            raise UsageError(
+                f"--foreground: {f} has frames of {seq.frames.shape[1]} channels, not the {channels} it "
+                "reads; record the dataset again with `whsim dataset cnn3d`"
+            )
         out.append(seq.thinned(thin, window) if thin > 1 else seq)
     return out
 
@@ -73,7 +78,6 @@ def cmd_train_cnn3d(args) -> int:
 
     from perception.bev_frames import N_CHANNELS
     from perception.cnn3d_training import TrainConfig, train_cnn3d
-    from sim.errors import UsageError
     from sim.learning.cnn3d_eval import evaluate_sequences
 
     check_train_args(args)
@@ -87,12 +91,6 @@ def cmd_train_cnn3d(args) -> int:
     C = config.model.channels  # a dataset may hold more (the foreground ones): only these are kept
     train = load_split(args.data, "train", args.thin, config.model.window, args.frames_on_disk, C)
     heldout = load_split(args.data, "heldout", on_disk=args.frames_on_disk, channels=C)
-    held = min(s.frames.shape[1] for s in train + heldout)
-    if held < config.model.channels:
-        raise UsageError(
-            f"--foreground: the frames in {args.data} have {held} channels, not the {config.model.channels} "
-            "it reads; record the dataset again with `whsim dataset cnn3d`"
-        )
     bar = progress_bar(args, config.epochs * config.steps_per_epoch, "batch")
 
     def on_epoch(s):
