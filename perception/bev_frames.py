@@ -14,7 +14,7 @@ read a frame with ten unchanged. `FrameStack` keeps T frames `step` frames apart
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 import numpy as np
 
@@ -77,6 +77,10 @@ class FrameStack:
     def __len__(self) -> int:
         return len(self._buf)
 
+    def revise(self, k: int, frame: np.ndarray) -> None:
+        """Replace the k-th held frame (0: the oldest)."""
+        self._buf[k] = frame
+
     def stacked(self) -> np.ndarray:
         """(C, T, nx, ny), oldest frame first."""
         if not self._buf:
@@ -84,3 +88,51 @@ class FrameStack:
         buf = list(self._buf)
         buf = [buf[0]] * (self._buf.maxlen - len(buf)) + buf
         return np.stack(buf[:: self.step], axis=1)
+
+
+Layer = tuple[float, str, Evidence, "np.ndarray | None"]  # (time, sensor group, evidence, highest return)
+
+
+def fresh_layers(layers: Mapping[str, Layer], t: float, max_age_s: float) -> dict[str, Layer]:
+    """The layers a frame at t reads: those at most `max_age_s` old (a sensor that stopped is left out)."""
+    return {sid: layer for sid, layer in layers.items() if t - layer[0] <= max_age_s}
+
+
+def layers_frame(layers: Mapping[str, Layer], static: np.ndarray) -> np.ndarray:
+    """`bev_frame` of sensor id → layer."""
+    return bev_frame(((g, ev, h) for _, g, ev, h in layers.values()), static)
+
+
+class LayerStack:
+    """A `FrameStack` whose frames remember the sensor layers they were built from, so that a layer
+    arriving too late for the newest frame (older than `max_age_s` when it comes) still reaches the
+    earlier frames of its time — as if each frame had been built once every reading of its time was in.
+    A frame holds each sensor's newest layer no later than the frame and at most `max_age_s` older."""
+
+    def __init__(self, frames: int, step: int, static: np.ndarray, max_age_s: float):
+        self.stack = FrameStack(frames, step)
+        self.static, self.max_age_s = static, max_age_s
+        self._held: deque[tuple[float, dict[str, Layer]]] = deque(maxlen=(frames - 1) * step + 1)
+
+    def push(self, t: float, layers: Mapping[str, Layer]) -> None:
+        """The frame at t from each sensor's latest layer (sensor id → layer), the stale left out."""
+        fresh = fresh_layers(layers, t, self.max_age_s)
+        self.stack.push(layers_frame(fresh, self.static))
+        self._held.append((t, fresh))
+
+    def insert_late(self, sensor_id: str, layer: Layer) -> int:
+        """Put a late layer into every held frame it belongs to (its time at or before the frame's, at most
+        `max_age_s` before, and newer than the frame's layer of that sensor); how many frames changed."""
+        t0, changed = layer[0], 0
+        for k, (tf, held) in enumerate(self._held):
+            if t0 <= tf and tf - t0 <= self.max_age_s and (sensor_id not in held or held[sensor_id][0] < t0):
+                held[sensor_id] = layer
+                self.stack.revise(k, layers_frame(held, self.static))
+                changed += 1
+        return changed
+
+    def stacked(self) -> np.ndarray:
+        return self.stack.stacked()
+
+    def __len__(self) -> int:
+        return len(self.stack)

@@ -131,6 +131,9 @@ class TrainConfig:
     crop_cells: int = 96  # input cells a side (19.2 m at 0.2 m)
     on_body_fraction: float = 0.8  # crops centred near a body some sensor saw
     blank_group_probability: float = 0.15  # per sensor group: its channels zeroed for the whole crop
+    # per sensor group left on: its channels zeroed in the newest 1 … frames − 2 frames only — a sensor
+    # whose readings arrive later than the map's max_age_s reaches the older frames only (0: never)
+    late_group_probability: float = 0.0
     learning_rate: float = 3e-3
     weight_decay: float = 1e-4
     size_weight: float = 0.5
@@ -154,6 +157,7 @@ class CropSpec:
     i0: int  # the crop's first input cell in x (even, so output cells align)
     j0: int  # … and in y
     blank: tuple[bool, ...]  # per sensor group (GROUP_CHANNELS): its channels zeroed
+    late: tuple[int, ...]  # per sensor group: its channels zeroed in this many of the newest frames
     mirror_x: bool
     mirror_y: bool
     swap: bool  # x and y exchanged
@@ -196,8 +200,15 @@ class CropSampler:
             centre = np.array([rng.integers(nx), rng.integers(ny)])
         i0, j0 = ((int(v) - S // 2) & ~1 for v in centre)
         blank = tuple(bool(rng.random() < c.blank_group_probability) for _ in GROUP_CHANNELS)
+        late = (0,) * len(GROUP_CHANNELS)
+        if c.late_group_probability > 0:  # drawn only when asked, so earlier recipes draw as they did
+            T = c.model.frames
+            late = tuple(
+                int(rng.integers(1, T - 1)) if not off and rng.random() < c.late_group_probability else 0
+                for off in blank
+            )
         mirror_x, mirror_y, swap = (bool(rng.random() < 0.5) for _ in range(3))
-        return CropSpec(k, f, i0, j0, blank, mirror_x, mirror_y, swap)
+        return CropSpec(k, f, i0, j0, blank, late, mirror_x, mirror_y, swap)
 
     def cut(self, spec: CropSpec) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """(frames (C, T, S, S), heatmap, regression, mask) of one crop."""
@@ -212,9 +223,11 @@ class CropSampler:
         if a1 > a0 and b1 > b0:
             stack = s.stack(spec.frame, T, step, (slice(a0, a1), slice(b0, b1)))
             x[:, :, a0 - i0 : a1 - i0, b0 - j0 : b1 - j0] = stack[:C]
-        for g, off in zip(GROUP_CHANNELS, spec.blank, strict=True):
+        for g, off, late in zip(GROUP_CHANNELS, spec.blank, spec.late, strict=True):
             if off:
                 x[[k for k in g if k < C]] = 0.0
+            elif late:
+                x[[k for k in g if k < C], T - late :] = 0.0
         b = s.boxes(spec.frame, self.targets[spec.seq], (T, step) if c.model.past_velocities else None)
         res = s.grid.resolution
         xy = b.xy - (np.asarray(s.grid.origin) + np.array([i0, j0]) * res)

@@ -59,6 +59,14 @@ def add_parsers(sub, common, seed_type) -> None:
         "frame channels; needs a dataset recorded since they exist)",
     )
     t.add_argument(
+        "--late-groups",
+        type=float,
+        default=0.0,
+        metavar="P",
+        help="cnn3d: with probability P per sensor group, zero its channels in the newest 1-3 stacked "
+        "frames only, as a sensor whose readings arrive late reaches the older frames only (default 0)",
+    )
+    t.add_argument(
         "--thin",
         type=int,
         default=1,
@@ -165,6 +173,10 @@ def check_train_args(args) -> None:
         )
     if args.frames_on_disk and args.model != "cnn3d":
         raise UsageError(f"--frames-on-disk: for cnn3d only, not {args.model}")
+    if args.late_groups and (args.model != "cnn3d" or not 0 <= args.late_groups <= 1):
+        raise UsageError(
+            f"--late-groups: a probability 0 to 1, for cnn3d only; got {args.late_groups} for {args.model}"
+        )
     for flag in ("past_velocities", "foreground"):
         if getattr(args, flag) and args.model != "cnn3d":
             raise UsageError(f"--{flag.replace('_', '-')}: for cnn3d only, not {args.model}")
@@ -211,6 +223,7 @@ def write_weights(args, model, config, heldout: dict, extra: dict, training_s: f
         + (f" --frame-step {args.frame_step}" if args.frame_step else "")
         + (" --past-velocities" if getattr(args, "past_velocities", False) else "")
         + (" --foreground" if getattr(args, "foreground", False) else "")
+        + (f" --late-groups {args.late_groups:g}" if getattr(args, "late_groups", 0) else "")
         + (f" --thin {args.thin}" if args.thin != 1 else "")
         + (" --frames-on-disk" if getattr(args, "frames_on_disk", False) else "")
         + (f" --workers {args.workers}" if args.workers else ""),

@@ -157,6 +157,12 @@ class Cnn3dSettings(_Block):
         description="the velocity read as the heatmap-weighted mean over this square of output cells "
         "round each peak; 1: the peak cell alone",
     )
+    late_layers: bool | None = Field(
+        default=None,
+        description="a sensor layer already older than bev_map.max_age_s when it arrives is put into the "
+        "earlier stacked frames of its time (otherwise a sensor that lags that much never reaches the "
+        "network); unset: on for weights trained with `--late-groups`, off for others, which misread it",
+    )
     velocity_sigma_scale: float = Field(
         default=2.0,
         ge=1,

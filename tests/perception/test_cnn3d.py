@@ -369,7 +369,7 @@ def test_a_thinned_sequence_cuts_the_whole_ones_crops_at_the_frames_it_keeps():
     assert thin.targets(W).any()
     full, half = CropSampler([whole], config, rng), CropSampler([thin], config, rng)
     for f, (mx, my, sw) in zip((4, 10, 18), ((0, 0, 0), (1, 0, 1), (0, 1, 0)), strict=True):
-        spec = CropSpec(0, f, 6, -4, (False, True, False), bool(mx), bool(my), bool(sw))
+        spec = CropSpec(0, f, 6, -4, (False, True, False), (0, 0, 2), bool(mx), bool(my), bool(sw))
         for a, b in zip(full.cut(spec), half.cut(replace(spec, frame=f // 2)), strict=True):
             np.testing.assert_array_equal(a, b)
     assert min(half.draw().frame for _ in range(200)) >= 4  # steps 0…7 would pad with frame 0
@@ -377,6 +377,38 @@ def test_a_thinned_sequence_cuts_the_whole_ones_crops_at_the_frames_it_keeps():
         thin.targets(5)
     with pytest.raises(ValueError, match="frame step 1"):
         CropSampler([thin], TrainConfig(), rng)
+
+
+def test_a_late_group_is_zeroed_in_the_newest_frames_only():
+    """A group drawn late (`CropSpec.late`) loses its channels in that many of the stack's newest frames
+    and keeps them, with every other channel, in the older ones; the targets are unchanged. A group is
+    drawn late only when not blanked, for 1 to frames − 2 frames, and never with probability 0."""
+    from dataclasses import replace
+
+    from perception.cnn3d_training import GROUP_CHANNELS, CropSpec
+
+    rng = np.random.default_rng(1)
+    seq = replace(_sequence(20), frames=(rng.random((20, 10, 60, 40)) + 0.1).astype(np.float16))
+    config = replace(TrainConfig(crop_cells=32), model=Cnn3dConfig(frame_step=2, channels=10))
+    sampler = CropSampler([seq], config, rng)
+    plain = CropSpec(0, 12, 10, 4, (False, False, False), (0, 0, 0), False, False, False)
+    late = replace(plain, late=(0, 2, 0))  # the cameras' channels gone from the newest two frames
+    a, b = sampler.cut(plain), sampler.cut(late)
+    cam = list(GROUP_CHANNELS[1])
+    assert (b[0][cam, 3:] == 0).all() and (a[0][cam, 3:] > 0).all()
+    np.testing.assert_array_equal(b[0][cam, :3], a[0][cam, :3])
+    others = [c for c in range(10) if c not in cam]
+    np.testing.assert_array_equal(b[0][others], a[0][others])
+    for x, y in zip(a[1:], b[1:], strict=True):
+        np.testing.assert_array_equal(x, y)
+    never, always = (
+        CropSampler([seq], replace(config, late_group_probability=p), np.random.default_rng(5))
+        for p in (0, 1)
+    )
+    assert all(never.draw().late == (0, 0, 0) for _ in range(50))
+    some = [always.draw() for _ in range(50)]
+    assert all(all((n > 0) != off for n, off in zip(s.late, s.blank, strict=True)) for s in some)
+    assert {n for s in some for n in s.late} == {0, 1, 2, 3}
 
 
 def _moving(n_frames: int = 20) -> BoxSequence:

@@ -10,7 +10,7 @@ from functools import lru_cache
 import numpy as np
 
 from fusion.measurements import PositionMeasurements
-from perception.bev_frames import FrameStack, bev_frame
+from perception.bev_frames import Layer, LayerStack, fresh_layers, layers_frame
 from perception.bev_map import BevMap
 from perception.weights import CNN3D
 from sim.pipeline.frontends.base import FrontEndContext, FrontEndKind, FrontEndOutput, register
@@ -24,14 +24,21 @@ def sensor_groups(scenario) -> dict[str, str]:
     return {s.id: SENSOR_GROUP[s.type] for s in scenario.sensors if s.type in SENSOR_GROUP}
 
 
+def site_layers(bev: BevMap, groups: dict[str, str]) -> dict[str, Layer]:
+    """Sensor id → (time, frame group, evidence, highest return) of the map's layers a frame reads."""
+    return {sid: (t0, groups[sid], ev, h) for sid, (t0, ev, h) in bev.layers.items() if sid in groups}
+
+
 def site_frame(bev: BevMap, t: float, groups: dict[str, str]) -> np.ndarray:
-    """The frame (C, nx, ny) of the map's layers at t, leaving out those older than its `max_age_s`."""
-    fresh = [
-        (groups[sid], ev, height)
-        for sid, (t0, ev, height) in bev.layers.items()
-        if sid in groups and t - t0 <= bev.config.max_age_s
-    ]
-    return bev_frame(fresh, bev.static)
+    """The frame (C, nx, ny) of the map's layers at t, leaving out those older than its `max_age_s` — the
+    frame the front-end's stack pushes at t."""
+    return layers_frame(fresh_layers(site_layers(bev, groups), t, bev.config.max_age_s), bev.static)
+
+
+def trained_for_late_layers(meta: dict) -> bool:
+    """Whether weights learnt sensor groups missing from the newest frames (`whsim train cnn3d
+    --late-groups`): only those read late layers put into the earlier frames as a late sensor."""
+    return float((meta.get("train") or {}).get("late_group_probability", 0.0)) > 0
 
 
 @lru_cache(maxsize=4)
@@ -69,14 +76,24 @@ class Cnn3dFrontEnd:
         self.groups = sensor_groups(ctx.scenario)
         self.birth_score, self.velocity_scale = s.birth_score, s.velocity_sigma_scale
         self.every = max(1, round(FRAME_PERIOD_S / ctx.scenario.dt_s))
-        self.stack = FrameStack(model.config.frames, model.config.frame_step)
+        cfg = model.config
+        self.stack = LayerStack(cfg.frames, cfg.frame_step, self.bev.static, self.bev.config.max_age_s)
+        self.late_layers = trained_for_late_layers(meta) if s.late_layers is None else s.late_layers
+        self._seen: dict[str, float] = {}  # sensor id → time of its layer last looked at
         self.names = HEAD_CLASSES
 
     def due(self, tick: int) -> bool:
         return tick % self.every == 0
 
     def process_map(self, t: float) -> FrontEndOutput:
-        self.stack.push(site_frame(self.bev, t, self.groups))
+        layers = site_layers(self.bev, self.groups)
+        if self.late_layers:
+            for sid, layer in layers.items():  # a layer new since the last step, already too old for it
+                if self._seen.get(sid) != layer[0]:
+                    self._seen[sid] = layer[0]
+                    if t - layer[0] > self.bev.config.max_age_s:
+                        self.stack.insert_late(sid, layer)
+        self.stack.push(t, layers)
         boxes = self.detector.detect(self.stack.stacked())
         cov = self.detector.covariances
         pm = PositionMeasurements(
