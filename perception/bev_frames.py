@@ -107,18 +107,28 @@ class LayerStack:
     """A `FrameStack` whose frames remember the sensor layers they were built from, so that a layer
     arriving too late for the newest frame (older than `max_age_s` when it comes) still reaches the
     earlier frames of its time — as if each frame had been built once every reading of its time was in.
-    A frame holds each sensor's newest layer no later than the frame and at most `max_age_s` older."""
+    A frame holds each sensor's newest layer no later than the frame and at most `max_age_s` older. With
+    `late` off it is a plain `FrameStack` of the fresh layers and remembers none."""
 
-    def __init__(self, frames: int, step: int, static: np.ndarray, max_age_s: float):
+    def __init__(self, frames: int, step: int, static: np.ndarray, max_age_s: float, late: bool = True):
         self.stack = FrameStack(frames, step)
-        self.static, self.max_age_s = static, max_age_s
+        self.static, self.max_age_s, self.late = static, max_age_s, late
         self._held: deque[tuple[float, dict[str, Layer]]] = deque(maxlen=(frames - 1) * step + 1)
+        self._seen: dict[str, float] = {}  # sensor id → time of its layer last pushed
 
     def push(self, t: float, layers: Mapping[str, Layer]) -> None:
-        """The frame at t from each sensor's latest layer (sensor id → layer), the stale left out."""
+        """The frame at t from each sensor's latest layer (sensor id → layer), the stale left out; with
+        `late`, a layer new since the last push and already stale goes into the earlier frames instead."""
+        if self.late:
+            for sid, layer in layers.items():
+                if self._seen.get(sid) != layer[0]:
+                    self._seen[sid] = layer[0]
+                    if t - layer[0] > self.max_age_s:
+                        self.insert_late(sid, layer)
         fresh = fresh_layers(layers, t, self.max_age_s)
         self.stack.push(layers_frame(fresh, self.static))
-        self._held.append((t, fresh))
+        if self.late:
+            self._held.append((t, fresh))
 
     def insert_late(self, sensor_id: str, layer: Layer) -> int:
         """Put a late layer into every held frame it belongs to (its time at or before the frame's, at most

@@ -77,23 +77,17 @@ class Cnn3dFrontEnd:
         self.birth_score, self.velocity_scale = s.birth_score, s.velocity_sigma_scale
         self.every = max(1, round(FRAME_PERIOD_S / ctx.scenario.dt_s))
         cfg = model.config
-        self.stack = LayerStack(cfg.frames, cfg.frame_step, self.bev.static, self.bev.config.max_age_s)
         self.late_layers = trained_for_late_layers(meta) if s.late_layers is None else s.late_layers
-        self._seen: dict[str, float] = {}  # sensor id → time of its layer last looked at
+        self.stack = LayerStack(
+            cfg.frames, cfg.frame_step, self.bev.static, self.bev.config.max_age_s, self.late_layers
+        )
         self.names = HEAD_CLASSES
 
     def due(self, tick: int) -> bool:
         return tick % self.every == 0
 
     def process_map(self, t: float) -> FrontEndOutput:
-        layers = site_layers(self.bev, self.groups)
-        if self.late_layers:
-            for sid, layer in layers.items():  # a layer new since the last step, already too old for it
-                if self._seen.get(sid) != layer[0]:
-                    self._seen[sid] = layer[0]
-                    if t - layer[0] > self.bev.config.max_age_s:
-                        self.stack.insert_late(sid, layer)
-        self.stack.push(t, layers)
+        self.stack.push(t, site_layers(self.bev, self.groups))
         boxes = self.detector.detect(self.stack.stacked())
         cov = self.detector.covariances
         pm = PositionMeasurements(
