@@ -64,9 +64,11 @@ class BoxDetector:
         threshold: float = 0.3,
         device: str = "cpu",
         covariances: BoxCovariances | None = None,
-        flips: bool = False,
+        flips: int = 1,
         velocity_cells: int = VELOCITY_CELLS,
     ):
+        if isinstance(flips, bool) or flips not in MIRROR_SETS:
+            raise ValueError(f"flips: images averaged must be one of {sorted(MIRROR_SETS)}, got {flips!r}")
         self.model, self.device, self.threshold, self.flips = model.eval(), device, threshold, flips
         self.velocity_cells = velocity_cells
         self.out = output_grid(grid, model.config.stride)
@@ -79,7 +81,7 @@ class BoxDetector:
         grid: BevGrid,
         threshold: float = 0.3,
         device: str = "cpu",
-        flips: bool = False,
+        flips: int = 1,
         velocity_cells: int = VELOCITY_CELLS,
     ):
         model, meta = load_cnn3d(path, device)
@@ -90,8 +92,8 @@ class BoxDetector:
         """Heatmap probabilities (K, ox, oy) and regressions (n_regression, ox, oy) of one stack."""
         frames = frames[: self.model.config.channels]  # weights read the first channels of a frame
         x = torch.from_numpy(np.ascontiguousarray(frames, np.float32))[None].to(self.device)
-        if self.flips:
-            heat, reg = flip_averaged(self.model, x)
+        if self.flips > 1:
+            heat, reg = flip_averaged(self.model, x, MIRROR_SETS[self.flips])
         else:
             heat, reg = self.model(x)
             heat = torch.sigmoid(heat)
@@ -103,23 +105,31 @@ class BoxDetector:
 
 # The grid's mirror images, as (flip x, flip y): the training crops are mirrored the same ways.
 MIRRORS = ((False, False), (True, False), (False, True), (True, True))
+# The images averaged, by how many: the grid alone; the grid and its half turn (mirrored in x and y, the
+# pair whose errors differ most: on tuning seeds 11-13 it takes 0.016-0.019 m/s off the velocity RMSE
+# against 0.011-0.014 for one mirror, 0.020-0.024 for all four — docs/models/cnn3d.md); all four. Two
+# images cost 1.15x one on 2 CPU cores (a batch of two keeps both busy; one does not), four 2.1x.
+MIRROR_SETS = {1: MIRRORS[:1], 2: (MIRRORS[0], MIRRORS[3]), 4: MIRRORS}
 
 
 @torch.no_grad()
-def flip_averaged(model: Cnn3dDetector, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """Heatmap probabilities and regressions of (1, C, T, nx, ny) frames averaged over the four mirror
-    images of the grid, each mapped back (offsets measured from the other side, yaw and velocity turned):
-    CenterPoint's flip test-time augmentation (Yin et al. 2021). The frames are padded with wall to a
+def flip_averaged(
+    model: Cnn3dDetector, x: torch.Tensor, mirrors: tuple[tuple[bool, bool], ...] = MIRRORS
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Heatmap probabilities and regressions of (1, C, T, nx, ny) frames averaged over mirror images of
+    the grid (`mirrors`, as (flip x, flip y); all four by default), each mapped back (offsets measured
+    from the other side, yaw and velocity turned): CenterPoint's flip test-time augmentation (Yin et al.
+    2021). The frames are padded with wall to a
     multiple of twice the stride first, so every image's output cells cover the same BEV cells."""
     _, C, T, nx, ny = x.shape
     m = 2 * model.config.stride
     padded = x.new_zeros((1, C, T, nx + (-nx % m), ny + (-ny % m)))
     padded[:, -1] = 1.0  # the static map's outside-the-building value, as training crops are padded
     padded[..., :nx, :ny] = x
-    dims = [tuple(d for d, on in ((3, fx), (4, fy)) if on) for fx, fy in MIRRORS]
+    dims = [tuple(d for d, on in ((3, fx), (4, fy)) if on) for fx, fy in mirrors]
     heat, reg = model(torch.cat([padded.flip(d) if d else padded for d in dims]))
     heat = torch.sigmoid(heat)  # reg is changed in place below: a fresh output, no one else holds it
-    for k, (fx, fy) in enumerate(MIRRORS):
+    for k, (fx, fy) in enumerate(mirrors):
         for axis, on in ((0, fx), (1, fy)):
             if on:  # mirrored back along this axis: the offset from the far side, yaw and velocity turned
                 reg[k, OFFSET.start + axis] = 1.0 - reg[k, OFFSET.start + axis]

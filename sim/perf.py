@@ -296,17 +296,19 @@ def cnn3d_ms_per_step(repeats: int, device: str = "cpu") -> float:
     """The shipped 3D-CNN on the default grid (200 × 125 cells, T = 5 frames): the network on `device`
     (the frames' copy there and the maps' back included) and the peak decoding of one step, milliseconds
     (best of `repeats` × 3). The input is a recorded-like stack: the default site's static map and
-    sparse evidence, so decoding sees a realistic number of peaks."""
+    sparse evidence, so decoding sees a realistic number of peaks. The network runs as the loop runs it by
+    default (`pipeline.cnn3d.flips`: that many mirror images of the grid averaged)."""
     from perception.bev import BevGrid
     from perception.bev_frames import N_CHANNELS
     from perception.cnn3d_detector import BoxDetector
     from perception.weights import CNN3D
+    from sim.scenario.pipeline_settings import Cnn3dSettings
 
     grid = BevGrid.covering((40, 25), 0.2)
     rng = np.random.default_rng(0)
     frames = np.zeros((N_CHANNELS, 5, *grid.shape), np.float32)
     frames[:7] = (rng.random((7, 5, *grid.shape)) < 0.02) * rng.uniform(-1, 1, (7, 5, *grid.shape))
-    detector = BoxDetector.from_file(CNN3D, grid, device=device)
+    detector = BoxDetector.from_file(CNN3D, grid, device=device, flips=Cnn3dSettings().flips)
     detector.detect(frames)  # warm-up (allocator, threads)
     best = float("inf")
     for _ in range(repeats * 3):

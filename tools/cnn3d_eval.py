@@ -2,7 +2,7 @@
 saw in the stack's window and over all actors, velocity RMSE, per-class AP and σ.
 
     python tools/cnn3d_eval.py scenarios/default.yaml scenarios/busy.yaml --seeds 1-5 \\
-        [--weights perception/weights/cnn3d.pt] [--cache DIR] [--flips] [--velocity-cells 1]
+        [--weights perception/weights/cnn3d.pt] [--cache DIR] [--flips 1|2|4] [--velocity-cells 1]
 
 Each (scenario, seed) is simulated with its camera, LiDAR and thermal front-ends feeding the BEV map, as
 the `cnn3d` front-end sees it (`sim.learning.cnn3d_dataset.record`); `--cache` keeps those recordings so a
@@ -24,6 +24,7 @@ from sim.bench.stats import mean_ci
 from sim.learning.cnn3d_dataset import load_sequence, record, save_sequence
 from sim.learning.cnn3d_eval import evaluate_sequences
 from sim.loading import load_scenario
+from sim.scenario.pipeline_settings import Cnn3dSettings
 
 KEYS = ("ap_seen", "ap_all", "velocity_rmse_mps")
 
@@ -34,7 +35,14 @@ def main() -> None:
     p.add_argument("--seeds", default="1-5", help="seeds and ranges, e.g. 1-5 or 1,3,7-9")
     p.add_argument("--weights", type=Path, default=CNN3D)
     p.add_argument("--cache", type=Path, help="folder to keep (and reuse) the recorded sequences")
-    p.add_argument("--flips", action="store_true", help="average over the grid's mirror images")
+    p.add_argument(
+        "--flips",
+        type=int,
+        default=Cnn3dSettings().flips,
+        choices=(1, 2, 4),
+        help="average over this many of the grid's mirror images (1: none; 2, the loop's default: the grid "
+        "and its half turn)",
+    )
     p.add_argument(
         "--velocity-cells",
         type=int,

@@ -42,11 +42,11 @@ def evaluate_sequences(
     every: int = 1,
     device: str = "cpu",
     threshold: float = 0.05,
-    flips: bool = False,
+    flips: int = 1,
     velocity_cells: int = VELOCITY_CELLS,
 ) -> dict:
     """AP@1m over seen and over all actors, velocity RMSE, per-class σ and AP, over every `every`-th frame
-    (`flips`: the network averaged over the grid's mirror images, as the front-end's `flips` runs it;
+    (`flips`: the network averaged over that many of the grid's mirror images, as the front-end's `flips`;
     `velocity_cells`: the velocity read over that square round each peak, as the front-end's setting)."""
     T, W, step = model.config.frames, model.config.window, model.config.frame_step
     seen_ap, all_ap = _Scored(), _Scored()

@@ -525,3 +525,37 @@ def test_crops_hold_the_channels_the_weights_read_and_blanking_a_group_blanks_it
     assert blanked and kept
     with pytest.raises(ValueError, match="8 channels"):
         CropSampler([seq8], wide, np.random.default_rng(1))
+
+
+def test_the_half_turn_average_turns_exactly_with_the_input():
+    """The grid averaged with its half turn (`MIRROR_SETS[2]`, mirrored in x and y) is a group of two
+    images, so turning the frames half round turns the maps — offsets from the far side on both axes,
+    yaw's sine and cosine and both velocity components negated — which fails if either axis is mapped
+    back wrongly. It is not the four-mirror average, and a single mirror is not an invariance of it."""
+    from perception.cnn3d_detector import MIRROR_SETS, flip_averaged
+
+    torch.manual_seed(0)
+    model = Cnn3dDetector(Cnn3dConfig(width2d=8, head_width=8, past_velocities=True)).eval()
+    x = torch.rand(1, 8, 5, 24, 16)
+    h, r = flip_averaged(model, x, MIRROR_SETS[2])
+    ht, rt = flip_averaged(model, x.flip(3, 4), MIRROR_SETS[2])
+    back = rt.flip(2, 3).clone()
+    back[:, 0:2] = 1.0 - back[:, 0:2]
+    back[:, 4:8] *= -1  # sin, cos yaw (yaw → yaw + π) and vx, vy
+    back[:, 8:] *= -1  # every past velocity
+    torch.testing.assert_close(ht.flip(2, 3), h, atol=1e-5, rtol=1e-5)
+    torch.testing.assert_close(back, r, atol=1e-5, rtol=1e-5)
+    h4, _ = flip_averaged(model, x)
+    assert not torch.allclose(h4, h, atol=1e-4)
+    hx, _ = flip_averaged(model, x.flip(3), MIRROR_SETS[2])
+    assert not torch.allclose(hx.flip(2), h, atol=1e-4)
+
+
+@pytest.mark.parametrize("flips", [0, 3, True])
+def test_the_detector_takes_only_a_count_of_images_it_knows(flips):
+    from perception.bev import BevGrid
+    from perception.cnn3d_detector import BoxDetector
+
+    model = Cnn3dDetector(Cnn3dConfig(width2d=8, head_width=8))
+    with pytest.raises(ValueError, match="flips"):
+        BoxDetector(model, BevGrid((0.0, 0.0), 0.2, (24, 16)), flips=flips)

@@ -52,7 +52,7 @@ def _site_stack() -> tuple[BevGrid, np.ndarray]:
     return grid, f
 
 
-@pytest.mark.parametrize("flips", [False, True])
+@pytest.mark.parametrize("flips", [1, 2, 4])
 def test_the_3d_cnn_gives_the_cpus_maps_on_cuda(full_float32, flips):
     grid, frames = _site_stack()
     cpu = BoxDetector.from_file(CNN3D, grid, flips=flips).maps(frames)

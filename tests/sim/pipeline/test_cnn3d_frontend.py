@@ -45,14 +45,17 @@ def test_frames_group_sensors_by_kind_and_leave_out_stale_layers():
 def test_shipped_weights_reach_their_stated_held_out_figures():
     """Two freshly recorded sites of the held-out range (layouts training never saw): AP at 1 m over the
     actors some sensor saw is within 0.1 of the figure the weights state for the whole held-out split.
-    Averaged over the grid's mirror images (`flips`), neither AP nor velocity is worse."""
+    Averaged over the grid and its half turn or over all four mirror images (`flips`), neither AP nor
+    velocity is worse."""
     model, meta = load_cnn3d(CNN3D)
     seqs = [record(random_site(HELDOUT_SEED_BASE + k, duration_s=6.0)) for k in range(2)]
     fig = evaluate_sequences(model, seqs, every=2)
     assert fig["ap_seen"] >= meta["heldout"]["ap_seen"] - 0.1
     assert fig["velocity_rmse_mps"] <= meta["heldout"]["velocity_rmse_mps"] + 0.2
-    flipped = evaluate_sequences(model, seqs, every=2, flips=True)
-    assert flipped["ap_seen"] >= fig["ap_seen"] and flipped["velocity_rmse_mps"] <= fig["velocity_rmse_mps"]
+    for flips in (2, 4):
+        flipped = evaluate_sequences(model, seqs, every=2, flips=flips)
+        assert flipped["ap_seen"] >= fig["ap_seen"]
+        assert flipped["velocity_rmse_mps"] <= fig["velocity_rmse_mps"]
 
 
 @pytest.mark.parametrize("strategy, sources", [("cnn3d", {"cnn3d"}), ("cnn3d-kf", {"cnn3d", "beam"})])
@@ -83,17 +86,20 @@ def test_strategies_track_from_the_networks_boxes_only(tmp_path, strategy, sourc
 def test_the_flips_and_velocity_cells_settings_reach_the_detector():
     from sim.pipeline.frontends.base import FrontEndContext
     from sim.pipeline.frontends.cnn3d import Cnn3dFrontEnd
+    from sim.scenario.pipeline_settings import Cnn3dSettings
     from sim.simulation import Simulation
 
     data = with_lidar(scenario_dict(duration_s=1))
     plain = parse_scenario(yaml.safe_dump(data), "small")
-    data["pipeline"] = {"cnn3d": {"flips": True, "velocity_cells": 1}}
+    data["pipeline"] = {"cnn3d": {"flips": 2, "velocity_cells": 1}}
     flipped = parse_scenario(yaml.safe_dump(data), "small")
+    data["pipeline"] = {"cnn3d": {"flips": True}}  # as files written before counted images: all four
+    older = parse_scenario(yaml.safe_dump(data), "small")
     sim = Simulation(plain)
     sim.reset()
-    for sc, on in ((plain, False), (flipped, True)):
+    for sc, flips, cells in ((plain, Cnn3dSettings().flips, 3), (flipped, 2, 1), (older, 4, 3)):
         front = Cnn3dFrontEnd(None, FrontEndContext(sc, sim.world.static, np.random.default_rng(0)))
-        assert front.detector.flips is on and front.detector.velocity_cells == (1 if on else 3)
+        assert front.detector.flips == flips and front.detector.velocity_cells == cells
 
 
 def test_the_scenario_default_velocity_reading_is_the_detectors():
