@@ -108,7 +108,7 @@ MIRRORS = ((False, False), (True, False), (False, True), (True, True))
 # The images averaged, by how many: the grid alone; the grid and its half turn (mirrored in x and y, the
 # pair whose errors differ most: on tuning seeds 11-13 it takes 0.016-0.019 m/s off the velocity RMSE
 # against 0.011-0.014 for one mirror, 0.020-0.024 for all four — docs/models/cnn3d.md); all four. Two
-# images cost 1.15x one on 2 CPU cores (a batch of two keeps both busy; one does not), four 2.1x.
+# images cost 1.09-1.15x one on 2 CPU cores (a batch of two keeps both busy; one does not), four 2.1x.
 MIRROR_SETS = {1: MIRRORS[:1], 2: (MIRRORS[0], MIRRORS[3]), 4: MIRRORS}
 
 
@@ -119,8 +119,8 @@ def flip_averaged(
     """Heatmap probabilities and regressions of (1, C, T, nx, ny) frames averaged over mirror images of
     the grid (`mirrors`, as (flip x, flip y); all four by default), each mapped back (offsets measured
     from the other side, yaw and velocity turned): CenterPoint's flip test-time augmentation (Yin et al.
-    2021). The frames are padded with wall to a
-    multiple of twice the stride first, so every image's output cells cover the same BEV cells."""
+    2021). The frames are padded with wall to a multiple of twice the stride first, so every image's
+    output cells cover the same BEV cells."""
     _, C, T, nx, ny = x.shape
     m = 2 * model.config.stride
     padded = x.new_zeros((1, C, T, nx + (-nx % m), ny + (-ny % m)))
