@@ -551,6 +551,35 @@ def test_the_half_turn_average_turns_exactly_with_the_input():
     assert not torch.allclose(hx.flip(2), h, atol=1e-4)
 
 
+def test_the_batched_half_turn_is_each_image_run_alone_and_turned_back_by_hand():
+    """A brute-force reference for the batch the loop runs (both images at once, channels last on the CPU):
+    the network run on the padded grid and on its half turn one at a time in the default layout, the
+    second's maps turned back by hand (offsets from the far side, yaw and velocities negated), averaged.
+    The batch must also reach the network channels last — oneDNN's fast layout (docs/performance.md)."""
+    from perception.cnn3d_detector import MIRROR_SETS, flip_averaged
+
+    torch.manual_seed(0)
+    model = Cnn3dDetector(Cnn3dConfig(channels=10, width2d=8, head_width=8, past_velocities=True)).eval()
+    x = torch.rand(1, 10, 5, 22, 13)  # odd sizes: padded to 24 × 16 with wall
+    seen = []
+    hook = model.temporal.register_forward_pre_hook(lambda _, a: seen.append(a[0]))
+    h, r = flip_averaged(model, x, MIRROR_SETS[2])
+    hook.remove()
+    assert seen[0].shape[0] == 2 and seen[0].is_contiguous(memory_format=torch.channels_last_3d)
+    padded = torch.zeros(1, 10, 5, 24, 16)
+    padded[:, -1] = 1.0
+    padded[..., :22, :13] = x
+    with torch.no_grad():
+        h0, r0 = model(padded)
+        h1, r1 = model(padded.flip(3, 4).contiguous())
+    h1, r1 = h1.flip(2, 3), r1.flip(2, 3).clone()
+    r1[:, 0:2] = 1.0 - r1[:, 0:2]
+    r1[:, 4:] *= -1  # yaw's sine and cosine, the velocity and every past velocity
+    want_h = (torch.sigmoid(h0) + torch.sigmoid(h1))[:, :, :11, :7] / 2
+    torch.testing.assert_close(h, want_h, atol=1e-5, rtol=1e-5)
+    torch.testing.assert_close(r, ((r0 + r1) / 2)[:, :, :11, :7], atol=1e-5, rtol=1e-5)
+
+
 @pytest.mark.parametrize("flips", [0, 3, True])
 def test_the_detector_takes_only_a_count_of_images_it_knows(flips):
     from perception.bev import BevGrid
