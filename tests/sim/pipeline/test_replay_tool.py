@@ -70,3 +70,26 @@ def test_the_cache_key_changes_with_the_weights_a_front_end_loads(tmp_path, monk
     assert tune_tracker._upstream_hash(str(scenario), 1, "pointnet", None) == key
     weights.write_bytes(b"two")
     assert tune_tracker._upstream_hash(str(scenario), 1, "pointnet", None) != key
+
+
+def test_the_table_takes_a_fuser_that_counts_no_out_of_sequence_readings():
+    """Regression: the greedy tracker's stats have no `out_of_sequence_dropped`, and the table raised a
+    KeyError after every replay of `--strategy cnn3d` had run (losing the rows for `--json` too)."""
+    sys.path.insert(0, str(ROOT / "tools"))
+    import tune_tracker
+
+    figures = dict.fromkeys(tune_tracker.COLUMNS, 0.5)
+    rows = [
+        {"scenario": "default", "seed": 11, **figures, "stats": {"tracks_started": 40}},
+        {"scenario": "default", "seed": 12, **figures, "mota": 0.7, "stats": {"tracks_started": 60}},
+        {
+            "scenario": "busy",
+            "seed": 11,
+            **figures,
+            "stats": {"tracks_started": 9, "out_of_sequence_dropped": 3},
+        },
+    ]
+    lines = tune_tracker.table(rows).splitlines()
+    default_mean = next(line for line in lines if line.startswith("default mean")).split()
+    assert default_mean[2] == "0.600" and default_mean[-2:] == ["50", "-"]  # MOTA mean, started, ooseq
+    assert next(line for line in lines if line.startswith("busy mean")).split()[-2:] == ["9", "3"]
