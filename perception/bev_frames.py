@@ -81,6 +81,10 @@ class FrameStack:
         """Replace the k-th held frame (0: the oldest)."""
         self._buf[k] = frame
 
+    def held(self) -> tuple[np.ndarray, ...]:
+        """Every held frame, oldest first: one per map step, the stacked ones and those between them."""
+        return tuple(self._buf)
+
     def stacked(self) -> np.ndarray:
         """(C, T, nx, ny), oldest frame first."""
         if not self._buf:

@@ -52,7 +52,7 @@ def test_late_layers_give_the_frames_every_reading_of_their_time_would():
             changed.append(stack.insert_late("ir", ir))
         stack.push(t, latest)
     times = [round(0.1 * i, 3) for i in range(21, 30)]  # the nine held frames, oldest first
-    got = list(stack.stack._buf)
+    got = list(stack.stack.held())
     assert len(got) == 9
     for tf, frame in zip(times, got, strict=True):
         np.testing.assert_array_equal(frame, _reference(tf, known, static))
@@ -70,7 +70,7 @@ def test_a_layer_on_time_changes_no_earlier_frame():
     stack = LayerStack(5, 1, static, MAX_AGE)
     for i in range(6):
         stack.push(0.1 * i, {"cam": _layer(0.1 * i, "camera", i)})
-    before = [f.copy() for f in stack.stack._buf]
+    before = [f.copy() for f in stack.stack.held()]
     assert stack.insert_late("cam", _layer(0.55, "camera", 99)) == 0
-    for a, b in zip(before, stack.stack._buf, strict=True):
+    for a, b in zip(before, stack.stack.held(), strict=True):
         np.testing.assert_array_equal(a, b)

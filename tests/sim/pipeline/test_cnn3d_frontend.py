@@ -133,7 +133,7 @@ def test_late_layers_reach_the_earlier_frames_only_when_asked(late_layers):
         if i >= 2:
             front.bev.add("ir", round(t - 0.43, 3), Evidence(np.full(shape, 3.0), np.ones(shape, bool)))
         front.process_map(t)
-    frames = list(front.stack.stack._buf)
+    frames = list(front.stack.stack.held())
     free = ~front.bev.static
     thermal = [f[5][free].any() for f in frames]
     assert thermal == ([True] * (len(frames) - 1) + [False] if late_layers else [False] * len(frames))
