@@ -54,6 +54,15 @@ class Cnn3dConfig:
         return (self.frames - 1) * self.frame_step + 1
 
 
+def batch_layout(device: torch.device | str) -> torch.memory_format:
+    """The memory layout batches of frames are run in: channels last on the CPU, where oneDNN runs the
+    network about 1.3 times faster on it (it reorders a channels-first batch at every convolution:
+    inference on two images 19.4 → 14.7 ms, a training step of 16 crops 232 → 180 ms, 2 cores;
+    docs/performance.md). A batch of one takes PyTorch's own 3D convolution either way; CUDA (not
+    measured) keeps the default layout."""
+    return torch.channels_last_3d if torch.device(device).type == "cpu" else torch.contiguous_format
+
+
 def _block(cin: int, cout: int, stride: int = 1) -> nn.Sequential:
     return nn.Sequential(
         nn.Conv2d(cin, cout, 3, stride=stride, padding=1, bias=False),

@@ -15,7 +15,16 @@ import torch
 
 from perception import weights_io
 from perception.bev import BevGrid
-from perception.cnn3d import HEAD_CLASSES, N_REGRESSION, OFFSET, VELOCITY, YAW, Cnn3dConfig, Cnn3dDetector
+from perception.cnn3d import (
+    HEAD_CLASSES,
+    N_REGRESSION,
+    OFFSET,
+    VELOCITY,
+    YAW,
+    Cnn3dConfig,
+    Cnn3dDetector,
+    batch_layout,
+)
 from perception.cnn3d_boxes import Boxes, decode, output_grid
 
 DEFAULT_SIGMA_M = 0.3
@@ -101,15 +110,6 @@ class BoxDetector:
 
     def detect(self, frames: np.ndarray) -> Boxes:
         return decode(*self.maps(frames), self.out, self.threshold, velocity_cells=self.velocity_cells)
-
-
-def batch_layout(device: torch.device) -> torch.memory_format:
-    """The memory layout a batch of frames is run in: channels last on the CPU, where oneDNN runs the
-    network 1.4 times faster on it (a batch of two on the default grid, 2 cores: 11.7 against 16.6 ms —
-    it reorders a channels-first batch at every convolution; docs/performance.md). Flips and
-    concatenation keep the layout. A batch of one takes PyTorch's own 3D convolution either way; CUDA
-    (not measured) keeps the default layout."""
-    return torch.channels_last_3d if torch.device(device).type == "cpu" else torch.contiguous_format
 
 
 # The grid's mirror images, as (flip x, flip y): the training crops are mirrored the same ways.

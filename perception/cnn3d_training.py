@@ -23,7 +23,16 @@ from torch.utils.data import DataLoader, Dataset
 
 from perception.bev import BevGrid
 from perception.bev_frames import STATIC
-from perception.cnn3d import N_REGRESSION, OFFSET, SIZE, VELOCITY, YAW, Cnn3dConfig, Cnn3dDetector
+from perception.cnn3d import (
+    N_REGRESSION,
+    OFFSET,
+    SIZE,
+    VELOCITY,
+    YAW,
+    Cnn3dConfig,
+    Cnn3dDetector,
+    batch_layout,
+)
 from perception.cnn3d_boxes import Boxes, encode, output_grid
 from perception.determinism import deterministic_on
 from perception.schedules import one_cycle, optimise
@@ -141,6 +150,9 @@ class TrainConfig:
     velocity_weight: float = 1.0
     past_velocity_weight: float = 1.0  # the auxiliary past velocities' L1 (with `model.past_velocities`)
     eval_every_frames: int = 5  # held-out frames scored after each epoch (every k-th)
+    # Batches fed channels last on the CPU (`batch_layout`: 1.29 × quicker steps); False feeds them as
+    # cut, as the weights trained before 2026-12-05 evening (the shipped ones) were: their bits again.
+    channels_last: bool = True
     seed: int = 0
     model: Cnn3dConfig = field(default_factory=Cnn3dConfig)
 
@@ -352,6 +364,8 @@ def train_cnn3d(
             model.train()
             for step, batch in enumerate(sampler.epoch(config.steps_per_epoch, workers)):
                 x, heat, reg, mask = (t.to(device) for t in batch)
+                if config.channels_last:
+                    x = x.contiguous(memory_format=batch_layout(device))
                 logits, pred = model(x)
                 loss = focal_loss(logits, heat) + regression_loss(pred, reg, mask, config)
                 losses.append(optimise(opt, sched, loss))

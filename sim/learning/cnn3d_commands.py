@@ -90,6 +90,8 @@ def cmd_train_cnn3d(args) -> int:
         config = replace(config, model=replace(config.model, channels=N_CHANNELS))
     if args.late_groups:
         config = replace(config, late_group_probability=args.late_groups)
+    if args.channels_first:
+        config = replace(config, channels_last=False)
     C = config.model.channels  # a dataset may hold more (the foreground ones): only these are kept
     train = load_split(args.data, "train", args.thin, config.model.window, args.frames_on_disk, C)
     heldout = load_split(args.data, "heldout", on_disk=args.frames_on_disk, channels=C)

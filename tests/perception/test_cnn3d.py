@@ -298,6 +298,37 @@ def test_training_repeats_exactly_from_its_seed():
     )
 
 
+def test_training_feeds_batches_channels_last_and_the_layout_changes_only_rounding(monkeypatch):
+    """Training batches reach the network channels last on the CPU (oneDNN's fast layout) unless
+    `channels_last` is off, when they come as cut (the older weights' bits); the layout changes the
+    order of sums only, so a few steps either way end at the same weights to rounding."""
+    from dataclasses import replace
+
+    from perception.cnn3d_training import train_cnn3d
+
+    config = TrainConfig(epochs=1, steps_per_epoch=3, batch=2, crop_cells=32)
+    config = replace(config, model=Cnn3dConfig(width2d=8, head_width=8))
+    forward, seen = Cnn3dDetector.forward, []
+
+    def spy(self, x):
+        if self.training:  # the held-out evaluation is not a training batch
+            seen.append(
+                (x.shape[0], x.is_contiguous(memory_format=torch.channels_last_3d), x.is_contiguous())
+            )
+        return forward(self, x)
+
+    monkeypatch.setattr(Cnn3dDetector, "forward", spy)
+    last, _ = train_cnn3d([_sequence()], config)
+    assert seen == [(2, True, False)] * 3
+    seen.clear()
+    first, _ = train_cnn3d([_sequence()], replace(config, channels_last=False))
+    assert seen == [(2, False, True)] * 3
+    a, b = last.state_dict(), first.state_dict()
+    assert any(not torch.equal(a[k], b[k]) for k in a)  # not the same sums ...
+    for k in a:  # ... but the same weights to rounding
+        torch.testing.assert_close(a[k], b[k], atol=1e-4, rtol=1e-4)
+
+
 @pytest.mark.parametrize("past", [False, True])
 def test_flip_averaged_maps_mirror_exactly_with_the_input(past):
     """The four-mirror average is equivariant by construction: mirroring the frames mirrors the heatmaps

@@ -57,6 +57,7 @@ def test_train_writes_loadable_weights_that_a_run_uses(tiny_dataset, tmp_path):
         (("--data", "{data}", "--thin", "2"), "cnn3d only"),
         (("--data", "{data}", "--past-velocities"), "cnn3d only"),
         (("--data", "{data}", "--foreground"), "--foreground: for cnn3d only"),
+        (("--data", "{data}", "--channels-first"), "--channels-first: for cnn3d only"),
     ],
 )
 def test_train_refuses_bad_input_with_one_line(tiny_dataset, tmp_path, args, needle):
