@@ -34,7 +34,10 @@ def add_parsers(sub, common, seed_type) -> None:
         "1-2 thermal cameras and 1-2 LiDARs (default 0)",
     )
     d.add_argument("--quiet", action="store_true", help="no progress bar")
+    _add_train_parser(sub, common, seed_type)
 
+
+def _add_train_parser(sub, common, seed_type) -> None:
     t = sub.add_parser("train", parents=[common], help="train a model on a `whsim dataset` directory")
     t.add_argument("model", choices=MODELS)
     t.add_argument("--data", type=Path, required=True, help="directory written by `whsim dataset`")
