@@ -20,14 +20,14 @@ from fusion.track import TrackState
 
 @dataclass(frozen=True)
 class GreedyTrackerConfig:
-    """Gates and track life: CenterPoint's nuScenes gates scaled to warehouse speeds, and its track life of
-    3 frames at nuScenes' 2 Hz taken as time. Chosen on tuning seeds 11–15 (docs/fusion.md): a coasting
-    track drifts at its last velocity, so the longer life needs the wider gates to be picked up again."""
+    """Gates and track life, chosen on tuning seeds 11–15 (docs/fusion.md): CenterPoint's nuScenes gates
+    scaled to warehouse speeds; its life of 3 frames is 1.5 s at nuScenes' 2 Hz, and 3 s did better here.
+    A track coasting that long drifts at its last velocity, so it needs the wider gates to be picked up."""
 
     max_distance_m: dict[str, float] = field(
         default_factory=lambda: {"forklift": 2.5, "agv": 2.0, "worker": 1.5, "unknown": 1.5}
     )
-    max_coast_s: float = 3.0  # a track unmatched this long is dropped (CenterPoint: 3 frames at 2 Hz, 1.5 s)
+    max_coast_s: float = 3.0  # a track unmatched this long is dropped
     birth_score: float = 0.4  # a detection scoring less starts no track
     confirm_hits: int = 2  # matched frames before a track is reported confirmed
     same_class: bool = False  # True: a detection only continues a track of its own class
