@@ -150,9 +150,9 @@ class Cnn3dSettings(_Block):
     flips: Literal[1, 2, 4] = Field(
         default=2,  # velocity RMSE 0.299 -> 0.283 / 0.335 -> 0.316 m/s, tuning seeds (docs/models/cnn3d.md)
         description="average the network over this many of the grid's mirror images (CenterPoint's flip "
-        "test-time augmentation): 1, the grid alone; 2, the grid and its half turn (on 2 CPU cores "
-        "quicker than the grid alone: a batch of two runs on oneDNN's fast path); 4, all four mirrors "
-        "(about twice 2's time); steadier velocities. "
+        "test-time augmentation): 1, the grid alone; 2, the grid and its half turn (about 1.2 times the "
+        "grid alone's time on 2 CPU cores); 4, all four mirrors (about twice 2's time); steadier "
+        "velocities. "
         "true and false, from files written before, read as 4 and 1",
     )
     velocity_cells: Literal[1, 3, 5] = Field(

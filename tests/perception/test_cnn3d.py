@@ -146,6 +146,33 @@ def test_odd_grids_give_the_output_grid_shape():
     assert h.shape[-2:] == r.shape[-2:] == out.shape == (101, 63)
 
 
+def test_one_image_runs_the_stem_with_time_last_and_gives_the_batched_maps():
+    """A batch of one on the CPU (the `flips: 1` reading, training's held-out scoring) runs the temporal
+    stem with time as the last axis, so PyTorch hands it to oneDNN (docs/performance.md): the maps must be
+    those of the same image inside a batch of two, which runs the stem as built. Batch norm statistics
+    and strides that are not the identity, an odd grid."""
+    torch.manual_seed(0)
+    model = Cnn3dDetector(Cnn3dConfig(width2d=8, head_width=8))
+    for bn in (model.temporal[1], model.temporal[4]):
+        bn.running_mean.uniform_(-0.5, 0.5)
+        bn.running_var.uniform_(0.5, 2.0)
+        bn.weight.data.uniform_(0.5, 1.5)
+        bn.bias.data.uniform_(-0.2, 0.2)
+    model.eval()
+    x = torch.rand(1, 8, 5, 23, 14)
+    called = []
+    hook = model.temporal.register_forward_pre_hook(lambda *_: called.append(True))
+    with torch.no_grad():
+        h1, r1 = model(x)
+        assert not called  # the time-last stem, not the Sequential as built
+        h2, r2 = model(torch.cat([x, torch.rand_like(x)]))
+        assert called
+    hook.remove()
+    assert h1.shape == (1, 3, 12, 7)
+    torch.testing.assert_close(h1, h2[:1], atol=1e-5, rtol=1e-5)
+    torch.testing.assert_close(r1, r2[:1], atol=1e-5, rtol=1e-5)
+
+
 def test_the_temporal_stem_needs_five_frames():
     with pytest.raises(ValueError, match="5 frames"):
         Cnn3dDetector(Cnn3dConfig(frames=4))
