@@ -146,31 +146,51 @@ def test_odd_grids_give_the_output_grid_shape():
     assert h.shape[-2:] == r.shape[-2:] == out.shape == (101, 63)
 
 
-def test_one_image_runs_the_stem_with_time_last_and_gives_the_batched_maps():
-    """A batch of one on the CPU (the `flips: 1` reading, training's held-out scoring) runs the temporal
-    stem with time as the last axis, so PyTorch hands it to oneDNN (docs/performance.md): the maps must be
-    those of the same image inside a batch of two, which runs the stem as built. Batch norm statistics
-    and strides that are not the identity, an odd grid."""
+def _layers_as_built(model: Cnn3dDetector, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """The network's layers called as built (eval-mode batch norms, the level upsampled and concatenated):
+    the reference its eval-mode forward must give."""
+    f = model.temporal(x)[:, :, 0]
+    g = torch.nn.functional.interpolate(model.down(f), size=f.shape[-2:], mode="nearest")
+    h = model.fuse(torch.cat([f, g], 1))
+    return model.heatmap(h), model.regression(h)
+
+
+@pytest.mark.parametrize("shape", [(1, 24, 16), (1, 23, 14), (2, 24, 16), (2, 22, 13), (3, 21, 18)])
+def test_eval_mode_folds_batch_norm_and_upsamples_by_a_transposed_convolution_to_the_same_maps(shape):
+    """Eval mode folds every batch norm into its convolution, runs the fuse block's convolution over the
+    upsampled level as a stride-2 transposed convolution (even sizes) and a batch of one's temporal stem
+    with time last: each must give the layers' own maps. Batch norm statistics that are not the identity,
+    even and odd grids, batches of one, two and three."""
     torch.manual_seed(0)
     model = Cnn3dDetector(Cnn3dConfig(width2d=8, head_width=8))
-    for bn in (model.temporal[1], model.temporal[4]):
+    for bn in [m for m in model.modules() if isinstance(m, torch.nn.modules.batchnorm._BatchNorm)]:
         bn.running_mean.uniform_(-0.5, 0.5)
         bn.running_var.uniform_(0.5, 2.0)
         bn.weight.data.uniform_(0.5, 1.5)
         bn.bias.data.uniform_(-0.2, 0.2)
     model.eval()
-    x = torch.rand(1, 8, 5, 23, 14)
-    called = []
-    hook = model.temporal.register_forward_pre_hook(lambda *_: called.append(True))
+    batch, nx, ny = shape
+    x = torch.rand(batch, 8, 5, nx, ny)
     with torch.no_grad():
-        h1, r1 = model(x)
-        assert not called  # the time-last stem, not the Sequential as built
-        h2, r2 = model(torch.cat([x, torch.rand_like(x)]))
-        assert called
-    hook.remove()
-    assert h1.shape == (1, 3, 12, 7)
-    torch.testing.assert_close(h1, h2[:1], atol=1e-5, rtol=1e-5)
-    torch.testing.assert_close(r1, r2[:1], atol=1e-5, rtol=1e-5)
+        h, r = model(x)
+        want_h, want_r = _layers_as_built(model, x)
+    assert h.shape == (batch, 3, (nx + 1) // 2, (ny + 1) // 2)
+    torch.testing.assert_close(h, want_h, atol=1e-5, rtol=1e-5)
+    torch.testing.assert_close(r, want_r, atol=1e-5, rtol=1e-5)
+    model.train()  # training runs the layers as built (batch statistics)
+    with torch.no_grad():
+        torch.testing.assert_close(model(x)[1], _layers_as_built(model, x)[1])
+
+
+def test_the_transposed_kernel_is_a_three_by_three_convolution_after_a_nearest_upsampling():
+    from perception.cnn3d import _upsampled_kernel
+
+    torch.manual_seed(1)
+    w, g = torch.randn(5, 4, 3, 3), torch.randn(2, 4, 6, 7)
+    up = torch.nn.functional.interpolate(g, scale_factor=2, mode="nearest")
+    want = torch.nn.functional.conv2d(up, w, padding=1)
+    got = torch.nn.functional.conv_transpose2d(g, _upsampled_kernel(w), stride=2, padding=1)
+    torch.testing.assert_close(got, want, atol=1e-5, rtol=1e-5)
 
 
 def test_the_temporal_stem_needs_five_frames():
@@ -620,7 +640,7 @@ def test_the_batched_half_turn_is_each_image_run_alone_and_turned_back_by_hand()
     model = Cnn3dDetector(Cnn3dConfig(channels=10, width2d=8, head_width=8, past_velocities=True)).eval()
     x = torch.rand(1, 10, 5, 22, 13)  # odd sizes: padded to 24 × 16 with wall
     seen = []
-    hook = model.temporal.register_forward_pre_hook(lambda _, a: seen.append(a[0]))
+    hook = model.register_forward_pre_hook(lambda _, a: seen.append(a[0]))
     h, r = flip_averaged(model, x, MIRROR_SETS[2])
     hook.remove()
     assert seen[0].shape[0] == 2 and seen[0].is_contiguous(memory_format=torch.channels_last_3d)
