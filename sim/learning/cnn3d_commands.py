@@ -92,6 +92,8 @@ def cmd_train_cnn3d(args) -> int:
         config = replace(config, late_group_probability=args.late_groups)
     if args.channels_first:
         config = replace(config, channels_last=False)
+    if args.velocity_loss:
+        config = replace(config, velocity_loss=args.velocity_loss)
     C = config.model.channels  # a dataset may hold more (the foreground ones): only these are kept
     train = load_split(args.data, "train", args.thin, config.model.window, args.frames_on_disk, C)
     heldout = load_split(args.data, "heldout", on_disk=args.frames_on_disk, channels=C)

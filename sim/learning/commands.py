@@ -70,6 +70,13 @@ def _add_train_parser(sub, common, seed_type) -> None:
         "frames only, as a sensor whose readings arrive late reaches the older frames only (default 0)",
     )
     t.add_argument(
+        "--velocity-loss",
+        choices=("l1", "l2"),
+        default=None,
+        help="cnn3d: the velocity's loss, L1 (default: its minimiser is the median) or squared error (the "
+        "mean, which the velocity RMSE scores)",
+    )
+    t.add_argument(
         "--channels-first",
         action="store_true",
         help="cnn3d: feed the network its batches as cut, not channels last (about 1.3 times slower on a "
@@ -186,7 +193,7 @@ def check_train_args(args) -> None:
         raise UsageError(
             f"--late-groups: a probability 0 to 1, for cnn3d only; got {args.late_groups} for {args.model}"
         )
-    for flag in ("past_velocities", "foreground", "channels_first"):
+    for flag in ("past_velocities", "foreground", "channels_first", "velocity_loss"):
         if getattr(args, flag) and args.model != "cnn3d":
             raise UsageError(f"--{flag.replace('_', '-')}: for cnn3d only, not {args.model}")
     if args.workers and (args.model != "cnn3d" or not 0 <= args.workers <= 64):
@@ -233,6 +240,7 @@ def write_weights(args, model, config, heldout: dict, extra: dict, training_s: f
         + (" --past-velocities" if getattr(args, "past_velocities", False) else "")
         + (" --foreground" if getattr(args, "foreground", False) else "")
         + (" --channels-first" if getattr(args, "channels_first", False) else "")
+        + (f" --velocity-loss {args.velocity_loss}" if getattr(args, "velocity_loss", None) else "")
         + (f" --late-groups {args.late_groups:g}" if getattr(args, "late_groups", 0) else "")
         + (f" --thin {args.thin}" if args.thin != 1 else "")
         + (" --frames-on-disk" if getattr(args, "frames_on_disk", False) else "")

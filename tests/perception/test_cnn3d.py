@@ -666,3 +666,21 @@ def test_the_detector_takes_only_a_count_of_images_it_knows(flips):
     model = Cnn3dDetector(Cnn3dConfig(width2d=8, head_width=8))
     with pytest.raises(ValueError, match="flips"):
         BoxDetector(model, BevGrid((0.0, 0.0), 0.2, (24, 16)), flips=flips)
+
+
+@pytest.mark.parametrize("loss", ["l1", "l2"])
+def test_the_regression_loss_is_l1_on_the_box_and_the_chosen_loss_on_its_velocity(loss):
+    """Closed form over two masked cells: mean absolute errors of offset, log size (× 0.5), yaw (× 0.3) and
+    the past velocities, and the velocity's mean absolute or mean squared error."""
+    from perception.cnn3d_training import TrainConfig, regression_loss
+
+    torch.manual_seed(0)
+    pred, target = torch.randn(1, 16, 3, 2), torch.randn(1, 16, 3, 2)
+    mask = torch.zeros(1, 3, 2, dtype=torch.bool)
+    mask[0, 0, 1] = mask[0, 2, 0] = True
+    e = (pred - target)[0, :, mask[0]]  # (16, 2): the two masked cells
+    vel = e[6:8].abs().mean() if loss == "l1" else (e[6:8] ** 2).mean()
+    want = e[0:2].abs().mean() + 0.5 * e[2:4].abs().mean() + 0.3 * e[4:6].abs().mean() + vel
+    want = want + e[8:].abs().mean()
+    got = regression_loss(pred, target, mask, TrainConfig(velocity_loss=loss))
+    torch.testing.assert_close(got, want)
