@@ -13,6 +13,7 @@ from sim.learning.commands import (
     damaged,
     progress_bar,
     report_dataset,
+    stem_widths,
     train_config,
     with_bar,
     write_weights,
@@ -92,6 +93,8 @@ def cmd_train_cnn3d(args) -> int:
         config = replace(config, late_group_probability=args.late_groups)
     if args.channels_first:
         config = replace(config, channels_last=False)
+    if args.stem_widths:
+        config = replace(config, model=replace(config.model, widths3d=stem_widths(args.stem_widths)))
     if args.velocity_loss:
         config = replace(config, velocity_loss=args.velocity_loss)
     C = config.model.channels  # a dataset may hold more (the foreground ones): only these are kept

@@ -70,6 +70,12 @@ def _add_train_parser(sub, common, seed_type) -> None:
         "frames only, as a sensor whose readings arrive late reaches the older frames only (default 0)",
     )
     t.add_argument(
+        "--stem-widths",
+        default=None,
+        metavar="A,B",
+        help="cnn3d: channels of the two temporal 3D convolutions (default 16,32; narrower is quicker)",
+    )
+    t.add_argument(
         "--velocity-loss",
         choices=("l1", "l2"),
         default=None,
@@ -193,6 +199,11 @@ def check_train_args(args) -> None:
         raise UsageError(
             f"--late-groups: a probability 0 to 1, for cnn3d only; got {args.late_groups} for {args.model}"
         )
+    if args.stem_widths is not None and (args.model != "cnn3d" or stem_widths(args.stem_widths) is None):
+        raise UsageError(
+            f"--stem-widths: two whole numbers ≥ 1 as A,B, for cnn3d only; got {args.stem_widths!r} for "
+            f"{args.model}"
+        )
     for flag in ("past_velocities", "foreground", "channels_first", "velocity_loss"):
         if getattr(args, flag) and args.model != "cnn3d":
             raise UsageError(f"--{flag.replace('_', '-')}: for cnn3d only, not {args.model}")
@@ -206,6 +217,14 @@ def check_train_args(args) -> None:
         raise UsageError(
             f"--out: {args.out} is a directory; give the weights file to write, e.g. {args.out}/w.pt"
         )
+
+
+def stem_widths(text: str) -> tuple[int, int] | None:
+    """`--stem-widths` "A,B" as two channel counts, or None where it is not two whole numbers ≥ 1."""
+    parts = text.split(",")
+    if len(parts) != 2 or not all(p.strip().isdigit() and int(p) >= 1 for p in parts):
+        return None
+    return int(parts[0]), int(parts[1])
 
 
 def damaged(path, e: Exception):
@@ -241,6 +260,7 @@ def write_weights(args, model, config, heldout: dict, extra: dict, training_s: f
         + (" --foreground" if getattr(args, "foreground", False) else "")
         + (" --channels-first" if getattr(args, "channels_first", False) else "")
         + (f" --velocity-loss {args.velocity_loss}" if getattr(args, "velocity_loss", None) else "")
+        + (f" --stem-widths {args.stem_widths}" if getattr(args, "stem_widths", None) else "")
         + (f" --late-groups {args.late_groups:g}" if getattr(args, "late_groups", 0) else "")
         + (f" --thin {args.thin}" if args.thin != 1 else "")
         + (" --frames-on-disk" if getattr(args, "frames_on_disk", False) else "")

@@ -45,16 +45,19 @@ def test_dataset_records_frames_and_boxes_of_both_splits(tiny_sequences):
 def test_train_writes_weights_with_held_out_figures_that_a_run_uses(tiny_sequences, tmp_path):
     """Trained with frames two map steps apart (every other step held: `--thin 2`) and the past
     velocities' head, which the weights carry into the loop's frame stack and decoder; batches as cut
-    (`--channels-first`), recorded in the card data."""
+    (`--channels-first`), a narrower stem and the velocity's squared error, recorded in the card data."""
     weights = tmp_path / "w.pt"
     r = whsim("train", "cnn3d", "--data", tiny_sequences, "--out", weights, "--epochs", 1,
               "--steps-per-epoch", 2, "--frame-step", 2, "--thin", 2, "--workers", 1, "--past-velocities",
-              "--channels-first", "--quiet")  # fmt: skip
+              "--channels-first", "--stem-widths", "8,12", "--velocity-loss", "l2", "--quiet")  # fmt: skip
     assert r.returncode == 0, r.stderr
     model, meta = load_cnn3d(weights)
-    assert model.config.frame_step == 2 and model.config.past_velocities
-    assert meta["command"].endswith("--frame-step 2 --past-velocities --channels-first --thin 2 --workers 1")
-    assert meta["train"]["channels_last"] is False
+    assert model.config.frame_step == 2 and model.config.past_velocities and model.config.widths3d == (8, 12)
+    assert meta["command"].endswith(
+        "--frame-step 2 --past-velocities --channels-first --velocity-loss l2 --stem-widths 8,12 --thin 2 "
+        "--workers 1"
+    )
+    assert meta["train"]["channels_last"] is False and meta["train"]["velocity_loss"] == "l2"
     assert meta["train"]["epochs"] == 1 and 0 <= meta["heldout"]["ap_seen"] <= 1
     assert json.loads(weights.with_suffix(".json").read_text())["heldout"] == meta["heldout"]
     scenario = write_scenario(tmp_path, scenario_dict(duration_s=2))
@@ -72,6 +75,8 @@ def test_train_writes_weights_with_held_out_figures_that_a_run_uses(tiny_sequenc
         (("--data", "{tmp}/nothing"), "holds no site-*.npz"),
         (("--data", "{data}", "--epochs", "0"), "--epochs"),
         (("--data", "{data}", "--frame-step", "0"), "--frame-step"),
+        (("--data", "{data}", "--stem-widths", "12"), "--stem-widths"),
+        (("--data", "{data}", "--stem-widths", "12,0"), "--stem-widths"),
         (("--data", "{data}", "--workers", "-1"), "--workers"),
         (("--data", "{data}", "--frame-step", "2", "--thin", "3"), "--thin: a divisor of --frame-step (2)"),
         (("--data", "{data}", "--out", "{tmp}"), "is a directory"),

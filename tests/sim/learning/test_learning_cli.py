@@ -58,6 +58,8 @@ def test_train_writes_loadable_weights_that_a_run_uses(tiny_dataset, tmp_path):
         (("--data", "{data}", "--past-velocities"), "cnn3d only"),
         (("--data", "{data}", "--foreground"), "--foreground: for cnn3d only"),
         (("--data", "{data}", "--channels-first"), "--channels-first: for cnn3d only"),
+        (("--data", "{data}", "--velocity-loss", "l2"), "--velocity-loss: for cnn3d only"),
+        (("--data", "{data}", "--stem-widths", "8,12"), "--stem-widths"),
     ],
 )
 def test_train_refuses_bad_input_with_one_line(tiny_dataset, tmp_path, args, needle):
