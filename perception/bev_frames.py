@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Iterable, Mapping
+from itertools import count
 
 import numpy as np
 
@@ -70,9 +71,12 @@ class FrameStack:
     def __init__(self, frames: int = 5, step: int = 1):
         self.step = step
         self._buf: deque[np.ndarray] = deque(maxlen=(frames - 1) * step + 1)
+        self._keys: deque[int] = deque(maxlen=self._buf.maxlen)
+        self._serial = count()  # a key per frame content: pushing or revising a frame draws a new one
 
     def push(self, frame: np.ndarray) -> None:
         self._buf.append(frame)
+        self._keys.append(next(self._serial))
 
     def __len__(self) -> int:
         return len(self._buf)
@@ -80,18 +84,25 @@ class FrameStack:
     def revise(self, k: int, frame: np.ndarray) -> None:
         """Replace the k-th held frame (0: the oldest)."""
         self._buf[k] = frame
+        self._keys[k] = next(self._serial)
 
     def held(self) -> tuple[np.ndarray, ...]:
         """Every held frame, oldest first: one per map step, the stacked ones and those between them."""
         return tuple(self._buf)
 
+    def _padded(self, held: list) -> list:
+        return ([held[0]] * (self._buf.maxlen - len(held)) + held)[:: self.step]
+
     def stacked(self) -> np.ndarray:
         """(C, T, nx, ny), oldest frame first."""
         if not self._buf:
             raise ValueError("no frame pushed yet")
-        buf = list(self._buf)
-        buf = [buf[0]] * (self._buf.maxlen - len(buf)) + buf
-        return np.stack(buf[:: self.step], axis=1)
+        return np.stack(self._padded(list(self._buf)), axis=1)
+
+    def stacked_keys(self) -> tuple[int, ...]:
+        """A key for each frame `stacked` gives, the same while that frame stands unchanged (for a
+        detector that keeps work done on frames it has seen: `BoxDetector.maps`)."""
+        return tuple(self._padded(list(self._keys)))
 
 
 Layer = tuple[float, str, Evidence, "np.ndarray | None"]  # (time, sensor group, evidence, highest return)
@@ -147,6 +158,9 @@ class LayerStack:
 
     def stacked(self) -> np.ndarray:
         return self.stack.stacked()
+
+    def stacked_keys(self) -> tuple[int, ...]:
+        return self.stack.stacked_keys()
 
     def __len__(self) -> int:
         return len(self.stack)

@@ -147,16 +147,39 @@ class Cnn3dDetector(nn.Module):
         two images 1.12 times quicker a step on 2 cores, docs/performance.md). A batch of one on the CPU
         runs the temporal stem with time as its last axis: PyTorch runs a batch of one whose first four
         sizes multiply to under 20 480 — here 1 × C × T × nx — through its own im2col 3D convolution, not
-        oneDNN; with nx × ny in their place it takes oneDNN. Odd-sized levels keep the upsampling: their
-        last upsampled row or column is the convolution's zero padding, not a copy."""
-        conv1, bn1, _, conv2, bn2, _ = self.temporal
-        (w1, b1), (w2, b2) = _folded(conv1, bn1), _folded(conv2, bn2)
+        oneDNN; with nx × ny in their place it takes oneDNN."""
         if frames.shape[0] == 1 and frames.device.type == "cpu":
+            conv1, bn1, _, conv2, bn2, _ = self.temporal
+            (w1, b1), (w2, b2) = _folded(conv1, bn1), _folded(conv2, bn2)
             x = F.relu(_conv_time_last(conv1, frames.permute(0, 1, 3, 4, 2), w1, b1))
-            f = F.relu(_conv_time_last(conv2, x, w2, b2))[..., 0]
-        else:
-            x = F.relu(F.conv3d(frames, w1, b1, conv1.stride, conv1.padding))
-            f = F.relu(F.conv3d(x, w2, b2, conv2.stride, conv2.padding))[:, :, 0]
+            return self._level_and_fuse(F.relu(_conv_time_last(conv2, x, w2, b2))[..., 0])
+        return self._features_from_first(self.first_layer(frames))
+
+    @torch.no_grad()
+    def first_layer(self, frames: torch.Tensor) -> torch.Tensor:
+        """The temporal stem's first layer in eval mode (batch norm folded, ReLU): (B, C, T, nx, ny) frames
+        → (B, widths3d[0], T − 2, nx/2, ny/2). Its output at time j reads frames j … j + 2 only, so a
+        caller may compute it three frames at a time and keep each while those frames stand
+        (`maps_from_first`); on the CPU the slices are bit for bit those of the whole."""
+        conv, bn = self.temporal[0], self.temporal[1]
+        w, b = _folded(conv, bn)
+        return F.relu(F.conv3d(frames, w, b, conv.stride, conv.padding))
+
+    @torch.no_grad()
+    def maps_from_first(self, first: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Heatmap logits and regressions in eval mode from the first layer's three outputs
+        (`first_layer`, (B, widths3d[0], 3, nx/2, ny/2)): the same as the whole network on the frames."""
+        h = self._features_from_first(first)
+        return self.heatmap(h), self.regression(h)
+
+    def _features_from_first(self, first: torch.Tensor) -> torch.Tensor:
+        conv, bn = self.temporal[3], self.temporal[4]
+        w, b = _folded(conv, bn)
+        return self._level_and_fuse(F.relu(F.conv3d(first, w, b, conv.stride, conv.padding))[:, :, 0])
+
+    def _level_and_fuse(self, f: torch.Tensor) -> torch.Tensor:
+        """The 2D part in eval mode over the stem's output f. Odd-sized levels keep the upsampling: their
+        last upsampled row or column is the convolution's zero padding, not a copy."""
         g = f
         for conv, bn, _ in self.down:
             w, b = _folded(conv, bn)

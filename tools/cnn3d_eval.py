@@ -2,7 +2,7 @@
 saw in the stack's window and over all actors, velocity RMSE, per-class AP and σ.
 
     python tools/cnn3d_eval.py scenarios/default.yaml scenarios/busy.yaml --seeds 1-5 \\
-        [--weights perception/weights/cnn3d.pt] [--cache DIR] [--flips 1|2|4] [--velocity-cells 1]
+        [--weights W [W ...]] [--cache DIR] [--flips 1|2|4] [--velocity-cells 1]
 
 Each (scenario, seed) is simulated with its camera, LiDAR and thermal front-ends feeding the BEV map, as
 the `cnn3d` front-end sees it (`sim.learning.cnn3d_dataset.record`); `--cache` keeps those recordings so a
@@ -19,7 +19,7 @@ from pathlib import Path
 from tune_tracker import _seeds as seeds  # run from tools/, as calibrate_measurements.py does
 
 from perception.cnn3d_detector import VELOCITY_CELLS, load_cnn3d
-from perception.weights import CNN3D
+from perception.weights import CNN3D_ENSEMBLE
 from sim.bench.stats import mean_ci
 from sim.learning.cnn3d_dataset import load_sequence, record, save_sequence
 from sim.learning.cnn3d_eval import evaluate_sequences
@@ -33,7 +33,14 @@ def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("scenarios", nargs="+", type=Path)
     p.add_argument("--seeds", default="1-5", help="seeds and ranges, e.g. 1-5 or 1,3,7-9")
-    p.add_argument("--weights", type=Path, default=CNN3D)
+    p.add_argument(
+        "--weights",
+        type=Path,
+        nargs="+",
+        default=list(CNN3D_ENSEMBLE),
+        help="weights file(s); several: their maps averaged, as the front-end does (default: the shipped "
+        "two)",
+    )
     p.add_argument("--cache", type=Path, help="folder to keep (and reuse) the recorded sequences")
     p.add_argument(
         "--flips",
@@ -51,7 +58,7 @@ def main() -> None:
         help="read the velocity over this square of cells round each peak",
     )
     args = p.parse_args()
-    model, _ = load_cnn3d(args.weights)
+    model = [load_cnn3d(w)[0] for w in args.weights]
     for path in args.scenarios:
         scenario = load_scenario(path)
         values = defaultdict(list)

@@ -9,6 +9,8 @@ matched within 1 m.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 
 from fusion.metrics import average_precision, match_detections, match_seen
@@ -37,7 +39,7 @@ class _Scored:
 
 
 def evaluate_sequences(
-    model: Cnn3dDetector,
+    model: Cnn3dDetector | Sequence[Cnn3dDetector],
     seqs: list[BoxSequence],
     every: int = 1,
     device: str = "cpu",
@@ -47,8 +49,10 @@ def evaluate_sequences(
 ) -> dict:
     """AP@1m over seen and over all actors, velocity RMSE, per-class σ and AP, over every `every`-th frame
     (`flips`: the network averaged over that many of the grid's mirror images, as the front-end's `flips`;
-    `velocity_cells`: the velocity read over that square round each peak, as the front-end's setting)."""
-    T, W, step = model.config.frames, model.config.window, model.config.frame_step
+    `velocity_cells`: the velocity read over that square round each peak, as the front-end's setting;
+    several networks: their maps averaged, as the front-end averages its weights files)."""
+    config = (model if isinstance(model, Cnn3dDetector) else model[0]).config
+    T, W, step = config.frames, config.window, config.frame_step
     seen_ap, all_ap = _Scored(), _Scored()
     class_ap = [_Scored() for _ in HEAD_CLASSES]
     vel_err, pos_err = [], {c: [] for c in range(len(HEAD_CLASSES))}
@@ -56,7 +60,8 @@ def evaluate_sequences(
         det = BoxDetector(model, s.grid, threshold, device, flips=flips, velocity_cells=velocity_cells)
         window = s.seen_within(W)
         for f in range(W - 1, len(s.frames), every):
-            boxes = det.detect(s.stack(f, T, step))
+            keys = np.maximum(np.arange(f - (T - 1) * step, f + 1, step), 0)  # the frames `stack` reads
+            boxes = det.detect(s.stack(f, T, step), tuple(keys.tolist()))
             rows = np.flatnonzero(s.frame == f)
             truth_xy, seen, cls = s.xy[rows], window[rows], s.cls[rows]
             tp = match_detections(truth_xy, boxes.xy, boxes.score, MATCH_M)

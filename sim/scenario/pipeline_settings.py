@@ -7,7 +7,7 @@ from the command line: `whsim run … --set pipeline.tracker.confirm_hits=2`.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, field_validator, model_validator
 
@@ -19,6 +19,8 @@ from sim.scenario.blob_settings import CameraSettings, ThermalSettings
 from sim.scenario.rfid_settings import RfidSettings
 from sim.scenario.settings_block import SettingsBlock as _Block
 from sim.scenario.tracker_settings import TrackerSettings
+
+_WeightsFile = Annotated[str, Field(min_length=1, max_length=4096)]
 
 _BEV, _LIDAR = BevMapConfig(), LidarDetectorConfig()
 _BODIES = PointInstanceConfig()
@@ -135,10 +137,11 @@ class PointNetSettings(_Block):
 class Cnn3dSettings(_Block):
     """The 3D-CNN front-end: boxes with velocities from five recent BEV frames of every sensor."""
 
-    weights: str | None = Field(
+    weights: _WeightsFile | list[_WeightsFile] | None = Field(
         default=None,
-        max_length=4096,
-        description="weights file from `whsim train cnn3d`; unset: the shipped ones",
+        description="weights file from `whsim train cnn3d`, or a list of them whose maps are averaged (an "
+        "ensemble; the first file's held-out figures give the covariances); unset: the two shipped "
+        "networks, averaged",
     )
     device: Literal["cpu", "cuda"] = Field(default="cpu", description="where the network runs")
     threshold: float = Field(
@@ -173,6 +176,21 @@ class Cnn3dSettings(_Block):
         description="the velocity σ given to the tracker, times the held-out RMSE: consecutive stacks "
         "overlap in time, so their velocity errors are correlated, not independent as a filter assumes",
     )
+
+    @field_validator("weights")
+    @classmethod
+    def _some_weights(cls, v):
+        if isinstance(v, list) and not 1 <= len(v) <= 8:
+            raise ValueError("a list of 1 to 8 weights files")
+        return v
+
+    def weight_files(self) -> tuple[str, ...]:
+        """The weights files the front-end loads: those set, or the shipped ensemble."""
+        from perception.weights import CNN3D_ENSEMBLE
+
+        if self.weights is None:
+            return tuple(str(p) for p in CNN3D_ENSEMBLE)
+        return (self.weights,) if isinstance(self.weights, str) else tuple(self.weights)
 
     @field_validator("flips", mode="before")
     @classmethod

@@ -658,6 +658,98 @@ def test_the_batched_half_turn_is_each_image_run_alone_and_turned_back_by_hand()
     torch.testing.assert_close(r, ((r0 + r1) / 2)[:, :, :11, :7], atol=1e-5, rtol=1e-5)
 
 
+@pytest.mark.parametrize("flips", [2, 4])
+def test_the_detectors_reused_batch_gives_a_fresh_batchs_maps_step_after_step(flips):
+    """The detector refills one batch of mirror images at every step, leaving its wall padding as it
+    was: each stack's maps must equal those of a batch built afresh (`flip_averaged`), to the bit, on an
+    odd grid whose mirrored images hold the frames in different corners — which fails if a refill
+    writes into another image's padding or a stale image survives."""
+    from perception.cnn3d_detector import MIRROR_SETS, BoxDetector, flip_averaged
+
+    torch.manual_seed(0)
+    model = Cnn3dDetector(Cnn3dConfig(width2d=8, head_width=8)).eval()
+    grid = BevGrid((0.0, 0.0), 0.2, (22, 13))
+    det = BoxDetector(model, grid, flips=flips)
+    rng = np.random.default_rng(0)
+    for _ in range(3):
+        frames = rng.uniform(-1, 1, (8, 5, 22, 13)).astype(np.float32)
+        h, r = det.maps(frames)
+        with torch.inference_mode():
+            want_h, want_r = flip_averaged(model, torch.from_numpy(frames)[None], MIRROR_SETS[flips])
+        assert np.array_equal(h, want_h[0].numpy()) and np.array_equal(r, want_r[0].numpy())
+    batch = det._batch
+    assert batch.shape == (flips, 8, 5, 24, 16) and torch.all(batch[0, -1, :, 22:] == 1.0)
+    assert torch.all(batch[-1, :-1, :, :2] == 0.0)  # the half turn's padding is on its near side
+
+
+@pytest.mark.parametrize("flips", [1, 2])
+def test_an_ensemble_averages_each_networks_own_maps(flips):
+    """Two networks' maps on the same images are the mean of each network run alone on them (heatmap
+    probabilities and regressions, each mapped back from its mirror images first): a brute-force
+    reference that fails if one network is left out, weighed twice or mixed before the sigmoid."""
+    from perception.cnn3d_detector import MIRROR_SETS, BoxDetector, flip_averaged
+
+    torch.manual_seed(0)
+    a, b = (Cnn3dDetector(Cnn3dConfig(width2d=8, head_width=8)).eval() for _ in range(2))
+    grid = BevGrid((0.0, 0.0), 0.2, (22, 13))
+    frames = np.random.default_rng(1).uniform(-1, 1, (8, 5, 22, 13)).astype(np.float32)
+    h, r = BoxDetector([a, b], grid, flips=flips).maps(frames)
+    with torch.inference_mode():
+        x = torch.from_numpy(frames)[None]
+        if flips == 1:  # the grid alone is run unpadded
+            (ha, ra), (hb, rb) = ((torch.sigmoid(hm), rm) for hm, rm in (a(x), b(x)))
+        else:
+            (ha, ra), (hb, rb) = (flip_averaged(m, x, MIRROR_SETS[flips]) for m in (a, b))
+    np.testing.assert_allclose(h, ((ha + hb) / 2)[0].numpy(), atol=1e-6)
+    np.testing.assert_allclose(r, ((ra + rb) / 2)[0].numpy(), atol=1e-6)
+    assert not np.allclose(h, ha[0].numpy(), atol=1e-3)  # the second network counts
+    single, _ = BoxDetector(a, grid, flips=flips).maps(frames)
+    np.testing.assert_allclose(single, ha[0].numpy(), atol=1e-6)
+
+
+def test_first_layers_kept_across_steps_give_a_fresh_runs_maps_and_a_revised_frame_is_run_again():
+    """Frames pushed 0.1 s apart and stacked two steps apart (as the loop stacks them): with the stack's
+    keys the detector reuses each network's first layer over three frames it ran two steps before — one
+    new output of three per network per step once the stack is full — and its maps are bit for bit those
+    of a detector given no keys. A frame revised in place (a late layer) gets a new key: the outputs that
+    read it are run again, and the maps still match."""
+    from perception.cnn3d_detector import BoxDetector
+
+    torch.manual_seed(0)
+    models = [Cnn3dDetector(Cnn3dConfig(width2d=8, head_width=8)).eval() for _ in range(2)]
+    grid = BevGrid((0.0, 0.0), 0.2, (22, 13))
+    kept, fresh = BoxDetector(models, grid, flips=2), BoxDetector(models, grid, flips=2)
+    calls = []
+    for m in models:
+        first = m.first_layer
+        m.first_layer = lambda x, first=first: calls.append(x.shape[2]) or first(x)
+    stack, rng = FrameStack(5, step=2), np.random.default_rng(0)
+    for step in range(14):
+        stack.push(rng.uniform(-1, 1, (8, 22, 13)).astype(np.float32))
+        if step == 11:  # a late layer changes a frame the next stacks still read
+            stack.revise(6, rng.uniform(-1, 1, (8, 22, 13)).astype(np.float32))
+        calls.clear()
+        h, r = kept.maps(stack.stacked(), stack.stacked_keys())
+        assert all(n == 3 for n in calls)  # three frames at a time
+        if 10 <= step and step != 11:
+            assert len(calls) == 2  # one new output per network
+        if step == 11:
+            assert len(calls) == 2 * 2  # the revised frame is the newest but two here: two outputs read it
+        want_h, want_r = fresh.maps(stack.stacked())
+        assert np.array_equal(h, want_h) and np.array_equal(r, want_r)
+    with pytest.raises(ValueError, match="one key per stacked frame"):
+        kept.maps(stack.stacked(), stack.stacked_keys()[1:])
+
+
+def test_an_ensemble_of_networks_reading_different_frames_is_refused():
+    from perception.cnn3d_detector import BoxDetector
+
+    a = Cnn3dDetector(Cnn3dConfig(width2d=8, head_width=8))
+    b = Cnn3dDetector(Cnn3dConfig(width2d=8, head_width=8, frame_step=2))
+    with pytest.raises(ValueError, match="same frames"):
+        BoxDetector([a, b], BevGrid((0.0, 0.0), 0.2, (24, 16)))
+
+
 @pytest.mark.parametrize("flips", [0, 3, True])
 def test_the_detector_takes_only_a_count_of_images_it_knows(flips):
     from perception.bev import BevGrid

@@ -12,7 +12,6 @@ import numpy as np
 from fusion.measurements import PositionMeasurements
 from perception.bev_frames import Layer, LayerStack, fresh_layers, layers_frame
 from perception.bev_map import BevMap
-from perception.weights import CNN3D
 from sim.pipeline.frontends.base import FrontEndContext, FrontEndKind, FrontEndOutput, register
 
 FRAME_PERIOD_S = 0.1  # the BEV map's step; the weights' frame_step counts in these
@@ -56,16 +55,31 @@ def _model(path: str, device: str):
         raise UsageError(f"pipeline.cnn3d.weights: {e}") from None
 
 
+def _models(paths: tuple[str, ...], device: str) -> list[tuple]:
+    """(model, metadata) of each weights file; networks averaged must read the same frames."""
+    from perception.cnn3d_detector import check_ensemble
+    from sim.errors import UsageError
+
+    loaded = [_model(p, device) for p in paths]
+    try:
+        check_ensemble([m for m, _ in loaded])
+    except ValueError as e:
+        raise UsageError(f"pipeline.cnn3d.weights: {e}") from None
+    return loaded
+
+
 class Cnn3dFrontEnd:
     def __init__(self, spec, ctx: FrontEndContext):
         from perception.cnn3d import HEAD_CLASSES
         from perception.cnn3d_detector import BoxCovariances, BoxDetector
 
         s = ctx.settings.cnn3d
-        model, meta = _model(s.weights or str(CNN3D), s.device)
+        loaded = _models(s.weight_files(), s.device)
+        models, meta = [m for m, _ in loaded], loaded[0][1]  # the first file's figures: the covariances
+        model = models[0]
         self.bev = ctx.bev_map
         self.detector = BoxDetector(
-            model,
+            models,
             self.bev.grid,
             s.threshold,
             s.device,
@@ -88,7 +102,7 @@ class Cnn3dFrontEnd:
 
     def process_map(self, t: float) -> FrontEndOutput:
         self.stack.push(t, site_layers(self.bev, self.groups))
-        boxes = self.detector.detect(self.stack.stacked())
+        boxes = self.detector.detect(self.stack.stacked(), self.stack.stacked_keys())
         cov = self.detector.covariances
         pm = PositionMeasurements(
             t,
@@ -114,9 +128,8 @@ KIND = register(
         "3D-CNN over five recent BEV frames of every sensor: boxes with velocity",
         Cnn3dFrontEnd,
         sufficient=False,
-        preflight=lambda settings: _model(
-            settings.cnn3d.weights or str(CNN3D), settings.cnn3d.device
-        ),  # it reads the map the camera, LiDAR and thermal front-ends feed: one is needed
+        preflight=lambda settings: _models(settings.cnn3d.weight_files(), settings.cnn3d.device),
+        # it reads the map the camera, LiDAR and thermal front-ends feed: one is needed
         reads_map=True,
     )
 )

@@ -9,6 +9,7 @@ import pytest
 
 from perception.bev_frames import FRAME_CHANNELS
 from perception.cnn3d_detector import load_cnn3d
+from perception.weights import CNN3D
 from sim.learning.cnn3d_dataset import load_sequence
 from tests.conftest import scenario_dict, write_scenario
 from tests.sim.test_cli import whsim
@@ -67,6 +68,11 @@ def test_train_writes_weights_with_held_out_figures_that_a_run_uses(tiny_sequenc
                   "--set", "pipeline.cnn3d.threshold=0.01", "--out", out)  # fmt: skip
         assert r.returncode == 0, r.stderr
         assert json.loads((out / "metrics.json").read_text())["strategy"] == strategy
+    # Averaged with the shipped network, which reads ten channels to these weights' eight: refused.
+    r = whsim("run", scenario, "--strategy", "cnn3d", "--set", f"pipeline.cnn3d.weights=[{weights}, {CNN3D}]",
+              "--out", tmp_path / "pair")  # fmt: skip
+    assert r.returncode == 2 and "networks averaged must read the same frames" in r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1 and not (tmp_path / "pair").exists()
 
 
 @pytest.mark.parametrize(

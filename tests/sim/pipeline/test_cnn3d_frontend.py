@@ -11,7 +11,7 @@ import yaml
 
 from perception.cnn3d_detector import load_cnn3d
 from perception.evidence import Evidence
-from perception.weights import CNN3D
+from perception.weights import CNN3D, CNN3D_ENSEMBLE
 from sim.learning.cnn3d_dataset import HELDOUT_SEED_BASE, record
 from sim.learning.cnn3d_eval import evaluate_sequences
 from sim.learning.random_scenes import random_site
@@ -43,19 +43,29 @@ def test_frames_group_sensors_by_kind_and_leave_out_stale_layers():
 
 
 def test_shipped_weights_reach_their_stated_held_out_figures():
-    """Two freshly recorded sites of the held-out range (layouts training never saw): AP at 1 m over the
-    actors some sensor saw is within 0.1 of the figure the weights state for the whole held-out split.
-    Averaged over the grid and its half turn or over all four mirror images (`flips`), neither AP nor
-    velocity is worse."""
-    model, meta = load_cnn3d(CNN3D)
+    """Two freshly recorded sites of the held-out range (layouts training never saw): each shipped
+    network's AP at 1 m over the actors some sensor saw is within 0.1 of the figure its file states for
+    the whole held-out split. Averaged over the grid and its half turn or over all four mirror images
+    (`flips`), neither AP nor velocity is worse. The two networks' maps averaged (the front-end's default)
+    keep the first's AP on the same images and its stated velocity bound (that the average's velocity is
+    better shows over the whole held-out split and the shipped scenarios, not on 12 s: on these two sites
+    the second network alone reads 0.39 m/s against the first's 0.34, and the pair 0.38)."""
     seqs = [record(random_site(HELDOUT_SEED_BASE + k, duration_s=6.0)) for k in range(2)]
+    (model, meta), (second, meta2) = (load_cnn3d(w) for w in CNN3D_ENSEMBLE)
     fig = evaluate_sequences(model, seqs, every=2)
     assert fig["ap_seen"] >= meta["heldout"]["ap_seen"] - 0.1
     assert fig["velocity_rmse_mps"] <= meta["heldout"]["velocity_rmse_mps"] + 0.2
+    fig2 = evaluate_sequences(second, seqs, every=2)
+    assert fig2["ap_seen"] >= meta2["heldout"]["ap_seen"] - 0.1
+    assert fig2["velocity_rmse_mps"] <= meta2["heldout"]["velocity_rmse_mps"] + 0.2
     for flips in (2, 4):
         flipped = evaluate_sequences(model, seqs, every=2, flips=flips)
         assert flipped["ap_seen"] >= fig["ap_seen"]
         assert flipped["velocity_rmse_mps"] <= fig["velocity_rmse_mps"]
+        if flips == 2:
+            both = evaluate_sequences([model, second], seqs, every=2, flips=flips)
+            assert both["ap_seen"] >= flipped["ap_seen"] - 0.005
+            assert both["velocity_rmse_mps"] <= meta["heldout"]["velocity_rmse_mps"] + 0.2
 
 
 @pytest.mark.parametrize("strategy, sources", [("cnn3d", {"cnn3d"}), ("cnn3d-kf", {"cnn3d", "beam"})])
@@ -97,9 +107,17 @@ def test_the_flips_and_velocity_cells_settings_reach_the_detector():
     older = parse_scenario(yaml.safe_dump(data), "small")
     sim = Simulation(plain)
     sim.reset()
-    for sc, flips, cells in ((plain, Cnn3dSettings().flips, 3), (flipped, 2, 1), (older, 4, 3)):
+    data["pipeline"] = {"cnn3d": {"weights": str(CNN3D)}}
+    single = parse_scenario(yaml.safe_dump(data), "small")
+    for sc, flips, cells, nets in (
+        (plain, Cnn3dSettings().flips, 3, 2),  # unset: the shipped pair, averaged
+        (flipped, 2, 1, 2),
+        (older, 4, 3, 2),
+        (single, Cnn3dSettings().flips, 3, 1),
+    ):
         front = Cnn3dFrontEnd(None, FrontEndContext(sc, sim.world.static, np.random.default_rng(0)))
         assert front.detector.flips == flips and front.detector.velocity_cells == cells
+        assert len(front.detector.models) == nets
 
 
 def test_the_scenario_default_velocity_reading_is_the_detectors():
