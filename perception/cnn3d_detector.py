@@ -131,11 +131,11 @@ class BoxDetector:
     ) -> tuple[np.ndarray, np.ndarray]:
         """Heatmap probabilities (K, ox, oy) and regressions (n_regression, ox, oy) of one stack: the mean
         over the mirror images and the networks. `keys`, one per stacked frame, each standing for that
-        frame's content for the detector's life (a frame changed is a new key): the network's first layer
-        over each three consecutive frames is then kept from the last two steps and reused where the
-        same three stand again — at the loop's frames two steps apart, two of its three outputs a step,
-        a sixth of the network's time (docs/performance.md). On the CPU the maps are bit for bit those
-        without keys."""
+        frame's content for the detector's life (a frame changed is a new key): with `flips` > 1 on the
+        CPU the network's first layer over each three consecutive frames is then kept from the last two
+        steps and reused where the same three stand again — at the loop's frames two steps apart, two of
+        its three outputs a step, about 8 % of the step's time (docs/performance.md). The maps are bit
+        for bit those without keys."""
         frames = frames[: self.model.config.channels]  # weights read the first channels of a frame
         x = torch.from_numpy(np.ascontiguousarray(frames, np.float32))[None].to(self.device)
         if self.flips == 1:  # the grid alone, unpadded

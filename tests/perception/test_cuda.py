@@ -18,7 +18,7 @@ from perception.cnn3d_training import BoxSequence, TrainConfig, train_cnn3d
 from perception.point_segmenter import PointSegmenter
 from perception.pointnet_training import LabelledScan, train_pointnet
 from perception.pointnet_training import TrainConfig as PointNetTrainConfig
-from perception.weights import CNN3D
+from perception.weights import CNN3D, CNN3D_ENSEMBLE
 from perception.weights_io import save_weights
 
 pytestmark = pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA device")
@@ -52,11 +52,14 @@ def _site_stack() -> tuple[BevGrid, np.ndarray]:
     return grid, f
 
 
+@pytest.mark.parametrize("weights", [(CNN3D,), CNN3D_ENSEMBLE], ids=["one", "pair"])
 @pytest.mark.parametrize("flips", [1, 2, 4])
-def test_the_3d_cnn_gives_the_cpus_maps_on_cuda(full_float32, flips):
+def test_the_3d_cnn_gives_the_cpus_maps_on_cuda(full_float32, flips, weights):
+    """One network and the shipped pair; the CPU keeps first layers by frame keys, CUDA runs them all."""
     grid, frames = _site_stack()
-    cpu = BoxDetector.from_file(CNN3D, grid, flips=flips).maps(frames)
-    gpu = BoxDetector.from_file(CNN3D, grid, device="cuda", flips=flips).maps(frames)
+    keys = tuple(range(frames.shape[1]))
+    cpu = BoxDetector.from_file(weights, grid, flips=flips).maps(frames, keys)
+    gpu = BoxDetector.from_file(weights, grid, device="cuda", flips=flips).maps(frames, keys)
     for a, b in zip(cpu, gpu, strict=True):
         np.testing.assert_allclose(b, a, atol=1e-4, rtol=1e-4)
 
