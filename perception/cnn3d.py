@@ -155,7 +155,6 @@ class Cnn3dDetector(nn.Module):
             return self._level_and_fuse(F.relu(_conv_time_last(conv2, x, w2, b2))[..., 0])
         return self._features_from_first(self.first_layer(frames))
 
-    @torch.no_grad()
     def first_layer(self, frames: torch.Tensor) -> torch.Tensor:
         """The temporal stem's first layer in eval mode (batch norm folded, ReLU): (B, C, T, nx, ny) frames
         → (B, widths3d[0], T − 2, nx/2, ny/2). Its output at time j reads frames j … j + 2 only, so a
@@ -165,7 +164,6 @@ class Cnn3dDetector(nn.Module):
         w, b = _folded(conv, bn)
         return F.relu(F.conv3d(frames, w, b, conv.stride, conv.padding))
 
-    @torch.no_grad()
     def maps_from_first(self, first: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """Heatmap logits and regressions in eval mode from the first layer's three outputs
         (`first_layer`, (B, widths3d[0], 3, nx/2, ny/2)): the same as the whole network on the frames."""

@@ -126,8 +126,13 @@ class BoxSequence:
         """(C, T, nx, ny) float32 of every `step`-th frame ending at frame `index` (of `cells` only: a
         crop reads no more of memory-mapped frames than it needs); the first frame stands in before the
         start."""
-        ks = np.maximum(np.arange(index - (frames - 1) * step, index + 1, step), 0)
+        ks = self.stack_indices(index, frames, step)
         return self.frames[ks, :, cells[0], cells[1]].astype(np.float32).transpose(1, 0, 2, 3)
+
+    @staticmethod
+    def stack_indices(index: int, frames: int, step: int = 1) -> np.ndarray:
+        """The frame indices `stack` reads, oldest first (the first frame standing in before the start)."""
+        return np.maximum(np.arange(index - (frames - 1) * step, index + 1, step), 0)
 
 
 @dataclass(frozen=True)

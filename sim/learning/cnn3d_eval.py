@@ -60,8 +60,8 @@ def evaluate_sequences(
         det = BoxDetector(model, s.grid, threshold, device, flips=flips, velocity_cells=velocity_cells)
         window = s.seen_within(W)
         for f in range(W - 1, len(s.frames), every):
-            keys = np.maximum(np.arange(f - (T - 1) * step, f + 1, step), 0)  # the frames `stack` reads
-            boxes = det.detect(s.stack(f, T, step), tuple(keys.tolist()))
+            keys = tuple(s.stack_indices(f, T, step).tolist())  # a recorded frame never changes
+            boxes = det.detect(s.stack(f, T, step), keys)
             rows = np.flatnonzero(s.frame == f)
             truth_xy, seen, cls = s.xy[rows], window[rows], s.cls[rows]
             tp = match_detections(truth_xy, boxes.xy, boxes.score, MATCH_M)
