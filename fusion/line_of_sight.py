@@ -19,7 +19,9 @@ class LineOfSightModel:
     in proportion where it grows (a LiDAR cluster merged with a neighbour is wide: its centre is worse).
     With `score_power` h > 0 that term is also multiplied by (score / `ref_score`)^−h: a detection the
     front-end is less sure of is placed worse (the 3D-CNN's error falls three- to fourfold from score 0.45
-    to 0.95)."""
+    to 0.95). With `across_power` c the along variance's term is also multiplied by (r_across /
+    `ref_var_across_m2`)^c: how wide the detection is across the line tells how much of the body's side
+    the sensor saw (c < 0: a LiDAR cluster narrow across is a piece, its centre worse along too)."""
 
     bias_along_m: float = 0.0
     add_var_along_m2: float = 0.0
@@ -32,6 +34,7 @@ class LineOfSightModel:
     ref_var_across_m2: float = 1.0
     score_power: float = 0.0
     ref_score: float = 1.0
+    across_power: float = 0.0  # the along variance's term also × (r_across / ref_var_across_m2)^across_power
 
 
 def to_centres(
@@ -53,6 +56,7 @@ def to_centres(
     g = np.array([(m.power_along, m.power_across) for m in models])
     ref = np.array([(m.ref_var_along_m2, m.ref_var_across_m2) for m in models])
     h = np.array([m.score_power for m in models])
+    c = np.array([m.across_power for m in models])
     by_score = np.ones(len(z))  # the spread's factor from the score, (score / ref_score)^−h
     if score is not None and h.any():
         ratio = np.clip(np.asarray(score, float), 1e-3, 1.0) / np.array([m.ref_score for m in models])
@@ -66,7 +70,11 @@ def to_centres(
     U = np.stack([u, n], axis=2)  # columns: along, across
     los = np.einsum("nji,njk,nkl->nil", U, R, U)
     r = np.maximum(np.diagonal(los, axis1=1, axis2=2), 1e-12)  # (m, 2) variances along, across
-    d = np.sqrt(k * (r / ref) ** (g - 1) * by_score[:, None])  # std factor: r → k·ref·(r/ref)^g·(s/s₀)^−h
+    x = np.clip(r / ref, 1e-3, 1e3)  # a power below 0 must not meet a variance of 0
+    d2 = k * x ** (g - 1) * by_score[:, None]  # variance factor: r → k·ref·(r/ref)^g·(s/s₀)^−h
+    if c.any():
+        d2[:, 0] *= x[:, 1] ** c  # along also × (r_across/ref_across)^c
+    d = np.sqrt(d2)
     los = los * d[:, :, None] * d[:, None, :]
     los[:, 0, 0] += qa
     los[:, 1, 1] += qc

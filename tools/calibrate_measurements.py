@@ -96,6 +96,84 @@ def _samples(path: str, seed: int, strategy: str, match_m: float, cache: Path, a
     return out
 
 
+NSE_BAND = (1.5, 2.5)  # the band a source's mean normalised squared error must hold (2 when consistent)
+BAND_CENTRE = float(np.sqrt(NSE_BAND[0] * NSE_BAND[1]))  # 1.94: as far, in ratio, from either edge
+
+
+def scored_nse(
+    path: str, seed: int, strategy: str, cache: Path, reported: dict, body: dict, duration=None
+) -> dict:
+    """Per (source, true class): [sum, count] of the detections' normalised squared errors read as their
+    true body's class under the `reported` and `body` models (LineOfSightModel per 'source/…'), as the
+    scorer reads them (`detection.<source>.nse_body`): each scan centred by `reported`, its detections
+    paired with the body whose footprint is nearest where that body's centre is within the gate."""
+    import cloudpickle
+
+    from sim.pipeline.measurement_models import BODY_CLASSES, centred
+
+    sc = tune_tracker._scenario(path, seed, strategy, duration)
+    late = {f.sensor for f in sc.faults if f.type == "latency"}
+    where = {s.id: np.asarray(s.position[:2], float) for s in sc.sensors if hasattr(s, "position")}
+    data = cloudpickle.loads(tune_tracker.record(path, seed, strategy, duration, cache).read_bytes())
+    acc: dict = defaultdict(lambda: [0.0, 0])
+    for step, outs in data["steps"]:
+        truth = step.truth
+        for _, sid, _, o in outs:
+            pm = o.positions
+            if pm is None or not len(pm) or sid in late or sid not in where or not len(truth):
+                continue
+            c = centred(pm, where[sid], reported, body)
+            if c.by_class is None:
+                continue
+            j, centre = truth.nearest_body(c.z)
+            rows = np.flatnonzero(centre <= GATE_M)
+            names = [CLASS_NAMES[int(k)] for k in truth.class_ids[j[rows]]]
+            for k, name in zip(rows, names, strict=True):
+                if name in BODY_CLASSES:
+                    b = BODY_CLASSES.index(name)
+                    e = truth.xyz[j[k], :2] - c.by_class.z[k, b]
+                    a = acc[(pm.source, name)]
+                    a[0] += float(e @ np.linalg.solve(c.by_class.R[k, b], e))
+                    a[1] += 1
+    return acc
+
+
+def validation_scales(per_run: dict) -> dict:
+    """(source, class) → the factor s its body models' variances are multiplied by, from {(scenario,
+    source, class): [each validation run's mean NSE]}: each scenario's cell is the mean over its runs
+    (as `whsim bench` averages seeds), and s puts the highest and lowest scenario cells as far, in
+    ratio, from either edge of the band (their geometric mean at `BAND_CENTRE`). One model serves
+    scenarios whose bodies drive routes the sensor sees differently; fitted by likelihood it sits where
+    the route with the most detections puts it, and a fit on few runs of slowly changing errors is too
+    sure of itself on runs it did not see."""
+    cells: dict = defaultdict(list)
+    for (_, source, cls), runs in sorted(per_run.items()):
+        if runs:
+            cells[source, cls].append(float(np.mean(runs)))
+    return {k: float(np.sqrt(max(v) * min(v))) / BAND_CENTRE for k, v in cells.items()}
+
+
+def scaled(models: dict, scales: dict) -> dict:
+    """The fitted entries with each (source, body class)'s variances (the power law's scale and the added
+    variances) multiplied by its factor, which is recorded as `validation_scale`."""
+    out = {}
+    for key, m in models.items():
+        parts = key.split("/")
+        s = scales.get((parts[0], parts[1]))
+        if s is None:
+            out[key] = m
+            continue
+        out[key] = {
+            **m,
+            **{
+                f: round(m[f] * s, 6 if f.startswith("add_var") else 4)
+                for f in ("scale_along", "scale_across", "add_var_along_m2", "add_var_across_m2")
+            },
+            "validation_scale": round(s, 3),
+        }
+    return out
+
+
 def added_variance(e: np.ndarray, r: np.ndarray) -> float:
     """The variance q ≥ 0 to add to the reported variances r so that mean(e² / (r + q)) = 1 (bisection;
     the mean falls as q grows). 0 when the reported variances already cover the errors."""
@@ -138,45 +216,63 @@ def power_law(e: np.ndarray, r: np.ndarray) -> tuple[float, float, float, float]
 
 
 def score_power_law(
-    e: np.ndarray, r: np.ndarray, score: np.ndarray | None = None
-) -> tuple[float, float, float, float, float, float]:
-    """(scale, power, ref, q, score_power, ref_score): `power_law` with, given each detection's `score`, the
-    power-law term also multiplied by (score / ref_score)^−score_power (ref_score: the scores' median) —
-    a detection its front-end is less sure of placed worse. Without scores: score_power 0, ref_score 1."""
+    e: np.ndarray,
+    r: np.ndarray,
+    score: np.ndarray | None = None,
+    across: np.ndarray | None = None,
+    signed: bool = False,
+) -> tuple[float, float, float, float, float, float, float]:
+    """(scale, power, ref, q, score_power, ref_score, across_power): `power_law` with, given each detection's
+    `score`, the power-law term also multiplied by (score / ref_score)^−score_power (ref_score: the scores'
+    median) — a detection its front-end is less sure of placed worse; given `across` (the reported
+    variances across the line of sight, for the along axis), also by (across / its median)^across_power.
+    `signed`: the powers may be negative too (within ±4): errors that shrink as the reported spread grows
+    (a LiDAR cluster narrow across is a piece of the body, a wide one its whole side). Without scores:
+    score_power 0, ref_score 1; without `across`: across_power 0."""
     from scipy.optimize import minimize
 
     ref = float(np.median(r))
     x = r / ref
     ref_s = float(np.median(score)) if score is not None else 1.0
     log_s = np.log(np.clip(score, 1e-3, 1.0) / ref_s) if score is not None else np.zeros_like(x)
+    log_c = np.log(across / float(np.median(across))) if across is not None else np.zeros_like(x)
+    lo = -MAX_POWER if signed else 0.0
 
-    def powers(p):
-        return MAX_POWER / (1 + np.exp(-p[2])), (MAX_SCORE_POWER / (1 + np.exp(-p[3])) if len(p) > 3 else 0.0)
+    def power(p):  # the power in (lo, MAX_POWER) from an unbounded parameter
+        return lo + (MAX_POWER - lo) / (1 + np.exp(-p))
+
+    def unpower(g):  # the parameter that gives power g
+        return float(np.log((g - lo) / (MAX_POWER - g)))
 
     def variance(p):
-        # p: log scale, log q, power and score power in their ranges; clipped where the search strays
+        # p: log scale, log q, power, then the score's and the across variance's powers where given;
+        # clipped where the search strays
         p = np.clip(p, -60.0, 60.0)
-        g, h = powers(p)
-        return np.exp(p[0]) * ref * x**g * np.exp(-h * log_s) + np.exp(p[1])
+        h = MAX_SCORE_POWER / (1 + np.exp(-p[3])) if score is not None else 0.0
+        c = power(p[-1]) if across is not None else 0.0
+        return np.exp(p[0]) * ref * x ** power(p[2]) * np.exp(-h * log_s + c * log_c) + np.exp(p[1])
 
     def nll(p):
         v = variance(p)
         return 0.5 * float(np.sum(np.log(v) + e * e / v))
 
     starts = [
-        (np.log(k), np.log(q * ref), g, *((h,) if score is not None else ()))
+        (np.log(k), np.log(q * ref), g, *((h,) if score is not None else ()), *c)
         for k in (0.3, 1.0)
         for q in (0.01, 1.0)
-        for g in (-1.1, 0.0, 1.5)
+        for g in ((unpower(-2.0), unpower(0.5), unpower(2.0)) if signed else (-1.1, 0.0, 1.5))
         for h in ((-2.0, 0.0) if score is not None else (0.0,))
+        for c in (((unpower(-1.0),), (unpower(0.5),)) if across is not None else ((),))
     ]
     best = min(
         (minimize(nll, s, method="Nelder-Mead", options={"maxiter": 4000}) for s in starts),
         key=lambda o: o.fun,
     )
     k = float(np.mean(e * e / variance(best.x)))
-    g, h = powers(np.clip(best.x, -60.0, 60.0))
-    return (float(np.exp(best.x[0]) * k), float(g), ref, float(np.exp(best.x[1]) * k), float(h), ref_s)
+    p = np.clip(best.x, -60.0, 60.0)
+    h = float(MAX_SCORE_POWER / (1 + np.exp(-p[3]))) if score is not None else 0.0
+    c = float(power(p[-1])) if across is not None else 0.0
+    return (float(np.exp(p[0]) * k), float(power(p[2])), ref, float(np.exp(p[1]) * k), h, ref_s, c)
 
 
 def fit(
@@ -188,6 +284,7 @@ def fit(
     ml: bool = False,
     by_reported: bool = False,
     score: bool = False,
+    across: bool = False,
 ) -> dict:
     """Per (source, class): bias along the line of sight (median) and the variances to add along and
     across it so that each axis' normalised squared error averages 1 (2 for the pair); with `shrink`, an
@@ -196,7 +293,9 @@ def fit(
     class is the reported one, or with `by_body` the matched body's: what a detection of that body looks
     like; `by_reported` adds groups per body and reported class ('source/body/reported'). Groups from a
     sensor without a position are isotropic: no bias, one maximum-likelihood law for both axes' errors
-    pooled; with `score` the law has the detection's score as a second covariate (`score_power_law`)."""
+    pooled; with `score` the law has the detection's score as a second covariate (`score_power_law`); with
+    `across` (line-of-sight groups) the powers may be negative and the along law has the reported across
+    variance as a second covariate."""
     groups = defaultdict(list)
     for r in rows:
         groups[(r[0], r[7] if by_body else r[1])].append(r)
@@ -225,13 +324,22 @@ def fit(
             fitted = score_power_law(
                 np.concatenate([a[:, 0], a[:, 1]]), np.concatenate([a[:, 2], a[:, 3]]), both
             )
-            k_along, g_along, ref_along, q_along, h, ref_s = fitted
+            k_along, g_along, ref_along, q_along, h, ref_s = fitted[:6]
             if round(k_along, 4) == 0:  # written rounded: a constant variance must not round to 0
                 q_along = max(q_along, 1e-6)
             k_across, g_across, ref_across, q_across = k_along, g_along, ref_along, q_along
         elif ml:
-            k_along, g_along, ref_along, q_along = power_law(a[:, 0] - bias, a[:, 2])
-            k_across, g_across, ref_across, q_across = power_law(a[:, 1], a[:, 3])
+            laws = (
+                (
+                    score_power_law(a[:, 0] - bias, a[:, 2], across=a[:, 3], signed=True),
+                    score_power_law(a[:, 1], a[:, 3], signed=True),
+                )
+                if across
+                else (score_power_law(a[:, 0] - bias, a[:, 2]), score_power_law(a[:, 1], a[:, 3]))
+            )
+            k_along, g_along, ref_along, q_along = laws[0][:4]
+            k_across, g_across, ref_across, q_across = laws[1][:4]
+            c_along = laws[0][6]
             if round(k_along, 4) == 0:  # written rounded: a constant variance must not round to 0
                 q_along = max(q_along, 1e-6)
             if round(k_across, 4) == 0:
@@ -261,11 +369,69 @@ def fit(
                 else {}
             ),
             **({"score_power": round(h, 3), "ref_score": round(ref_s, 4)} if h is not None else {}),
+            **({"across_power": round(c_along, 3)} if across and ml and not iso else {}),
             "nse_reported": round(float(np.mean(a[:, 4])), 2),
             "lag1_corr_along": round(rho[0], 2),
             "lag1_corr_across": round(rho[1], 2),
         }
     return models
+
+
+def _validated(candidates: dict[str, dict], a, seeds: list[int]) -> dict:
+    """Body models from the `candidates` (name → models as fitted), per (source, class) the candidate whose
+    scenarios' cells on the validation `seeds` lie closest together (`steadiest`), scaled there
+    (`validation_scales`); each scenario's cells printed per candidate, and the chosen one scaled."""
+    from sim.pipeline.measurement_models import as_models, fitted_models
+
+    reported = fitted_models("models")
+    per_run: dict = {name: defaultdict(list) for name in candidates}
+    for name, models in candidates.items():
+        body = as_models(models)
+        for path in a.scenarios:
+            for seed in seeds:
+                acc = scored_nse(path, seed, a.strategy, Path(a.cache), reported, body)
+                for (source, cls), (total, n) in acc.items():
+                    if not a.sources or source in a.sources:
+                        per_run[name][Path(path).stem, source, cls].append(total / n)
+    chosen = steadiest(per_run)
+    runs = {k: per_run[chosen[k[1], k[2]]][k] for k in per_run[next(iter(candidates))]}
+    scales = validation_scales(runs)
+    print(
+        f"validation seeds {a.validate_seeds}: mean NSE per scenario, "
+        + ", ".join(candidates)
+        + " → chosen, scaled"
+    )
+    for key in sorted(runs):
+        s = scales[key[1], key[2]]
+        cells = " ".join(f"{np.mean(per_run[n][key]):5.2f}" for n in candidates)
+        after = np.mean(runs[key]) / s
+        print(
+            f"  {key[0]:16s} {key[1]}/{key[2]:9s} {cells} → {chosen[key[1], key[2]]} {after:5.2f} (×{s:.3f})"
+        )
+    first = next(iter(candidates))  # every candidate has the same groups: fitted on the same rows
+    models = {
+        key: candidates[chosen.get((key.split("/")[0], key.split("/")[1]), first)][key]
+        for key in candidates[first]
+    }
+    return scaled(models, scales)
+
+
+def steadiest(per_run: dict[str, dict]) -> dict:
+    """(source, class) → the candidate (name) whose scenario cells (each the mean of its validation runs)
+    have the smallest ratio of highest to lowest: one model must serve every scenario, and a common
+    scale (`validation_scales`) can centre any cells but cannot bring them closer together. Ties: the
+    first candidate."""
+    best: dict = {}
+    for name, runs in per_run.items():
+        cells: dict = defaultdict(list)
+        for (_, source, cls), r in runs.items():
+            if r:
+                cells[source, cls].append(float(np.mean(r)))
+        for k, v in cells.items():
+            spread = max(v) / min(v)
+            if k not in best or spread < best[k][1]:
+                best[k] = (name, spread)
+    return {k: name for k, (name, _) in best.items()}
 
 
 def write_models(target: Path, models: dict, command: str, by_body: bool, sources=()) -> None:
@@ -351,11 +517,31 @@ def main(argv=None) -> int:
         help="with --ml, for a source without a position (--source cnn3d): the spread also a power of the "
         "detection's score (the 3D-CNN places a box it is less sure of worse)",
     )
+    p.add_argument(
+        "--across",
+        action="store_true",
+        help="with --ml and --validate-seeds: each axis' law may instead have a negative power and, along, "
+        "the reported across variance as a second covariate (a LiDAR cluster narrow across is a piece "
+        "of its body: its centre is worse along and across), kept where it explains the validation "
+        "seeds' errors better (the shipped body models)",
+    )
+    p.add_argument(
+        "--validate-seeds",
+        metavar="SEEDS",
+        help="with --by-body: seeds not fitted on which each (source, class)'s body models are then scaled "
+        "so that its scenarios' mean normalised errors, read as the scorer reads them, sit as far in ratio "
+        "from either edge of [1.5, 2.5] (the shipped body models: 15-20)",
+    )
     p.add_argument("--write", help="write the fitted models to this JSON file")
     a = p.parse_args(argv)
     seeds = tune_tracker._seeds(a.seeds)
-    if min(seeds) < 11:
+    validate = tune_tracker._seeds(a.validate_seeds) if a.validate_seeds else []
+    if min(seeds + validate) < 11:
         p.error("fit on seeds ≥ 11; seeds 1–10 are for reporting")
+    if set(seeds) & set(validate):
+        p.error("--validate-seeds must not overlap --seeds: the scale is for runs the fit did not see")
+    if validate and not a.by_body:
+        p.error("--validate-seeds scales the body models: give --by-body too")
     rows = []
     if a.by_reported and not a.by_body:
         p.error("--by-reported groups by the body as well: give --by-body too")
@@ -368,7 +554,16 @@ def main(argv=None) -> int:
         rows = [r for r in rows if r[0] in a.sources]
     if a.score and not (a.ml and any(r[11] for r in rows)):
         p.error("--score fits, with --ml, a source without a position (e.g. --source cnn3d)")
+    if a.across and not (a.ml and validate):
+        p.error("--across is chosen per class on --validate-seeds: give --ml and --validate-seeds too")
     models = fit(rows, a.scale, a.robust, a.by_body, a.shrink, a.ml, a.by_reported, a.score)
+    if validate:
+        candidates = {"plain": models}
+        if a.across:
+            candidates["across"] = fit(
+                rows, a.scale, a.robust, a.by_body, a.shrink, a.ml, a.by_reported, a.score, across=True
+            )
+        models = _validated(candidates, a, validate)
     print(
         f"{'group':22s} {'n':>6s} {'nse':>6s} {'bias':>6s} {'+var_al':>8s} {'+var_ac':>8s} "
         f"{'k_al':>6s} {'k_ac':>6s} {'g_al':>5s} {'g_ac':>5s} {'rho_al':>6s} {'rho_ac':>6s}"
@@ -380,6 +575,7 @@ def main(argv=None) -> int:
             f"{m['scale_across']:6.2f} {m.get('power_along', 1):5.2f} {m.get('power_across', 1):5.2f} "
             f"{m['lag1_corr_along']:6.2f} {m['lag1_corr_across']:6.2f}"
             + (f"  score^-{m['score_power']:.2f} at {m['ref_score']:.2f}" if "score_power" in m else "")
+            + (f"  along x across^{m['across_power']:.2f}" if "across_power" in m else "")
         )
     if a.write:
         command = (
@@ -395,7 +591,9 @@ def main(argv=None) -> int:
             + (" --ml" if a.ml else "")
             + (" --by-reported" if a.by_reported else "")
             + (" --score" if a.score else "")
+            + (" --across" if a.across else "")
             + "".join(f" --source {x}" for x in a.sources)
+            + (f" --validate-seeds {a.validate_seeds}" if validate else "")
         )
         write_models(Path(a.write), models, command, a.by_body, a.sources)
     return 0

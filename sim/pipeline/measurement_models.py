@@ -29,7 +29,13 @@ def fitted_models(key: str = "models") -> dict[str, LineOfSightModel]:
     and reported class), what a detection of such a body is — how a tracker reads a detection against a
     track of that class."""
     doc = json.loads(MODELS_FILE.read_text(encoding="utf-8"))
-    return {k: LineOfSightModel(**{f: v[f] for f in _FIELDS if f in v}) for k, v in doc.get(key, {}).items()}
+    return as_models(doc.get(key, {}))
+
+
+def as_models(entries: dict[str, dict]) -> dict[str, LineOfSightModel]:
+    """'source/class' → model from the file's entries (fields other than the model's, such as the counts
+    the fit reports beside it, are left out)."""
+    return {k: LineOfSightModel(**{f: v[f] for f in _FIELDS if f in v}) for k, v in entries.items()}
 
 
 class Centring:

@@ -48,3 +48,22 @@ def test_a_power_law_maps_each_axis_variance_and_keeps_the_correlation_coefficie
     np.testing.assert_allclose(np.diag(out), [0.050625, 0.02], rtol=1e-12)
     rho = los[0, 1] / np.sqrt(los[0, 0] * los[1, 1])
     np.testing.assert_allclose(out[0, 1] / np.sqrt(out[0, 0] * out[1, 1]), rho, rtol=1e-12)
+
+
+def test_the_along_variance_follows_the_across_one_with_a_negative_power():
+    """Along: 0.5 · 0.04 · (0.09 / 0.04)^−1 · (0.01 / 0.04)^−2 = 0.1422…; across: 1 · 0.04 · (0.01 / 0.04)^−1
+    = 0.16: a detection narrow across (a piece of a body) is given the wider spread on both axes; the
+    correlation coefficient is kept."""
+    u, n = np.array([0.6, 0.8]), np.array([-0.8, 0.6])
+    U = np.column_stack([u, n])
+    los = np.array([[0.09, 0.01], [0.01, 0.01]])
+    R = U @ los @ U.T
+    m = LineOfSightModel(
+        scale_along=0.5, power_along=-1.0, ref_var_along_m2=0.04, across_power=-2.0,
+        scale_across=1.0, power_across=-1.0, ref_var_across_m2=0.04,
+    )  # fmt: skip
+    _, Rc = to_centres(np.array([[3.0, 4.0]]), R[None], np.zeros(2), [m])
+    out = U.T @ Rc[0] @ U
+    np.testing.assert_allclose(np.diag(out), [0.5 * 0.04 / 2.25 * 16, 0.16], rtol=1e-12)
+    rho = los[0, 1] / np.sqrt(los[0, 0] * los[1, 1])
+    np.testing.assert_allclose(out[0, 1] / np.sqrt(out[0, 0] * out[1, 1]), rho, rtol=1e-12)

@@ -14,7 +14,8 @@ from fusion.line_of_sight import LineOfSightModel, to_centres
 from fusion.measurements import PositionMeasurements
 from sim.pipeline.measurement_models import BODY_CLASSES, centred, fitted_models
 
-TOOLS = Path(__file__).resolve().parents[3] / "tools"
+ROOT = Path(__file__).resolve().parents[3]
+TOOLS = ROOT / "tools"
 
 
 def test_detections_are_read_as_reported_and_as_every_body_class():
@@ -236,3 +237,124 @@ def test_score_fit_is_refused_where_no_source_lacks_a_position(monkeypatch, caps
     with pytest.raises(SystemExit) as e:
         cm.main(["scenarios/default.yaml", "--seeds", "11", "--ml", "--score"])
     assert e.value.code == 2 and "--score" in capsys.readouterr().err
+
+
+def test_validation_scale_centres_the_scenarios_cells_in_the_band_in_ratio():
+    """Two scenarios reading 2.6 and 1.6 (their runs' means) are scaled by √(2.6·1.6)/√(1.5·2.5): both end
+    as far in ratio from either edge; one scenario's cell lands on the band's centre."""
+    cm = _calibration()
+    per_run = {
+        ("default", "lidar", "agv"): [2.4, 2.8],
+        ("busy", "lidar", "agv"): [1.6],
+        ("busy", "lidar", "worker"): [2.5, 2.3, 2.1],
+    }
+    s = cm.validation_scales(per_run)
+    assert s["lidar", "agv"] == pytest.approx(np.sqrt(2.6 * 1.6 / 3.75))
+    hi, lo = 2.6 / s["lidar", "agv"], 1.6 / s["lidar", "agv"]
+    assert hi / 2.5 == pytest.approx(1.5 / lo) and 1.5 < lo < hi < 2.5
+    assert 2.3 / s["lidar", "worker"] == pytest.approx(np.sqrt(1.5 * 2.5))
+
+
+def test_scaled_body_models_divide_every_normalised_error_by_the_scale():
+    """Multiplying a class's power-law scale and added variances by s multiplies its covariance by s
+    exactly (so each detection's NSE by 1/s); other classes' entries are left as they were."""
+    cm = _calibration()
+    entry = {
+        "bias_along_m": 0.2,
+        "add_var_along_m2": 0.01,
+        "add_var_across_m2": 0.02,
+        "scale_along": 0.5,
+        "scale_across": 1.5,
+        "power_along": 1.7,
+        "power_across": 0.4,
+        "ref_var_along_m2": 0.02,
+        "ref_var_across_m2": 0.03,
+    }
+    models = {"lidar/agv": entry, "lidar/agv/worker": entry, "lidar/worker": entry}
+    out = cm.scaled(models, {("lidar", "agv"): 1.25})
+    assert out["lidar/worker"] is entry and out["lidar/agv"]["validation_scale"] == 1.25
+    z = np.array([[3.0, 4.0], [-2.0, 1.0]])
+    R = np.array([[[0.03, 0.01], [0.01, 0.05]], [[0.2, 0.0], [0.0, 0.1]]])
+    before = LineOfSightModel(**{k: v for k, v in entry.items()})
+    for key in ("lidar/agv", "lidar/agv/worker"):
+        after = LineOfSightModel(**{k: v for k, v in out[key].items() if k != "validation_scale"})
+        z0, R0 = to_centres(z, R, np.zeros(2), [before] * 2)
+        z1, R1 = to_centres(z, R, np.zeros(2), [after] * 2)
+        assert np.array_equal(z0, z1) and np.allclose(R1, 1.25 * R0, rtol=1e-12)
+
+
+def test_validation_seeds_must_not_overlap_the_fitted_ones(capsys):
+    """A scale set on runs the fit saw would carry its optimism: refused (exit 2), as is one without the
+    body models it scales."""
+    cm = _calibration()
+    for argv in (
+        ["scenarios/default.yaml", "--seeds", "11-14", "--by-body", "--validate-seeds", "14-16"],
+        ["scenarios/default.yaml", "--seeds", "11-14", "--validate-seeds", "15-20"],
+        ["scenarios/default.yaml", "--seeds", "11-14", "--by-body", "--validate-seeds", "5-8"],
+    ):
+        with pytest.raises(SystemExit) as e:
+            cm.main(argv)
+        assert e.value.code == 2 and "seeds" in capsys.readouterr().err
+
+
+def test_signed_law_recovers_a_negative_power_and_the_across_covariate():
+    """Errors along drawn with variance 0.001 + 0.5 · ref · (r / ref)^−1 · (c / c̃)^−2 (c: the across
+    variances, c̃ their median): the signed fit finds both powers and the scale, is exactly consistent, and
+    on fresh rows of the same law its likelihood beats the unsigned law's, whose power cannot fall below 0."""
+    cm = _calibration()
+    rng = np.random.default_rng(3)
+
+    def draw(n):
+        r, c = rng.uniform(0.01, 0.05, n), rng.uniform(0.02, 0.1, n)
+        v = 0.001 + 0.5 * np.median(r) * (r / np.median(r)) ** -1 * (c / np.median(c)) ** -2
+        return rng.normal(0, np.sqrt(v)), r, c
+
+    e, r, c = draw(40_000)
+    law = cm.score_power_law(e, r, across=c, signed=True)
+    k, g, ref, q, _, _, cp = law
+    assert abs(g + 1) < 0.1 and abs(cp + 2) < 0.1 and abs(k - 0.5) < 0.05 and q < 0.003
+    v = q + k * ref * (r / ref) ** g * (c / np.median(c)) ** cp
+    assert abs(np.mean(e * e / v) - 1) < 1e-9
+    e2, r2, c2 = draw(5_000)  # fresh rows: the signed law explains them better than the unsigned one
+    k0, g0, ref0, q0 = cm.power_law(e, r)
+    signed = q + k * ref * (r2 / ref) ** g * (c2 / np.median(c)) ** cp
+    plain = q0 + k0 * ref0 * (r2 / ref0) ** g0
+    assert g0 >= 0 and np.mean(np.log(signed) + e2**2 / signed) < np.mean(np.log(plain) + e2**2 / plain)
+
+
+def test_the_candidate_whose_scenario_cells_lie_closest_together_is_chosen_per_class():
+    """LiDAR AGVs read 2.8 / 1.5 under one law and 2.4 / 2.0 under the other: the second (ratio 1.2 against
+    1.87), which a common scale can centre inside the band; camera workers the first (1.9 / 2.0)."""
+    cm = _calibration()
+    per_run = {
+        "plain": {
+            ("default", "lidar", "agv"): [2.6, 3.0],
+            ("busy", "lidar", "agv"): [1.5],
+            ("default", "camera", "worker"): [1.9],
+            ("busy", "camera", "worker"): [2.0],
+        },
+        "across": {
+            ("default", "lidar", "agv"): [2.4],
+            ("busy", "lidar", "agv"): [1.8, 2.2],
+            ("default", "camera", "worker"): [1.5],
+            ("busy", "camera", "worker"): [2.0],
+        },
+    }
+    assert cm.steadiest(per_run) == {("lidar", "agv"): "across", ("camera", "worker"): "plain"}
+
+
+def test_validation_reads_each_detection_as_the_scorer_does(tmp_path):
+    """`scored_nse` (what the validation scale is set on) gives, per source and class, the very mean the
+    scorer writes as `detection.<source>.nse_body` for the same run."""
+    cm = _calibration()
+    import tune_tracker
+
+    path, seed = str(ROOT / "scenarios" / "quickstart.yaml"), 11
+    pkl = tune_tracker.record(path, seed, "central", 6.0, tmp_path)
+    scored = tune_tracker.replay(path, seed, "central", 6.0, (), pkl)["metrics"]["detection"]
+    acc = cm.scored_nse(
+        path, seed, "central", tmp_path, fitted_models("models"), fitted_models("body_models"), 6.0
+    )
+    assert acc
+    for (source, cls), (total, n) in acc.items():
+        assert total / n == pytest.approx(scored[source]["nse_body"][cls], rel=1e-5)
