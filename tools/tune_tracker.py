@@ -27,6 +27,10 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
+# This tree's packages before an installed copy's: the cache is keyed by this tree's files, so the code
+# that records must be this tree's too (a git worktree sharing another checkout's editable install would
+# otherwise run that checkout's code under this tree's keys).
+sys.path.insert(0, str(ROOT))
 UPSTREAM = (
     "perception",
     "sim/world",

@@ -93,3 +93,20 @@ def test_the_table_takes_a_fuser_that_counts_no_out_of_sequence_readings():
     default_mean = next(line for line in lines if line.startswith("default mean")).split()
     assert default_mean[2] == "0.600" and default_mean[-2:] == ["50", "-"]  # MOTA mean, started, ooseq
     assert next(line for line in lines if line.startswith("busy mean")).split()[-2:] == ["9", "3"]
+
+
+def test_the_tool_runs_the_code_of_the_tree_it_is_in(tmp_path):
+    """Run from another tree (a git worktree sharing this checkout's editable install), the tool imports
+    that tree's packages, whose files its cache keys hash — not the installed checkout's."""
+    import shutil
+    import subprocess
+
+    (tmp_path / "tools").mkdir()
+    shutil.copy(ROOT / "tools" / "tune_tracker.py", tmp_path / "tools")
+    (tmp_path / "sim").mkdir()
+    (tmp_path / "sim" / "__init__.py").write_text("MARK = 'other tree'\n")
+    probe = "import sys; sys.path.insert(0, sys.argv[1]); import tune_tracker, sim; print(sim.__file__)"
+    out = subprocess.run(
+        [sys.executable, "-c", probe, str(tmp_path / "tools")], capture_output=True, text=True, check=True
+    )
+    assert Path(out.stdout.strip()) == tmp_path / "sim" / "__init__.py"
